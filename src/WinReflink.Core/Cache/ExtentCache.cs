@@ -1,0 +1,401 @@
+using System.Numerics;
+using Microsoft.Extensions.Logging;
+using WinReflink.Core.Storage;
+
+namespace WinReflink.Core.Cache;
+
+/// <summary>
+/// The data cache, keyed by physical location: one buffer per aligned window of physical blocks,
+/// shared by every file that maps it. Write-back with a dirty limit, bounded in size, and evicted by
+/// a segmented LRU (new windows enter a probation segment and only a second use promotes them), so
+/// a single scan of a large file cannot push out the working set.
+/// The engine calls it under the volume lock; it does no locking of its own.
+/// </summary>
+internal sealed class ExtentCache : IDisposable
+{
+    public const int WindowBlocks = 16;
+    private const int MaxGatherBytes = 8 << 20;
+
+    private readonly BlockStore _store;
+    private readonly ILogger _logger;
+    private readonly int _blockSize;
+    private readonly int _windowBytes;
+    private readonly Dictionary<long, CacheEntry> _entries = new();
+    private readonly LinkedList<CacheEntry> _probation = new();
+    private readonly LinkedList<CacheEntry> _protected = new();
+    private readonly HashSet<CacheEntry> _dirty = new();
+    private readonly long _maxEntries;
+    private readonly long _maxProtected;
+    private long _dirtyBlocks;
+    private long _hits;
+    private long _misses;
+    private long _writtenBack;
+
+    public ExtentCache(BlockStore store, long capacityBytes, long dirtyLimitBytes, ILogger logger)
+    {
+        _store = store;
+        _logger = logger;
+        _blockSize = store.BlockSize;
+        _windowBytes = WindowBlocks * _blockSize;
+        _maxEntries = Math.Max(4, capacityBytes / _windowBytes);
+        _maxProtected = _maxEntries * 4 / 5;
+        CapacityBytes = _maxEntries * _windowBytes;
+        DirtyLimitBytes = Math.Max(_windowBytes, Math.Min(dirtyLimitBytes, CapacityBytes / 2));
+    }
+
+    public long CapacityBytes { get; }
+    public long DirtyLimitBytes { get; }
+    public long DirtyBytes => _dirtyBlocks * _blockSize;
+
+    /// <summary>Reads bytes at a physical byte position through the cache on behalf of an owner.</summary>
+    public void Read(long physicalByte, Span<byte> destination, long ino, long logicalBlock)
+    {
+        long pos = physicalByte;
+        int done = 0;
+        long firstBlock = physicalByte / _blockSize;
+        while (done < destination.Length)
+        {
+            long block = pos / _blockSize;
+            long window = block - block % WindowBlocks;
+            int inWindow = (int)(pos - window * _blockSize);
+            int n = Math.Min(destination.Length - done, _windowBytes - inWindow);
+            var entry = GetOrAdd(window, ino, logicalBlock + (window - firstBlock));
+            EnsureValid(entry, inWindow / _blockSize, (inWindow + n - 1) / _blockSize);
+            entry.Buffer.GetSpan().Slice(inWindow, n).CopyTo(destination[done..]);
+            done += n;
+            pos += n;
+        }
+    }
+
+    /// <summary>
+    /// Writes bytes at a physical byte position. With <paramref name="fresh"/>, the blocks touched hold
+    /// nothing worth keeping (just allocated, or unwritten): they are zeroed rather than read, so a file
+    /// never shows bytes it was never given.
+    /// </summary>
+    public void Write(long physicalByte, ReadOnlySpan<byte> source, long ino, long logicalBlock, bool fresh)
+    {
+        long pos = physicalByte;
+        int done = 0;
+        long firstBlock = physicalByte / _blockSize;
+        while (done < source.Length)
+        {
+            long block = pos / _blockSize;
+            long window = block - block % WindowBlocks;
+            int inWindow = (int)(pos - window * _blockSize);
+            int n = Math.Min(source.Length - done, _windowBytes - inWindow);
+            var entry = GetOrAdd(window, ino, logicalBlock + (window - firstBlock));
+            int first = inWindow / _blockSize, last = (inWindow + n - 1) / _blockSize;
+            var span = entry.Buffer.GetSpan();
+            for (int b = first; b <= last; b++)
+            {
+                int bs = b * _blockSize, be = bs + _blockSize;
+                bool whole = inWindow <= bs && inWindow + n >= be;
+                if (whole || (entry.Valid & (1UL << b)) != 0)
+                {
+                    continue;
+                }
+                if (fresh)
+                {
+                    span.Slice(bs, _blockSize).Clear();
+                    entry.Valid |= 1UL << b;
+                }
+                else
+                {
+                    EnsureValid(entry, b, b);
+                }
+            }
+            source.Slice(done, n).CopyTo(span.Slice(inWindow, n));
+            ulong mask = RangeMask(first, last);
+            entry.Valid |= mask;
+            ulong newlyDirty = mask & ~entry.Dirty;
+            if (newlyDirty != 0)
+            {
+                entry.Dirty |= newlyDirty;
+                _dirtyBlocks += BitOperations.PopCount(newlyDirty);
+                _dirty.Add(entry);
+            }
+            done += n;
+            pos += n;
+        }
+        if (DirtyBytes > DirtyLimitBytes)
+        {
+            WriteBack(DirtyLimitBytes / 2);
+        }
+    }
+
+    /// <summary>Forgets blocks that no file maps any more, dirty or not: nothing may write them later.</summary>
+    public void Discard(long block, long count)
+    {
+        ForEachWindow(block, count, (entry, mask) =>
+        {
+            ulong dropDirty = entry.Dirty & mask;
+            _dirtyBlocks -= BitOperations.PopCount(dropDirty);
+            entry.Dirty &= ~mask;
+            entry.Valid &= ~mask;
+            if (entry.Dirty == 0)
+            {
+                _dirty.Remove(entry);
+            }
+            if (entry.Valid == 0)
+            {
+                Drop(entry);
+            }
+        });
+    }
+
+    /// <summary>The inode no longer maps these physical blocks (copy-on-write moved it, or it was truncated).</summary>
+    public void RemoveOwner(long ino, long block, long count)
+    {
+        ForEachWindow(block, count, (entry, _) => entry.Owners.RemoveAll(o => o.Ino == ino));
+    }
+
+    private void ForEachWindow(long block, long count, Action<CacheEntry, ulong> action)
+    {
+        long end = block + count;
+        long window = block - block % WindowBlocks;
+        if (count > (long)_entries.Count * WindowBlocks)
+        {
+            foreach (var entry in _entries.Values.Where(e => e.Window + WindowBlocks > block && e.Window < end).ToList())
+            {
+                action(entry, MaskFor(entry.Window, block, end));
+            }
+            return;
+        }
+        for (; window < end; window += WindowBlocks)
+        {
+            if (_entries.TryGetValue(window, out var entry))
+            {
+                action(entry, MaskFor(window, block, end));
+            }
+        }
+    }
+
+    private static ulong MaskFor(long window, long start, long end)
+    {
+        int first = (int)Math.Max(0, start - window);
+        int last = (int)Math.Min(WindowBlocks - 1, end - 1 - window);
+        return RangeMask(first, last);
+    }
+
+    private static ulong RangeMask(int first, int last)
+    {
+        int count = last - first + 1;
+        ulong m = count >= 64 ? ulong.MaxValue : (1UL << count) - 1;
+        return m << first;
+    }
+
+    /// <summary>Writes every dirty block to the store (not yet durable: the caller flushes the store).</summary>
+    public void FlushDirty() => WriteBack(0);
+
+    /// <summary>Writes dirty windows back, in physical order, until at most <paramref name="target"/> dirty bytes remain.</summary>
+    private void WriteBack(long target)
+    {
+        if (_dirty.Count == 0)
+        {
+            return;
+        }
+        var ordered = _dirty.OrderBy(e => e.Window).ToList();
+        var gather = new List<ReadOnlyMemory<byte>>();
+        long gatherStart = -1, gatherNext = -1;
+        int gatherBytes = 0;
+
+        void Submit()
+        {
+            if (gather.Count > 0)
+            {
+                _store.Write(gatherStart, gather);
+                _writtenBack += gatherBytes;
+                gather.Clear();
+                gatherBytes = 0;
+            }
+        }
+
+        foreach (var entry in ordered)
+        {
+            if (DirtyBytes <= target && target > 0 && gather.Count == 0)
+            {
+                break;
+            }
+            ulong dirty = entry.Dirty;
+            var memory = entry.Buffer.Memory;
+            int b = 0;
+            while (b < WindowBlocks)
+            {
+                if ((dirty & (1UL << b)) == 0)
+                {
+                    b++;
+                    continue;
+                }
+                int runEnd = b;
+                while (runEnd + 1 < WindowBlocks && (dirty & (1UL << (runEnd + 1))) != 0)
+                {
+                    runEnd++;
+                }
+                long physical = entry.Window + b;
+                if (physical != gatherNext || gatherBytes >= MaxGatherBytes || gather.Count >= 512)
+                {
+                    Submit();
+                    gatherStart = physical;
+                }
+                int len = (runEnd - b + 1) * _blockSize;
+                gather.Add(memory.Slice(b * _blockSize, len));
+                gatherBytes += len;
+                gatherNext = entry.Window + runEnd + 1;
+                b = runEnd + 1;
+            }
+            _dirtyBlocks -= BitOperations.PopCount(dirty);
+            entry.Dirty = 0;
+            _dirty.Remove(entry);
+        }
+        Submit();
+    }
+
+    public CacheStatistics Statistics()
+    {
+        long cached = 0, saved = 0;
+        int maxOwners = 0;
+        foreach (var e in _entries.Values)
+        {
+            long bytes = (long)BitOperations.PopCount(e.Valid) * _blockSize;
+            cached += bytes;
+            int owners = e.DistinctOwnerInodes();
+            if (owners > 1)
+            {
+                saved += bytes * (owners - 1);
+            }
+            maxOwners = Math.Max(maxOwners, e.Owners.Count);
+        }
+        return new CacheStatistics(cached, saved, DirtyBytes, CapacityBytes, DirtyLimitBytes, _hits, _misses, _entries.Count, maxOwners, _writtenBack);
+    }
+
+    /// <summary>The owners of the window holding a physical block, for tests and diagnostics.</summary>
+    public IReadOnlyList<CacheOwner> OwnersOf(long block)
+    {
+        return _entries.TryGetValue(block - block % WindowBlocks, out var e) ? e.Owners.ToList() : Array.Empty<CacheOwner>();
+    }
+
+    private CacheEntry GetOrAdd(long window, long ino, long logicalBase)
+    {
+        if (_entries.TryGetValue(window, out var entry))
+        {
+            Touch(entry);
+        }
+        else
+        {
+            while (_entries.Count >= _maxEntries)
+            {
+                EvictOne();
+            }
+            entry = new CacheEntry(window, new NativeBuffer(_windowBytes, BlockStore.Alignment));
+            _entries.Add(window, entry);
+            entry.Node = _probation.AddFirst(entry);
+        }
+        if (ino > 0)
+        {
+            entry.AddOwner(new CacheOwner(ino, logicalBase));
+        }
+        return entry;
+    }
+
+    private void Touch(CacheEntry entry)
+    {
+        if (entry.Protected)
+        {
+            _protected.Remove(entry.Node!);
+            _protected.AddFirst(entry.Node!);
+            return;
+        }
+        _probation.Remove(entry.Node!);
+        entry.Protected = true;
+        _protected.AddFirst(entry.Node!);
+        if (_protected.Count > _maxProtected)
+        {
+            var demoted = _protected.Last!;
+            _protected.RemoveLast();
+            demoted.Value.Protected = false;
+            _probation.AddFirst(demoted);
+        }
+    }
+
+    private void EvictOne()
+    {
+        var victim = (_probation.Last ?? _protected.Last)!.Value;
+        if (victim.Dirty != 0)
+        {
+            WriteBackEntry(victim);
+        }
+        Drop(victim);
+    }
+
+    private void WriteBackEntry(CacheEntry entry)
+    {
+        var memory = entry.Buffer.Memory;
+        for (int b = 0; b < WindowBlocks; b++)
+        {
+            if ((entry.Dirty & (1UL << b)) != 0)
+            {
+                _store.Write(entry.Window + b, new[] { (ReadOnlyMemory<byte>)memory.Slice(b * _blockSize, _blockSize) });
+                _writtenBack += _blockSize;
+            }
+        }
+        _dirtyBlocks -= BitOperations.PopCount(entry.Dirty);
+        entry.Dirty = 0;
+        _dirty.Remove(entry);
+    }
+
+    private void Drop(CacheEntry entry)
+    {
+        if (entry.Node != null)
+        {
+            (entry.Protected ? _protected : _probation).Remove(entry.Node);
+            entry.Node = null;
+        }
+        _entries.Remove(entry.Window);
+        _dirty.Remove(entry);
+        ((IDisposable)entry.Buffer).Dispose();
+    }
+
+    private void EnsureValid(CacheEntry entry, int first, int last)
+    {
+        ulong want = RangeMask(first, last);
+        ulong missing = want & ~entry.Valid;
+        if (missing == 0)
+        {
+            _hits += last - first + 1;
+            return;
+        }
+        _misses += BitOperations.PopCount(missing);
+        _hits += last - first + 1 - BitOperations.PopCount(missing);
+        var span = entry.Buffer.GetSpan();
+        int b = first;
+        while (b <= last)
+        {
+            if ((missing & (1UL << b)) == 0)
+            {
+                b++;
+                continue;
+            }
+            int end = b;
+            while (end + 1 <= last && (missing & (1UL << (end + 1))) != 0)
+            {
+                end++;
+            }
+            _store.Read(entry.Window + b, span.Slice(b * _blockSize, (end - b + 1) * _blockSize));
+            b = end + 1;
+        }
+        entry.Valid |= missing;
+    }
+
+    /// <summary>Drops everything; dirty data must have been flushed (or deliberately lost, in crash tests).</summary>
+    public void Dispose()
+    {
+        if (_dirtyBlocks > 0)
+        {
+            _logger.LogDebug("Extent cache closed with {Bytes} dirty bytes discarded", DirtyBytes);
+        }
+        foreach (var e in _entries.Values.ToList())
+        {
+            Drop(e);
+        }
+    }
+}

@@ -1,0 +1,374 @@
+using WinReflink.Core.Extents;
+using WinReflink.Core.Metadata;
+using WinReflink.Core.Namespace;
+
+namespace WinReflink.Core.Check;
+
+/// <summary>
+/// Verifies the invariants of the design notes over a volume's state: refcounts against the extent
+/// maps (1), free/mapped/reserved partition (2), the namespace tree and link counts (3), extent map
+/// shape, security descriptors, settings, and zeros past EOF in every last block (8). Invariants 4, 5
+/// and 6 are about ordering in time; the crash tests verify them.
+/// </summary>
+internal sealed class VolumeChecker
+{
+    private readonly VolumeState _state;
+    private readonly int _blockSize;
+    private readonly ReadBlock _read;
+    private readonly List<Violation> _found = new();
+
+    public delegate void ReadBlock(long physicalBlock, Span<byte> block);
+
+    public VolumeChecker(VolumeState state, int blockSize, ReadBlock read)
+    {
+        _state = state;
+        _blockSize = blockSize;
+        _read = read;
+    }
+
+    public IReadOnlyList<Violation> Run()
+    {
+        foreach (string row in _state.DanglingRows)
+        {
+            Add(3, $"row of an object that does not exist: {row}", null, null, "no such row", "row present");
+        }
+        var mapped = CheckExtentMaps();
+        CheckRefcounts(mapped);
+        CheckSpace(mapped);
+        CheckNamespace();
+        CheckSecurity();
+        CheckZeroTails();
+        return _found;
+    }
+
+    private void Add(int invariant, string what, long? ino, long? block, string expected, string found) =>
+        _found.Add(new Violation(invariant, what, ino, block, expected, found));
+
+    /// <summary>Coverage of physical blocks by file mappings, as sorted (start, end, count) segments.</summary>
+    private List<(long Start, long End, int Count)> CheckExtentMaps()
+    {
+        long capacity = _state.Settings.CapacityBlocks;
+        var events = new List<(long Pos, int Delta)>();
+        foreach (var inode in _state.Inodes.Values)
+        {
+            if (inode.Extents == null)
+            {
+                continue;
+            }
+            long prevEnd = long.MinValue;
+            long eofBlocks = (inode.Size + _blockSize - 1) / _blockSize;
+            foreach (var e in inode.Extents.All())
+            {
+                if (e.Length <= 0)
+                {
+                    Add(1, "extent with no length", inode.Ino, e.Logical, "length > 0", e.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    continue;
+                }
+                if (e.Logical < prevEnd)
+                {
+                    Add(1, "extents overlap in the file", inode.Ino, e.Logical, $"logical start >= {prevEnd}", $"{e.Logical}");
+                }
+                prevEnd = e.LogicalEnd;
+                if (e.Physical < 0 || e.Physical + e.Length > capacity)
+                {
+                    Add(2, "extent outside the volume", inode.Ino, e.Physical, $"physical blocks within 0..{capacity}", $"{e.Physical}+{e.Length}");
+                    continue;
+                }
+                if (!e.Unwritten && e.LogicalEnd > eofBlocks)
+                {
+                    Add(8, "written extent past end of file", inode.Ino, e.Logical, $"blocks below {eofBlocks}", $"extent to {e.LogicalEnd}");
+                }
+                events.Add((e.Physical, 1));
+                events.Add((e.Physical + e.Length, -1));
+            }
+        }
+        events.Sort((a, b) => a.Pos.CompareTo(b.Pos));
+        var segments = new List<(long, long, int)>();
+        int count = 0;
+        for (int i = 0; i < events.Count;)
+        {
+            long pos = events[i].Pos;
+            while (i < events.Count && events[i].Pos == pos)
+            {
+                count += events[i].Delta;
+                i++;
+            }
+            if (count > 0 && i < events.Count)
+            {
+                segments.Add((pos, events[i].Pos, count));
+            }
+        }
+        return segments;
+    }
+
+    private void CheckRefcounts(List<(long Start, long End, int Count)> mapped)
+    {
+        var rows = _state.Refcounts.All().ToList();
+        long prevEnd = long.MinValue;
+        foreach (var (start, r) in rows)
+        {
+            if (r.Refs < 2 || r.Length <= 0)
+            {
+                Add(1, "shared-table row with fewer than two references", null, start, "refs >= 2 and length > 0", $"refs {r.Refs}, length {r.Length}");
+            }
+            if (start < prevEnd)
+            {
+                Add(1, "shared-table rows overlap", null, start, $"start >= {prevEnd}", $"{start}");
+            }
+            prevEnd = start + r.Length;
+        }
+        // Walk the coverage and the table together over every boundary of either.
+        var bounds = new SortedSet<long>();
+        foreach (var (s, e, _) in mapped)
+        {
+            bounds.Add(s);
+            bounds.Add(e);
+        }
+        foreach (var (s, r) in rows)
+        {
+            bounds.Add(s);
+            bounds.Add(s + r.Length);
+        }
+        var points = bounds.ToList();
+        int mi = 0;
+        var table = new Extents.RefcountTable();
+        foreach (var (s, r) in rows)
+        {
+            table.Load(s, r);
+        }
+        for (int k = 0; k + 1 < points.Count; k++)
+        {
+            long a = points[k], b = points[k + 1];
+            while (mi < mapped.Count && mapped[mi].End <= a)
+            {
+                mi++;
+            }
+            int refs = mi < mapped.Count && mapped[mi].Start <= a ? mapped[mi].Count : 0;
+            var (tableRefs, _) = table.RunAt(a, b - a);
+            bool hasRow = tableRefs >= 2 || (table.Rows.Map.TryFloor(a, out long rs, out var rv) && a < rs + rv.Length);
+            if (refs >= 2 && tableRefs != refs)
+            {
+                Add(1, $"reference count of blocks {a}..{b - 1} is wrong", OwnerOf(a), a, $"{refs} references", hasRow ? $"{tableRefs} in the shared table" : "no row in the shared table");
+            }
+            else if (refs < 2 && hasRow)
+            {
+                Add(1, $"blocks {a}..{b - 1} are in the shared table but mapped {refs} time(s)", OwnerOf(a), a, $"no row ({refs} mapping)", $"refs {tableRefs}");
+            }
+        }
+    }
+
+    private long? OwnerOf(long physical)
+    {
+        foreach (var inode in _state.Inodes.Values)
+        {
+            if (inode.Extents == null)
+            {
+                continue;
+            }
+            foreach (var e in inode.Extents.All())
+            {
+                if (physical >= e.Physical && physical < e.Physical + e.Length)
+                {
+                    return inode.Ino;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void CheckSpace(List<(long Start, long End, int Count)> mapped)
+    {
+        long capacity = _state.Settings.CapacityBlocks;
+        var claimed = new List<(long Start, long End, string What)>();
+        foreach (var (s, e, _) in mapped)
+        {
+            claimed.Add((s, e, "mapped"));
+        }
+        foreach (var r in _state.Allocator.Free.All())
+        {
+            if (r.Start < 0 || r.End > capacity)
+            {
+                Add(2, "free range outside the volume", null, r.Start, $"within 0..{capacity}", $"{r.Start}+{r.Length}");
+            }
+            claimed.Add((r.Start, r.End, "free"));
+        }
+        foreach (var r in _state.Allocator.Busy.All())
+        {
+            claimed.Add((r.Start, r.End, "reserved"));
+        }
+        claimed.Sort((a, b) => a.Start.CompareTo(b.Start));
+        long covered = 0;
+        (long Start, long End, string What) prev = (0, 0, "start");
+        foreach (var c in claimed)
+        {
+            if (c.Start > covered)
+            {
+                Add(2, $"blocks {covered}..{c.Start - 1} are lost: neither free, mapped nor reserved", null, covered, "free, mapped or reserved", "none");
+            }
+            else if (c.Start < covered)
+            {
+                Add(2, $"blocks {c.Start}..{Math.Min(covered, c.End) - 1} are both {prev.What} and {c.What}", OwnerOf(c.Start), c.Start, "exactly one of free, mapped, reserved", $"{prev.What} and {c.What}");
+            }
+            if (c.End > covered)
+            {
+                covered = c.End;
+                prev = c;
+            }
+        }
+        if (covered < capacity)
+        {
+            Add(2, $"blocks {covered}..{capacity - 1} are lost: neither free, mapped nor reserved", null, covered, "free, mapped or reserved", "none");
+        }
+    }
+
+    private void CheckNamespace()
+    {
+        var inodes = _state.Inodes;
+        if (!inodes.TryGetValue(FileSystem.RootIno, out var root) || !root.IsDirectory)
+        {
+            Add(3, "the root directory is missing", FileSystem.RootIno, null, "a directory", "nothing");
+            return;
+        }
+        var names = new Dictionary<long, int>();
+        var subdirs = new Dictionary<long, int>();
+        bool caseSensitive = _state.Settings.CaseSensitive;
+        foreach (var dir in inodes.Values.Where(i => i.IsDirectory))
+        {
+            foreach (var r in dir.Children!.Records)
+            {
+                if (!inodes.TryGetValue(r.Ino, out var child))
+                {
+                    Add(3, $"entry '{r.Name}' names an inode that does not exist", dir.Ino, null, $"inode {r.Ino} alive", "missing");
+                    continue;
+                }
+                if (NameRules.Validate(r.Name) != Errors.FsError.Ok || r.Key != NameRules.Key(r.Name, caseSensitive))
+                {
+                    Add(3, $"entry '{r.Name}' has an invalid name or lookup key", dir.Ino, null, NameRules.Key(r.Name, caseSensitive), r.Key);
+                }
+                names[r.Ino] = names.GetValueOrDefault(r.Ino) + 1;
+                if (child.IsDirectory)
+                {
+                    subdirs[dir.Ino] = subdirs.GetValueOrDefault(dir.Ino) + 1;
+                    if (child.Parent != dir.Ino)
+                    {
+                        Add(3, $"directory '{r.Name}' has the wrong parent", child.Ino, null, $"parent {dir.Ino}", $"parent {child.Parent}");
+                    }
+                }
+            }
+        }
+        foreach (var inode in inodes.Values)
+        {
+            int n = names.GetValueOrDefault(inode.Ino);
+            if (inode.IsDirectory)
+            {
+                uint expected = (uint)(2 + subdirs.GetValueOrDefault(inode.Ino));
+                int expectedNames = inode.Ino == FileSystem.RootIno ? 0 : 1;
+                if (n != expectedNames)
+                {
+                    Add(3, "directory is named by the wrong number of entries", inode.Ino, null, $"{expectedNames}", $"{n}");
+                }
+                if (inode.Nlink != expected)
+                {
+                    Add(3, "directory link count is wrong", inode.Ino, null, $"nlink {expected}", $"nlink {inode.Nlink}");
+                }
+            }
+            else if (n == 0 && _state.Orphans.Contains(inode.Ino))
+            {
+                if (inode.Nlink != 0)
+                {
+                    Add(3, "orphan with links", inode.Ino, null, "nlink 0", $"nlink {inode.Nlink}");
+                }
+            }
+            else if (inode.Nlink != n)
+            {
+                Add(3, "link count differs from the entries naming the inode", inode.Ino, null, $"nlink {n}", $"nlink {inode.Nlink}");
+            }
+            if (PosixMode.IsSymlink(inode.Mode) && inode.SymlinkTarget == null)
+            {
+                Add(3, "symbolic link without a target", inode.Ino, null, "a target", "none");
+            }
+            if (inode.Ino >= _state.Settings.NextIno)
+            {
+                Add(3, "inode number at or past the next free number", inode.Ino, null, $"below {_state.Settings.NextIno}", $"{inode.Ino}");
+            }
+        }
+        foreach (long orphan in _state.Orphans)
+        {
+            if (!inodes.ContainsKey(orphan))
+            {
+                Add(3, "orphan record of an inode that does not exist", orphan, null, "a live inode", "missing");
+            }
+        }
+        // Directories form a tree: every directory reachable from the root exactly once.
+        var seen = new HashSet<long> { root.Ino };
+        var queue = new Queue<Inode>();
+        queue.Enqueue(root);
+        while (queue.Count > 0)
+        {
+            var dir = queue.Dequeue();
+            foreach (var r in dir.Children!.Records)
+            {
+                if (inodes.TryGetValue(r.Ino, out var child) && child.IsDirectory)
+                {
+                    if (!seen.Add(child.Ino))
+                    {
+                        Add(3, "directory reachable twice (a cycle or a hard link to a directory)", child.Ino, null, "one path from the root", "more than one");
+                        continue;
+                    }
+                    queue.Enqueue(child);
+                }
+                else if (inodes.ContainsKey(r.Ino))
+                {
+                    seen.Add(r.Ino);
+                }
+            }
+        }
+        foreach (var inode in inodes.Values)
+        {
+            if (!seen.Contains(inode.Ino) && !_state.Orphans.Contains(inode.Ino))
+            {
+                Add(3, "inode not reachable from the root", inode.Ino, null, "reachable or an orphan", "detached");
+            }
+        }
+    }
+
+    private void CheckSecurity()
+    {
+        foreach (var inode in _state.Inodes.Values)
+        {
+            if (inode.SecurityId != 0 && !_state.Security.Exists(inode.SecurityId))
+            {
+                Add(3, "security descriptor id that does not exist", inode.Ino, null, $"descriptor {inode.SecurityId}", "missing");
+            }
+        }
+    }
+
+    private void CheckZeroTails()
+    {
+        var block = new byte[_blockSize];
+        foreach (var inode in _state.Inodes.Values)
+        {
+            if (inode.Extents == null || inode.Size % _blockSize == 0)
+            {
+                continue;
+            }
+            long last = inode.Size / _blockSize;
+            if (!inode.Extents.TryFind(last, 1, out var e, out _) || e.Unwritten)
+            {
+                continue;
+            }
+            long physical = e.Physical + (last - e.Logical);
+            if (physical < 0 || physical >= _state.Settings.CapacityBlocks)
+            {
+                continue;
+            }
+            _read(physical, block);
+            int tail = (int)(inode.Size % _blockSize);
+            int nonZero = block.AsSpan(tail).IndexOfAnyExcept((byte)0);
+            if (nonZero >= 0)
+            {
+                Add(8, "bytes past end of file are not zero", inode.Ino, physical, "zeros", $"byte {tail + nonZero} of the block is {block[tail + nonZero]}");
+            }
+        }
+    }
+}

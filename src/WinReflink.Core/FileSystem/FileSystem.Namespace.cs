@@ -1,0 +1,585 @@
+using WinReflink.Core.Errors;
+using WinReflink.Core.Namespace;
+
+namespace WinReflink.Core;
+
+public sealed partial class FileSystem
+{
+    public FsError Lookup(long parent, string name, out InodeAttributes attributes)
+    {
+        attributes = default;
+        lock (_lock)
+        {
+            var e = LookupLocked(parent, name, out var inode);
+            if (e == FsError.Ok)
+            {
+                attributes = Attributes(inode);
+            }
+            return e;
+        }
+    }
+
+    private FsError LookupLocked(long parent, string name, out Inode inode)
+    {
+        inode = null!;
+        var e = TryGetDirectory(parent, out var dir);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        if (name == ".")
+        {
+            inode = dir;
+            return FsError.Ok;
+        }
+        if (name == "..")
+        {
+            return TryGet(dir.Parent, out inode);
+        }
+        e = NameRules.Validate(name);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        if (!dir.Children!.TryGet(NameRules.Key(name, CaseSensitive), out var record))
+        {
+            return FsError.NotFound;
+        }
+        return TryGet(record.Ino, out inode);
+    }
+
+    /// <summary>Resolves a volume path ('/' or '\' separated, relative to the root) to an inode.</summary>
+    public FsError Resolve(string path, out InodeAttributes attributes)
+    {
+        attributes = default;
+        lock (_lock)
+        {
+            var inode = _state.Inodes[RootIno];
+            foreach (string part in path.Split('/', '\\', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var e = LookupLocked(inode.Ino, part, out inode);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+            }
+            attributes = Attributes(inode);
+            return FsError.Ok;
+        }
+    }
+
+    /// <summary>The names of an inode's entry: its stored case, as Windows needs for normalized names.</summary>
+    public FsError EntryName(long parent, string name, out string storedName)
+    {
+        storedName = name;
+        lock (_lock)
+        {
+            var e = TryGetDirectory(parent, out var dir);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            if (!dir.Children!.TryGet(NameRules.Key(name, CaseSensitive), out var record))
+            {
+                return FsError.NotFound;
+            }
+            storedName = record.Name;
+            return FsError.Ok;
+        }
+    }
+
+    /// <summary>Creates a non-directory: a regular file, FIFO, socket or device node, by the type bits of the mode.</summary>
+    public FsError Create(long parent, string name, in CreateRequest request, out InodeAttributes attributes)
+    {
+        uint type = request.Mode & PosixMode.TypeMask;
+        if (type == PosixMode.Directory || type == PosixMode.Symlink)
+        {
+            attributes = default;
+            return FsError.InvalidArgument;
+        }
+        var req = type == 0 ? request with { Mode = request.Mode | PosixMode.Regular } : request;
+        return CreateNode(parent, name, req, null, out attributes);
+    }
+
+    public FsError Mkdir(long parent, string name, in CreateRequest request, out InodeAttributes attributes)
+    {
+        var req = request with { Mode = (request.Mode & PosixMode.PermissionMask) | PosixMode.Directory };
+        return CreateNode(parent, name, req, null, out attributes);
+    }
+
+    public FsError Symlink(long parent, string name, string target, in CreateRequest request, out InodeAttributes attributes)
+    {
+        if (target.Length == 0 || target.Contains('\0', StringComparison.Ordinal) || System.Text.Encoding.UTF8.GetByteCount(target) > 4095)
+        {
+            attributes = default;
+            return target.Length == 0 || target.Contains('\0', StringComparison.Ordinal) ? FsError.InvalidArgument : FsError.NameTooLong;
+        }
+        var req = request with { Mode = PosixMode.Symlink | 0x1FF };
+        return CreateNode(parent, name, req, target, out attributes);
+    }
+
+    private FsError CreateNode(long parent, string name, CreateRequest request, string? symlinkTarget, out InodeAttributes attributes)
+    {
+        attributes = default;
+        lock (_lock)
+        {
+            var e = CheckWritable();
+            if (e == FsError.Ok)
+            {
+                e = TryGetDirectory(parent, out var dir);
+                if (e == FsError.Ok)
+                {
+                    e = CheckNewName(dir, name, out string key);
+                    if (e == FsError.Ok)
+                    {
+                        var inode = NewInode(dir, request);
+                        inode.SymlinkTarget = symlinkTarget;
+                        if (symlinkTarget != null)
+                        {
+                            inode.Size = System.Text.Encoding.UTF8.GetByteCount(symlinkTarget);
+                        }
+                        dir.Children!.Add(name, key, inode.Ino);
+                        if (inode.IsDirectory)
+                        {
+                            dir.Nlink++;
+                        }
+                        TouchDirectory(dir);
+                        attributes = Attributes(inode);
+                    }
+                }
+            }
+            return e;
+        }
+    }
+
+    private FsError CheckNewName(Inode dir, string name, out string key)
+    {
+        key = "";
+        if (dir.Nlink == 0)
+        {
+            return FsError.NotFound;
+        }
+        var e = NameRules.Validate(name);
+        if (e != FsError.Ok)
+        {
+            return name is "." or ".." ? FsError.Exists : e;
+        }
+        key = NameRules.Key(name, CaseSensitive);
+        return dir.Children!.TryGet(key, out _) ? FsError.Exists : FsError.Ok;
+    }
+
+    private Inode NewInode(Inode dir, CreateRequest request)
+    {
+        long now = Now();
+        var inode = new Inode(_state.Settings.NextIno++, request.Mode)
+        {
+            Uid = request.Uid,
+            Gid = request.Gid,
+            Rdev = request.Rdev,
+            WindowsAttributes = request.WindowsAttributes & ~WindowsAttributes.Directory,
+            AccessTime = now,
+            ModifyTime = now,
+            ChangeTime = now,
+            BirthTime = now,
+            Generation = _state.Settings.NextGeneration++,
+            Parent = dir.Ino,
+        };
+        // A set-group-ID directory hands its group to new entries, and its set-group-ID bit to new subdirectories.
+        if ((dir.Mode & PosixMode.SetGid) != 0)
+        {
+            inode.Gid = dir.Gid;
+            if (inode.IsDirectory)
+            {
+                inode.Mode |= PosixMode.SetGid;
+            }
+        }
+        inode.Nlink = inode.IsDirectory ? 2u : 1u;
+        if (request.SecurityDescriptor is { Length: > 0 } sd)
+        {
+            inode.SecurityId = _state.Security.Acquire(sd);
+        }
+        _state.SettingsChanged = true;
+        _state.Inodes.Add(inode.Ino, inode);
+        Changed(inode);
+        return inode;
+    }
+
+    private void TouchDirectory(Inode dir)
+    {
+        long now = Now();
+        dir.ModifyTime = now;
+        dir.ChangeTime = now;
+        Changed(dir);
+    }
+
+    public FsError ReadLink(long ino, out string target)
+    {
+        target = "";
+        lock (_lock)
+        {
+            var e = TryGet(ino, out var inode);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            if (inode.SymlinkTarget == null)
+            {
+                return FsError.NotSymlink;
+            }
+            target = inode.SymlinkTarget;
+            return FsError.Ok;
+        }
+    }
+
+    public FsError Link(long ino, long newParent, string newName, out InodeAttributes attributes)
+    {
+        attributes = default;
+        lock (_lock)
+        {
+            var e = CheckWritable();
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            e = TryGet(ino, out var inode);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            if (inode.IsDirectory)
+            {
+                return FsError.PermissionDenied;
+            }
+            if (inode.Nlink == 0)
+            {
+                return FsError.NotFound;
+            }
+            if (inode.Nlink >= uint.MaxValue - 1)
+            {
+                return FsError.TooManyLinks;
+            }
+            e = TryGetDirectory(newParent, out var dir);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            e = CheckNewName(dir, newName, out string key);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            dir.Children!.Add(newName, key, inode.Ino);
+            inode.Nlink++;
+            inode.ChangeTime = Now();
+            Changed(inode);
+            TouchDirectory(dir);
+            attributes = Attributes(inode);
+            return FsError.Ok;
+        }
+    }
+
+    public FsError Unlink(long parent, string name) => Remove(parent, name, directory: false);
+
+    public FsError Rmdir(long parent, string name) => Remove(parent, name, directory: true);
+
+    private FsError Remove(long parent, string name, bool directory)
+    {
+        lock (_lock)
+        {
+            var e = CheckWritable();
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            e = TryGetDirectory(parent, out var dir);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            if (name == ".")
+            {
+                return directory ? FsError.InvalidArgument : FsError.IsDirectory;
+            }
+            if (name == "..")
+            {
+                return directory ? FsError.NotEmpty : FsError.IsDirectory;
+            }
+            e = NameRules.Validate(name);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            string key = NameRules.Key(name, CaseSensitive);
+            if (!dir.Children!.TryGet(key, out var record) || !_state.Inodes.TryGetValue(record.Ino, out var inode))
+            {
+                return FsError.NotFound;
+            }
+            if (directory && !inode.IsDirectory)
+            {
+                return FsError.NotDirectory;
+            }
+            if (!directory && inode.IsDirectory)
+            {
+                return FsError.IsDirectory;
+            }
+            if (directory && inode.Children!.Count > 0)
+            {
+                return FsError.NotEmpty;
+            }
+            dir.Children.Remove(key);
+            TouchDirectory(dir);
+            DropLink(dir, inode);
+            return FsError.Ok;
+        }
+    }
+
+    /// <summary>One name of the inode is gone: count it, and reclaim or orphan the inode when none is left.</summary>
+    private void DropLink(Inode dir, Inode inode)
+    {
+        inode.ChangeTime = Now();
+        if (inode.IsDirectory)
+        {
+            dir.Nlink--;
+            inode.Nlink = 0;
+        }
+        else
+        {
+            inode.Nlink--;
+        }
+        Changed(inode);
+        if (inode.Nlink > 0)
+        {
+            return;
+        }
+        if (inode.OpenCount > 0)
+        {
+            _state.Orphans.Add(inode.Ino);
+            _state.OrphansChanged = true;
+        }
+        else
+        {
+            Destroy(inode);
+        }
+    }
+
+    private void Destroy(Inode inode)
+    {
+        if (inode.Extents != null)
+        {
+            UnmapRange(inode, 0, long.MaxValue / 2);
+        }
+        _state.Security.Release(inode.SecurityId);
+        _state.Inodes.Remove(inode.Ino);
+        _state.ChangedInodes.Remove(inode);
+        _state.DeletedInodes.Add(inode.Ino);
+        if (_state.Orphans.Remove(inode.Ino))
+        {
+            _state.OrphansChanged = true;
+        }
+    }
+
+    public FsError Rename(long parent, string name, long newParent, string newName, RenameFlags flags)
+    {
+        lock (_lock)
+        {
+            var e = CheckWritable();
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            if ((flags & RenameFlags.NoReplace) != 0 && (flags & RenameFlags.Exchange) != 0)
+            {
+                return FsError.InvalidArgument;
+            }
+            e = TryGetDirectory(parent, out var fromDir);
+            if (e == FsError.Ok)
+            {
+                e = TryGetDirectory(newParent, out var toDir);
+                if (e == FsError.Ok)
+                {
+                    e = RenameLocked(fromDir, name, toDir, newName, flags);
+                }
+            }
+            return e;
+        }
+    }
+
+    private FsError RenameLocked(Inode fromDir, string name, Inode toDir, string newName, RenameFlags flags)
+    {
+        if (name is "." or ".." || newName is "." or "..")
+        {
+            return FsError.Busy;
+        }
+        var e = NameRules.Validate(name);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        e = NameRules.Validate(newName);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        string key = NameRules.Key(name, CaseSensitive), newKey = NameRules.Key(newName, CaseSensitive);
+        if (!fromDir.Children!.TryGet(key, out var record))
+        {
+            return FsError.NotFound;
+        }
+        var inode = _state.Inodes[record.Ino];
+        bool targetExists = toDir.Children!.TryGet(newKey, out var target);
+        if (toDir.Nlink == 0)
+        {
+            return FsError.NotFound;
+        }
+        if (inode.IsDirectory && IsSelfOrAncestor(inode.Ino, toDir))
+        {
+            return FsError.InvalidArgument;
+        }
+        if ((flags & RenameFlags.Exchange) != 0)
+        {
+            if (!targetExists)
+            {
+                return FsError.NotFound;
+            }
+            return Exchange(fromDir, record, toDir, target!);
+        }
+        if (targetExists && target!.Ino == record.Ino)
+        {
+            // The same inode: a case change of one name on a case-insensitive volume renames it;
+            // two hard links to one inode leave both in place, as POSIX says.
+            if (fromDir == toDir && key == newKey && record.Name != newName)
+            {
+                fromDir.Children.Remove(key);
+                fromDir.Children.Add(newName, newKey, inode.Ino);
+                inode.ChangeTime = Now();
+                Changed(inode);
+                TouchDirectory(fromDir);
+                return FsError.Ok;
+            }
+            return (flags & RenameFlags.NoReplace) != 0 ? FsError.Exists : FsError.Ok;
+        }
+        if (targetExists)
+        {
+            if ((flags & RenameFlags.NoReplace) != 0)
+            {
+                return FsError.Exists;
+            }
+            var victim = _state.Inodes[target!.Ino];
+            if (inode.IsDirectory && !victim.IsDirectory)
+            {
+                return FsError.NotDirectory;
+            }
+            if (!inode.IsDirectory && victim.IsDirectory)
+            {
+                return FsError.IsDirectory;
+            }
+            if (victim.IsDirectory && victim.Children!.Count > 0)
+            {
+                return FsError.NotEmpty;
+            }
+            toDir.Children.Remove(newKey);
+            DropLink(toDir, victim);
+        }
+        fromDir.Children.Remove(key);
+        toDir.Children.Add(newName, newKey, inode.Ino);
+        if (inode.IsDirectory && fromDir != toDir)
+        {
+            inode.Parent = toDir.Ino;
+            fromDir.Nlink--;
+            toDir.Nlink++;
+        }
+        inode.ChangeTime = Now();
+        Changed(inode);
+        TouchDirectory(fromDir);
+        TouchDirectory(toDir);
+        return FsError.Ok;
+    }
+
+    private FsError Exchange(Inode fromDir, DirectoryRecord a, Inode toDir, DirectoryRecord b)
+    {
+        var ia = _state.Inodes[a.Ino];
+        var ib = _state.Inodes[b.Ino];
+        if (ib.IsDirectory && IsSelfOrAncestor(ib.Ino, fromDir))
+        {
+            return FsError.InvalidArgument;
+        }
+        fromDir.Children!.Remove(a.Key);
+        toDir.Children!.Remove(b.Key);
+        fromDir.Children.Add(a.Name, a.Key, ib.Ino);
+        toDir.Children.Add(b.Name, b.Key, ia.Ino);
+        if (fromDir != toDir)
+        {
+            if (ia.IsDirectory)
+            {
+                ia.Parent = toDir.Ino;
+                fromDir.Nlink--;
+                toDir.Nlink++;
+            }
+            if (ib.IsDirectory)
+            {
+                ib.Parent = fromDir.Ino;
+                toDir.Nlink--;
+                fromDir.Nlink++;
+            }
+        }
+        long now = Now();
+        ia.ChangeTime = now;
+        ib.ChangeTime = now;
+        Changed(ia);
+        Changed(ib);
+        TouchDirectory(fromDir);
+        TouchDirectory(toDir);
+        return FsError.Ok;
+    }
+
+    /// <summary>Whether <paramref name="ino"/> is <paramref name="dir"/> or one of its ancestors.</summary>
+    private bool IsSelfOrAncestor(long ino, Inode dir)
+    {
+        var d = dir;
+        while (true)
+        {
+            if (d.Ino == ino)
+            {
+                return true;
+            }
+            if (d.Ino == RootIno || !_state.Inodes.TryGetValue(d.Parent, out d!))
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lists entries after <paramref name="cookie"/> (0 = from the start) until the visitor returns false.
+    /// "." and ".." are the host's to add.
+    /// </summary>
+    public FsError ReadDirectory(long ino, long cookie, Func<DirectoryEntry, bool> visitor)
+    {
+        List<DirectoryEntry> batch = new();
+        lock (_lock)
+        {
+            var e = TryGetDirectory(ino, out var dir);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            foreach (var r in dir.Children!.After(cookie))
+            {
+                uint mode = _state.Inodes.TryGetValue(r.Ino, out var child) ? child.Mode : 0;
+                batch.Add(new DirectoryEntry(r.Name, r.Ino, mode, r.Cookie));
+                if (batch.Count >= 256)
+                {
+                    break;
+                }
+            }
+        }
+        foreach (var entry in batch)
+        {
+            if (!visitor(entry))
+            {
+                return FsError.Ok;
+            }
+        }
+        return batch.Count >= 256 ? ReadDirectory(ino, batch[^1].Cookie, visitor) : FsError.Ok;
+    }
+}

@@ -1,0 +1,228 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using WinReflink.Core.Cache;
+using WinReflink.Core.Errors;
+using WinReflink.Core.Extents;
+using WinReflink.Core.Metadata;
+using WinReflink.Core.Namespace;
+using WinReflink.Core.Storage;
+using WinReflink.Core.Volume;
+
+namespace WinReflink.Core;
+
+/// <summary>
+/// The one filesystem API both hosts translate to: inodes and open handles, Windows and POSIX
+/// semantics, errors as <see cref="FsError"/> values. Every call runs under the volume lock, so the
+/// in-memory state, the ExtentCache and the running transaction change together.
+/// </summary>
+public sealed partial class FileSystem : IDisposable
+{
+    public const long RootIno = 1;
+    /// <summary>The largest file size (1 PiB); writes, truncates and clones past it fail with FileTooLarge.</summary>
+    public const long MaxFileSize = 1L << 50;
+
+    private readonly Lock _lock = new();
+    private readonly VolumeLayout _layout;
+    private readonly VolumeLock? _volumeLock;
+    private readonly MetadataStore _meta;
+    private readonly BlockStore _store;
+    private readonly ExtentCache _cache;
+    private readonly VolumeState _state;
+    private readonly ILogger _logger;
+    private readonly int _blockSize;
+    private readonly Timer? _commitTimer;
+    /// <summary>Blocks that went from shared to single-owner in the running transaction: still shared in the last commit, so not overwritten in place.</summary>
+    private readonly RangeSet _recentlyUnshared = new();
+    private long _lastAllocationEnd;
+    private bool _readOnly;
+    private bool _disposed;
+
+    private FileSystem(VolumeLayout layout, VolumeLock? volumeLock, MetadataStore meta, VolumeState state, BlockStore store, OpenOptions options, ILogger logger)
+    {
+        _layout = layout;
+        _volumeLock = volumeLock;
+        _meta = meta;
+        _state = state;
+        _store = store;
+        _logger = logger;
+        _blockSize = state.Settings.BlockSize;
+        _readOnly = options.ReadOnly;
+        long cacheSize = options.CacheSizeBytes ?? Math.Max(64L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+        _cache = new ExtentCache(store, cacheSize, options.DirtyLimitBytes ?? (256L << 20), logger);
+        if (!_readOnly && options.CommitInterval > TimeSpan.Zero)
+        {
+            _commitTimer = new Timer(_ => GroupCommit(), null, options.CommitInterval, options.CommitInterval);
+        }
+    }
+
+    public string VolumePath => _layout.Folder;
+    public int BlockSize => _blockSize;
+    public bool CaseSensitive => _state.Settings.CaseSensitive;
+    public bool IsReadOnly => _readOnly;
+
+    /// <summary>Creates a new volume folder. Throws <see cref="VolumeException"/> with a one-line reason on bad input.</summary>
+    public static void Format(string folder, FormatOptions options)
+    {
+        VolumeFormatter.Format(new VolumeLayout(folder), options);
+    }
+
+    /// <summary>Opens a volume, taking its exclusive lock. Throws <see cref="VolumeException"/> with a one-line reason.</summary>
+    public static FileSystem Open(string folder, OpenOptions? options = null)
+    {
+        options ??= new OpenOptions();
+        var layout = new VolumeLayout(folder);
+        var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("WinReflink.Volume");
+        if (!Directory.Exists(layout.Folder))
+        {
+            throw new VolumeException($"volume {layout.Folder} does not exist (create it with `winreflink format {folder}`)");
+        }
+        var volumeLock = VolumeLock.Acquire(layout);
+        MetadataStore? meta = null;
+        BlockStore? store = null;
+        try
+        {
+            meta = MetadataStore.Open(layout.MetaDb, options.ReadOnly);
+            var settings = meta.LoadSettings(layout.MetaDb);
+            VolumeFormatter.CheckSettings(layout, settings);
+            var state = meta.LoadState(settings);
+            store = options.BlockStoreFactory?.Invoke(settings) ?? OpenDataFile(layout, settings, logger);
+            var fs = new FileSystem(layout, volumeLock, meta, state, store, options, logger);
+            fs.ReclaimOrphans();
+            return fs;
+        }
+        catch
+        {
+            store?.Dispose();
+            meta?.Dispose();
+            volumeLock.Dispose();
+            throw;
+        }
+    }
+
+    private static FileBlockStore OpenDataFile(VolumeLayout layout, VolumeSettings settings, ILogger logger)
+    {
+        if (!File.Exists(layout.DataImage))
+        {
+            throw new VolumeException($"{layout.DataImage} is missing: the volume has lost its data file");
+        }
+        long expected = settings.CapacityBlocks * settings.BlockSize;
+        long actual = new FileInfo(layout.DataImage).Length;
+        if (actual < expected)
+        {
+            throw new VolumeException($"{layout.DataImage} is {actual} bytes but the volume holds {expected}: the data file is truncated");
+        }
+        return new FileBlockStore(layout.DataImage, settings.BlockSize, settings.CapacityBlocks, logger);
+    }
+
+    private static long Now() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks;
+
+    private FsError TryGet(long ino, out Inode inode)
+    {
+        if (_state.Inodes.TryGetValue(ino, out inode!))
+        {
+            return FsError.Ok;
+        }
+        return FsError.NotFound;
+    }
+
+    private FsError TryGetDirectory(long ino, out Inode dir)
+    {
+        var e = TryGet(ino, out dir);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        return dir.IsDirectory ? FsError.Ok : FsError.NotDirectory;
+    }
+
+    private FsError TryGetRegular(long ino, out Inode file)
+    {
+        var e = TryGet(ino, out file);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        if (file.IsDirectory)
+        {
+            return FsError.IsDirectory;
+        }
+        return file.IsRegular ? FsError.Ok : FsError.InvalidArgument;
+    }
+
+    private FsError CheckWritable() => _readOnly ? FsError.ReadOnly : FsError.Ok;
+
+    private void Changed(Inode inode) => _state.ChangedInodes.Add(inode);
+
+    private InodeAttributes Attributes(Inode i)
+    {
+        var win = i.WindowsAttributes;
+        if (i.IsDirectory)
+        {
+            win |= WindowsAttributes.Directory;
+        }
+        return new InodeAttributes(i.Ino, i.Mode, i.Nlink, i.Uid, i.Gid, i.Rdev, i.Size,
+            (i.Extents?.MappedBlocks ?? 0) * _blockSize, i.AccessTime, i.ModifyTime, i.ChangeTime, i.BirthTime,
+            win, i.Generation, _blockSize);
+    }
+
+    /// <summary>
+    /// Corruption found while running: log it with the inode and block, and stop writing so nothing is
+    /// written on top of it. The volume stays readable.
+    /// </summary>
+    private FsError Corrupt(string what, long ino, long block)
+    {
+        _logger.LogError("Volume {Volume} is corrupt: {What} (inode {Ino}, block {Block}); switching to read-only", _layout.Folder, what, ino, block);
+        _readOnly = true;
+        return FsError.Corrupt;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+        }
+        _commitTimer?.Dispose();
+        lock (_lock)
+        {
+            try
+            {
+                if (!_readOnly)
+                {
+                    CommitLocked();
+                }
+            }
+            finally
+            {
+                _cache.Dispose();
+                _store.Dispose();
+                _meta.Dispose();
+                _volumeLock?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Drops the volume as a power cut would: nothing is committed or flushed, the lock is released.
+    /// Tests reopen the volume afterwards and expect the last commit.
+    /// </summary>
+    internal void SimulateCrash()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+        }
+        _commitTimer?.Dispose();
+        lock (_lock)
+        {
+            _cache.Dispose();
+            _store.Dispose();
+            _meta.Dispose();
+            _volumeLock?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Logging;
+using WinReflink.Core.Storage;
+using WinReflink.Core.Volume;
+
+namespace WinReflink.Core;
+
+/// <summary>How `format` lays out a new volume.</summary>
+public sealed class FormatOptions
+{
+    public const long DefaultSizeBytes = 64L << 30;
+    public const int DefaultBlockSize = 4096;
+
+    public long SizeBytes { get; init; } = DefaultSizeBytes;
+    public int BlockSize { get; init; } = DefaultBlockSize;
+    public bool CaseSensitive { get; init; }
+    public string Label { get; init; } = "";
+}
+
+/// <summary>How a volume is opened.</summary>
+public sealed class OpenOptions
+{
+    /// <summary>ExtentCache size; by default a quarter of the machine's memory.</summary>
+    public long? CacheSizeBytes { get; init; }
+    /// <summary>Dirty bytes allowed before write-back starts; by default 256 MiB (at most half the cache).</summary>
+    public long? DirtyLimitBytes { get; init; }
+    /// <summary>How often the running transaction commits on its own (group commit).</summary>
+    public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(2);
+    public bool ReadOnly { get; init; }
+    public ILoggerFactory? LoggerFactory { get; init; }
+    /// <summary>Tests substitute a store that can lose unflushed writes.</summary>
+    internal Func<VolumeSettings, BlockStore>? BlockStoreFactory { get; init; }
+}

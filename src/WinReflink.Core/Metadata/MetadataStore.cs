@@ -1,0 +1,478 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using WinReflink.Core.Extents;
+using WinReflink.Core.Namespace;
+using WinReflink.Core.Volume;
+
+namespace WinReflink.Core.Metadata;
+
+/// <summary>
+/// meta.db: SQLite in WAL mode with synchronous=FULL, so a commit that returned is durable. The
+/// engine loads the whole state at open and writes only what changed, one transaction per commit.
+/// </summary>
+internal sealed class MetadataStore : IDisposable
+{
+    private const string Schema = """
+        CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE inodes(ino INTEGER PRIMARY KEY, mode INTEGER NOT NULL, nlink INTEGER NOT NULL, uid INTEGER NOT NULL,
+            gid INTEGER NOT NULL, rdev INTEGER NOT NULL, size INTEGER NOT NULL, atime INTEGER NOT NULL, mtime INTEGER NOT NULL,
+            ctime INTEGER NOT NULL, btime INTEGER NOT NULL, winattrs INTEGER NOT NULL, secid INTEGER NOT NULL,
+            generation INTEGER NOT NULL, parent INTEGER NOT NULL, symlink TEXT, next_cookie INTEGER NOT NULL);
+        CREATE TABLE dirents(parent INTEGER NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, ino INTEGER NOT NULL,
+            cookie INTEGER NOT NULL, PRIMARY KEY(parent, key)) WITHOUT ROWID;
+        CREATE TABLE extents(ino INTEGER NOT NULL, logical INTEGER NOT NULL, physical INTEGER NOT NULL,
+            length INTEGER NOT NULL, unwritten INTEGER NOT NULL, PRIMARY KEY(ino, logical)) WITHOUT ROWID;
+        CREATE TABLE shared(start INTEGER PRIMARY KEY, length INTEGER NOT NULL, refs INTEGER NOT NULL);
+        CREATE TABLE free(start INTEGER PRIMARY KEY, length INTEGER NOT NULL);
+        CREATE TABLE xattrs(ino INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY(ino, name)) WITHOUT ROWID;
+        CREATE TABLE security(id INTEGER PRIMARY KEY, descriptor BLOB NOT NULL);
+        CREATE TABLE orphans(ino INTEGER PRIMARY KEY);
+        """;
+
+    private readonly SqliteConnection _db;
+
+    private MetadataStore(SqliteConnection db)
+    {
+        _db = db;
+    }
+
+    public static MetadataStore Create(string path)
+    {
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        db.Open();
+        var store = new MetadataStore(db);
+        store.Pragmas();
+        store.Execute(Schema);
+        return store;
+    }
+
+    /// <summary>Opens meta.db and checks that it is a sound database; throws <see cref="VolumeException"/> otherwise.</summary>
+    public static MetadataStore Open(string path, bool readOnly)
+    {
+        if (!File.Exists(path))
+        {
+            throw new VolumeException($"{path} is missing: this folder is not a WinReflink volume");
+        }
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            db.Open();
+            var store = new MetadataStore(db);
+            if (!readOnly)
+            {
+                store.Pragmas();
+            }
+            string check = Convert.ToString(store.Scalar("PRAGMA quick_check"), CultureInfo.InvariantCulture) ?? "";
+            if (check != "ok")
+            {
+                throw new VolumeException($"{path} is corrupt: SQLite integrity check says \"{check}\"");
+            }
+            return store;
+        }
+        catch (SqliteException e)
+        {
+            db.Dispose();
+            throw new VolumeException($"{path} is corrupt or truncated ({e.Message.TrimEnd('.')})", e);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    private void Pragmas()
+    {
+        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;");
+    }
+
+    private void Execute(string sql)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
+    public VolumeSettings LoadSettings(string path)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT key, value FROM settings";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                values[r.GetString(0)] = r.GetString(1);
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw new VolumeException($"{path} is not a WinReflink metadata database ({e.Message.TrimEnd('.')})", e);
+        }
+        string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new VolumeException($"{path} has no '{key}' setting: not a WinReflink volume, or corrupt");
+        long GetLong(string key) => long.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out long v)
+            ? v : throw new VolumeException($"{path}: setting '{key}' is not a number");
+        long version = GetLong("format_version");
+        if (version != VolumeSettings.CurrentFormatVersion)
+        {
+            throw new VolumeException($"{path} has volume format version {version}; this WinReflink reads version {VolumeSettings.CurrentFormatVersion} only");
+        }
+        return new VolumeSettings
+        {
+            FormatVersion = (int)version,
+            BlockSize = (int)GetLong("block_size"),
+            CapacityBlocks = GetLong("capacity_blocks"),
+            CaseSensitive = GetLong("case_sensitive") != 0,
+            Label = Get("label"),
+            SerialNumber = (uint)GetLong("serial"),
+            NextIno = GetLong("next_ino"),
+            NextGeneration = GetLong("next_generation"),
+        };
+    }
+
+    public VolumeState LoadState(VolumeSettings settings)
+    {
+        var state = new VolumeState(settings);
+        using (var cmd = _db.CreateCommand())
+        {
+            cmd.CommandText = "SELECT ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie FROM inodes";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                var inode = new Inode(r.GetInt64(0), (uint)r.GetInt64(1))
+                {
+                    Nlink = (uint)r.GetInt64(2),
+                    Uid = (uint)r.GetInt64(3),
+                    Gid = (uint)r.GetInt64(4),
+                    Rdev = (ulong)r.GetInt64(5),
+                    Size = r.GetInt64(6),
+                    AccessTime = r.GetInt64(7),
+                    ModifyTime = r.GetInt64(8),
+                    ChangeTime = r.GetInt64(9),
+                    BirthTime = r.GetInt64(10),
+                    WindowsAttributes = (WindowsAttributes)r.GetInt64(11),
+                    SecurityId = r.GetInt64(12),
+                    Generation = r.GetInt64(13),
+                    Parent = r.GetInt64(14),
+                    SymlinkTarget = r.IsDBNull(15) ? null : r.GetString(15),
+                };
+                if (inode.Children != null)
+                {
+                    inode.Children.NextCookie = r.GetInt64(16);
+                }
+                state.Inodes[inode.Ino] = inode;
+            }
+        }
+        ReadRows("SELECT parent, key, name, ino, cookie FROM dirents", r =>
+        {
+            if (state.Inodes.TryGetValue(r.GetInt64(0), out var dir) && dir.Children != null)
+            {
+                dir.Children.Load(new DirectoryRecord(r.GetString(2), r.GetString(1), r.GetInt64(3), r.GetInt64(4)));
+            }
+            else
+            {
+                state.DanglingRows.Add($"directory entry '{r.GetString(2)}' in inode {r.GetInt64(0)}, which is not a directory");
+            }
+        });
+        ReadRows("SELECT ino, logical, physical, length, unwritten FROM extents", r =>
+        {
+            if (state.Inodes.TryGetValue(r.GetInt64(0), out var file) && file.Extents != null)
+            {
+                file.Extents.Load(r.GetInt64(1), new ExtentValue(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4) != 0));
+            }
+            else
+            {
+                state.DanglingRows.Add($"extent at logical block {r.GetInt64(1)} of inode {r.GetInt64(0)}, which is not a regular file");
+            }
+        });
+        ReadRows("SELECT start, length, refs FROM shared", r => state.Refcounts.Load(r.GetInt64(0), new SharedRange(r.GetInt64(1), (int)r.GetInt64(2))));
+        ReadRows("SELECT start, length FROM free", r => state.Allocator.Free.Load(r.GetInt64(0), r.GetInt64(1)));
+        ReadRows("SELECT ino, name, value FROM xattrs", r =>
+        {
+            if (state.Inodes.TryGetValue(r.GetInt64(0), out var inode))
+            {
+                inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                inode.Xattrs[r.GetString(1)] = (byte[])r.GetValue(2);
+            }
+        });
+        ReadRows("SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), (byte[])r.GetValue(1)));
+        foreach (var inode in state.Inodes.Values)
+        {
+            if (inode.SecurityId != 0)
+            {
+                state.Security.LoadUse(inode.SecurityId);
+            }
+        }
+        ReadRows("SELECT ino FROM orphans", r => state.Orphans.Add(r.GetInt64(0)));
+        return state;
+    }
+
+    private void ReadRows(string sql, Action<SqliteDataReader> row)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            row(r);
+        }
+    }
+
+    public void WriteNewVolume(VolumeSettings settings, Inode root)
+    {
+        using var tx = _db.BeginTransaction();
+        WriteSettings(settings, tx);
+        WriteInode(root, tx);
+        using (var cmd = Command(tx, "INSERT INTO free(start, length) VALUES ($a, $b)", "$a", "$b"))
+        {
+            cmd.Parameters[0].Value = 0L;
+            cmd.Parameters[1].Value = settings.CapacityBlocks;
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    private void WriteSettings(VolumeSettings s, SqliteTransaction tx)
+    {
+        using var cmd = Command(tx, "INSERT OR REPLACE INTO settings(key, value) VALUES ($k, $v)", "$k", "$v");
+        void Put(string k, string v)
+        {
+            cmd.Parameters[0].Value = k;
+            cmd.Parameters[1].Value = v;
+            cmd.ExecuteNonQuery();
+        }
+        var inv = CultureInfo.InvariantCulture;
+        Put("format_version", s.FormatVersion.ToString(inv));
+        Put("block_size", s.BlockSize.ToString(inv));
+        Put("capacity_blocks", s.CapacityBlocks.ToString(inv));
+        Put("case_sensitive", s.CaseSensitive ? "1" : "0");
+        Put("label", s.Label);
+        Put("serial", s.SerialNumber.ToString(inv));
+        Put("next_ino", s.NextIno.ToString(inv));
+        Put("next_generation", s.NextGeneration.ToString(inv));
+    }
+
+    private SqliteCommand Command(SqliteTransaction tx, string sql, params string[] parameters)
+    {
+        var cmd = _db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (string p in parameters)
+        {
+            cmd.Parameters.Add(new SqliteParameter(p, null));
+        }
+        cmd.Prepare();
+        return cmd;
+    }
+
+    private void WriteInode(Inode i, SqliteTransaction tx)
+    {
+        using var cmd = Command(tx, """
+            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17");
+        BindInode(cmd, i);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static void BindInode(SqliteCommand cmd, Inode i)
+    {
+        var p = cmd.Parameters;
+        p[0].Value = i.Ino;
+        p[1].Value = (long)i.Mode;
+        p[2].Value = (long)i.Nlink;
+        p[3].Value = (long)i.Uid;
+        p[4].Value = (long)i.Gid;
+        p[5].Value = (long)i.Rdev;
+        p[6].Value = i.Size;
+        p[7].Value = i.AccessTime;
+        p[8].Value = i.ModifyTime;
+        p[9].Value = i.ChangeTime;
+        p[10].Value = i.BirthTime;
+        p[11].Value = (long)i.WindowsAttributes;
+        p[12].Value = i.SecurityId;
+        p[13].Value = i.Generation;
+        p[14].Value = i.Parent;
+        p[15].Value = (object?)i.SymlinkTarget ?? DBNull.Value;
+        p[16].Value = i.Children?.NextCookie ?? 0L;
+    }
+
+    /// <summary>Writes every change of the state in one durable transaction.</summary>
+    public void Commit(VolumeState state)
+    {
+        using var tx = _db.BeginTransaction();
+        if (state.SettingsChanged)
+        {
+            WriteSettings(state.Settings, tx);
+            state.SettingsChanged = false;
+        }
+        using var inodeCmd = Command(tx, """
+            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17");
+        using var extentPut = Command(tx, "INSERT OR REPLACE INTO extents(ino, logical, physical, length, unwritten) VALUES ($i, $l, $p, $n, $u)", "$i", "$l", "$p", "$n", "$u");
+        using var extentDel = Command(tx, "DELETE FROM extents WHERE ino = $i AND logical = $l", "$i", "$l");
+        using var direntPut = Command(tx, "INSERT OR REPLACE INTO dirents(parent, key, name, ino, cookie) VALUES ($p, $k, $n, $i, $c)", "$p", "$k", "$n", "$i", "$c");
+        using var direntDel = Command(tx, "DELETE FROM dirents WHERE parent = $p AND key = $k", "$p", "$k");
+        using var xattrDelAll = Command(tx, "DELETE FROM xattrs WHERE ino = $i", "$i");
+        using var xattrPut = Command(tx, "INSERT INTO xattrs(ino, name, value) VALUES ($i, $n, $v)", "$i", "$n", "$v");
+
+        foreach (long ino in state.DeletedInodes)
+        {
+            foreach (string table in new[] { "DELETE FROM inodes WHERE ino = $i", "DELETE FROM extents WHERE ino = $i", "DELETE FROM xattrs WHERE ino = $i", "DELETE FROM dirents WHERE parent = $i" })
+            {
+                using var del = Command(tx, table, "$i");
+                del.Parameters[0].Value = ino;
+                del.ExecuteNonQuery();
+            }
+        }
+        state.DeletedInodes.Clear();
+
+        foreach (var inode in state.ChangedInodes)
+        {
+            if (!state.Inodes.ContainsKey(inode.Ino))
+            {
+                continue;
+            }
+            BindInode(inodeCmd, inode);
+            inodeCmd.ExecuteNonQuery();
+            inode.Extents?.Rows.DrainChanges((logical, present, v) =>
+            {
+                if (present)
+                {
+                    extentPut.Parameters[0].Value = inode.Ino;
+                    extentPut.Parameters[1].Value = logical;
+                    extentPut.Parameters[2].Value = v.Physical;
+                    extentPut.Parameters[3].Value = v.Length;
+                    extentPut.Parameters[4].Value = v.Unwritten ? 1L : 0L;
+                    extentPut.ExecuteNonQuery();
+                }
+                else
+                {
+                    extentDel.Parameters[0].Value = inode.Ino;
+                    extentDel.Parameters[1].Value = logical;
+                    extentDel.ExecuteNonQuery();
+                }
+            });
+            inode.Children?.DrainChanges((key, record) =>
+            {
+                if (record != null)
+                {
+                    direntPut.Parameters[0].Value = inode.Ino;
+                    direntPut.Parameters[1].Value = key;
+                    direntPut.Parameters[2].Value = record.Name;
+                    direntPut.Parameters[3].Value = record.Ino;
+                    direntPut.Parameters[4].Value = record.Cookie;
+                    direntPut.ExecuteNonQuery();
+                }
+                else
+                {
+                    direntDel.Parameters[0].Value = inode.Ino;
+                    direntDel.Parameters[1].Value = key;
+                    direntDel.ExecuteNonQuery();
+                }
+            });
+            if (inode.XattrsChanged)
+            {
+                xattrDelAll.Parameters[0].Value = inode.Ino;
+                xattrDelAll.ExecuteNonQuery();
+                foreach (var kv in inode.Xattrs ?? new Dictionary<string, byte[]>())
+                {
+                    xattrPut.Parameters[0].Value = inode.Ino;
+                    xattrPut.Parameters[1].Value = kv.Key;
+                    xattrPut.Parameters[2].Value = kv.Value;
+                    xattrPut.ExecuteNonQuery();
+                }
+                inode.XattrsChanged = false;
+            }
+        }
+        state.ChangedInodes.Clear();
+
+        using (var put = Command(tx, "INSERT OR REPLACE INTO shared(start, length, refs) VALUES ($s, $l, $r)", "$s", "$l", "$r"))
+        using (var del = Command(tx, "DELETE FROM shared WHERE start = $s", "$s"))
+        {
+            state.Refcounts.Rows.DrainChanges((start, present, v) =>
+            {
+                if (present)
+                {
+                    put.Parameters[0].Value = start;
+                    put.Parameters[1].Value = v.Length;
+                    put.Parameters[2].Value = (long)v.Refs;
+                    put.ExecuteNonQuery();
+                }
+                else
+                {
+                    del.Parameters[0].Value = start;
+                    del.ExecuteNonQuery();
+                }
+            });
+        }
+        using (var put = Command(tx, "INSERT OR REPLACE INTO free(start, length) VALUES ($s, $l)", "$s", "$l"))
+        using (var del = Command(tx, "DELETE FROM free WHERE start = $s", "$s"))
+        {
+            state.Allocator.Free.Rows.DrainChanges((start, present, length) =>
+            {
+                if (present)
+                {
+                    put.Parameters[0].Value = start;
+                    put.Parameters[1].Value = length;
+                    put.ExecuteNonQuery();
+                }
+                else
+                {
+                    del.Parameters[0].Value = start;
+                    del.ExecuteNonQuery();
+                }
+            });
+        }
+        using (var put = Command(tx, "INSERT OR REPLACE INTO security(id, descriptor) VALUES ($i, $d)", "$i", "$d"))
+        using (var del = Command(tx, "DELETE FROM security WHERE id = $i", "$i"))
+        {
+            state.Security.DrainChanges((id, descriptor) =>
+            {
+                var cmd = descriptor != null ? put : del;
+                cmd.Parameters[0].Value = id;
+                if (descriptor != null)
+                {
+                    put.Parameters[1].Value = descriptor;
+                }
+                cmd.ExecuteNonQuery();
+            });
+        }
+        if (state.OrphansChanged)
+        {
+            Execute(tx, "DELETE FROM orphans");
+            using var put = Command(tx, "INSERT INTO orphans(ino) VALUES ($i)", "$i");
+            foreach (long ino in state.Orphans)
+            {
+                put.Parameters[0].Value = ino;
+                put.ExecuteNonQuery();
+            }
+            state.OrphansChanged = false;
+        }
+        tx.Commit();
+    }
+
+    private void Execute(SqliteTransaction tx, string sql)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _db.Dispose();
+}

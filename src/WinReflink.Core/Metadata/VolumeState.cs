@@ -1,0 +1,36 @@
+using WinReflink.Core.Extents;
+using WinReflink.Core.Namespace;
+using WinReflink.Core.Volume;
+
+namespace WinReflink.Core.Metadata;
+
+/// <summary>
+/// Everything meta.db holds, in memory, with what changed since the last commit. Hot paths read and
+/// change this; only the commit talks to SQLite.
+/// </summary>
+internal sealed class VolumeState
+{
+    public VolumeState(VolumeSettings settings)
+    {
+        Settings = settings;
+        Allocator = new Allocator(settings.CapacityBlocks);
+    }
+
+    public VolumeSettings Settings { get; }
+    public Dictionary<long, Inode> Inodes { get; } = new();
+    public RefcountTable Refcounts { get; } = new();
+    public Allocator Allocator { get; }
+    public SecurityDescriptorTable Security { get; } = new();
+    public HashSet<long> Orphans { get; } = new();
+
+    /// <summary>Rows found at load that belong to no object (a corrupt store); `check` reports them.</summary>
+    public List<string> DanglingRows { get; } = new();
+
+    public HashSet<Inode> ChangedInodes { get; } = new();
+    public HashSet<long> DeletedInodes { get; } = new();
+    public bool OrphansChanged { get; set; }
+    public bool SettingsChanged { get; set; }
+
+    public bool HasChanges => ChangedInodes.Count > 0 || DeletedInodes.Count > 0 || OrphansChanged || SettingsChanged
+        || Refcounts.Rows.HasChanges || Allocator.Free.Rows.HasChanges || Allocator.BusyBlocks > 0;
+}

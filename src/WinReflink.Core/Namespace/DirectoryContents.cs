@@ -1,0 +1,67 @@
+using WinReflink.Core.Collections;
+
+namespace WinReflink.Core.Namespace;
+
+/// <summary>One name in a directory. <see cref="Key"/> is the lookup form (case-folded on case-insensitive volumes).</summary>
+internal sealed record DirectoryRecord(string Name, string Key, long Ino, long Cookie);
+
+/// <summary>
+/// The entries of one directory, by lookup key and by cookie. Cookies grow monotonically per directory,
+/// so a readdir resumed from a cookie neither repeats nor skips an entry that stayed put, whatever
+/// was added or removed meanwhile.
+/// </summary>
+internal sealed class DirectoryContents
+{
+    private readonly Dictionary<string, DirectoryRecord> _byKey = new(StringComparer.Ordinal);
+    private readonly OrderedMap<DirectoryRecord> _byCookie = new();
+    private readonly HashSet<string> _changedKeys = new(StringComparer.Ordinal);
+
+    public long NextCookie = 1;
+    public int Count => _byKey.Count;
+    public IEnumerable<DirectoryRecord> Records => _byKey.Values;
+
+    public bool TryGet(string key, out DirectoryRecord record) => _byKey.TryGetValue(key, out record!);
+
+    public void Load(DirectoryRecord record)
+    {
+        _byKey[record.Key] = record;
+        _byCookie.Set(record.Cookie, record);
+        NextCookie = Math.Max(NextCookie, record.Cookie + 1);
+    }
+
+    public DirectoryRecord Add(string name, string key, long ino)
+    {
+        var record = new DirectoryRecord(name, key, ino, NextCookie++);
+        _byKey.Add(key, record);
+        _byCookie.Set(record.Cookie, record);
+        _changedKeys.Add(key);
+        return record;
+    }
+
+    public void Remove(string key)
+    {
+        if (_byKey.Remove(key, out var record))
+        {
+            _byCookie.Remove(record.Cookie);
+            _changedKeys.Add(key);
+        }
+    }
+
+    /// <summary>Entries after the cookie, in cookie order.</summary>
+    public IEnumerable<DirectoryRecord> After(long cookie)
+    {
+        foreach (var kv in _byCookie.Range(cookie + 1, long.MaxValue))
+        {
+            yield return kv.Value;
+        }
+    }
+
+    public void DrainChanges(Action<string, DirectoryRecord?> apply)
+    {
+        foreach (string key in _changedKeys)
+        {
+            apply(key, _byKey.TryGetValue(key, out var r) ? r : null);
+        }
+        _changedKeys.Clear();
+    }
+}

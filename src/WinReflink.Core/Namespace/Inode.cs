@@ -1,0 +1,50 @@
+using WinReflink.Core.Extents;
+
+namespace WinReflink.Core.Namespace;
+
+/// <summary>An inode as the engine holds it in memory; the metadata store persists the changed ones at commit.</summary>
+internal sealed class Inode
+{
+    public Inode(long ino, uint mode)
+    {
+        Ino = ino;
+        Mode = mode;
+        if (PosixMode.IsRegular(mode))
+        {
+            Extents = new ExtentMap();
+        }
+        else if (PosixMode.IsDirectory(mode))
+        {
+            Children = new DirectoryContents();
+        }
+    }
+
+    public long Ino { get; }
+    public uint Mode;
+    public uint Nlink;
+    public uint Uid;
+    public uint Gid;
+    public ulong Rdev;
+    public long Size;
+    public long AccessTime;
+    public long ModifyTime;
+    public long ChangeTime;
+    public long BirthTime;
+    public WindowsAttributes WindowsAttributes;
+    public long SecurityId;
+    public long Generation;
+    public string? SymlinkTarget;
+    /// <summary>For directories: the parent directory (the root is its own parent).</summary>
+    public long Parent;
+    public ExtentMap? Extents { get; }
+    public DirectoryContents? Children { get; }
+    public Dictionary<string, byte[]>? Xattrs;
+    public bool XattrsChanged;
+    /// <summary>Open handles; an unlinked inode lives on as an orphan until this drops to zero.</summary>
+    public int OpenCount;
+    /// <summary>Where the next allocation for this file should start, so its writes land contiguously.</summary>
+    public long AllocationGoal = -1;
+
+    public bool IsDirectory => Children != null;
+    public bool IsRegular => Extents != null;
+}

@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+
+namespace WinReflink.Core.Namespace;
+
+/// <summary>
+/// Windows security descriptors stored once per distinct descriptor, as NTFS's $Secure does: inodes
+/// hold an id, and the table keeps each descriptor with the number of inodes using it.
+/// </summary>
+internal sealed class SecurityDescriptorTable
+{
+    private readonly Dictionary<long, byte[]> _byId = new();
+    private readonly Dictionary<string, long> _byHash = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, int> _users = new();
+    private readonly HashSet<long> _changed = new();
+    private long _nextId = 1;
+
+    public int Count => _byId.Count;
+
+    public void Load(long id, byte[] descriptor)
+    {
+        _byId[id] = descriptor;
+        _byHash[Hash(descriptor)] = id;
+        _nextId = Math.Max(_nextId, id + 1);
+    }
+
+    /// <summary>Counts a loaded inode's use of a descriptor.</summary>
+    public void LoadUse(long id) => _users[id] = _users.GetValueOrDefault(id) + 1;
+
+    public bool Exists(long id) => _byId.ContainsKey(id);
+
+    public byte[]? Get(long id) => id != 0 && _byId.TryGetValue(id, out var d) ? d : null;
+
+    public long Acquire(byte[] descriptor)
+    {
+        string hash = Hash(descriptor);
+        if (!_byHash.TryGetValue(hash, out long id))
+        {
+            id = _nextId++;
+            _byId[id] = (byte[])descriptor.Clone();
+            _byHash[hash] = id;
+            _changed.Add(id);
+        }
+        _users[id] = _users.GetValueOrDefault(id) + 1;
+        return id;
+    }
+
+    public void Release(long id)
+    {
+        if (id == 0 || !_users.TryGetValue(id, out int n))
+        {
+            return;
+        }
+        if (n > 1)
+        {
+            _users[id] = n - 1;
+            return;
+        }
+        _users.Remove(id);
+        if (_byId.Remove(id, out var d))
+        {
+            _byHash.Remove(Hash(d));
+        }
+        _changed.Add(id);
+    }
+
+    public IEnumerable<(long Id, int Users)> Uses() => _byId.Keys.Select(id => (id, _users.GetValueOrDefault(id)));
+
+    public void DrainChanges(Action<long, byte[]?> apply)
+    {
+        foreach (long id in _changed)
+        {
+            apply(id, Get(id));
+        }
+        _changed.Clear();
+    }
+
+    private static string Hash(byte[] d) => Convert.ToHexString(SHA256.HashData(d));
+}

@@ -1,0 +1,64 @@
+namespace WinReflink.Core.Storage;
+
+/// <summary>
+/// The extent store: fixed-size physical blocks addressed by number. The engine reaches the data
+/// file only through this class, so tests can substitute a store that loses unflushed writes.
+/// Buffers passed in are aligned to <see cref="Alignment"/> and whole blocks long.
+/// </summary>
+internal abstract class BlockStore : IDisposable
+{
+    protected BlockStore(int blockSize, long capacityBlocks)
+    {
+        BlockSize = blockSize;
+        CapacityBlocks = capacityBlocks;
+    }
+
+    public const int Alignment = 4096;
+
+    public int BlockSize { get; }
+    public long CapacityBlocks { get; }
+    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+    private long _bytesWritten;
+    private long _bytesRead;
+
+    public void Read(long block, Span<byte> destination)
+    {
+        CheckRange(block, destination.Length);
+        ReadCore(block * BlockSize, destination);
+        Interlocked.Add(ref _bytesRead, destination.Length);
+    }
+
+    /// <summary>Writes consecutive blocks from several buffers in one call (a gather write).</summary>
+    public void Write(long block, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+    {
+        long total = 0;
+        foreach (var b in buffers)
+        {
+            total += b.Length;
+        }
+        CheckRange(block, total);
+        WriteCore(block * BlockSize, buffers);
+        Interlocked.Add(ref _bytesWritten, total);
+    }
+
+    /// <summary>Makes every completed write durable.</summary>
+    public abstract void Flush();
+
+    protected abstract void ReadCore(long offset, Span<byte> destination);
+    protected abstract void WriteCore(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers);
+
+    private void CheckRange(long block, long bytes)
+    {
+        if (block < 0 || bytes % BlockSize != 0 || block + bytes / BlockSize > CapacityBlocks)
+        {
+            throw new ArgumentOutOfRangeException(nameof(block), $"blocks {block}+{bytes / BlockSize} outside the store of {CapacityBlocks} blocks");
+        }
+    }
+
+    public virtual void Dispose()
+    {
+        GC.SuppressFinalize(this);
+    }
+}
