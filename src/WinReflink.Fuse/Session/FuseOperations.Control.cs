@@ -1,0 +1,123 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using WinReflink.Core;
+using WinReflink.Core.Control;
+using WinReflink.Core.Errors;
+using WinReflink.Fuse.Interop;
+
+namespace WinReflink.Fuse.Session;
+
+/// <summary>
+/// The control channel over FUSE ioctl: figures, extent listings and handle-authorised clones, all
+/// through the filesystem's own permission checks (an ioctl needs an open handle), never a side socket.
+/// </summary>
+internal sealed unsafe partial class FuseOperations
+{
+    private void Ioctl(in FuseRequest r, ReplyWriter reply)
+    {
+        var io = r.Arg<FuseIoctlIn>();
+        var input = r.Bytes(sizeof(FuseIoctlIn), (int)io.InSize);
+        _handles.TryGet(io.Fh, out var handle);
+        uint cmd = io.Cmd;
+        if (cmd == LinuxIoctl.Info)
+        {
+            var json = new byte[ControlProtocol.InfoBytes];
+            int n = Encoding.UTF8.GetBytes(_fs.InfoJson(), json);
+            if (n >= json.Length)
+            {
+                reply.Error(r.Unique, LinuxNative.E2Big);
+                return;
+            }
+            IoctlReply(r, reply, io, json);
+        }
+        else if (cmd == LinuxIoctl.Extents)
+        {
+            ExtentsPage(r, reply, io, input);
+        }
+        else if (cmd == LinuxIoctl.GetCloneToken)
+        {
+            if (handle == null || !handle.CanRead || handle.Directory)
+            {
+                reply.Error(r.Unique, LinuxNative.EBadF);
+                return;
+            }
+            var e = _fs.IssueCloneToken(r.NodeId, out ulong token);
+            if (e != FsError.Ok)
+            {
+                reply.Error(r.Unique, Errno.From(e));
+                return;
+            }
+            var t = new CloneToken { Token = token };
+            IoctlReply(r, reply, io, new ReadOnlySpan<byte>(&t, sizeof(CloneToken)));
+        }
+        else if (cmd == LinuxIoctl.CloneFromToken)
+        {
+            if (handle == null || !handle.CanWrite || handle.Directory)
+            {
+                reply.Error(r.Unique, LinuxNative.EBadF);
+                return;
+            }
+            if (input.Length < sizeof(CloneFromTokenRequest))
+            {
+                reply.Error(r.Unique, LinuxNative.EInval);
+                return;
+            }
+            var req = MemoryMarshal.Read<CloneFromTokenRequest>(input);
+            long length = req.Length > long.MaxValue ? long.MaxValue : (long)req.Length;
+            var e = _fs.CloneFromToken(req.Token, (long)req.SourceOffset, r.NodeId, (long)req.DestinationOffset, length, out long cloned);
+            if (e != FsError.Ok)
+            {
+                reply.Error(r.Unique, Errno.From(e));
+                return;
+            }
+            req.Length = (ulong)cloned;
+            IoctlReply(r, reply, io, new ReadOnlySpan<byte>(&req, sizeof(CloneFromTokenRequest)));
+            // The clone changed the file behind the kernel's back: drop its cached attributes and pages.
+            reply.Notify(FuseConstants.NotifyInvalInode, new FuseNotifyInvalInodeOut { Ino = (ulong)r.NodeId, Off = 0, Len = 0 });
+        }
+        else
+        {
+            reply.Error(r.Unique, LinuxNative.ENotTy);
+        }
+    }
+
+    private void ExtentsPage(in FuseRequest r, ReplyWriter reply, in FuseIoctlIn io, ReadOnlySpan<byte> input)
+    {
+        ulong start = input.Length >= sizeof(ExtentsPageHeader) ? MemoryMarshal.Read<ExtentsPageHeader>(input).StartIndex : 0;
+        var e = _fs.GetExtents(r.NodeId, out var extents);
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        var page = new byte[ControlProtocol.ExtentsPageBytes];
+        int count = (int)Math.Min((ulong)ControlProtocol.ExtentsPerPage, (ulong)extents.Count > start ? (ulong)extents.Count - start : 0);
+        fixed (byte* p = page)
+        {
+            var header = (ExtentsPageHeader*)p;
+            header->StartIndex = start;
+            header->Count = (uint)count;
+            header->Total = (ulong)extents.Count;
+            var records = (ExtentRecord*)(p + sizeof(ExtentsPageHeader));
+            for (int i = 0; i < count; i++)
+            {
+                var x = extents[(int)start + i];
+                records[i] = new ExtentRecord
+                {
+                    LogicalOffset = (ulong)x.LogicalOffset,
+                    PhysicalOffset = (ulong)x.PhysicalOffset,
+                    Length = (ulong)x.Length,
+                    ShareCount = (uint)x.ShareCount,
+                    Flags = x.Unwritten ? 1u : 0u,
+                };
+            }
+        }
+        IoctlReply(r, reply, io, page);
+    }
+
+    private static void IoctlReply(in FuseRequest r, ReplyWriter reply, in FuseIoctlIn io, ReadOnlySpan<byte> output)
+    {
+        int n = (int)Math.Min((uint)output.Length, io.OutSize);
+        reply.Struct(r.Unique, new FuseIoctlOut { Result = 0 }, output[..n]);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text;
+using WinReflink.Core;
+using WinReflink.Core.Errors;
+using WinReflink.Fuse.Interop;
+
+namespace WinReflink.Fuse.Session;
+
+internal sealed unsafe partial class FuseOperations
+{
+    private void OpenDir(in FuseRequest r, ReplyWriter reply)
+    {
+        var e = _fs.GetAttributes(r.NodeId, out var a);
+        if (e == FsError.Ok && !a.IsDirectory)
+        {
+            e = FsError.NotDirectory;
+        }
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        ulong fh = _handles.Add(new OpenHandle(r.NodeId, (int)r.Arg<FuseOpenIn>().Flags, Directory: true));
+        reply.Struct(r.Unique, new FuseOpenOut { Fh = fh });
+    }
+
+    private void ReleaseDir(in FuseRequest r, ReplyWriter reply)
+    {
+        _handles.TryRemove(r.Arg<FuseReleaseIn>().Fh, out _);
+        reply.Ok(r.Unique);
+    }
+
+    /// <summary>
+    /// Offsets: 1 and 2 follow "." and ".."; an entry with engine cookie c has offset c + 2, so a
+    /// listing resumed at any offset continues after the last entry the kernel took.
+    /// </summary>
+    private void ReadDir(in FuseRequest r, ReplyWriter reply, bool plus)
+    {
+        var rd = r.Arg<FuseReadIn>();
+        int capacity = (int)Math.Min(rd.Size, (uint)reply.BufferLength);
+        long offset = (long)rd.Offset;
+        var e = _fs.GetAttributes(r.NodeId, out var self);
+        if (e == FsError.Ok && !self.IsDirectory)
+        {
+            e = FsError.NotDirectory;
+        }
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        byte* buffer = reply.Buffer;
+        int used = 0;
+        bool full = false;
+        if (offset < 1)
+        {
+            full = !AddDirent(buffer, capacity, ref used, ".", self.Ino, self.Mode, 1, plus ? null : default(InodeAttributes?), plus);
+        }
+        if (!full && offset < 2)
+        {
+            _fs.Lookup(r.NodeId, "..", out var parent);
+            full = !AddDirent(buffer, capacity, ref used, "..", parent.Ino, parent.Mode, 2, null, plus);
+        }
+        if (!full)
+        {
+            long cookie = Math.Max(0, offset - 2);
+            _fs.ReadDirectory(r.NodeId, cookie, entry =>
+            {
+                InodeAttributes? attrs = null;
+                if (plus && _fs.GetAttributes(entry.Ino, out var a) == FsError.Ok)
+                {
+                    attrs = a;
+                }
+                return AddDirent(buffer, capacity, ref used, entry.Name, entry.Ino, entry.Mode, entry.Cookie + 2, attrs, plus);
+            });
+        }
+        reply.FromBuffer(r.Unique, used);
+    }
+
+    private bool AddDirent(byte* buffer, int capacity, ref int used, string name, long ino, uint mode, long nextOffset, InodeAttributes? attrs, bool plus)
+    {
+        int nameLen = Encoding.UTF8.GetByteCount(name);
+        int direntSize = (sizeof(FuseDirent) + nameLen + 7) & ~7;
+        int size = (plus ? sizeof(FuseEntryOut) : 0) + direntSize;
+        if (used + size > capacity)
+        {
+            return false;
+        }
+        byte* p = buffer + used;
+        new Span<byte>(p, size).Clear();
+        if (plus)
+        {
+            // "." and ".." and entries whose attributes went away carry node id 0: the kernel makes no dentry for them.
+            *(FuseEntryOut*)p = attrs is { } a ? Entry(a) : default;
+            p += sizeof(FuseEntryOut);
+        }
+        var d = (FuseDirent*)p;
+        d->Ino = (ulong)ino;
+        d->Off = (ulong)nextOffset;
+        d->NameLen = (uint)nameLen;
+        d->Type = (mode & PosixMode.TypeMask) >> 12;
+        Encoding.UTF8.GetBytes(name, new Span<byte>(p + sizeof(FuseDirent), nameLen));
+        used += size;
+        return true;
+    }
+}

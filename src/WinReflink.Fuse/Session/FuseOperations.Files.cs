@@ -1,0 +1,206 @@
+using WinReflink.Core;
+using WinReflink.Core.Errors;
+using WinReflink.Fuse.Interop;
+
+namespace WinReflink.Fuse.Session;
+
+internal sealed unsafe partial class FuseOperations
+{
+    private const int OTrunc = 0x200;
+    private const int OExcl = 0x80;
+
+    /// <summary>
+    /// File data bypasses the kernel page cache (FOPEN_DIRECT_IO) so the ExtentCache, shared by clones,
+    /// is the only copy in memory; --kernel-cache keeps the page cache instead.
+    /// </summary>
+    private uint DataOpenFlags => _options.KernelCache ? FuseOpenFlags.KeepCache : FuseOpenFlags.DirectIo | FuseOpenFlags.ParallelDirectWrites;
+
+    private void Open(in FuseRequest r, ReplyWriter reply)
+    {
+        var o = r.Arg<FuseOpenIn>();
+        var e = OpenExisting(r.NodeId, (int)o.Flags, (o.OpenFlags & FuseConstants.OpenKillSuidGid) != 0, out ulong fh);
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        reply.Struct(r.Unique, new FuseOpenOut { Fh = fh, OpenFlags = DataOpenFlags });
+    }
+
+    private FsError OpenExisting(long ino, int flags, bool killSuid, out ulong fh)
+    {
+        fh = 0;
+        var e = _fs.OpenInode(ino);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        if ((flags & OTrunc) != 0)
+        {
+            var fields = SetAttributeFields.Size | (killSuid ? SetAttributeFields.KillSuidSgid : SetAttributeFields.None);
+            e = _fs.SetAttributes(ino, new SetAttributesRequest(fields, Size: 0), out _);
+            if (e != FsError.Ok && e != FsError.IsDirectory && e != FsError.InvalidArgument)
+            {
+                _fs.Release(ino);
+                return e;
+            }
+        }
+        fh = _handles.Add(new OpenHandle(ino, flags, Directory: false));
+        return FsError.Ok;
+    }
+
+    private void Create(in FuseRequest r, ReplyWriter reply)
+    {
+        var c = r.Arg<FuseCreateIn>();
+        string? name = r.String(sizeof(FuseCreateIn), out _);
+        if (name == null)
+        {
+            reply.Error(r.Unique, LinuxNative.EIlSeq);
+            return;
+        }
+        var e = _fs.Create(r.NodeId, name, Creator(r, c.Mode), out var a);
+        if (e == FsError.Exists && (c.Flags & OExcl) == 0)
+        {
+            // Another creator won the race between the kernel's lookup and this CREATE: open what is there.
+            e = _fs.Lookup(r.NodeId, name, out a);
+            if (e == FsError.Ok && a.IsDirectory)
+            {
+                e = FsError.IsDirectory;
+            }
+            if (e == FsError.Ok)
+            {
+                e = OpenExisting(a.Ino, (int)c.Flags, false, out ulong existing);
+                if (e == FsError.Ok)
+                {
+                    _fs.GetAttributes(a.Ino, out a);
+                    reply.Struct(r.Unique, Entry(a), new FuseOpenOut { Fh = existing, OpenFlags = DataOpenFlags });
+                    return;
+                }
+            }
+        }
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        _fs.OpenInode(a.Ino);
+        ulong fh = _handles.Add(new OpenHandle(a.Ino, (int)c.Flags, Directory: false));
+        reply.Struct(r.Unique, Entry(a), new FuseOpenOut { Fh = fh, OpenFlags = DataOpenFlags });
+    }
+
+    private void Read(in FuseRequest r, ReplyWriter reply)
+    {
+        var rd = r.Arg<FuseReadIn>();
+        int size = (int)Math.Min(rd.Size, (uint)reply.BufferLength);
+        var e = _fs.Read(r.NodeId, (long)rd.Offset, new Span<byte>(reply.Buffer, size), out int n);
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        reply.FromBuffer(r.Unique, n);
+    }
+
+    private void Write(in FuseRequest r, ReplyWriter reply)
+    {
+        var w = r.Arg<FuseWriteIn>();
+        int headerSize = _minor < 9 ? 24 : sizeof(FuseWriteIn);
+        var data = r.Bytes(headerSize, (int)w.Size);
+        bool kill = (w.WriteFlags & FuseConstants.WriteKillSuidGid) != 0;
+        var e = _fs.Write(r.NodeId, (long)w.Offset, data, out int written, kill);
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        reply.Struct(r.Unique, new FuseWriteOut { Size = (uint)written });
+    }
+
+    private void Release(in FuseRequest r, ReplyWriter reply)
+    {
+        var rel = r.Arg<FuseReleaseIn>();
+        if (_handles.TryRemove(rel.Fh, out var h))
+        {
+            _fs.Release(h.Ino);
+        }
+        reply.Ok(r.Unique);
+    }
+
+    private const uint FallocKeepSize = 1;
+    private const uint FallocPunchHole = 2;
+    private const uint FallocZeroRange = 16;
+
+    private void Fallocate(in FuseRequest r, ReplyWriter reply)
+    {
+        var f = r.Arg<FuseFallocateIn>();
+        AllocateMode? mode = f.Mode switch
+        {
+            0 => AllocateMode.Allocate,
+            FallocKeepSize => AllocateMode.KeepSize,
+            FallocPunchHole | FallocKeepSize => AllocateMode.PunchHole,
+            FallocZeroRange => AllocateMode.ZeroRange,
+            FallocZeroRange | FallocKeepSize => AllocateMode.ZeroRangeKeepSize,
+            _ => null,
+        };
+        if (mode == null)
+        {
+            reply.Error(r.Unique, LinuxNative.EOpNotSupp);
+            return;
+        }
+        Reply(reply, r.Unique, _fs.Allocate(r.NodeId, (long)f.Offset, (long)f.Length, mode.Value));
+    }
+
+    private const uint SeekData = 3;
+    private const uint SeekHole = 4;
+
+    private void LSeek(in FuseRequest r, ReplyWriter reply)
+    {
+        var s = r.Arg<FuseLSeekIn>();
+        if (s.Whence != SeekData && s.Whence != SeekHole)
+        {
+            reply.Error(r.Unique, LinuxNative.EInval);
+            return;
+        }
+        var e = _fs.Seek(r.NodeId, (long)s.Offset, s.Whence == SeekData ? SeekWhence.Data : SeekWhence.Hole, out long result);
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        reply.Struct(r.Unique, new FuseLSeekOut { Offset = (ulong)result });
+    }
+
+    /// <summary>
+    /// copy_file_range is where `cp`, .NET File.Copy and PowerShell Copy-Item arrive after FICLONE
+    /// fails on FUSE: it is a reflink here. The 32-bit reply of opcode 47 caps one request at 4 GiB.
+    /// </summary>
+    private void CopyFileRange(in FuseRequest r, ReplyWriter reply, bool wide)
+    {
+        var c = r.Arg<FuseCopyFileRangeIn>();
+        long length = (long)Math.Min(c.Len, wide ? long.MaxValue : 0xFFFFF000UL);
+        if (c.Flags != 0)
+        {
+            reply.Error(r.Unique, LinuxNative.EInval);
+            return;
+        }
+        if (_handles.TryGet(c.FhIn, out var src) && !src.CanRead || _handles.TryGet(c.FhOut, out var dst) && !dst.CanWrite)
+        {
+            reply.Error(r.Unique, LinuxNative.EBadF);
+            return;
+        }
+        var e = _fs.CloneRange(r.NodeId, (long)c.OffIn, (long)c.NodeIdOut, (long)c.OffOut, length, out long cloned);
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        if (wide)
+        {
+            reply.Struct(r.Unique, new FuseCopyFileRangeOut { BytesCopied = (ulong)cloned });
+        }
+        else
+        {
+            reply.Struct(r.Unique, new FuseWriteOut { Size = (uint)cloned });
+        }
+    }
+}
