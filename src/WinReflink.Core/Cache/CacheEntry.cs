@@ -1,7 +1,13 @@
 namespace WinReflink.Core.Cache;
 
-/// <summary>A file that maps a cache window: the inode and the logical block that maps the window's first block.</summary>
-internal readonly record struct CacheOwner(long Ino, long LogicalBase);
+/// <summary>
+/// A file that maps a cache window: the inode, the logical block that maps the window's first block,
+/// and which blocks of the window it has used, so sharing is counted per block, not per window.
+/// </summary>
+internal sealed record CacheOwner(long Ino, long LogicalBase)
+{
+    public ulong Blocks { get; set; }
+}
 
 /// <summary>
 /// One aligned window of physical blocks in memory. Every file that maps these physical blocks reads
@@ -25,31 +31,34 @@ internal sealed class CacheEntry
     public bool Protected;
     public LinkedListNode<CacheEntry>? Node;
 
-    public void AddOwner(CacheOwner owner)
+    public void AddOwner(long ino, long logicalBase, ulong blocks)
     {
         foreach (var o in Owners)
         {
-            if (o == owner)
+            if (o.Ino == ino && o.LogicalBase == logicalBase)
             {
+                o.Blocks |= blocks;
                 return;
             }
         }
-        Owners.Add(owner);
+        Owners.Add(new CacheOwner(ino, logicalBase) { Blocks = blocks });
     }
 
-    public int DistinctOwnerInodes()
+    /// <summary>Distinct inodes that use block <paramref name="b"/> of the window.</summary>
+    public int InodesUsing(int b)
     {
-        if (Owners.Count <= 1)
-        {
-            return Owners.Count;
-        }
+        ulong bit = 1UL << b;
         int n = 0;
         for (int i = 0; i < Owners.Count; i++)
         {
+            if ((Owners[i].Blocks & bit) == 0)
+            {
+                continue;
+            }
             bool seen = false;
             for (int j = 0; j < i && !seen; j++)
             {
-                seen = Owners[j].Ino == Owners[i].Ino;
+                seen = Owners[j].Ino == Owners[i].Ino && (Owners[j].Blocks & bit) != 0;
             }
             if (!seen)
             {

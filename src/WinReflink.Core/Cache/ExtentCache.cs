@@ -59,8 +59,13 @@ internal sealed class ExtentCache : IDisposable
             long window = block - block % WindowBlocks;
             int inWindow = (int)(pos - window * _blockSize);
             int n = Math.Min(destination.Length - done, _windowBytes - inWindow);
-            var entry = GetOrAdd(window, ino, logicalBlock + (window - firstBlock));
-            EnsureValid(entry, inWindow / _blockSize, (inWindow + n - 1) / _blockSize);
+            var entry = GetOrAdd(window);
+            int first = inWindow / _blockSize, last = (inWindow + n - 1) / _blockSize;
+            if (ino > 0)
+            {
+                entry.AddOwner(ino, logicalBlock + (window - firstBlock), RangeMask(first, last));
+            }
+            EnsureValid(entry, first, last);
             entry.Buffer.GetSpan().Slice(inWindow, n).CopyTo(destination[done..]);
             done += n;
             pos += n;
@@ -83,8 +88,12 @@ internal sealed class ExtentCache : IDisposable
             long window = block - block % WindowBlocks;
             int inWindow = (int)(pos - window * _blockSize);
             int n = Math.Min(source.Length - done, _windowBytes - inWindow);
-            var entry = GetOrAdd(window, ino, logicalBlock + (window - firstBlock));
+            var entry = GetOrAdd(window);
             int first = inWindow / _blockSize, last = (inWindow + n - 1) / _blockSize;
+            if (ino > 0)
+            {
+                entry.AddOwner(ino, logicalBlock + (window - firstBlock), RangeMask(first, last));
+            }
             var span = entry.Buffer.GetSpan();
             for (int b = first; b <= last; b++)
             {
@@ -146,7 +155,17 @@ internal sealed class ExtentCache : IDisposable
     /// <summary>The inode no longer maps these physical blocks (copy-on-write moved it, or it was truncated).</summary>
     public void RemoveOwner(long ino, long block, long count)
     {
-        ForEachWindow(block, count, (entry, _) => entry.Owners.RemoveAll(o => o.Ino == ino));
+        ForEachWindow(block, count, (entry, mask) =>
+        {
+            foreach (var o in entry.Owners)
+            {
+                if (o.Ino == ino)
+                {
+                    o.Blocks &= ~mask;
+                }
+            }
+            entry.Owners.RemoveAll(o => o.Blocks == 0);
+        });
     }
 
     private void ForEachWindow(long block, long count, Action<CacheEntry, ulong> action)
@@ -256,12 +275,17 @@ internal sealed class ExtentCache : IDisposable
         int maxOwners = 0;
         foreach (var e in _entries.Values)
         {
-            long bytes = (long)BitOperations.PopCount(e.Valid) * _blockSize;
-            cached += bytes;
-            int owners = e.DistinctOwnerInodes();
-            if (owners > 1)
+            cached += (long)BitOperations.PopCount(e.Valid) * _blockSize;
+            if (e.Owners.Count > 1)
             {
-                saved += bytes * (owners - 1);
+                for (int b = 0; b < WindowBlocks; b++)
+                {
+                    int owners = (e.Valid & (1UL << b)) != 0 ? e.InodesUsing(b) : 0;
+                    if (owners > 1)
+                    {
+                        saved += (long)(owners - 1) * _blockSize;
+                    }
+                }
             }
             maxOwners = Math.Max(maxOwners, e.Owners.Count);
         }
@@ -274,7 +298,7 @@ internal sealed class ExtentCache : IDisposable
         return _entries.TryGetValue(block - block % WindowBlocks, out var e) ? e.Owners.ToList() : Array.Empty<CacheOwner>();
     }
 
-    private CacheEntry GetOrAdd(long window, long ino, long logicalBase)
+    private CacheEntry GetOrAdd(long window)
     {
         if (_entries.TryGetValue(window, out var entry))
         {
@@ -289,10 +313,6 @@ internal sealed class ExtentCache : IDisposable
             entry = new CacheEntry(window, new NativeBuffer(_windowBytes, BlockStore.Alignment));
             _entries.Add(window, entry);
             entry.Node = _probation.AddFirst(entry);
-        }
-        if (ino > 0)
-        {
-            entry.AddOwner(new CacheOwner(ino, logicalBase));
         }
         return entry;
     }

@@ -555,31 +555,40 @@ public sealed partial class FileSystem
     /// </summary>
     public FsError ReadDirectory(long ino, long cookie, Func<DirectoryEntry, bool> visitor)
     {
-        List<DirectoryEntry> batch = new();
-        lock (_lock)
+        // Batches are taken under the lock and handed out without it, so a visitor may call back in.
+        var batch = new List<DirectoryEntry>(256);
+        while (true)
         {
-            var e = TryGetDirectory(ino, out var dir);
-            if (e != FsError.Ok)
+            batch.Clear();
+            lock (_lock)
             {
-                return e;
-            }
-            foreach (var r in dir.Children!.After(cookie))
-            {
-                uint mode = _state.Inodes.TryGetValue(r.Ino, out var child) ? child.Mode : 0;
-                batch.Add(new DirectoryEntry(r.Name, r.Ino, mode, r.Cookie));
-                if (batch.Count >= 256)
+                var e = TryGetDirectory(ino, out var dir);
+                if (e != FsError.Ok)
                 {
-                    break;
+                    return e;
+                }
+                foreach (var r in dir.Children!.After(cookie))
+                {
+                    uint mode = _state.Inodes.TryGetValue(r.Ino, out var child) ? child.Mode : 0;
+                    batch.Add(new DirectoryEntry(r.Name, r.Ino, mode, r.Cookie));
+                    if (batch.Count == 256)
+                    {
+                        break;
+                    }
                 }
             }
-        }
-        foreach (var entry in batch)
-        {
-            if (!visitor(entry))
+            foreach (var entry in batch)
+            {
+                if (!visitor(entry))
+                {
+                    return FsError.Ok;
+                }
+            }
+            if (batch.Count < 256)
             {
                 return FsError.Ok;
             }
+            cookie = batch[^1].Cookie;
         }
-        return batch.Count >= 256 ? ReadDirectory(ino, batch[^1].Cookie, visitor) : FsError.Ok;
     }
 }
