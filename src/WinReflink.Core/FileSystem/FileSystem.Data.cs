@@ -332,13 +332,15 @@ public sealed partial class FileSystem
     {
         if (size < file.Size)
         {
-            long keepBlocks = (size + _blockSize - 1) / _blockSize;
-            UnmapRange(file, keepBlocks, long.MaxValue / 2 - keepBlocks);
+            // Zero the new last block's tail first: it may need a copy-on-write block, and if that
+            // fails for want of space the file must still be whole.
             var e = ZeroTail(file, size);
             if (e != FsError.Ok)
             {
                 return e;
             }
+            long keepBlocks = (size + _blockSize - 1) / _blockSize;
+            UnmapRange(file, keepBlocks, long.MaxValue / 2 - keepBlocks);
         }
         file.Size = size;
         Changed(file);
