@@ -212,7 +212,7 @@ internal sealed class ExtentCache : IDisposable
 
         foreach (var entry in ordered)
         {
-            if (DirtyBytes <= target && target > 0 && gather.Count == 0)
+            if (target > 0 && DirtyBytes <= target)
             {
                 break;
             }
