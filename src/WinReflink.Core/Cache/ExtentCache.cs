@@ -26,6 +26,7 @@ internal sealed class ExtentCache : IDisposable
     private readonly HashSet<CacheEntry> _dirty = new();
     private readonly long _maxEntries;
     private readonly long _maxProtected;
+    private CacheEntry? _lastUsed;
     private long _dirtyBlocks;
     private long _hits;
     private long _misses;
@@ -278,7 +279,12 @@ internal sealed class ExtentCache : IDisposable
     {
         if (_entries.TryGetValue(window, out var entry))
         {
-            Touch(entry);
+            // A reader going through one window in small pieces uses it once, not sixteen times:
+            // only a return to the window after touching another one is a second use.
+            if (entry != _lastUsed)
+            {
+                Touch(entry);
+            }
         }
         else
         {
@@ -294,6 +300,7 @@ internal sealed class ExtentCache : IDisposable
         {
             entry.AddOwner(new CacheOwner(ino, logicalBase));
         }
+        _lastUsed = entry;
         return entry;
     }
 
@@ -352,6 +359,10 @@ internal sealed class ExtentCache : IDisposable
         }
         _entries.Remove(entry.Window);
         _dirty.Remove(entry);
+        if (_lastUsed == entry)
+        {
+            _lastUsed = null;
+        }
         ((IDisposable)entry.Buffer).Dispose();
     }
 
