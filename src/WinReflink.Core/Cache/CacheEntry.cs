@@ -1,11 +1,19 @@
 namespace WinReflink.Core.Cache;
 
-/// <summary>
-/// A file that maps a cache window: the inode, the logical block that maps the window's first block,
-/// and which blocks of the window it has used, so sharing is counted per block, not per window.
-/// </summary>
-internal sealed record CacheOwner(long Ino, long LogicalBase)
+/// <summary>A file that maps a cache window: the inode and the logical block that maps the window's first block.</summary>
+internal readonly record struct CacheOwner(long Ino, long LogicalBase);
+
+/// <summary>An owner and the blocks of the window it has used, so sharing is counted per block, not per window.</summary>
+internal sealed class OwnerBlocks
 {
+    public OwnerBlocks(CacheOwner owner, ulong blocks)
+    {
+        Owner = owner;
+        Blocks = blocks;
+    }
+
+    public CacheOwner Owner { get; }
+    public long Ino => Owner.Ino;
     public ulong Blocks { get; set; }
 }
 
@@ -27,7 +35,7 @@ internal sealed class CacheEntry
     public NativeBuffer Buffer { get; }
     public ulong Valid;
     public ulong Dirty;
-    public readonly List<CacheOwner> Owners = new();
+    public readonly List<OwnerBlocks> Owners = new();
     public bool Protected;
     public LinkedListNode<CacheEntry>? Node;
 
@@ -35,13 +43,13 @@ internal sealed class CacheEntry
     {
         foreach (var o in Owners)
         {
-            if (o.Ino == ino && o.LogicalBase == logicalBase)
+            if (o.Ino == ino && o.Owner.LogicalBase == logicalBase)
             {
                 o.Blocks |= blocks;
                 return;
             }
         }
-        Owners.Add(new CacheOwner(ino, logicalBase) { Blocks = blocks });
+        Owners.Add(new OwnerBlocks(new CacheOwner(ino, logicalBase), blocks));
     }
 
     /// <summary>Distinct inodes that use block <paramref name="b"/> of the window.</summary>

@@ -26,6 +26,7 @@ internal sealed class ExtentCache : IDisposable
     private readonly HashSet<CacheEntry> _dirty = new();
     private readonly long _maxEntries;
     private readonly long _maxProtected;
+    private CacheEntry? _lastUsed;
     private long _dirtyBlocks;
     private long _hits;
     private long _misses;
@@ -231,7 +232,7 @@ internal sealed class ExtentCache : IDisposable
 
         foreach (var entry in ordered)
         {
-            if (DirtyBytes <= target && target > 0 && gather.Count == 0)
+            if (target > 0 && DirtyBytes <= target)
             {
                 break;
             }
@@ -295,14 +296,19 @@ internal sealed class ExtentCache : IDisposable
     /// <summary>The owners of the window holding a physical block, for tests and diagnostics.</summary>
     public IReadOnlyList<CacheOwner> OwnersOf(long block)
     {
-        return _entries.TryGetValue(block - block % WindowBlocks, out var e) ? e.Owners.ToList() : Array.Empty<CacheOwner>();
+        return _entries.TryGetValue(block - block % WindowBlocks, out var e) ? e.Owners.Select(o => o.Owner).ToList() : Array.Empty<CacheOwner>();
     }
 
     private CacheEntry GetOrAdd(long window)
     {
         if (_entries.TryGetValue(window, out var entry))
         {
-            Touch(entry);
+            // A reader going through one window in small pieces uses it once, not sixteen times:
+            // only a return to the window after touching another one is a second use.
+            if (entry != _lastUsed)
+            {
+                Touch(entry);
+            }
         }
         else
         {
@@ -314,6 +320,7 @@ internal sealed class ExtentCache : IDisposable
             _entries.Add(window, entry);
             entry.Node = _probation.AddFirst(entry);
         }
+        _lastUsed = entry;
         return entry;
     }
 
@@ -372,6 +379,10 @@ internal sealed class ExtentCache : IDisposable
         }
         _entries.Remove(entry.Window);
         _dirty.Remove(entry);
+        if (_lastUsed == entry)
+        {
+            _lastUsed = null;
+        }
         ((IDisposable)entry.Buffer).Dispose();
     }
 

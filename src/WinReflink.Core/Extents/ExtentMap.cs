@@ -40,6 +40,10 @@ internal sealed class ExtentMap
     public List<Extent> Pieces(long logical, long count)
     {
         var result = new List<Extent>();
+        if (count <= 0)
+        {
+            return result;
+        }
         long end = logical + count;
         if (_extents.Map.TryFloor(logical, out long l, out var v) && l < logical && l + v.Length > logical)
         {
