@@ -1,1 +1,3 @@
-Console.WriteLine("x");
+using WinReflink.Cli;
+
+return CliApp.Run(args);
