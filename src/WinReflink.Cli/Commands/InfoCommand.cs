@@ -52,7 +52,7 @@ internal static class InfoCommand
             o.WriteLine($"Free         {ByteSize.FormatExact(i.FreeBytes)}");
             o.WriteLine($"Shared       {ByteSize.FormatExact(i.SharedBytes)}   physical data mapped by more than one file or offset");
             o.WriteLine($"Saved        {ByteSize.FormatExact(i.SavedBytes)}   what sharing saves: without it the data would need {ByteSize.Format(i.UsedBytes + i.SavedBytes)}");
-            o.WriteLine($"Files        {i.Files} ({Display.Count(i.Directories, "directory", "directories")}, {Display.Count(i.Extents, "extent", "extents")})");
+            o.WriteLine($"Contents     {Display.Count(i.Files, "file", "files")}, {Display.Count(i.Directories, "directory", "directories")}, {Display.Count(i.Extents, "extent", "extents")}");
             return ExitCodes.Success;
         }));
         return command;
