@@ -70,6 +70,24 @@ public class CopyInOutTests : CliFixture
     }
 
     [Test]
+    public void TrailingHoleSetsTheSizeAndDevicesWork()
+    {
+        FormatVolume();
+        var data = new byte[(3 << 20) + 5];
+        new Random(5).NextBytes(data.AsSpan(0, 1000));
+        string host = Path.Combine(Temp, "tail.bin");
+        File.WriteAllBytes(host, data);
+        Cli.Ok("put", host, At("/tail.bin"));
+        string back = Path.Combine(Temp, "tail.out");
+        Cli.Ok("get", At("/tail.bin"), back);
+        Assert.That(File.ReadAllBytes(back), Is.EqualTo(data));
+        if (OperatingSystem.IsLinux())
+        {
+            Cli.Ok("get", At("/tail.bin"), "/dev/null");
+        }
+    }
+
+    [Test]
     public void ProgressOnRequestReportsPercentAndRate()
     {
         FormatVolume();

@@ -94,9 +94,12 @@ internal static class GetCommand
                     reporter.Report(offset);
                 }
             }
-            if (output.CanSeek)
+            if (output.CanSeek && output.Length < size)
             {
-                output.SetLength(size);
+                // A trailing hole: writing the last byte sets the size, where SetLength (ftruncate)
+                // would fail on a seekable device such as /dev/null.
+                output.Seek(size - 1, SeekOrigin.Begin);
+                output.WriteByte(0);
             }
             output.Flush();
         }

@@ -12,17 +12,13 @@ internal sealed class CliException : Exception
         ExitCode = exitCode;
     }
 
-    public CliException()
-    {
-    }
-
     public CliException(string message, Exception inner)
         : base(message, inner)
     {
         ExitCode = ExitCodes.Failure;
     }
 
-    public int ExitCode { get; } = ExitCodes.Failure;
+    public int ExitCode { get; }
 
     public static CliException Usage(string message) => new(message, ExitCodes.Usage);
 }

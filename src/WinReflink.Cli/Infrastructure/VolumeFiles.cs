@@ -50,7 +50,7 @@ internal static class VolumeFiles
         {
             throw new CliException($"{path}: parent directory {path.ParentPath} does not exist");
         }
-        if (e == FsError.Ok && !parent.IsDirectory || e == FsError.NotDirectory)
+        if ((e == FsError.Ok && !parent.IsDirectory) || e == FsError.NotDirectory)
         {
             throw new CliException($"{path}: {path.ParentPath} is not a directory");
         }

@@ -39,17 +39,12 @@ internal sealed class VolumePath
     /// <summary>The parent directory's path inside the volume.</summary>
     public string ParentPath => "/" + string.Join('/', Components.Take(Components.Count - 1));
 
-    public IEnumerable<string> ParentComponents => Components.Take(Components.Count - 1);
-
     /// <summary>The same volume with <paramref name="name"/> appended (for "copy into a directory").</summary>
     public VolumePath Child(string name)
     {
         string sep = Text.EndsWith('/') || Text.EndsWith('\\') ? "" : "/";
         return new VolumePath(Text + sep + name, Volume, [.. Components, name], trailingSeparator: false);
     }
-
-    /// <summary>Does this text look like VOLUME:/path rather than a host path?</summary>
-    public static bool Looks(string text) => SeparatorIndex(text) >= 0;
 
     public static bool TryParse(string text, out VolumePath? path, out string error)
     {
