@@ -76,6 +76,10 @@ public sealed partial class FileSystem : IDisposable
         {
             throw new VolumeException($"volume {layout.Folder} does not exist (create it with `winreflink format {folder}`)");
         }
+        if (!File.Exists(layout.MetaDb))
+        {
+            throw new VolumeException($"{layout.Folder} is not a WinReflink volume (it has no meta.db)");
+        }
         var volumeLock = VolumeLock.Acquire(layout);
         MetadataStore? meta = null;
         BlockStore? store = null;
@@ -84,7 +88,7 @@ public sealed partial class FileSystem : IDisposable
             meta = MetadataStore.Open(layout.MetaDb, options.ReadOnly);
             var settings = meta.LoadSettings(layout.MetaDb);
             VolumeFormatter.CheckSettings(layout, settings);
-            var state = meta.LoadState(settings);
+            var state = meta.LoadState(settings, layout.MetaDb);
             store = options.BlockStoreFactory?.Invoke(settings) ?? OpenDataFile(layout, settings, logger);
             var fs = new FileSystem(layout, volumeLock, meta, state, store, options, logger);
             fs.ReclaimOrphans();

@@ -143,7 +143,23 @@ internal sealed class MetadataStore : IDisposable
         };
     }
 
-    public VolumeState LoadState(VolumeSettings settings)
+    public VolumeState LoadState(VolumeSettings settings, string path)
+    {
+        try
+        {
+            return LoadStateRows(settings);
+        }
+        catch (SqliteException e)
+        {
+            throw new VolumeException($"{path} is corrupt ({e.Message.TrimEnd('.')})", e);
+        }
+        catch (InvalidCastException e)
+        {
+            throw new VolumeException($"{path} is corrupt (a column holds the wrong type: {e.Message.TrimEnd('.')})", e);
+        }
+    }
+
+    private VolumeState LoadStateRows(VolumeSettings settings)
     {
         var state = new VolumeState(settings);
         using (var cmd = _db.CreateCommand())

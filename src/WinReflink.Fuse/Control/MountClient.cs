@@ -114,6 +114,17 @@ public static unsafe class MountClient
         }
     }
 
+    /// <summary>The inode number of a path (stat's st_ino, at offset 8 of struct stat on 64-bit Linux).</summary>
+    public static long InodeOf(string path)
+    {
+        byte* st = stackalloc byte[256];
+        if (LinuxNative.Stat(path, st) != 0)
+        {
+            throw new IOException($"{path}: {LinuxNative.Describe(LinuxNative.LastError)}");
+        }
+        return *(long*)(st + 8);
+    }
+
     private static int OpenPath(string path, bool write, out int errno)
     {
         int fd = LinuxNative.Open(path, (write ? LinuxNative.ORdWr : LinuxNative.ORdOnly) | LinuxNative.OCloExec, 0);

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using WinReflink.Cli.Infrastructure;
+using WinReflink.Core;
+using WinReflink.Fuse;
+using WinReflink.Fuse.Mounting;
+
+namespace WinReflink.Cli.Commands;
+
+/// <summary>
+/// `winreflink mount VOLUME MOUNTPOINT`: serves the volume at the directory in the foreground until it
+/// is unmounted (here with Ctrl-C or SIGTERM, or `winreflink unmount` from another shell).
+/// </summary>
+internal static class MountCommand
+{
+    public static Command Create()
+    {
+        var volume = GlobalOptions.Volume("The volume folder (formatted with defaults if it does not exist)");
+        var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "An existing, empty directory" };
+        var cacheSize = GlobalOptions.Size("--cache-size", "ExtentCache size (default: a quarter of the memory)");
+        var allowOther = new Option<bool>("--allow-other") { Description = "Let other users use the mount (as root, or with user_allow_other in /etc/fuse.conf)" };
+        var kernelCache = new Option<bool>("--kernel-cache") { Description = "Cache file data in the kernel page cache too (faster small reads of unshared files; clones no longer share RAM)" };
+        var readOnly = new Option<bool>("--read-only") { Description = "Mount read-only" };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "Request threads",
+            DefaultValueFactory = _ => Math.Max(2, Environment.ProcessorCount * 2),
+        };
+        threads.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 64)
+            {
+                r.AddError("--threads must be 1 to 64");
+            }
+        });
+        var command = new Command("mount", "Mount a volume at a directory (Linux, FUSE) and serve it in the foreground")
+        {
+            volume, mountPoint, cacheSize, allowOther, kernelCache, readOnly, threads,
+        };
+        command.SetAction(parse => CommandRunner.Run(parse, context =>
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                throw new CliException("mount is available on Linux; on Windows volumes are mounted by the WinFsp host");
+            }
+            string folder = parse.GetRequiredValue(volume);
+            if (!Directory.Exists(folder) && !File.Exists(folder))
+            {
+                FileSystem.Format(folder, new FormatOptions());
+                context.Out.WriteLine($"formatted a new volume at {Path.GetFullPath(folder)} ({ByteSize.Format(FormatOptions.DefaultSizeBytes)}, {FormatOptions.DefaultBlockSize}-byte blocks, case-insensitive)");
+            }
+            using var fs = FileSystem.Open(folder, new OpenOptions
+            {
+                CacheSizeBytes = parse.GetValue(cacheSize),
+                ReadOnly = parse.GetValue(readOnly),
+                LoggerFactory = context.LoggerFactory,
+            });
+            var options = new FuseMountOptions
+            {
+                AllowOther = parse.GetValue(allowOther),
+                KernelCache = parse.GetValue(kernelCache),
+                ReadOnly = parse.GetValue(readOnly),
+                Threads = parse.GetValue(threads),
+            };
+            string target = parse.GetRequiredValue(mountPoint);
+            try
+            {
+                FuseHost.Run(fs, target, options, context.LoggerFactory, mp =>
+                {
+                    context.Out.WriteLine($"mounted {fs.VolumePath} at {mp} (Ctrl-C or `winreflink unmount {mp}` to unmount)");
+                    context.Out.Flush();
+                });
+            }
+            catch (MountException e)
+            {
+                throw new CliException(e.Message);
+            }
+            context.Out.WriteLine($"unmounted {Path.GetFullPath(target)}; volume closed cleanly");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}
