@@ -29,7 +29,7 @@ internal static class ExtentScalingBenchmark
         {
             long runBlocks = fileBlocks / count;
             long bytes = runBlocks * count * BlockSize;
-            progress.LogInformation("extents: writing a {Size} file of {Count} extents", Format.Bytes(bytes), count);
+            progress.LogInformation("extents: writing a {Size} file of {Count} extent(s)", Format.Bytes(bytes), count);
             long file = volume.CreateFile($"file-{count}");
             if (count == 1)
             {
@@ -67,7 +67,7 @@ internal static class ExtentScalingBenchmark
             int cloneExtents = volume.ExtentCount(firstClone);
 
             double median = Stats.Median(micros);
-            section.Figures.Add(new Figure($"clone_{count}_us", $"CloneRange, {extents} extents (median of {micros.Count})", median, "us"));
+            section.Figures.Add(new Figure($"clone_{count}_us", $"CloneRange, {extents:N0} extent{(extents == 1 ? "" : "s")} (median of {micros.Count})", median, "us"));
             section.Figures.Add(new Figure($"clone_{count}_us_per_extent", $"  per extent", median / extents, "us"));
             section.Figures.Add(new Figure($"clone_{count}_commit_ms_per_clone", $"  Sync after the clones, per clone", commit.Elapsed.TotalMilliseconds / micros.Count, "ms"));
             results.Add(new JsonObject
