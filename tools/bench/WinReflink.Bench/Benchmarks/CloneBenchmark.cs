@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using WinReflink.Bench.Engine;
 using WinReflink.Bench.Reporting;

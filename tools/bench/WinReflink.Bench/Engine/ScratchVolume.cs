@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using WinReflink.Bench.Host;
 using WinReflink.Core;
-using WinReflink.Core.Errors;
 
 namespace WinReflink.Bench.Engine;
 

@@ -18,8 +18,6 @@ internal sealed class SequentialIo
         new Random(seed).NextBytes(_buffer);
     }
 
-    public int ChunkBytes => _buffer.Length;
-
     public void Write(FileSystem fs, long ino, long size)
     {
         for (long offset = 0; offset < size; offset += _buffer.Length)

@@ -20,7 +20,7 @@ internal sealed record MachineInfo(int Cores, string Cpu, long MemoryBytes, stri
             fs, device, mount, DirectIoWorks(full));
     }
 
-    public string Describe() =>
+    public string Summary() =>
         $"{Cores} cores ({Cpu}), {MemoryBytes / (double)(1L << 30):F1} GiB RAM, {Kernel}, host filesystem {FileSystem} on {Device} at {MountPoint}"
         + (DirectIo ? "" : " (O_DIRECT refused: data.img is buffered, figures are not comparable)");
 

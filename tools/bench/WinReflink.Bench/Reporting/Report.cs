@@ -24,7 +24,7 @@ internal sealed class Report
     {
         var text = new StringBuilder();
         text.AppendLine("WinReflink engine benchmarks");
-        text.AppendLine("machine: " + Machine.Describe());
+        text.AppendLine("machine: " + Machine.Summary());
         text.AppendLine("engine:  " + SettingsText);
         foreach (var section in Sections)
         {
