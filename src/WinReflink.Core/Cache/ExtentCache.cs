@@ -21,6 +21,7 @@ internal sealed class ExtentCache : IDisposable
     private readonly int _blockSize;
     private readonly int _windowBytes;
     private readonly Dictionary<long, CacheEntry> _entries = new();
+    private readonly WindowMemory _memory;
     private readonly LinkedList<CacheEntry> _probation = new();
     private readonly LinkedList<CacheEntry> _protected = new();
     private readonly HashSet<CacheEntry> _dirty = new();
@@ -38,6 +39,7 @@ internal sealed class ExtentCache : IDisposable
         _logger = logger;
         _blockSize = store.BlockSize;
         _windowBytes = WindowBlocks * _blockSize;
+        _memory = new WindowMemory(_windowBytes);
         _maxEntries = Math.Max(4, capacityBytes / _windowBytes);
         _maxProtected = _maxEntries * 4 / 5;
         CapacityBytes = _maxEntries * _windowBytes;
@@ -51,6 +53,8 @@ internal sealed class ExtentCache : IDisposable
     /// <summary>Reads bytes at a physical byte position through the cache on behalf of an owner.</summary>
     public void Read(long physicalByte, Span<byte> destination, long ino, long logicalBlock)
     {
+        var windows = ReadMissingTogether(physicalByte, destination.Length);
+        int index = 0;
         long pos = physicalByte;
         int done = 0;
         long firstBlock = physicalByte / _blockSize;
@@ -60,7 +64,7 @@ internal sealed class ExtentCache : IDisposable
             long window = block - block % WindowBlocks;
             int inWindow = (int)(pos - window * _blockSize);
             int n = Math.Min(destination.Length - done, _windowBytes - inWindow);
-            var entry = GetOrAdd(window);
+            var entry = windows != null ? windows[index++] : GetOrAdd(window);
             int first = inWindow / _blockSize, last = (inWindow + n - 1) / _blockSize;
             if (ino > 0)
             {
@@ -71,6 +75,83 @@ internal sealed class ExtentCache : IDisposable
             done += n;
             pos += n;
         }
+    }
+
+    /// <summary>
+    /// Reads the blocks a request spanning several windows lacks with as few store reads as possible
+    /// (one scatter read per physically contiguous run), instead of one read per window. Returns the
+    /// windows in order, each touched once, or null when the request is handled window by window.
+    /// </summary>
+    private List<CacheEntry>? ReadMissingTogether(long physicalByte, int length)
+    {
+        if (length == 0)
+        {
+            return null;
+        }
+        long first = physicalByte / _blockSize, last = (physicalByte + length - 1) / _blockSize;
+        long firstWindow = first - first % WindowBlocks, lastWindow = last - last % WindowBlocks;
+        long windows = (lastWindow - firstWindow) / WindowBlocks + 1;
+        // Entries taken here must survive until the read lands: when the cache is full, the probation
+        // segment holds at least a fifth of it, so a request of at most a tenth evicts only older windows.
+        if (windows < 2 || windows > _maxEntries / 10)
+        {
+            return null;
+        }
+        var entries = new List<CacheEntry>((int)windows);
+        var gather = new List<Memory<byte>>();
+        var filled = new List<(CacheEntry Entry, ulong Mask)>();
+        long runStart = -1, next = -1;
+
+        void Submit()
+        {
+            if (gather.Count > 0)
+            {
+                _store.Read(runStart, gather);
+                foreach (var (entry, mask) in filled)
+                {
+                    entry.Valid |= mask;
+                    // Counted as misses here; the copy-out that follows counts every block as a hit.
+                    int n = BitOperations.PopCount(mask);
+                    _misses += n;
+                    _hits -= n;
+                }
+                gather.Clear();
+                filled.Clear();
+            }
+        }
+
+        for (long window = firstWindow; window <= lastWindow; window += WindowBlocks)
+        {
+            var entry = GetOrAdd(window);
+            entries.Add(entry);
+            int lo = (int)Math.Max(0, first - window), hi = (int)Math.Min(WindowBlocks - 1, last - window);
+            ulong missing = RangeMask(lo, hi) & ~entry.Valid;
+            int b = lo;
+            while (b <= hi)
+            {
+                if ((missing & (1UL << b)) == 0)
+                {
+                    b++;
+                    continue;
+                }
+                int end = b;
+                while (end + 1 <= hi && (missing & (1UL << (end + 1))) != 0)
+                {
+                    end++;
+                }
+                if (window + b != next)
+                {
+                    Submit();
+                    runStart = window + b;
+                }
+                gather.Add(entry.Buffer.Memory.Slice(b * _blockSize, (end - b + 1) * _blockSize));
+                filled.Add((entry, RangeMask(b, end)));
+                next = window + end + 1;
+                b = end + 1;
+            }
+        }
+        Submit();
+        return entries;
     }
 
     /// <summary>
@@ -316,7 +397,7 @@ internal sealed class ExtentCache : IDisposable
             {
                 EvictOne();
             }
-            entry = new CacheEntry(window, new NativeBuffer(_windowBytes, BlockStore.Alignment));
+            entry = new CacheEntry(window, _memory.Rent());
             _entries.Add(window, entry);
             entry.Node = _probation.AddFirst(entry);
         }
@@ -428,5 +509,6 @@ internal sealed class ExtentCache : IDisposable
         {
             Drop(e);
         }
+        _memory.Dispose();
     }
 }

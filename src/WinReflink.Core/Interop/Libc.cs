@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace WinReflink.Core.Interop;
 
 /// <summary>The few libc calls .NET does not expose: open with O_DIRECT.</summary>
-internal static partial class Libc
+internal static unsafe partial class Libc
 {
     public const int ORdWr = 2;
     public const int OCloExec = 0x80000;
@@ -21,11 +21,17 @@ internal static partial class Libc
     public static partial int Open(string path, int flags, int mode);
 }
 
-internal static partial class Libc
+internal static unsafe partial class Libc
 {
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEffectiveUid();
 
     [LibraryImport("libc", EntryPoint = "getegid")]
     public static partial uint GetEffectiveGid();
+}
+
+internal static unsafe partial class Libc
+{
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    public static partial int Madvise(void* address, nuint length, int advice);
 }

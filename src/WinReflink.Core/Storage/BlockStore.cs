@@ -30,6 +30,19 @@ internal abstract class BlockStore : IDisposable
         Interlocked.Add(ref _bytesRead, destination.Length);
     }
 
+    /// <summary>Reads consecutive blocks into several buffers in one call (a scatter read).</summary>
+    public void Read(long block, IReadOnlyList<Memory<byte>> buffers)
+    {
+        long total = 0;
+        foreach (var b in buffers)
+        {
+            total += b.Length;
+        }
+        CheckRange(block, total);
+        ReadCore(block * BlockSize, buffers);
+        Interlocked.Add(ref _bytesRead, total);
+    }
+
     /// <summary>Writes consecutive blocks from several buffers in one call (a gather write).</summary>
     public void Write(long block, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
@@ -48,6 +61,16 @@ internal abstract class BlockStore : IDisposable
 
     protected abstract void ReadCore(long offset, Span<byte> destination);
     protected abstract void WriteCore(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers);
+
+    /// <summary>Stores that can read into several buffers in one call override this.</summary>
+    protected virtual void ReadCore(long offset, IReadOnlyList<Memory<byte>> buffers)
+    {
+        foreach (var b in buffers)
+        {
+            ReadCore(offset, b.Span);
+            offset += b.Length;
+        }
+    }
 
     private void CheckRange(long block, long bytes)
     {

@@ -105,6 +105,35 @@ internal sealed class FileBlockStore : BlockStore
         }
     }
 
+    protected override void ReadCore(long offset, IReadOnlyList<Memory<byte>> buffers)
+    {
+        if (buffers.Count == 1)
+        {
+            ReadCore(offset, buffers[0].Span);
+            return;
+        }
+        long total = 0;
+        foreach (var b in buffers)
+        {
+            total += b.Length;
+        }
+        long n = RandomAccess.Read(_handle, buffers, offset);
+        if (n < total)
+        {
+            // A short read (past the end of a sparse file, or interrupted): finish buffer by buffer.
+            long at = 0;
+            foreach (var b in buffers)
+            {
+                if (at + b.Length > n)
+                {
+                    int skip = (int)Math.Max(0, n - at);
+                    ReadCore(offset + at + skip, b.Span[skip..]);
+                }
+                at += b.Length;
+            }
+        }
+    }
+
     protected override void WriteCore(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
         if (buffers.Count == 1)
