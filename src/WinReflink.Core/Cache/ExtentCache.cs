@@ -126,19 +126,8 @@ internal sealed class ExtentCache : IDisposable
             entries.Add(entry);
             int lo = (int)Math.Max(0, first - window), hi = (int)Math.Min(WindowBlocks - 1, last - window);
             ulong missing = RangeMask(lo, hi) & ~entry.Valid;
-            int b = lo;
-            while (b <= hi)
+            while (NextRun(ref missing, out int b, out int end))
             {
-                if ((missing & (1UL << b)) == 0)
-                {
-                    b++;
-                    continue;
-                }
-                int end = b;
-                while (end + 1 <= hi && (missing & (1UL << (end + 1))) != 0)
-                {
-                    end++;
-                }
                 if (window + b != next)
                 {
                     Submit();
@@ -147,7 +136,6 @@ internal sealed class ExtentCache : IDisposable
                 gather.Add(entry.Buffer.Memory.Slice(b * _blockSize, (end - b + 1) * _blockSize));
                 filled.Add((entry, RangeMask(b, end)));
                 next = window + end + 1;
-                b = end + 1;
             }
         }
         Submit();
@@ -278,6 +266,22 @@ internal sealed class ExtentCache : IDisposable
         return RangeMask(first, last);
     }
 
+    /// <summary>Takes the lowest run of set bits out of <paramref name="mask"/>: blocks first..last.</summary>
+    private static bool NextRun(ref ulong mask, out int first, out int last)
+    {
+        if (mask == 0)
+        {
+            first = last = 0;
+            return false;
+        }
+        first = BitOperations.TrailingZeroCount(mask);
+        ulong above = ~(mask >> first);
+        int length = above == 0 ? 64 - first : BitOperations.TrailingZeroCount(above);
+        last = first + length - 1;
+        mask &= ~RangeMask(first, last);
+        return true;
+    }
+
     private static ulong RangeMask(int first, int last)
     {
         int count = last - first + 1;
@@ -319,19 +323,9 @@ internal sealed class ExtentCache : IDisposable
             }
             ulong dirty = entry.Dirty;
             var memory = entry.Buffer.Memory;
-            int b = 0;
-            while (b < WindowBlocks)
+            ulong runs = dirty;
+            while (NextRun(ref runs, out int b, out int runEnd))
             {
-                if ((dirty & (1UL << b)) == 0)
-                {
-                    b++;
-                    continue;
-                }
-                int runEnd = b;
-                while (runEnd + 1 < WindowBlocks && (dirty & (1UL << (runEnd + 1))) != 0)
-                {
-                    runEnd++;
-                }
                 long physical = entry.Window + b;
                 if (physical != gatherNext || gatherBytes >= MaxGatherBytes || gather.Count >= 512)
                 {
@@ -342,7 +336,6 @@ internal sealed class ExtentCache : IDisposable
                 gather.Add(memory.Slice(b * _blockSize, len));
                 gatherBytes += len;
                 gatherNext = entry.Window + runEnd + 1;
-                b = runEnd + 1;
             }
             _dirtyBlocks -= BitOperations.PopCount(dirty);
             entry.Dirty = 0;
@@ -479,21 +472,10 @@ internal sealed class ExtentCache : IDisposable
         _misses += BitOperations.PopCount(missing);
         _hits += last - first + 1 - BitOperations.PopCount(missing);
         var span = entry.Buffer.GetSpan();
-        int b = first;
-        while (b <= last)
+        ulong runs = missing;
+        while (NextRun(ref runs, out int b, out int end))
         {
-            if ((missing & (1UL << b)) == 0)
-            {
-                b++;
-                continue;
-            }
-            int end = b;
-            while (end + 1 <= last && (missing & (1UL << (end + 1))) != 0)
-            {
-                end++;
-            }
             _store.Read(entry.Window + b, span.Slice(b * _blockSize, (end - b + 1) * _blockSize));
-            b = end + 1;
         }
         entry.Valid |= missing;
     }
