@@ -431,13 +431,12 @@ internal sealed class ExtentCache : IDisposable
     private void WriteBackEntry(CacheEntry entry)
     {
         var memory = entry.Buffer.Memory;
-        for (int b = 0; b < WindowBlocks; b++)
+        ulong runs = entry.Dirty;
+        while (NextRun(ref runs, out int b, out int end))
         {
-            if ((entry.Dirty & (1UL << b)) != 0)
-            {
-                _store.Write(entry.Window + b, new[] { (ReadOnlyMemory<byte>)memory.Slice(b * _blockSize, _blockSize) });
-                _writtenBack += _blockSize;
-            }
+            int bytes = (end - b + 1) * _blockSize;
+            _store.Write(entry.Window + b, new[] { (ReadOnlyMemory<byte>)memory.Slice(b * _blockSize, bytes) });
+            _writtenBack += bytes;
         }
         _dirtyBlocks -= BitOperations.PopCount(entry.Dirty);
         entry.Dirty = 0;
