@@ -3,7 +3,8 @@
 
 The context (command line, machine, how each peer ran) comes as tab-separated key and value lines.
 Rows come as tab-separated lines: section, test, unit, better (higher|lower), ours, peer label,
-peer value, goal, note. Values that are not numbers (an errno name, "n/a") are shown as they are.
+peer value, goal, note. A value cell holds one figure per run, space-separated; the median is shown
+and the runs go into the JSON. Values that are not numbers (an errno name, "n/a") are shown as they are.
 The ratio always reads "ours relative to the peer, above 1 is better for ours": ours/peer for
 throughput, peer/ours for times and memory. A goal is either on that ratio ("ratio>=0.8") or on our
 own figure ("ours<=1.15"). Nothing here fails a run: it reports.
@@ -31,7 +32,23 @@ def fmt(value):
     return f"{value:.3f}"
 
 
+def median(text):
+    """A cell holds one figure per run, space-separated; the table shows their median."""
+    samples = text.split()
+    values = [number(v) for v in samples]
+    if not samples:
+        return "n/a", []
+    if any(v is None for v in values):
+        return samples[0], samples
+    values.sort()
+    mid = len(values) // 2
+    value = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+    return str(value), values
+
+
 def evaluate(row):
+    row["ours"], row["oursRuns"] = median(row["ours"])
+    row["peerValue"], row["peerRuns"] = median(row["peerValue"])
     ours, peer = number(row["ours"]), number(row["peerValue"])
     ratio = None
     if ours is not None and peer is not None and ours > 0 and peer > 0:
