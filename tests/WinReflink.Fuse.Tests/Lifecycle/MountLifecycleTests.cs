@@ -1,0 +1,37 @@
+using WinReflink.Fuse.Tests.Infrastructure;
+
+namespace WinReflink.Fuse.Tests.Lifecycle;
+
+/// <summary>The fixture's own contract: a usable mount after "mounted ", figures through the ioctl, a clean end.</summary>
+public sealed class MountLifecycleTests : MountedTest
+{
+    [Test]
+    public void FreshMountIsAnEmptyWritableVolumeWithFigures()
+    {
+        Assert.That(Directory.EnumerateFileSystemEntries(MountPoint), Is.Empty);
+        File.WriteAllText(P("hello.txt"), "hello");
+        Assert.That(File.ReadAllText(P("hello.txt")), Is.EqualTo("hello"));
+        var info = Info();
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.CapacityBytes, Is.EqualTo(64L << 30), "default format size");
+            Assert.That(info.Files, Is.GreaterThanOrEqualTo(1));
+            Assert.That(info.SharedBytes, Is.Zero);
+            Assert.That(info.UsedBytes + info.FreeBytes, Is.EqualTo(info.CapacityBytes));
+        });
+        var df = ProcessRunner.RunOk("stat", "-f", "-c", "%b %S", MountPoint);
+        long[] parts = df.Stdout.Trim().Split(' ').Select(long.Parse).ToArray();
+        Assert.That(parts[0] * parts[1], Is.EqualTo(64L << 30), "statfs total size");
+    }
+
+    [Test]
+    public void SigtermUnmountsAndCommits()
+    {
+        File.WriteAllText(P("kept.txt"), "committed on SIGTERM");
+        ProcessRunner.RunOk("kill", "-TERM", Mount.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Mount.WaitForExit();
+        Assert.That(Mount.Stdout, Does.Contain("unmounted"));
+        MountAgain();
+        Assert.That(File.ReadAllText(P("kept.txt")), Is.EqualTo("committed on SIGTERM"));
+    }
+}
