@@ -53,6 +53,7 @@ public sealed class FuseStructLayoutTests
         new object[] { typeof(FuseAccessIn), 8 },
         new object[] { typeof(FuseInterruptIn), 8 },
         new object[] { typeof(FuseNotifyInvalInodeOut), 24 },
+        new object[] { typeof(FuseNotifyInvalEntryOut), 16 },
     ];
 
     private static readonly object[] Offsets =
@@ -117,6 +118,7 @@ public sealed class FuseStructLayoutTests
         new object[] { typeof(FuseIoctlIn), nameof(FuseIoctlIn.OutSize), 28 },
         new object[] { typeof(FuseIoctlOut), nameof(FuseIoctlOut.OutIovs), 12 },
         new object[] { typeof(FuseNotifyInvalInodeOut), nameof(FuseNotifyInvalInodeOut.Len), 16 },
+        new object[] { typeof(FuseNotifyInvalEntryOut), nameof(FuseNotifyInvalEntryOut.NameLen), 8 },
     ];
 
     [TestCaseSource(nameof(Sizes))]
