@@ -446,11 +446,11 @@ internal sealed class MountExerciser
         }
     }
 
-    public static string Describe(int seed, int step, IReadOnlyList<string> trace, Exception e)
+    public static string Describe(int seed, int step, IReadOnlyList<string> trace, Exception e, string fixture)
     {
         string ops = string.Join('\n', trace.Skip(Math.Max(0, trace.Count - 40)));
         return string.Create(CultureInfo.InvariantCulture,
-            $"seed {seed}, step {step}: {e.GetType().Name}: {e.Message}\nreplay: WINREFLINK_MOUNT_SEEDS={seed} WINREFLINK_MOUNT_OPS={step + 1} dotnet test --filter MountModelTests\nlast operations:\n{ops}");
+            $"seed {seed}, step {step}: {e.GetType().Name}: {e.Message}\nreplay: WINREFLINK_MOUNT_SEEDS={seed} WINREFLINK_MOUNT_OPS={step + 1} dotnet test --filter \"FullyQualifiedName~.Model.{fixture}.\"\nlast operations:\n{ops}");
     }
 }
 

@@ -4,11 +4,12 @@ using WinReflink.Fuse.Tests.Infrastructure;
 namespace WinReflink.Fuse.Tests.Model;
 
 /// <summary>
-/// The mount-level model exerciser: 4 fixed seeds x 5,000 operations by default (two remounts each).
-/// WINREFLINK_MOUNT_OPS sets the operations per seed and WINREFLINK_MOUNT_SEEDS (comma-separated)
-/// the seeds, for long runs and for replaying a failure.
+/// Runs the mount-level model exerciser. By default 4 fixed seeds x 5,000 operations (two remounts
+/// each) on the default mount (direct I/O), and the first seed again with --kernel-cache (the page cache
+/// above the host). WINREFLINK_MOUNT_OPS sets the operations per seed and WINREFLINK_MOUNT_SEEDS
+/// (comma-separated) the seeds, for long runs and for replaying a failure.
 /// </summary>
-public sealed class MountModelTests : MountedTest
+public abstract class MountModelFixture : MountedTest
 {
     private const int DefaultOperations = 5000;
 
@@ -20,14 +21,15 @@ public sealed class MountModelTests : MountedTest
             : env.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture));
     }
 
+    public static IEnumerable<int> FirstSeed() => Seeds().Take(1);
+
     private static int Operations()
     {
         string? env = Environment.GetEnvironmentVariable("WINREFLINK_MOUNT_OPS");
         return string.IsNullOrWhiteSpace(env) ? DefaultOperations : int.Parse(env, CultureInfo.InvariantCulture);
     }
 
-    [TestCaseSource(nameof(Seeds))]
-    public void RandomSyscallsMatchTheModel(int seed)
+    protected void Exercise(int seed)
     {
         int operations = Operations();
         var exerciser = new MountExerciser(MountPoint, seed, () => Remount());
@@ -39,8 +41,22 @@ public sealed class MountModelTests : MountedTest
         {
             string trace = Path.Combine(Path.GetTempPath(), $"winreflink-mount-model-seed{seed}.trace");
             File.WriteAllLines(trace, exerciser.Trace);
-            Assert.Fail(MountExerciser.Describe(seed, exerciser.Step, exerciser.Trace, e) + $"\nfull trace: {trace}");
+            Assert.Fail(MountExerciser.Describe(seed, exerciser.Step, exerciser.Trace, e, GetType().Name) + $"\nfull trace: {trace}");
         }
-        TestContext.Progress.WriteLine($"mount model seed {seed}: {operations} steps ({exerciser.Trace.Count} system-call operations) matched the model");
+        TestContext.Progress.WriteLine($"{GetType().Name} seed {seed}: {operations} steps ({exerciser.Trace.Count} system-call operations) matched the model");
     }
+}
+
+public sealed class MountModelTests : MountModelFixture
+{
+    [TestCaseSource(nameof(Seeds))]
+    public void RandomSyscallsMatchTheModel(int seed) => Exercise(seed);
+}
+
+public sealed class KernelCacheMountModelTests : MountModelFixture
+{
+    protected override string[] MountOptions => ["--kernel-cache"];
+
+    [TestCaseSource(nameof(FirstSeed))]
+    public void RandomSyscallsMatchTheModel(int seed) => Exercise(seed);
 }
