@@ -1,3 +1,5 @@
+using WinReflink.Core;
+
 namespace WinReflink.Fuse.Tests.Infrastructure;
 
 /// <summary>
@@ -17,12 +19,20 @@ public abstract class MountedTest
     /// <summary>Extra `winreflink mount` options for every test of the fixture.</summary>
     protected virtual string[] MountOptions => [];
 
+    /// <summary>A volume size to format in-process before mounting; null lets `winreflink mount` format the default.</summary>
+    protected virtual long? VolumeSizeBytes => null;
+
     [SetUp]
     public void MountFreshVolume()
     {
         _area = TestArea.Create();
+        if (VolumeSizeBytes is long size)
+        {
+            FileSystem.Format(Area.Volume, new FormatOptions { SizeBytes = size });
+        }
         _mount = MountProcess.Start(Area.Volume, Area.MountPoint, MountOptions);
-        Assert.That(_mount.Stdout, Does.Contain("formatted a new volume"), "the mount of a missing volume says that it formatted one");
+        Assert.That(_mount.Stdout.Contains("formatted a new volume", StringComparison.Ordinal), Is.EqualTo(VolumeSizeBytes == null),
+            "the mount says that it formatted a volume exactly when the volume was missing");
     }
 
     [TearDown]
