@@ -45,7 +45,15 @@ public abstract class MountedTest
                 // Handles a failed assertion left to the finalizer would keep the mount busy.
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
-                _mount.Unmount();
+                if (_mount.HasExited)
+                {
+                    // The test ended the mount itself (a signal, a lazy unmount); it must still have exited cleanly.
+                    _mount.WaitForExit();
+                }
+                else
+                {
+                    _mount.Unmount();
+                }
                 VolumeCheck.AssertClean(Area.Volume);
             }
         }

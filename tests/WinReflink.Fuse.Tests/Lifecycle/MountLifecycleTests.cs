@@ -34,4 +34,31 @@ public sealed class MountLifecycleTests : MountedTest
         MountAgain();
         Assert.That(File.ReadAllText(P("kept.txt")), Is.EqualTo("committed on SIGTERM"));
     }
+
+    [Test]
+    public void SigtermWithAFileOpenDetachesAndExitsAtTheLastClose()
+    {
+        var held = new FileStream(P("held"), FileMode.Create, FileAccess.ReadWrite);
+        try
+        {
+            held.Write("before SIGTERM"u8);
+            ProcessRunner.RunOk("kill", "-TERM", Mount.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            for (int i = 0; i < 200 && MountTable.IsMounted(MountPoint); i++)
+            {
+                Thread.Sleep(50);
+            }
+            Assert.That(MountTable.IsMounted(MountPoint), Is.False, "the busy mount was detached lazily");
+            Assert.That(Mount.HasExited, Is.False, "the host keeps serving the open file");
+            held.Write(", after"u8);
+            held.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            held.Dispose();
+        }
+        Mount.WaitForExit();
+        Assert.That(Mount.Stdout + Mount.Stderr, Does.Contain("busy"), "the host said why it detached lazily");
+        MountAgain();
+        Assert.That(File.ReadAllText(P("held")), Is.EqualTo("before SIGTERM, after"));
+    }
 }
