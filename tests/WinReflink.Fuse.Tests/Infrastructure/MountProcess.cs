@@ -139,6 +139,13 @@ public sealed class MountProcess : IDisposable
         Assert.That(MountTable.IsMounted(MountPoint), Is.False, $"{MountPoint} is still mounted after the mount process exited");
     }
 
+    /// <summary>SIGKILL to the mount process (a crash): the kernel mount stays behind, disconnected.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
     /// <summary>Leaves nothing behind after a failed test: detaches the mount and ends the child if it is still running.</summary>
     public void Dispose()
     {

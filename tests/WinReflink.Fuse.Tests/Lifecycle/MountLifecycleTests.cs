@@ -61,4 +61,35 @@ public sealed class MountLifecycleTests : MountedTest
         MountAgain();
         Assert.That(File.ReadAllText(P("held")), Is.EqualTo("before SIGTERM, after"));
     }
+
+    [Test]
+    public void KilledMountIsReportedUnmountedAndRecovered()
+    {
+        var synced = new byte[3 << 20];
+        new Random(23).NextBytes(synced);
+        using (var f = new FileStream(P("synced"), FileMode.Create))
+        {
+            f.Write(synced);
+            f.Flush(flushToDisk: true);
+        }
+        File.Copy(P("synced"), P("synced-clone"));
+        using (var clone = new FileStream(P("synced-clone"), FileMode.Open))
+        {
+            clone.Flush(flushToDisk: true);
+        }
+        File.WriteAllText(P("unsynced"), "may be lost");
+
+        Mount.Kill();
+        var again = MountProcess.RunExpectingFailure(Area.Volume, MountPoint);
+        Assert.That(again.ExitCode, Is.EqualTo(1), again.ToString());
+        Assert.That(again.Stderr, Does.Contain("winreflink unmount " + MountPoint), "the message says how to clear the dead mount: " + again);
+        var unmount = Programs.Winreflink("unmount", MountPoint);
+        Assert.That(unmount.ExitCode, Is.Zero, unmount.ToString());
+        Assert.That(MountTable.IsMounted(MountPoint), Is.False);
+
+        MountAgain();
+        Assert.That(File.ReadAllBytes(P("synced")), Is.EqualTo(synced), "fsync'd data survives the crash");
+        Assert.That(File.ReadAllBytes(P("synced-clone")), Is.EqualTo(synced), "so does the fsync'd clone");
+        Assert.That(Info().SharedBytes, Is.EqualTo(3L << 20), "still a reflink");
+    }
 }
