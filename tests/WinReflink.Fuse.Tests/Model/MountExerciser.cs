@@ -6,8 +6,9 @@ namespace WinReflink.Fuse.Tests.Model;
 
 /// <summary>
 /// Random system calls on a handful of files of the mount (open, pwrite, pread, ftruncate, unlink,
-/// rename, link, copy_file_range, MAP_SHARED stores, fallocate punch, fsync, remount), each applied to
-/// an in-memory model as well and compared with it after every step. Names are used in random case
+/// rename, link, copy_file_range, MAP_SHARED stores, fallocate punch/zero/allocate, fsync, remount),
+/// each applied to an in-memory model as well and compared with it after every step (contents, size,
+/// SEEK_DATA/SEEK_HOLE, names, link counts). Names are used in random case
 /// (the volume is case-insensitive). Deterministic for a seed: the same seed and count replay the same
 /// operations.
 /// </summary>
@@ -82,7 +83,8 @@ internal sealed class MountExerciser
             case < 54: Truncate(); break;
             case < 64: CopyFileRange(); break;
             case < 70: MmapWrite(); break;
-            case < 76: Punch(); break;
+            case < 73: Punch(); break;
+            case < 76: Fallocate(); break;
             case < 82: Unlink(); break;
             case < 90: Rename(); break;
             case < 94: Link(); break;
@@ -270,6 +272,33 @@ internal sealed class MountExerciser
         CheckFile(o.Fd, o.File, $"fd {o.Fd}");
     }
 
+    /// <summary>fallocate in the other modes: allocate (extending or not) and zero a range (extending or not).</summary>
+    private void Fallocate()
+    {
+        if (RandomOpen() is not { } o)
+        {
+            Open();
+            return;
+        }
+        bool aligned = _random.Next(2) == 0;
+        long offset = Offset(aligned, MaxOffset);
+        long length = aligned ? _random.Next(1, 17) * 4096L : RandomLength();
+        bool zero = _random.Next(2) == 0, keepSize = _random.Next(2) == 0;
+        int mode = (zero ? Libc.FallocZeroRange : 0) | (keepSize ? Libc.FallocKeepSize : 0);
+        Log($"fallocate fd {o.Fd} {(zero ? "ZERO_RANGE" : "ALLOCATE")}{(keepSize ? "|KEEP_SIZE" : "")} offset {offset} length {length}");
+        int e = Libc.Fallocate(o.Fd, mode, offset, length);
+        Require(e == 0, $"fallocate failed with errno {e}");
+        if (zero)
+        {
+            o.File.Zero(offset, length);
+        }
+        if (!keepSize && offset + length > o.File.Length)
+        {
+            o.File.SetLength(offset + length);
+        }
+        CheckFile(o.Fd, o.File, $"fd {o.Fd}");
+    }
+
     private void Unlink()
     {
         string name = RandomName(), spelling = Spelling(name);
@@ -375,6 +404,32 @@ internal sealed class MountExerciser
         Require(n == file.Length, $"{what}: read {n} bytes, the model has {file.Length}");
         int same = buffer.AsSpan(0, n).CommonPrefixLength(file.Content);
         Require(same == n, $"{what}: differs from the model at offset {same}");
+        CheckHoles(fd, file, what);
+    }
+
+    /// <summary>
+    /// SEEK_DATA/SEEK_HOLE against the bytes (invariant 7, data just written included): every byte outside
+    /// the reported data must be zero, and the walk must end at EOF.
+    /// </summary>
+    private static void CheckHoles(int fd, ModelFile file, string what)
+    {
+        long pos = 0;
+        var content = file.Content;
+        while (pos < file.Length)
+        {
+            long data = Libc.LSeek(fd, pos, Libc.SeekData);
+            long zerosEnd = data == -Libc.ENxio ? file.Length : data;
+            Require(zerosEnd >= pos && zerosEnd <= file.Length, $"{what}: SEEK_DATA from {pos} returned {data}");
+            int nonZero = content[(int)pos..(int)zerosEnd].IndexOfAnyExcept((byte)0);
+            Require(nonZero < 0, $"{what}: SEEK_DATA from {pos} skipped data at {pos + nonZero}");
+            if (data == -Libc.ENxio)
+            {
+                return;
+            }
+            long hole = Libc.LSeek(fd, data, Libc.SeekHole);
+            Require(hole > data && hole <= file.Length, $"{what}: SEEK_HOLE from {data} returned {hole}, size {file.Length}");
+            pos = hole;
+        }
     }
 
     private void CheckByName(string name)
