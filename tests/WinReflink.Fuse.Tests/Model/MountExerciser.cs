@@ -508,21 +508,3 @@ internal sealed class MountExerciser
             $"seed {seed}, step {step}: {e.GetType().Name}: {e.Message}\nreplay: WINREFLINK_MOUNT_SEEDS={seed} WINREFLINK_MOUNT_OPS={step + 1} dotnet test --filter \"FullyQualifiedName~.Model.{fixture}.\"\nlast operations:\n{ops}");
     }
 }
-
-/// <summary>The mount and the model disagree.</summary>
-public sealed class ModelMismatchException : Exception
-{
-    public ModelMismatchException(string message)
-        : base(message)
-    {
-    }
-
-    public ModelMismatchException()
-    {
-    }
-
-    public ModelMismatchException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-}
