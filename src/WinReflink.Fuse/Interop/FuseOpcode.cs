@@ -115,4 +115,7 @@ internal static class FuseConstants
     public const uint IoctlDir = 1 << 4;
     public const int NotifyInvalInode = 2;
     public const int NotifyInvalEntry = 3;
+    /// <summary>Protocol 7.44: every dentry cached so far must be looked up again (no payload, takes no lock).</summary>
+    public const int NotifyIncEpoch = 8;
+    public const uint IncEpochMinor = 44;
 }

@@ -376,3 +376,11 @@ internal struct FuseNotifyInvalInodeOut
     public long Off;
     public long Len;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct FuseNotifyInvalEntryOut
+{
+    public ulong Parent;
+    public uint NameLen;
+    public uint Flags;
+}

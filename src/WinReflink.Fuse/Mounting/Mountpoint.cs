@@ -10,6 +10,13 @@ internal static class Mountpoint
         {
             full = "/";
         }
+        // Before the existence checks: a mount whose process died fails every stat with ENOTCONN, which would read as "missing".
+        if (IsMounted(full))
+        {
+            throw new MountException(Directory.Exists(full)
+                ? $"{full} is already a mount point (unmount it first)"
+                : $"{full} is still mounted but its filesystem process is gone (transport endpoint is not connected); unmount it with: winreflink unmount {full}");
+        }
         if (File.Exists(full))
         {
             throw new MountException($"mountpoint {full} is not a directory");
@@ -17,10 +24,6 @@ internal static class Mountpoint
         if (!Directory.Exists(full))
         {
             throw new MountException($"mountpoint {full} does not exist (create it with: mkdir -p {full})");
-        }
-        if (IsMounted(full))
-        {
-            throw new MountException($"{full} is already a mount point (unmount it first)");
         }
         if (Directory.EnumerateFileSystemEntries(full).Any())
         {

@@ -15,7 +15,17 @@ internal sealed unsafe partial class FuseOperations
             return;
         }
         var e = _fs.Lookup(r.NodeId, name, out var a);
-        ReplyEntry(reply, r.Unique, e, a);
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        var entry = Entry(a);
+        if (OtherStoredSpelling(r.NodeId, name) != null)
+        {
+            entry.EntryValid = 0;
+        }
+        reply.Struct(r.Unique, entry);
     }
 
     private void GetAttr(in FuseRequest r, ReplyWriter reply)
@@ -147,7 +157,13 @@ internal sealed unsafe partial class FuseOperations
             reply.Error(r.Unique, LinuxNative.ENoEnt);
             return;
         }
-        Reply(reply, r.Unique, directory ? _fs.Rmdir(r.NodeId, name) : _fs.Unlink(r.NodeId, name));
+        string? stored = OtherStoredSpelling(r.NodeId, name);
+        var e = directory ? _fs.Rmdir(r.NodeId, name) : _fs.Unlink(r.NodeId, name);
+        if (e == FsError.Ok && stored != null)
+        {
+            ForgetSpellings(reply, [(r.NodeId, stored)]);
+        }
+        Reply(reply, r.Unique, e);
     }
 
     private const uint RenameNoReplace = 1;
@@ -197,7 +213,21 @@ internal sealed unsafe partial class FuseOperations
         {
             rf |= RenameFlags.Exchange;
         }
-        Reply(reply, r.Unique, _fs.Rename(r.NodeId, oldName, newDir, newName, rf));
+        var spellings = new List<(long, string)>(2);
+        if (OtherStoredSpelling(r.NodeId, oldName) is { } storedOld)
+        {
+            spellings.Add((r.NodeId, storedOld));
+        }
+        if (OtherStoredSpelling(newDir, newName) is { } storedNew)
+        {
+            spellings.Add((newDir, storedNew));
+        }
+        var e = _fs.Rename(r.NodeId, oldName, newDir, newName, rf);
+        if (e == FsError.Ok)
+        {
+            ForgetSpellings(reply, spellings);
+        }
+        Reply(reply, r.Unique, e);
     }
 
     private void Link(in FuseRequest r, ReplyWriter reply)

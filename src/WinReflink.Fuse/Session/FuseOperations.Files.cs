@@ -73,7 +73,12 @@ internal sealed unsafe partial class FuseOperations
                 if (e == FsError.Ok)
                 {
                     _fs.GetAttributes(a.Ino, out a);
-                    reply.Struct(r.Unique, Entry(a), new FuseOpenOut { Fh = existing, OpenFlags = DataOpenFlags });
+                    var entry = Entry(a);
+                    if (OtherStoredSpelling(r.NodeId, name) != null)
+                    {
+                        entry.EntryValid = 0;
+                    }
+                    reply.Struct(r.Unique, entry, new FuseOpenOut { Fh = existing, OpenFlags = DataOpenFlags });
                     return;
                 }
             }

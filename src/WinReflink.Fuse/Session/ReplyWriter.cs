@@ -77,6 +77,20 @@ internal sealed unsafe class ReplyWriter : IDisposable
         }
     }
 
+    /// <summary>A notification with a variable-length tail (a name and its NUL).</summary>
+    public void Notify<T>(int code, in T value, ReadOnlySpan<byte> tail)
+        where T : unmanaged
+    {
+        fixed (T* p = &value)
+        fixed (byte* t = tail)
+        {
+            Send(0, code, p, sizeof(T), t, tail.Length);
+        }
+    }
+
+    /// <summary>A notification without payload.</summary>
+    public void Notify(int code) => Send(0, code, null, 0, null, 0);
+
     private void Send(ulong unique, int error, void* a, int aLen, void* b, int bLen)
     {
         var header = new FuseOutHeader { Len = (uint)(sizeof(FuseOutHeader) + aLen + bLen), Error = error, Unique = unique };
