@@ -43,6 +43,16 @@ internal static class MountCommand
                 throw new CliException("mount is available on Linux; on Windows volumes are mounted by the WinFsp host");
             }
             string folder = parse.GetRequiredValue(volume);
+            string target = parse.GetRequiredValue(mountPoint);
+            // A bad mountpoint must not leave a freshly formatted volume behind.
+            try
+            {
+                Mountpoint.Validate(target);
+            }
+            catch (MountException e)
+            {
+                throw new CliException(e.Message);
+            }
             if (!Directory.Exists(folder) && !File.Exists(folder))
             {
                 FileSystem.Format(folder, new FormatOptions());
@@ -61,7 +71,6 @@ internal static class MountCommand
                 ReadOnly = parse.GetValue(readOnly),
                 Threads = parse.GetValue(threads),
             };
-            string target = parse.GetRequiredValue(mountPoint);
             try
             {
                 FuseHost.Run(fs, target, options, context.LoggerFactory, mp =>
