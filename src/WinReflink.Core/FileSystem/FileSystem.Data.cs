@@ -243,6 +243,9 @@ public sealed partial class FileSystem
             long l = logical + done;
             int first = done == 0 ? inBlock : 0;
             int bytes = (int)Math.Min(chunk.Length - chunkDone, got.Length * _blockSize - first);
+            // After copying the old partial blocks the new blocks are no longer fresh: if the cache
+            // evicts them before the write below, it must read the copy back, not zero-fill it.
+            bool copied = shared is { Unwritten: false };
             if (shared is { Unwritten: false } s)
             {
                 long oldPhysical = s.Physical + done;
@@ -256,7 +259,7 @@ public sealed partial class FileSystem
                     CopyBlock(file, oldPhysical + lastBlockOffset, got.Start + lastBlockOffset, l + lastBlockOffset);
                 }
             }
-            _cache.Write(got.Start * _blockSize + first, chunk.Slice(chunkDone, bytes), file.Ino, l, fresh: true);
+            _cache.Write(got.Start * _blockSize + first, chunk.Slice(chunkDone, bytes), file.Ino, l, fresh: !copied);
             if (shared is { } old)
             {
                 UnmapRange(file, l, got.Length);
