@@ -40,6 +40,18 @@ public sealed partial class FileSystem
         {
             return new Run(RunKind.Shared, p, unsharedRun, ext.Unwritten);
         }
+        if (!ext.Unwritten && file.CommittedSize % _blockSize != 0)
+        {
+            long eofBlock = file.CommittedSize / _blockSize;
+            if (logical == eofBlock)
+            {
+                return new Run(RunKind.Shared, p, 1, Unwritten: false);
+            }
+            if (logical < eofBlock && logical + unsharedRun > eofBlock)
+            {
+                unsharedRun = eofBlock - logical;
+            }
+        }
         return new Run(ext.Unwritten ? RunKind.PrivateUnwritten : RunKind.Private, p, unsharedRun, ext.Unwritten);
     }
 

@@ -159,6 +159,7 @@ internal sealed class MetadataStore : IDisposable
                     Gid = (uint)r.GetInt64(4),
                     Rdev = (ulong)r.GetInt64(5),
                     Size = r.GetInt64(6),
+                    CommittedSize = r.GetInt64(6),
                     AccessTime = r.GetInt64(7),
                     ModifyTime = r.GetInt64(8),
                     ChangeTime = r.GetInt64(9),
