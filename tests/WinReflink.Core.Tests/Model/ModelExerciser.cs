@@ -30,7 +30,7 @@ internal static class ModelExerciser
                 op.Apply(harness);
             }
             // Every run ends with a remount (or power cut) and a full check, whatever the mix drew last.
-            var last = options.Crash != null ? new ModelOp("h.Crash(0);", x => x.Crash(0)) : new ModelOp("h.Reopen();", x => x.Reopen());
+            var last = options.Crash != null ? new ModelOp("h.Crash(0);", [], x => x.Crash(0)) : new ModelOp("h.Reopen();", [], x => x.Reopen());
             ops.Add(last);
             step = ops.Count;
             last.Apply(harness);
@@ -103,7 +103,10 @@ internal static class ModelExerciser
 
     private sealed record ShrinkResult(IReadOnlyList<ModelOp> Ops, Exception Failure, int Tries);
 
-    /// <summary>Drops chunks of operations (halving the chunk size) as long as a replay still fails the same way.</summary>
+    /// <summary>
+    /// Shrinks a failing trace while a replay still fails the same way: first without each file the
+    /// last operation does not touch, then without chunks of operations, halving the chunk size.
+    /// </summary>
     private static ShrinkResult Shrink(string folder, HarnessOptions options, List<ModelOp> ops, Exception failure)
     {
         var budget = Stopwatch.StartNew();
@@ -111,19 +114,33 @@ internal static class ModelExerciser
         var current = ops;
         var currentFailure = failure;
         int tries = 0;
+
+        bool Try(List<ModelOp> candidate)
+        {
+            tries++;
+            var e = Replay(folder + "-shrink", options, candidate);
+            if (e == null || e.GetType() != failure.GetType())
+            {
+                return false;
+            }
+            current = candidate;
+            currentFailure = e;
+            return true;
+        }
+
+        var lastFiles = ops[^1].Files;
+        foreach (int id in ops.SelectMany(o => o.Files).Distinct().Except(lastFiles).ToList())
+        {
+            if (budget.Elapsed < limit)
+            {
+                Try(current.Where(o => !o.Files.Contains(id)).ToList());
+            }
+        }
         for (int chunk = Math.Max(1, current.Count / 2); chunk >= 1 && budget.Elapsed < limit; chunk /= 2)
         {
             for (int start = 0; start < current.Count && budget.Elapsed < limit;)
             {
-                var candidate = current.Take(start).Concat(current.Skip(start + chunk)).ToList();
-                tries++;
-                var e = Replay(folder + "-shrink", options, candidate);
-                if (e != null && e.GetType() == failure.GetType())
-                {
-                    current = candidate;
-                    currentFailure = e;
-                }
-                else
+                if (!Try(current.Take(start).Concat(current.Skip(start + chunk)).ToList()))
                 {
                     start += chunk;
                 }

@@ -56,7 +56,7 @@ internal sealed class OperationGenerator
                 {
                     long offset = _rng.NextInt64(0, f.Size + Bs);
                     int length = Length(MaxIoBytes);
-                    return new ModelOp(Inv($"h.Read({f.Id}, {offset}, {length});"), x => x.Read(f.Id, offset, length));
+                    return new ModelOp(Inv($"h.Read({f.Id}, {offset}, {length});"), [f.Id], x => x.Read(f.Id, offset, length));
                 }
             case OpKind.Truncate:
                 {
@@ -66,7 +66,7 @@ internal sealed class OperationGenerator
                         1 => Math.Clamp(f.Size + _rng.Next(-2 * Bs, 2 * Bs), 0, MaxFileBytes),
                         _ => _rng.NextInt64(0, MaxFileBytes + 1),
                     };
-                    return new ModelOp(Inv($"h.Truncate({f.Id}, {size});"), x => x.Truncate(f.Id, size));
+                    return new ModelOp(Inv($"h.Truncate({f.Id}, {size});"), [f.Id], x => x.Truncate(f.Id, size));
                 }
             case OpKind.PunchHole:
                 return Allocate(f, AllocateMode.PunchHole);
@@ -83,7 +83,7 @@ internal sealed class OperationGenerator
             case OpKind.Unlink:
                 return files.Count > 1 ? Unlink(files) ?? Write(f) : Write(f);
             case OpKind.Open:
-                return f.OpenCount < 3 ? new ModelOp(Inv($"h.Open({f.Id});"), x => x.Open(f.Id)) : Write(f);
+                return f.OpenCount < 3 ? new ModelOp(Inv($"h.Open({f.Id});"), [f.Id], x => x.Open(f.Id)) : Write(f);
             case OpKind.Release:
                 {
                     var open = files.Where(x => x.OpenCount > 0).ToList();
@@ -92,24 +92,24 @@ internal sealed class OperationGenerator
                         return Write(f);
                     }
                     int id = open[_rng.Next(open.Count)].Id;
-                    return new ModelOp(Inv($"h.Release({id});"), x => x.Release(id));
+                    return new ModelOp(Inv($"h.Release({id});"), [id], x => x.Release(id));
                 }
             case OpKind.Fsync:
-                return new ModelOp(Inv($"h.Fsync({f.Id});"), x => x.Fsync(f.Id));
+                return new ModelOp(Inv($"h.Fsync({f.Id});"), [f.Id], x => x.Fsync(f.Id));
             case OpKind.Reopen:
-                return new ModelOp("h.Reopen();", x => x.Reopen());
+                return new ModelOp("h.Reopen();", [], x => x.Reopen());
             case OpKind.Crash:
                 {
                     int crashSeed = _rng.Next();
-                    return new ModelOp(Inv($"h.Crash({crashSeed});"), x => x.Crash(crashSeed));
+                    return new ModelOp(Inv($"h.Crash({crashSeed});"), [], x => x.Crash(crashSeed));
                 }
             case OpKind.Seek:
                 {
                     long offset = _rng.Next(4) == 0 ? _rng.Next((int)(f.Size / Bs) + 2) * (long)Bs : _rng.NextInt64(0, f.Size + Bs);
-                    return new ModelOp(Inv($"h.SeekCheck({f.Id}, {offset});"), x => x.SeekCheck(f.Id, offset));
+                    return new ModelOp(Inv($"h.SeekCheck({f.Id}, {offset});"), [f.Id], x => x.SeekCheck(f.Id, offset));
                 }
             case OpKind.Check:
-                return new ModelOp("h.Check();", x => x.Check());
+                return new ModelOp("h.Check();", [], x => x.Check());
             default:
                 throw new InvalidOperationException($"no generator for {kind}");
         }
@@ -132,7 +132,7 @@ internal sealed class OperationGenerator
     private ModelOp Create()
     {
         int id = _nextId++;
-        return new ModelOp(Inv($"h.Create({id});"), x => x.Create(id));
+        return new ModelOp(Inv($"h.Create({id});"), [id], x => x.Create(id));
     }
 
     private ModelOp? Unlink(List<ModelFile> files)
@@ -143,7 +143,7 @@ internal sealed class OperationGenerator
             return null;
         }
         int id = named[_rng.Next(named.Count)].Id;
-        return new ModelOp(Inv($"h.Unlink({id});"), x => x.Unlink(id));
+        return new ModelOp(Inv($"h.Unlink({id});"), [id], x => x.Unlink(id));
     }
 
     /// <summary>An offset below the limit: a block boundary half the time, any byte otherwise.</summary>
@@ -179,7 +179,7 @@ internal sealed class OperationGenerator
         int length = Length((int)Math.Min(MaxIoBytes, MaxFileBytes - offset));
         int dataSeed = _rng.Next(10) == 0 ? 0 : _rng.Next(1, int.MaxValue);
         int id = f.Id;
-        return new ModelOp(Inv($"h.Write({id}, {offset}, {length}, {dataSeed});"), x => x.Write(id, offset, length, dataSeed));
+        return new ModelOp(Inv($"h.Write({id}, {offset}, {length}, {dataSeed});"), [id], x => x.Write(id, offset, length, dataSeed));
     }
 
     private ModelOp CopyWrite(ModelFile src, ModelFile dst, bool followWithDedupe)
@@ -201,9 +201,9 @@ internal sealed class OperationGenerator
                 // Copying a range onto itself leaves nothing to dedupe; dedupe it with a fresh copy elsewhere instead.
                 return Write(dst);
             }
-            _followUps.Enqueue(new ModelOp(Inv($"h.Dedupe({s}, {srcOffset}, {d}, {dstOffset}, {len});"), x => x.Dedupe(s, srcOffset, d, dstOffset, len)));
+            _followUps.Enqueue(new ModelOp(Inv($"h.Dedupe({s}, {srcOffset}, {d}, {dstOffset}, {len});"), [s, d], x => x.Dedupe(s, srcOffset, d, dstOffset, len)));
         }
-        return new ModelOp(Inv($"h.CopyWrite({s}, {srcOffset}, {d}, {dstOffset}, {length});"), x => x.CopyWrite(s, srcOffset, d, dstOffset, length));
+        return new ModelOp(Inv($"h.CopyWrite({s}, {srcOffset}, {d}, {dstOffset}, {length});"), [s, d], x => x.CopyWrite(s, srcOffset, d, dstOffset, length));
     }
 
     /// <summary>An offset below limit with the same position inside its block as <paramref name="offset"/>.</summary>
@@ -219,7 +219,7 @@ internal sealed class OperationGenerator
         long offset = _rng.Next(4) == 0 ? Math.Clamp(f.Size - _rng.Next(2 * Bs), 0, MaxFileBytes - 1) : Offset(MaxFileBytes);
         long length = Length((int)Math.Min(MaxIoBytes, MaxFileBytes - offset));
         int id = f.Id;
-        return new ModelOp(Inv($"h.Allocate({id}, {offset}, {length}, AllocateMode.{mode});"), x => x.Allocate(id, offset, length, mode));
+        return new ModelOp(Inv($"h.Allocate({id}, {offset}, {length}, AllocateMode.{mode});"), [id], x => x.Allocate(id, offset, length, mode));
     }
 
     private ModelOp CloneRange(ModelFile src, ModelFile dst)
@@ -246,7 +246,7 @@ internal sealed class OperationGenerator
         }
         int s = src.Id, d = dst.Id;
         string len = length == long.MaxValue ? "long.MaxValue" : length.ToString(CultureInfo.InvariantCulture);
-        return new ModelOp(Inv($"h.Clone({s}, {srcOffset}, {d}, {dstOffset}, {len});"), x => x.Clone(s, srcOffset, d, dstOffset, length));
+        return new ModelOp(Inv($"h.Clone({s}, {srcOffset}, {d}, {dstOffset}, {len});"), [s, d], x => x.Clone(s, srcOffset, d, dstOffset, length));
     }
 
     private ModelOp CloneFile(ModelFile src, List<ModelFile> files)
@@ -257,11 +257,11 @@ internal sealed class OperationGenerator
         {
             var create = Create();
             int created = _nextId - 1;
-            _followUps.Enqueue(new ModelOp(Inv($"h.CloneFile({s}, {created});"), x => x.CloneFile(s, created)));
+            _followUps.Enqueue(new ModelOp(Inv($"h.CloneFile({s}, {created});"), [s, created], x => x.CloneFile(s, created)));
             return create;
         }
         int d = others[_rng.Next(others.Count)].Id;
-        return new ModelOp(Inv($"h.CloneFile({s}, {d});"), x => x.CloneFile(s, d));
+        return new ModelOp(Inv($"h.CloneFile({s}, {d});"), [s, d], x => x.CloneFile(s, d));
     }
 
     private ModelOp Dedupe(ModelFile src, ModelFile dst)
@@ -274,6 +274,6 @@ internal sealed class OperationGenerator
         long dstOffset = _rng.Next(4) == 0 ? Offset(dst.Size + Bs) : CongruentOffset(srcOffset, Math.Max(0, dst.Size - 1));
         long length = _rng.Next(3) == 0 ? Math.Max(0, Math.Min(src.Size - srcOffset, dst.Size - dstOffset)) : Length(MaxIoBytes);
         int s = src.Id, d = dst.Id;
-        return new ModelOp(Inv($"h.Dedupe({s}, {srcOffset}, {d}, {dstOffset}, {length});"), x => x.Dedupe(s, srcOffset, d, dstOffset, length));
+        return new ModelOp(Inv($"h.Dedupe({s}, {srcOffset}, {d}, {dstOffset}, {length});"), [s, d], x => x.Dedupe(s, srcOffset, d, dstOffset, length));
     }
 }
