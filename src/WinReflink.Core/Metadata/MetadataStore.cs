@@ -70,7 +70,9 @@ internal sealed class MetadataStore : IDisposable
             string check = Convert.ToString(store.Scalar("PRAGMA quick_check"), CultureInfo.InvariantCulture) ?? "";
             if (check != "ok")
             {
-                throw new VolumeException($"{path} is corrupt: SQLite integrity check says \"{check}\"");
+                // The report spans lines ("*** in database main ***\nPage 5: ...") and can be long; the message is one line.
+                string report = check.ReplaceLineEndings(" ");
+                throw new VolumeException($"{path} is corrupt: SQLite integrity check says \"{(report.Length > 200 ? report[..200] + "..." : report)}\"");
             }
             return store;
         }
