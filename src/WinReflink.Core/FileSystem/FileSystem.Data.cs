@@ -153,7 +153,8 @@ public sealed partial class FileSystem
             {
                 return FsError.Ok;
             }
-            if (offset + data.Length > MaxFileSize)
+            // Not offset + length: that overflows for offsets near long.MaxValue and would pass.
+            if (offset > MaxFileSize - data.Length)
             {
                 return FsError.FileTooLarge;
             }
