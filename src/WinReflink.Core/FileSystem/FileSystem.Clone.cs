@@ -50,7 +50,8 @@ public sealed partial class FileSystem
             {
                 return FsError.Ok;
             }
-            if (dstOffset + length > MaxFileSize)
+            // length is clipped to the source's size here, so this cannot overflow as dstOffset + length can.
+            if (dstOffset > MaxFileSize - length)
             {
                 return FsError.FileTooLarge;
             }
