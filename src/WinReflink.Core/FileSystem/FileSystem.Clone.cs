@@ -197,7 +197,7 @@ public sealed partial class FileSystem
         {
             return FsError.InvalidArgument;
         }
-        if (srcOffset + length > src.Size || dstOffset + length > dst.Size)
+        if (length > src.Size - srcOffset || length > dst.Size - dstOffset)
         {
             return FsError.InvalidArgument;
         }
