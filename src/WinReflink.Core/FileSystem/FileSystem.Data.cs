@@ -348,6 +348,12 @@ public sealed partial class FileSystem
     {
         if (size < file.Size)
         {
+            // Zeroing the new last block's tail may need a copy-on-write block: fail before unmapping anything.
+            if (size % _blockSize != 0 && file.Extents!.TryFind(size / _blockSize, 1, out var last, out _) && !last.Unwritten
+                && BlocksToAllocate(file, size, 1) > _state.Allocator.FreeBlocks)
+            {
+                return FsError.NoSpace;
+            }
             long keepBlocks = (size + _blockSize - 1) / _blockSize;
             UnmapRange(file, keepBlocks, long.MaxValue / 2 - keepBlocks);
             var e = ZeroTail(file, size);
