@@ -70,6 +70,14 @@ internal sealed class ExerciserProfile
             : new HarnessOptions { CacheSizeBytes = 256 << 10, DirtyLimitBytes = 64 << 10 });
 
     /// <summary>
+    /// The model on a 512 KiB volume (128 blocks) that eight files of up to 256 KiB and their copies fill:
+    /// operations hit NoSpace often and must then change nothing.
+    /// </summary>
+    public static ExerciserProfile Full { get; } = new("full",
+        new Dictionary<OpKind, int>(DataOps) { [OpKind.Reopen] = 1, [OpKind.Check] = 1 },
+        seed => new HarnessOptions { VolumeBytes = 512L << 10, CheckEvery = 25, AllowNoSpace = true });
+
+    /// <summary>
     /// The crash run: an in-memory store that loses unflushed writes, a small cache so dirty data reaches
     /// the store before commits, and power cuts among the operations. The seed picks the crash policy.
     /// </summary>

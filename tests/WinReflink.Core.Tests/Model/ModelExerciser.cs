@@ -12,7 +12,8 @@ namespace WinReflink.Core.Tests.Model;
 /// </summary>
 internal static class ModelExerciser
 {
-    public static void Run(string folder, int seed, int operations, ExerciserProfile profile)
+    /// <summary>Runs the seed; returns how many operations ran and how many the volume refused for space.</summary>
+    public static (int Operations, int NoSpaceRefusals) Run(string folder, int seed, int operations, ExerciserProfile profile)
     {
         var options = profile.Options(seed);
         var ops = new List<ModelOp>();
@@ -35,6 +36,7 @@ internal static class ModelExerciser
             step = ops.Count;
             last.Apply(harness);
             harness.Dispose();
+            return (ops.Count, harness.NoSpaceRefusals);
         }
         catch (Exception e) when (e is not InvalidTraceException)
         {
@@ -44,10 +46,8 @@ internal static class ModelExerciser
         {
             DisposeQuietly(harness, failure != null);
         }
-        if (failure != null)
-        {
-            Report(folder, profile, seed, options, ops, step, failure);
-        }
+        Report(folder, profile, seed, options, ops, step, failure!);
+        throw new UnreachableException();
     }
 
     private static void DisposeQuietly(ModelHarness harness, bool failed)

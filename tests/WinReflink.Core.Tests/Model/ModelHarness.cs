@@ -13,7 +13,7 @@ namespace WinReflink.Core.Tests.Model;
 /// </summary>
 internal sealed partial class ModelHarness : IDisposable
 {
-    private const uint FileMode = 0x81A4;
+    private const uint RegularFile = 0x81A4;
 
     private readonly string _folder;
     private readonly HarnessOptions _options;
@@ -68,6 +68,21 @@ internal sealed partial class ModelHarness : IDisposable
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A NoSpace the options allow: the model stays as it is, and the step's verification proves the engine did too.</summary>
+    private bool RefusedForSpace(FsError e)
+    {
+        if (e != FsError.NoSpace || !_options.AllowNoSpace)
+        {
+            return false;
+        }
+        NoSpaceRefusals++;
+        AfterStep();
+        return true;
+    }
+
+    /// <summary>Operations refused with NoSpace so far (only with <see cref="HarnessOptions.AllowNoSpace"/>).</summary>
+    public int NoSpaceRefusals { get; private set; }
+
     public void Create(int id)
     {
         if (_files.ContainsKey(id))
@@ -75,7 +90,7 @@ internal sealed partial class ModelHarness : IDisposable
             throw new InvalidTraceException($"file {id} exists already");
         }
         string name = Inv($"f{id}");
-        Expect(_fs.Create(FileSystem.RootIno, name, new CreateRequest(FileMode, 0, 0), out var attr), FsError.Ok, $"create {name}");
+        Expect(_fs.Create(FileSystem.RootIno, name, new CreateRequest(RegularFile, 0, 0), out var attr), FsError.Ok, $"create {name}");
         _files.Add(id, new ModelFile(id, attr.Ino, name));
         Modified(_files[id]);
         AfterStep();
@@ -85,7 +100,12 @@ internal sealed partial class ModelHarness : IDisposable
     {
         var f = File(id);
         var data = ModelData.Generate(dataSeed, length);
-        Expect(_fs.Write(f.Ino, offset, data, out int written), FsError.Ok, Inv($"write {length} bytes at {offset} to f{id}"));
+        var e = _fs.Write(f.Ino, offset, data, out int written);
+        if (RefusedForSpace(e))
+        {
+            return;
+        }
+        Expect(e, FsError.Ok, Inv($"write {length} bytes at {offset} to f{id}"));
         if (written != length)
         {
             throw new ModelDivergenceException(Inv($"write to f{id} wrote {written} bytes, not {length}"));
@@ -105,7 +125,12 @@ internal sealed partial class ModelHarness : IDisposable
             throw new InvalidTraceException("copy past the source's end");
         }
         var data = s.Bytes.Slice((int)srcOffset, length).ToArray();
-        Expect(_fs.Write(d.Ino, dstOffset, data, out int written), FsError.Ok, Inv($"copy-write {length} bytes at {dstOffset} to f{dst}"));
+        var e = _fs.Write(d.Ino, dstOffset, data, out int written);
+        if (RefusedForSpace(e))
+        {
+            return;
+        }
+        Expect(e, FsError.Ok, Inv($"copy-write {length} bytes at {dstOffset} to f{dst}"));
         if (written != length)
         {
             throw new ModelDivergenceException(Inv($"copy-write to f{dst} wrote {written} bytes, not {length}"));
@@ -135,7 +160,12 @@ internal sealed partial class ModelHarness : IDisposable
     public void Truncate(int id, long size)
     {
         var f = File(id);
-        Expect(_fs.SetAttributes(f.Ino, new SetAttributesRequest(SetAttributeFields.Size, Size: size), out var attr), FsError.Ok, Inv($"truncate f{id} to {size}"));
+        var e = _fs.SetAttributes(f.Ino, new SetAttributesRequest(SetAttributeFields.Size, Size: size), out var attr);
+        if (RefusedForSpace(e))
+        {
+            return;
+        }
+        Expect(e, FsError.Ok, Inv($"truncate f{id} to {size}"));
         if (attr.Size != size)
         {
             throw new ModelDivergenceException(Inv($"truncate of f{id} to {size} reports size {attr.Size}"));
@@ -149,7 +179,12 @@ internal sealed partial class ModelHarness : IDisposable
     public void Allocate(int id, long offset, long length, AllocateMode mode)
     {
         var f = File(id);
-        Expect(_fs.Allocate(f.Ino, offset, length, mode), FsError.Ok, Inv($"allocate {mode} {offset}+{length} in f{id}"));
+        var e = _fs.Allocate(f.Ino, offset, length, mode);
+        if (RefusedForSpace(e))
+        {
+            return;
+        }
+        Expect(e, FsError.Ok, Inv($"allocate {mode} {offset}+{length} in f{id}"));
         long end = offset + length;
         switch (mode)
         {
@@ -180,16 +215,20 @@ internal sealed partial class ModelHarness : IDisposable
         long n = srcOffset >= s.Size ? 0 : Math.Min(length, s.Size - srcOffset);
         bool overlap = n > 0 && s == d && srcOffset < dstOffset + n && dstOffset < srcOffset + n;
         var e = _fs.CloneRange(s.Ino, srcOffset, d.Ino, dstOffset, length, out long cloned);
+        if (RefusedForSpace(e))
+        {
+            return;
+        }
         string what = Inv($"clone f{src}@{srcOffset} -> f{dst}@{dstOffset} length {length}");
         Expect(e, overlap ? FsError.InvalidArgument : FsError.Ok, what);
         long expectedCloned = overlap ? 0 : n;
-        if (cloned != expectedCloned)
+        if (cloned != expectedCloned && !(_options.AllowNoSpace && cloned > 0 && cloned < expectedCloned))
         {
             throw new ModelDivergenceException(Inv($"{what}: engine cloned {cloned} bytes, model expects {expectedCloned}"));
         }
-        if (!overlap && n > 0)
+        if (!overlap && cloned > 0)
         {
-            d.Write(dstOffset, s.Bytes.Slice((int)srcOffset, (int)n).ToArray());
+            d.Write(dstOffset, s.Bytes.Slice((int)srcOffset, (int)cloned).ToArray());
             Modified(d);
         }
         AfterStep();
@@ -204,12 +243,17 @@ internal sealed partial class ModelHarness : IDisposable
         d.SetSize(0);
         long expected = s.Size;
         var content = s.Snapshot();
-        Expect(_fs.CloneRange(s.Ino, 0, d.Ino, 0, long.MaxValue, out long cloned), FsError.Ok, Inv($"whole-file clone f{src} -> f{dst}"));
-        if (cloned != expected)
+        var e = _fs.CloneRange(s.Ino, 0, d.Ino, 0, long.MaxValue, out long cloned);
+        if (RefusedForSpace(e))
+        {
+            return;
+        }
+        Expect(e, FsError.Ok, Inv($"whole-file clone f{src} -> f{dst}"));
+        if (cloned != expected && !(_options.AllowNoSpace && cloned > 0 && cloned < expected))
         {
             throw new ModelDivergenceException(Inv($"whole-file clone f{src} -> f{dst} cloned {cloned} bytes, model expects {expected}"));
         }
-        d.Write(0, content);
+        d.Write(0, content.AsSpan(0, (int)cloned));
         Modified(d);
         AfterStep();
     }
