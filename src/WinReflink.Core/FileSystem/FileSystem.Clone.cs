@@ -50,7 +50,8 @@ public sealed partial class FileSystem
             {
                 return FsError.Ok;
             }
-            if (dstOffset + length > MaxFileSize)
+            // length is clipped to the source's size here, so this cannot overflow as dstOffset + length can.
+            if (dstOffset > MaxFileSize - length)
             {
                 return FsError.FileTooLarge;
             }
@@ -196,7 +197,7 @@ public sealed partial class FileSystem
         {
             return FsError.InvalidArgument;
         }
-        if (srcOffset + length > src.Size || dstOffset + length > dst.Size)
+        if (length > src.Size - srcOffset || length > dst.Size - dstOffset)
         {
             return FsError.InvalidArgument;
         }

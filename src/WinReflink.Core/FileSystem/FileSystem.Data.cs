@@ -40,6 +40,18 @@ public sealed partial class FileSystem
         {
             return new Run(RunKind.Shared, p, unsharedRun, ext.Unwritten);
         }
+        if (!ext.Unwritten && file.CommittedSize % _blockSize != 0)
+        {
+            long eofBlock = file.CommittedSize / _blockSize;
+            if (logical == eofBlock)
+            {
+                return new Run(RunKind.Shared, p, 1, Unwritten: false);
+            }
+            if (logical < eofBlock && logical + unsharedRun > eofBlock)
+            {
+                unsharedRun = eofBlock - logical;
+            }
+        }
         return new Run(ext.Unwritten ? RunKind.PrivateUnwritten : RunKind.Private, p, unsharedRun, ext.Unwritten);
     }
 
@@ -141,7 +153,8 @@ public sealed partial class FileSystem
             {
                 return FsError.Ok;
             }
-            if (offset + data.Length > MaxFileSize)
+            // Not offset + length: that overflows for offsets near long.MaxValue and would pass.
+            if (offset > MaxFileSize - data.Length)
             {
                 return FsError.FileTooLarge;
             }
@@ -243,6 +256,9 @@ public sealed partial class FileSystem
             long l = logical + done;
             int first = done == 0 ? inBlock : 0;
             int bytes = (int)Math.Min(chunk.Length - chunkDone, got.Length * _blockSize - first);
+            // After copying the old partial blocks the new blocks are no longer fresh: if the cache
+            // evicts them before the write below, it must read the copy back, not zero-fill it.
+            bool copied = shared is { Unwritten: false };
             if (shared is { Unwritten: false } s)
             {
                 long oldPhysical = s.Physical + done;
@@ -256,7 +272,7 @@ public sealed partial class FileSystem
                     CopyBlock(file, oldPhysical + lastBlockOffset, got.Start + lastBlockOffset, l + lastBlockOffset);
                 }
             }
-            _cache.Write(got.Start * _blockSize + first, chunk.Slice(chunkDone, bytes), file.Ino, l, fresh: true);
+            _cache.Write(got.Start * _blockSize + first, chunk.Slice(chunkDone, bytes), file.Ino, l, fresh: !copied);
             if (shared is { } old)
             {
                 UnmapRange(file, l, got.Length);

@@ -72,6 +72,10 @@ public sealed partial class FileSystem
         _cache.FlushDirty();
         _store.Flush();
         _state.Allocator.RetireBusy();
+        foreach (var inode in _state.ChangedInodes)
+        {
+            inode.CommittedSize = inode.Size;
+        }
         _meta.Commit(_state);
         _recentlyUnshared.Clear();
         _recentlyUnshared.Rows.ForgetChanges();

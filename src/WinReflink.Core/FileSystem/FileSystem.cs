@@ -78,7 +78,7 @@ public sealed partial class FileSystem : IDisposable
         }
         if (!File.Exists(layout.MetaDb))
         {
-            throw new VolumeException($"{layout.Folder} is not a WinReflink volume (it has no meta.db)");
+            throw new VolumeException($"{layout.Folder} is not a WinReflink volume: its meta.db is missing");
         }
         var volumeLock = VolumeLock.Acquire(layout);
         MetadataStore? meta = null;

@@ -53,6 +53,11 @@ internal sealed class MetadataStore : IDisposable
         {
             throw new VolumeException($"{path} is missing: this folder is not a WinReflink volume");
         }
+        if (new FileInfo(path).Length == 0)
+        {
+            // SQLite would take an empty file for a new database and write a header into it.
+            throw new VolumeException($"{path} is empty: the metadata database is truncated or was never written");
+        }
         var db = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -63,14 +68,22 @@ internal sealed class MetadataStore : IDisposable
         {
             db.Open();
             var store = new MetadataStore(db);
-            if (!readOnly)
-            {
-                store.Pragmas();
-            }
             string check = Convert.ToString(store.Scalar("PRAGMA quick_check"), CultureInfo.InvariantCulture) ?? "";
             if (check != "ok")
             {
-                throw new VolumeException($"{path} is corrupt: SQLite integrity check says \"{check}\"");
+                // The report spans lines ("*** in database main ***\nPage 5: ...") and can be long; the message is one line.
+                string report = check.ReplaceLineEndings(" ");
+                throw new VolumeException($"{path} is corrupt: SQLite integrity check says \"{(report.Length > 200 ? report[..200] + "..." : report)}\"");
+            }
+            // Every volume is created in WAL mode; switching another database to it (in Pragmas) would write to it.
+            string mode = Convert.ToString(store.Scalar("PRAGMA journal_mode"), CultureInfo.InvariantCulture) ?? "";
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new VolumeException($"{path} is not a WinReflink metadata database (journal mode {mode}, volumes use wal)");
+            }
+            if (!readOnly)
+            {
+                store.Pragmas();
             }
             return store;
         }
@@ -175,6 +188,7 @@ internal sealed class MetadataStore : IDisposable
                     Gid = (uint)r.GetInt64(4),
                     Rdev = (ulong)r.GetInt64(5),
                     Size = r.GetInt64(6),
+                    CommittedSize = r.GetInt64(6),
                     AccessTime = r.GetInt64(7),
                     ModifyTime = r.GetInt64(8),
                     ChangeTime = r.GetInt64(9),

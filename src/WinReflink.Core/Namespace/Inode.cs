@@ -26,6 +26,11 @@ internal sealed class Inode
     public uint Gid;
     public ulong Rdev;
     public long Size;
+    /// <summary>
+    /// The size in the last commit. Its block, when partial, keeps zeros past it on disk, so writes into
+    /// that block go copy-on-write: after a crash the size rolls back and no new bytes show past it (invariant 8).
+    /// </summary>
+    public long CommittedSize;
     public long AccessTime;
     public long ModifyTime;
     public long ChangeTime;
