@@ -177,6 +177,26 @@ public sealed partial class FileSystem
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="blocks"/> can be allocated now. Blocks freed in the running transaction
+    /// become allocatable once it commits, so when they would make the difference, commit first (as XFS
+    /// forces its log when busy extents stand in the way): space that statfs reports free is usable.
+    /// Called only before an operation changes anything, or between two complete steps of one.
+    /// </summary>
+    private bool CanAllocate(long blocks)
+    {
+        var a = _state.Allocator;
+        if (blocks <= a.FreeBlocks)
+        {
+            return true;
+        }
+        if (_readOnly || blocks > a.FreeBlocks + a.BusyBlocks)
+        {
+            return false;
+        }
+        return CommitGuarded() == FsError.Ok && blocks <= a.FreeBlocks;
+    }
+
     /// <summary>Blocks a write of [offset, offset+length) must allocate: holes and copy-on-write.</summary>
     private long BlocksToAllocate(Inode file, long offset, long length)
     {
@@ -200,7 +220,7 @@ public sealed partial class FileSystem
     /// </summary>
     private FsError WriteCore(Inode file, long offset, ReadOnlySpan<byte> data)
     {
-        if (BlocksToAllocate(file, offset, data.Length) > _state.Allocator.FreeBlocks)
+        if (!CanAllocate(BlocksToAllocate(file, offset, data.Length)))
         {
             return FsError.NoSpace;
         }
@@ -432,7 +452,7 @@ public sealed partial class FileSystem
             {
                 long needed = zero ? Math.Max(0, endWhole - firstWhole) : 0;
                 needed += PartialBlocksNeedingCow(file, offset, end, firstWhole, endWhole);
-                if (needed > _state.Allocator.FreeBlocks)
+                if (!CanAllocate(needed))
                 {
                     return FsError.NoSpace;
                 }
@@ -466,7 +486,7 @@ public sealed partial class FileSystem
                     }
                     b += run.Length;
                 }
-                if (holes > _state.Allocator.FreeBlocks)
+                if (!CanAllocate(holes))
                 {
                     return FsError.NoSpace;
                 }
