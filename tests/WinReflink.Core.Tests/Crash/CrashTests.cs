@@ -5,13 +5,13 @@ namespace WinReflink.Core.Tests.Crash;
 
 /// <summary>
 /// Random operation sequences with fsyncs and power cuts (see <see cref="ModelHarness.Crash"/> for what
-/// is expected after each). The default run does 300 seeds of 60 operations in four batches;
+/// is expected after each). The default run does 400 seeds of 60 operations in four batches;
 /// WINREFLINK_CRASH_SEEDS sets the number of seeds for long runs, WINREFLINK_CRASH_SEED runs one seed.
 /// The seed also picks the crash policy: unflushed writes dropped, torn per 4 KiB block, or kept.
 /// </summary>
 public class CrashTests : VolumeFixture
 {
-    private const int DefaultSeeds = 300;
+    private const int DefaultSeeds = 400;
     private const int Batches = 4;
     private const int OperationsPerSeed = 60;
 

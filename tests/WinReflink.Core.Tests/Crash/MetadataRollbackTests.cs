@@ -10,7 +10,7 @@ namespace WinReflink.Core.Tests.Crash;
 /// </summary>
 public class MetadataRollbackTests : VolumeFixture
 {
-    private const uint FileMode = 0x81A4;
+    private const uint RegularFile = 0x81A4;
 
     private string MetaFilesHash()
     {
@@ -66,16 +66,16 @@ public class MetadataRollbackTests : VolumeFixture
         new Random(3).NextBytes(data);
         using (var fs = FormatAndOpen())
         {
-            Assert.That(fs.Create(FileSystem.RootIno, "a", new CreateRequest(FileMode, 0, 0), out var attrA), Is.EqualTo(FsError.Ok));
+            Assert.That(fs.Create(FileSystem.RootIno, "a", new CreateRequest(RegularFile, 0, 0), out var attrA), Is.EqualTo(FsError.Ok));
             a = attrA.Ino;
             Assert.That(fs.Write(a, 0, data, out _), Is.EqualTo(FsError.Ok));
-            Assert.That(fs.Create(FileSystem.RootIno, "kept", new CreateRequest(FileMode, 0, 0), out var attrK), Is.EqualTo(FsError.Ok));
+            Assert.That(fs.Create(FileSystem.RootIno, "kept", new CreateRequest(RegularFile, 0, 0), out var attrK), Is.EqualTo(FsError.Ok));
             kept = attrK.Ino;
             Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
             committed = MetaFilesHash();
 
             // Every kind of metadata change, none committed.
-            Assert.That(fs.Create(FileSystem.RootIno, "b", new CreateRequest(FileMode, 0, 0), out var attrB), Is.EqualTo(FsError.Ok));
+            Assert.That(fs.Create(FileSystem.RootIno, "b", new CreateRequest(RegularFile, 0, 0), out var attrB), Is.EqualTo(FsError.Ok));
             Assert.That(fs.CloneRange(a, 0, attrB.Ino, 0, long.MaxValue, out _), Is.EqualTo(FsError.Ok));
             Assert.That(fs.Write(a, 4096, new byte[10_000], out _), Is.EqualTo(FsError.Ok));
             Assert.That(fs.Mkdir(FileSystem.RootIno, "d", new CreateRequest(0x1ED, 0, 0), out var dir), Is.EqualTo(FsError.Ok));

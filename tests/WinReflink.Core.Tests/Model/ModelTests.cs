@@ -3,13 +3,13 @@ using System.Globalization;
 namespace WinReflink.Core.Tests.Model;
 
 /// <summary>
-/// The model-based exerciser over fixed seeds: 8 seeds of 1,500 operations each by default (12,000
-/// operations), and 2 more seeds on an almost full volume (3,000). WINREFLINK_MODEL_OPS sets the operations per seed for long runs; WINREFLINK_MODEL_SEED
-/// runs that one seed only.
+/// The model-based exerciser over fixed seeds: 8 seeds of 2,000 operations each by default (16,000
+/// operations), and 2 more seeds on an almost full volume (4,000). WINREFLINK_MODEL_OPS sets the
+/// operations per seed for long runs; WINREFLINK_MODEL_SEED runs that one seed only.
 /// </summary>
 public class ModelTests : VolumeFixture
 {
-    private const int DefaultOperations = 1500;
+    private const int DefaultOperations = 2000;
 
     private static IEnumerable<int> Seeds()
     {
