@@ -29,9 +29,3 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "getegid")]
     public static partial uint GetEffectiveGid();
 }
-
-internal static unsafe partial class Libc
-{
-    [LibraryImport("libc", EntryPoint = "madvise")]
-    public static partial int Madvise(void* address, nuint length, int advice);
-}
