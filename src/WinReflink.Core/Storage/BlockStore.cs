@@ -33,11 +33,7 @@ internal abstract class BlockStore : IDisposable
     /// <summary>Reads consecutive blocks into several buffers in one call (a scatter read).</summary>
     public void Read(long block, IReadOnlyList<Memory<byte>> buffers)
     {
-        long total = 0;
-        foreach (var b in buffers)
-        {
-            total += b.Length;
-        }
+        long total = buffers.Sum(b => (long)b.Length);
         CheckRange(block, total);
         ReadCore(block * BlockSize, buffers);
         Interlocked.Add(ref _bytesRead, total);
@@ -46,11 +42,7 @@ internal abstract class BlockStore : IDisposable
     /// <summary>Writes consecutive blocks from several buffers in one call (a gather write).</summary>
     public void Write(long block, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
-        long total = 0;
-        foreach (var b in buffers)
-        {
-            total += b.Length;
-        }
+        long total = buffers.Sum(b => (long)b.Length);
         CheckRange(block, total);
         WriteCore(block * BlockSize, buffers);
         Interlocked.Add(ref _bytesWritten, total);

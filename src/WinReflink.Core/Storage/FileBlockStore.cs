@@ -112,11 +112,7 @@ internal sealed class FileBlockStore : BlockStore
             ReadCore(offset, buffers[0].Span);
             return;
         }
-        long total = 0;
-        foreach (var b in buffers)
-        {
-            total += b.Length;
-        }
+        long total = buffers.Sum(b => (long)b.Length);
         long n = RandomAccess.Read(_handle, buffers, offset);
         if (n < total)
         {
