@@ -83,6 +83,12 @@ internal static class MountCommand
             {
                 throw new CliException(e.Message);
             }
+            // Closing commits what is left; a failure then, or earlier, means changes were lost.
+            fs.Dispose();
+            if (fs.Failure is { } failure)
+            {
+                throw new CliException($"unmounted {Path.GetFullPath(target)}, but the volume failed while mounted: {failure}; it holds its last successful commit and changes after it are lost");
+            }
             context.Out.WriteLine($"unmounted {Path.GetFullPath(target)}; volume closed cleanly");
             return ExitCodes.Success;
         }));

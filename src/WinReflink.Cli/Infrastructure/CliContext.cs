@@ -24,6 +24,11 @@ internal sealed class CliContext
     /// <summary>Whether stderr is a terminal, where progress is shown without being asked for.</summary>
     public bool ErrorIsTerminal { get; }
 
+    private readonly List<FileSystem> _opened = new();
+
+    /// <summary>The first failure of a volume this command opened (read after the command closed it), or null.</summary>
+    public string? VolumeFailure => _opened.Select(v => v.Failure).FirstOrDefault(f => f != null);
+
     /// <summary>
     /// Opens a volume with the default commit interval; the caller disposes it, which commits. Bad
     /// volumes throw <see cref="WinReflink.Core.Volume.VolumeException"/> with a one-line reason.
@@ -32,6 +37,7 @@ internal sealed class CliContext
     {
         var watch = Stopwatch.StartNew();
         var fs = FileSystem.Open(folder, new OpenOptions { ReadOnly = readOnly, LoggerFactory = LoggerFactory });
+        _opened.Add(fs);
         Logger.LogDebug("Opened volume {Volume}{Mode} in {Ms} ms", fs.VolumePath, readOnly ? " read-only" : "", watch.ElapsedMilliseconds);
         return fs;
     }

@@ -40,6 +40,12 @@ internal static class CommandRunner
                     failure = $"unexpected {e.GetType().Name}: {e.Message} (run with --verbose for details)";
                 }
             }
+            // A volume that failed (a commit that could not reach disk) has lost changes even when the
+            // command's own steps all answered: the command must not report success.
+            if (context.VolumeFailure is { } volumeFailure && failure == null)
+            {
+                (failure, code) = ($"the volume failed: {volumeFailure}; it holds its last successful commit", ExitCodes.Failure);
+            }
         }
         // The console logger writes from a background queue; disposing its factory above drained it,
         // so the error line comes after any warning that led to it.

@@ -294,7 +294,7 @@ public sealed partial class FileSystem
             {
                 inode.OpenCount--;
             }
-            if (inode.OpenCount == 0 && inode.Nlink == 0 && !_readOnly)
+            if (inode.OpenCount == 0 && inode.Nlink == 0 && !IsReadOnly)
             {
                 Destroy(inode);
             }
@@ -307,7 +307,7 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            if (_readOnly || _state.Orphans.Count == 0)
+            if (IsReadOnly || _state.Orphans.Count == 0)
             {
                 return;
             }

@@ -26,52 +26,59 @@ public sealed partial class FileSystem
         }
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
-            }
-            e = TryGetRegular(srcIno, out var src);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            e = TryGetRegular(dstIno, out var dst);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            if (srcOffset >= src.Size)
-            {
-                return FsError.Ok;
-            }
-            length = Math.Min(length, src.Size - srcOffset);
-            if (length == 0)
-            {
-                return FsError.Ok;
-            }
-            // length is clipped to the source's size here, so this cannot overflow as dstOffset + length can.
-            if (dstOffset > MaxFileSize - length)
-            {
-                return FsError.FileTooLarge;
-            }
-            if (src == dst && srcOffset < dstOffset + length && dstOffset < srcOffset + length)
-            {
-                return FsError.InvalidArgument;
-            }
-            e = CloneLocked(src, srcOffset, dst, dstOffset, length, out cloned);
-            if (cloned > 0)
-            {
-                if (dstOffset + cloned > dst.Size)
+                var e = CheckWritable();
+                if (e != FsError.Ok)
                 {
-                    dst.Size = dstOffset + cloned;
+                    return e;
                 }
-                long now = Now();
-                dst.ModifyTime = now;
-                dst.ChangeTime = now;
-                Changed(dst);
+                e = TryGetRegular(srcIno, out var src);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = TryGetRegular(dstIno, out var dst);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (srcOffset >= src.Size)
+                {
+                    return FsError.Ok;
+                }
+                length = Math.Min(length, src.Size - srcOffset);
+                if (length == 0)
+                {
+                    return FsError.Ok;
+                }
+                // length is clipped to the source's size here, so this cannot overflow as dstOffset + length can.
+                if (dstOffset > MaxFileSize - length)
+                {
+                    return FsError.FileTooLarge;
+                }
+                if (src == dst && srcOffset < dstOffset + length && dstOffset < srcOffset + length)
+                {
+                    return FsError.InvalidArgument;
+                }
+                e = CloneLocked(src, srcOffset, dst, dstOffset, length, out cloned);
+                if (cloned > 0)
+                {
+                    if (dstOffset + cloned > dst.Size)
+                    {
+                        dst.Size = dstOffset + cloned;
+                    }
+                    long now = Now();
+                    dst.ModifyTime = now;
+                    dst.ChangeTime = now;
+                    Changed(dst);
+                }
+                return cloned > 0 && e == FsError.NoSpace ? FsError.Ok : e;
             }
-            return cloned > 0 && e == FsError.NoSpace ? FsError.Ok : e;
+            catch (Exception e) when (Fault(e, "clone"))
+            {
+                return FsError.Io;
+            }
         }
     }
 
@@ -172,21 +179,28 @@ public sealed partial class FileSystem
         }
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
-            }
-            e = TryGetRegular(srcIno, out var src);
-            if (e == FsError.Ok)
-            {
-                e = TryGetRegular(dstIno, out var dst);
+                var e = CheckWritable();
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = TryGetRegular(srcIno, out var src);
                 if (e == FsError.Ok)
                 {
-                    e = DedupeLocked(src, srcOffset, dst, dstOffset, length, out deduped);
+                    e = TryGetRegular(dstIno, out var dst);
+                    if (e == FsError.Ok)
+                    {
+                        e = DedupeLocked(src, srcOffset, dst, dstOffset, length, out deduped);
+                    }
                 }
+                return e;
             }
-            return e;
+            catch (Exception e) when (Fault(e, "dedupe"))
+            {
+                return FsError.Io;
+            }
         }
     }
 

@@ -35,7 +35,14 @@ public sealed partial class FileSystem
         {
             return new Run(RunKind.Shared, p, refRun, ext.Unwritten);
         }
-        var (unshared, unsharedRun) = _recentlyUnshared.RunAt(p, refRun);
+        // A block allocated in the running transaction holds no committed data, so nothing a crash
+        // returns to can see it: overwrite it in place, whatever it was before (issue 6, defect 5).
+        var (fresh, freshRun) = _allocatedSinceCommit.RunAt(p, refRun);
+        if (fresh)
+        {
+            return new Run(ext.Unwritten ? RunKind.PrivateUnwritten : RunKind.Private, p, freshRun, ext.Unwritten);
+        }
+        var (unshared, unsharedRun) = _recentlyUnshared.RunAt(p, freshRun);
         if (unshared)
         {
             return new Run(RunKind.Shared, p, unsharedRun, ext.Unwritten);
@@ -64,27 +71,34 @@ public sealed partial class FileSystem
         }
         lock (_lock)
         {
-            var e = TryGetRegular(ino, out var file);
-            if (e != FsError.Ok)
+            try
             {
-                return e;
-            }
-            if (offset >= file.Size || buffer.Length == 0)
-            {
+                var e = TryGetRegular(ino, out var file);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (offset >= file.Size || buffer.Length == 0)
+                {
+                    return FsError.Ok;
+                }
+                int n = (int)Math.Min(buffer.Length, file.Size - offset);
+                ReadCore(file, offset, buffer[..n]);
+                bytesRead = n;
+                UpdateAccessTime(file);
                 return FsError.Ok;
             }
-            int n = (int)Math.Min(buffer.Length, file.Size - offset);
-            ReadCore(file, offset, buffer[..n]);
-            bytesRead = n;
-            UpdateAccessTime(file);
-            return FsError.Ok;
+            catch (Exception e) when (Fault(e, "read"))
+            {
+                return FsError.Io;
+            }
         }
     }
 
     /// <summary>relatime: the access time moves only when it is older than the last change, or a day old.</summary>
     private void UpdateAccessTime(Inode file)
     {
-        if (_readOnly)
+        if (IsReadOnly)
         {
             return;
         }
@@ -139,62 +153,79 @@ public sealed partial class FileSystem
         }
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
-            }
-            e = TryGetRegular(ino, out var file);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            if (data.Length == 0)
-            {
+                var e = CheckWritable();
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = TryGetRegular(ino, out var file);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (data.Length == 0)
+                {
+                    return FsError.Ok;
+                }
+                // Not offset + length: that overflows for offsets near long.MaxValue and would pass.
+                if (offset > MaxFileSize - data.Length)
+                {
+                    return FsError.FileTooLarge;
+                }
+                e = WriteCore(file, offset, data);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                file.Size = Math.Max(file.Size, offset + data.Length);
+                long now = Now();
+                file.ModifyTime = now;
+                file.ChangeTime = now;
+                if (killSuidSgid)
+                {
+                    KillSuidSgid(file);
+                }
+                Changed(file);
+                written = data.Length;
                 return FsError.Ok;
             }
-            // Not offset + length: that overflows for offsets near long.MaxValue and would pass.
-            if (offset > MaxFileSize - data.Length)
+            catch (Exception e) when (Fault(e, "write"))
             {
-                return FsError.FileTooLarge;
+                return FsError.Io;
             }
-            e = WriteCore(file, offset, data);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            file.Size = Math.Max(file.Size, offset + data.Length);
-            long now = Now();
-            file.ModifyTime = now;
-            file.ChangeTime = now;
-            if (killSuidSgid)
-            {
-                KillSuidSgid(file);
-            }
-            Changed(file);
-            written = data.Length;
-            return FsError.Ok;
         }
     }
 
     /// <summary>
-    /// Whether <paramref name="blocks"/> can be allocated now. Blocks freed in the running transaction
-    /// become allocatable once it commits, so when they would make the difference, commit first (as XFS
-    /// forces its log when busy extents stand in the way): space that statfs reports free is usable.
+    /// Whether the blocks an operation needs can be allocated now; <paramref name="count"/> counts them
+    /// from the file's current state. Blocks freed in the running transaction become allocatable once
+    /// it commits, so when they would make the difference, commit first (as XFS forces its log when
+    /// busy extents stand in the way): space that statfs reports free is usable. The commit moves
+    /// committed sizes and ends the transaction's fresh blocks, which can turn a block counted as an
+    /// in-place write into copy-on-write, so the blocks are counted again after it (defect 1).
     /// Called only before an operation changes anything, or between two complete steps of one.
+    /// Returns Ok, NoSpace, or the commit's error.
     /// </summary>
-    private bool CanAllocate(long blocks)
+    private FsError ReserveSpace<TState>(TState state, Func<TState, long> count)
     {
         var a = _state.Allocator;
-        if (blocks <= a.FreeBlocks)
+        long need = count(state);
+        if (need <= a.FreeBlocks)
         {
-            return true;
+            return FsError.Ok;
         }
-        if (_readOnly || blocks > a.FreeBlocks + a.BusyBlocks)
+        if (IsReadOnly || need > a.FreeBlocks + a.BusyBlocks)
         {
-            return false;
+            return FsError.NoSpace;
         }
-        return CommitGuarded() == FsError.Ok && blocks <= a.FreeBlocks;
+        var e = CommitGuarded();
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        return count(state) <= a.FreeBlocks ? FsError.Ok : FsError.NoSpace;
     }
 
     /// <summary>Blocks a write of [offset, offset+length) must allocate: holes and copy-on-write.</summary>
@@ -220,9 +251,10 @@ public sealed partial class FileSystem
     /// </summary>
     private FsError WriteCore(Inode file, long offset, ReadOnlySpan<byte> data)
     {
-        if (!CanAllocate(BlocksToAllocate(file, offset, data.Length)))
+        var e = ReserveSpace((fs: this, file, offset, length: (long)data.Length), static s => s.fs.BlocksToAllocate(s.file, s.offset, s.length));
+        if (e != FsError.Ok)
         {
-            return FsError.NoSpace;
+            return e;
         }
         long pos = offset, end = offset + data.Length;
         while (pos < end)
@@ -267,12 +299,7 @@ public sealed partial class FileSystem
         while (done < blocks)
         {
             long goal = AllocationGoal(file, logical + done);
-            if (!_state.Allocator.TryAllocate(goal, blocks - done, out var got))
-            {
-                throw new InvalidOperationException("allocation failed after the free-space check");
-            }
-            _lastAllocationEnd = got.End;
-            file.AllocationGoal = got.End;
+            var got = AllocateChecked(file, goal, blocks - done);
             long l = logical + done;
             int first = done == 0 ? inBlock : 0;
             int bytes = (int)Math.Min(chunk.Length - chunkDone, got.Length * _blockSize - first);
@@ -301,6 +328,23 @@ public sealed partial class FileSystem
             chunkDone += bytes;
             done += got.Length;
         }
+    }
+
+    /// <summary>
+    /// Allocates up to <paramref name="want"/> blocks for <paramref name="file"/> and records them as
+    /// fresh in the running transaction. Callers have reserved the space (ReserveSpace): running out
+    /// here is a broken invariant of the free-space accounting, reported as corruption by the caller's guard.
+    /// </summary>
+    private BlockRange AllocateChecked(Inode file, long goal, long want)
+    {
+        if (!_state.Allocator.TryAllocate(goal, want, out var got))
+        {
+            throw new CorruptionException($"allocation of {want} blocks failed after the free-space check reserved them", file.Ino, goal);
+        }
+        _allocatedSinceCommit.Add(got.Start, got.Length);
+        _lastAllocationEnd = got.End;
+        file.AllocationGoal = got.End;
+        return got;
     }
 
     private void CopyBlock(Inode file, long fromPhysical, long toPhysical, long logical)
@@ -433,75 +477,88 @@ public sealed partial class FileSystem
         }
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
-            }
-            e = TryGetRegular(ino, out var file);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            long end = offset + length;
-            long firstWhole = (offset + _blockSize - 1) / _blockSize, endWhole = end / _blockSize;
-            bool punch = mode == AllocateMode.PunchHole;
-            bool zero = mode is AllocateMode.ZeroRange or AllocateMode.ZeroRangeKeepSize;
-            bool keepSize = mode is AllocateMode.KeepSize or AllocateMode.PunchHole or AllocateMode.ZeroRangeKeepSize;
-            if (punch || zero)
-            {
-                long needed = zero ? Math.Max(0, endWhole - firstWhole) : 0;
-                needed += PartialBlocksNeedingCow(file, offset, end, firstWhole, endWhole);
-                if (!CanAllocate(needed))
-                {
-                    return FsError.NoSpace;
-                }
-                e = ZeroPartialEdges(file, offset, end, firstWhole, endWhole);
+                var e = CheckWritable();
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
-                if (endWhole > firstWhole)
+                e = TryGetRegular(ino, out var file);
+                if (e != FsError.Ok)
                 {
-                    UnmapRange(file, firstWhole, endWhole - firstWhole);
-                    if (zero)
+                    return e;
+                }
+                long end = offset + length;
+                long firstWhole = (offset + _blockSize - 1) / _blockSize, endWhole = end / _blockSize;
+                bool punch = mode == AllocateMode.PunchHole;
+                bool zero = mode is AllocateMode.ZeroRange or AllocateMode.ZeroRangeKeepSize;
+                bool keepSize = mode is AllocateMode.KeepSize or AllocateMode.PunchHole or AllocateMode.ZeroRangeKeepSize;
+                if (punch || zero)
+                {
+                    e = ReserveSpace((fs: this, file, offset, end, firstWhole, endWhole, zero),
+                        static s => (s.zero ? Math.Max(0, s.endWhole - s.firstWhole) : 0) + s.fs.PartialBlocksNeedingCow(s.file, s.offset, s.end, s.firstWhole, s.endWhole));
+                    if (e != FsError.Ok)
                     {
-                        AllocateUnwritten(file, firstWhole, endWhole - firstWhole);
+                        return e;
                     }
-                }
-                long now = Now();
-                file.ModifyTime = now;
-                file.ChangeTime = now;
-            }
-            else
-            {
-                long first = offset / _blockSize, last = (end + _blockSize - 1) / _blockSize;
-                long holes = 0;
-                for (long b = first; b < last;)
-                {
-                    var run = Classify(file, b, last - b);
-                    if (run.Kind == RunKind.Hole)
+                    e = ZeroPartialEdges(file, offset, end, firstWhole, endWhole);
+                    if (e != FsError.Ok)
                     {
-                        holes += run.Length;
+                        return e;
                     }
-                    b += run.Length;
+                    if (endWhole > firstWhole)
+                    {
+                        UnmapRange(file, firstWhole, endWhole - firstWhole);
+                        if (zero)
+                        {
+                            AllocateUnwritten(file, firstWhole, endWhole - firstWhole);
+                        }
+                    }
+                    long now = Now();
+                    file.ModifyTime = now;
+                    file.ChangeTime = now;
                 }
-                if (!CanAllocate(holes))
+                else
                 {
-                    return FsError.NoSpace;
+                    long first = offset / _blockSize, last = (end + _blockSize - 1) / _blockSize;
+                    e = ReserveSpace((fs: this, file, first, last), static s => s.fs.HoleBlocks(s.file, s.first, s.last));
+                    if (e != FsError.Ok)
+                    {
+                        return e;
+                    }
+                    AllocateUnwritten(file, first, last - first);
                 }
-                AllocateUnwritten(file, first, last - first);
+                if (!keepSize && end > file.Size)
+                {
+                    file.Size = end;
+                    long now = Now();
+                    file.ModifyTime = now;
+                    file.ChangeTime = now;
+                }
+                Changed(file);
+                return FsError.Ok;
             }
-            if (!keepSize && end > file.Size)
+            catch (Exception e) when (Fault(e, "fallocate"))
             {
-                file.Size = end;
-                long now = Now();
-                file.ModifyTime = now;
-                file.ChangeTime = now;
+                return FsError.Io;
             }
-            Changed(file);
-            return FsError.Ok;
         }
+    }
+
+    private long HoleBlocks(Inode file, long first, long last)
+    {
+        long holes = 0;
+        for (long b = first; b < last;)
+        {
+            var run = Classify(file, b, last - b);
+            if (run.Kind == RunKind.Hole)
+            {
+                holes += run.Length;
+            }
+            b += run.Length;
+        }
+        return holes;
     }
 
     private long PartialBlocksNeedingCow(Inode file, long offset, long end, long firstWhole, long endWhole)
@@ -547,12 +604,7 @@ public sealed partial class FileSystem
             long done = 0;
             while (done < run.Length)
             {
-                if (!_state.Allocator.TryAllocate(AllocationGoal(file, b + done), run.Length - done, out var got))
-                {
-                    throw new InvalidOperationException("allocation failed after the free-space check");
-                }
-                _lastAllocationEnd = got.End;
-                file.AllocationGoal = got.End;
+                var got = AllocateChecked(file, AllocationGoal(file, b + done), run.Length - done);
                 file.Extents!.Insert(new Extent(b + done, got.Start, got.Length, Unwritten: true));
                 done += got.Length;
             }
@@ -570,39 +622,46 @@ public sealed partial class FileSystem
         }
         lock (_lock)
         {
-            var e = TryGetRegular(ino, out var file);
-            if (e != FsError.Ok)
+            try
             {
-                return e;
-            }
-            if (offset >= file.Size)
-            {
-                return FsError.NoData;
-            }
-            long endBlock = (file.Size + _blockSize - 1) / _blockSize;
-            long b = offset / _blockSize;
-            while (b < endBlock)
-            {
-                bool found = file.Extents!.TryFind(b, endBlock - b, out var ext, out long hole);
-                bool data = found && !ext.Unwritten;
-                long run = found ? Math.Min(endBlock - b, ext.LogicalEnd - b) : hole;
-                if (data == (whence == SeekWhence.Data))
+                var e = TryGetRegular(ino, out var file);
+                if (e != FsError.Ok)
                 {
-                    result = Math.Max(offset, b * _blockSize);
-                    if (whence == SeekWhence.Hole)
+                    return e;
+                }
+                if (offset >= file.Size)
+                {
+                    return FsError.NoData;
+                }
+                long endBlock = (file.Size + _blockSize - 1) / _blockSize;
+                long b = offset / _blockSize;
+                while (b < endBlock)
+                {
+                    bool found = file.Extents!.TryFind(b, endBlock - b, out var ext, out long hole);
+                    bool data = found && !ext.Unwritten;
+                    long run = found ? Math.Min(endBlock - b, ext.LogicalEnd - b) : hole;
+                    if (data == (whence == SeekWhence.Data))
                     {
-                        result = Math.Min(result, file.Size);
+                        result = Math.Max(offset, b * _blockSize);
+                        if (whence == SeekWhence.Hole)
+                        {
+                            result = Math.Min(result, file.Size);
+                        }
+                        return FsError.Ok;
                     }
+                    b += run;
+                }
+                if (whence == SeekWhence.Hole)
+                {
+                    result = file.Size;
                     return FsError.Ok;
                 }
-                b += run;
+                return FsError.NoData;
             }
-            if (whence == SeekWhence.Hole)
+            catch (Exception e) when (Fault(e, "seek"))
             {
-                result = file.Size;
-                return FsError.Ok;
+                return FsError.Io;
             }
-            return FsError.NoData;
         }
     }
 }

@@ -5,13 +5,27 @@ namespace WinReflink.Core;
 
 public sealed partial class FileSystem
 {
-    /// <summary>Makes everything written so far durable (the whole running transaction: one commit serves every file).</summary>
+    /// <summary>
+    /// Makes everything written so far durable (the whole running transaction: one commit serves every
+    /// file). Once the volume has failed, EIO for a file whose changes did not reach disk.
+    /// </summary>
     public FsError Fsync(long ino)
     {
         lock (_lock)
         {
-            var e = TryGet(ino, out _);
-            return e != FsError.Ok ? e : CommitGuarded();
+            try
+            {
+                var e = TryGet(ino, out var inode);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                return _failure != null ? LostChanges(inode) : CommitGuarded();
+            }
+            catch (Exception e) when (Fault(e, "fsync"))
+            {
+                return FsError.Io;
+            }
         }
     }
 
@@ -23,6 +37,7 @@ public sealed partial class FileSystem
         }
     }
 
+    /// <summary>The group-commit timer: nothing may escape a timer thread (it would end the process).</summary>
     private void GroupCommit()
     {
         lock (_lock)
@@ -34,8 +49,18 @@ public sealed partial class FileSystem
         }
     }
 
+    /// <summary>
+    /// Commits the running transaction. Ok when there was nothing to commit or it is durable; EIO when
+    /// this or an earlier commit failed and changes are lost. Any failure stops the volume (see
+    /// <see cref="Shutdown"/>): a commit that failed halfway leaves the in-memory state ahead of the
+    /// disk, and committing it later could make a half-done state durable.
+    /// </summary>
     private FsError CommitGuarded()
     {
+        if (_failure != null)
+        {
+            return _state.HasChanges || _cache.DirtyBytes > 0 ? FsError.Io : FsError.Ok;
+        }
         if (_readOnly)
         {
             return FsError.Ok;
@@ -45,16 +70,8 @@ public sealed partial class FileSystem
             CommitLocked();
             return FsError.Ok;
         }
-        catch (IOException e)
+        catch (Exception e) when (Fault(e, "a commit"))
         {
-            _logger.LogError(e, "Commit of volume {Volume} failed; switching to read-only", _layout.Folder);
-            _readOnly = true;
-            return FsError.Io;
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
-        {
-            _logger.LogError(e, "Commit of volume {Volume} failed; switching to read-only", _layout.Folder);
-            _readOnly = true;
             return FsError.Io;
         }
     }
@@ -79,5 +96,7 @@ public sealed partial class FileSystem
         _meta.Commit(_state);
         _recentlyUnshared.Clear();
         _recentlyUnshared.Rows.ForgetChanges();
+        _allocatedSinceCommit.Clear();
+        _allocatedSinceCommit.Rows.ForgetChanges();
     }
 }

@@ -33,8 +33,11 @@ public sealed partial class FileSystem : IDisposable
     private readonly Timer? _commitTimer;
     /// <summary>Blocks that went from shared to single-owner in the running transaction: still shared in the last commit, so not overwritten in place.</summary>
     private readonly RangeSet _recentlyUnshared = new();
+    /// <summary>Blocks allocated in the running transaction: no commit maps them, so they are overwritten in place.</summary>
+    private readonly RangeSet _allocatedSinceCommit = new();
     private long _lastAllocationEnd;
-    private bool _readOnly;
+    /// <summary>Mounted read-only; a failure (<see cref="Failure"/>) makes the volume read-only too.</summary>
+    private readonly bool _readOnly;
     private bool _disposed;
 
     private FileSystem(VolumeLayout layout, VolumeLock? volumeLock, MetadataStore meta, VolumeState state, BlockStore store, OpenOptions options, ILogger logger)
@@ -58,7 +61,6 @@ public sealed partial class FileSystem : IDisposable
     public string VolumePath => _layout.Folder;
     public int BlockSize => _blockSize;
     public bool CaseSensitive => _state.Settings.CaseSensitive;
-    public bool IsReadOnly => _readOnly;
 
     /// <summary>Creates a new volume folder. Throws <see cref="VolumeException"/> with a one-line reason on bad input.</summary>
     public static void Format(string folder, FormatOptions options)
@@ -153,7 +155,7 @@ public sealed partial class FileSystem : IDisposable
         return file.IsRegular ? FsError.Ok : FsError.InvalidArgument;
     }
 
-    private FsError CheckWritable() => _readOnly ? FsError.ReadOnly : FsError.Ok;
+    private FsError CheckWritable() => IsReadOnly ? FsError.ReadOnly : FsError.Ok;
 
     private void Changed(Inode inode) => _state.ChangedInodes.Add(inode);
 
@@ -175,8 +177,7 @@ public sealed partial class FileSystem : IDisposable
     /// </summary>
     private FsError Corrupt(string what, long ino, long block)
     {
-        _logger.LogError("Volume {Volume} is corrupt: {What} (inode {Ino}, block {Block}); switching to read-only", _layout.Folder, what, ino, block);
-        _readOnly = true;
+        Shutdown($"the volume is corrupt: {what} (inode {ino}, block {block})", null);
         return FsError.Corrupt;
     }
 
@@ -195,9 +196,10 @@ public sealed partial class FileSystem : IDisposable
         {
             try
             {
-                if (!_readOnly)
+                CommitGuarded();
+                if (_failure != null)
                 {
-                    CommitLocked();
+                    _logger.LogError("Volume {Volume} closed after a failure ({Cause}): it holds its last successful commit", _layout.Folder, _failure);
                 }
             }
             finally

@@ -41,6 +41,8 @@ internal sealed unsafe partial class FuseOperations
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             _logger.LogError(e, "FUSE {Opcode} on node {Node} failed", r.Header->Opcode, r.NodeId);
+            // The engine may have stopped halfway through a change: it must never commit that state.
+            _fs.ReportUnexpected(e, $"FUSE {r.Header->Opcode}");
             reply.Error(r.Unique, LinuxNative.EIo);
             return true;
         }
@@ -73,7 +75,8 @@ internal sealed unsafe partial class FuseOperations
             case FuseOpcode.Create: Create(r, reply); break;
             case FuseOpcode.Read: Read(r, reply); break;
             case FuseOpcode.Write: Write(r, reply); break;
-            case FuseOpcode.Flush: reply.Ok(r.Unique); break;
+            // close(2) returns FLUSH's answer: EIO there tells a program its changes were lost.
+            case FuseOpcode.Flush: Reply(reply, r.Unique, _fs.Flush(r.NodeId)); break;
             case FuseOpcode.Release: Release(r, reply); break;
             case FuseOpcode.Fsync:
             case FuseOpcode.FsyncDir:
