@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using WinReflink.Core.Storage;
+
+namespace WinReflink.Core.Tests.Faults;
+
+/// <summary>Where a fault is injected: a write to the data file, or the flush that makes writes durable.</summary>
+public enum FaultSite
+{
+    Write,
+    Flush,
+}
+
+/// <summary>
+/// The real data file with one injected failure: the <see cref="FailAt"/>-th call at <see cref="Site"/>
+/// throws an IOException as the host would for EIO or ENOSPC, and writes nothing. Calls are counted so
+/// a first run without a fault tells how many points a scenario has.
+/// </summary>
+internal sealed class FaultyBlockStore : BlockStore
+{
+    private readonly FileBlockStore _inner;
+
+    public FaultyBlockStore(string dataImage, int blockSize, long capacityBlocks)
+        : base(blockSize, capacityBlocks)
+    {
+        _inner = new FileBlockStore(dataImage, blockSize, capacityBlocks, NullLogger.Instance);
+    }
+
+    public FaultSite Site { get; init; }
+    /// <summary>1-based index of the failing call; 0 injects nothing.</summary>
+    public int FailAt { get; init; }
+    public string Error { get; init; } = "Input/output error";
+    public int Writes { get; private set; }
+    public int Flushes { get; private set; }
+    public bool Fired { get; private set; }
+
+    public override void Flush()
+    {
+        Hit(FaultSite.Flush, ++Flushes);
+        _inner.Flush();
+    }
+
+    protected override void ReadCore(long offset, Span<byte> destination) => _inner.Read(offset / BlockSize, destination);
+
+    protected override void WriteCore(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+    {
+        Hit(FaultSite.Write, ++Writes);
+        _inner.Write(offset / BlockSize, buffers);
+    }
+
+    private void Hit(FaultSite site, int count)
+    {
+        if (site == Site && count == FailAt)
+        {
+            Fired = true;
+            throw new IOException($"{Error} (injected at {site.ToString().ToLowerInvariant()} #{count})");
+        }
+    }
+
+    public override void Dispose()
+    {
+        _inner.Dispose();
+        base.Dispose();
+    }
+}
