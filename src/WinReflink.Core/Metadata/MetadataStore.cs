@@ -29,6 +29,10 @@ internal sealed class MetadataStore : IDisposable
         CREATE TABLE orphans(ino INTEGER PRIMARY KEY);
         """;
 
+    private const int SqliteIoError = 10;
+    private const int SqliteCantOpen = 14;
+    private const int SqliteFull = 13;
+
     private readonly SqliteConnection _db;
 
     private MetadataStore(SqliteConnection db)
@@ -86,6 +90,13 @@ internal sealed class MetadataStore : IDisposable
                 store.Pragmas();
             }
             return store;
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SqliteIoError or SqliteFull or SqliteCantOpen)
+        {
+            // The host failed the I/O (a full disk, no room for the WAL index): the database may be
+            // sound, so do not call it corrupt.
+            db.Dispose();
+            throw new VolumeException($"cannot open {path}: the host filesystem failed ({e.Message.TrimEnd('.')}); is its disk full or read-only?", e);
         }
         catch (SqliteException e)
         {

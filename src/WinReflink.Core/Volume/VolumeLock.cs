@@ -33,8 +33,16 @@ internal sealed class VolumeLock : IDisposable
         {
             throw new VolumeException($"cannot lock volume {layout.Folder}: {e.Message}");
         }
-        using var self = Process.GetCurrentProcess();
-        File.WriteAllText(layout.LockOwnerFile, $"{Environment.ProcessId} {self.ProcessName} on {Environment.MachineName}\n");
+        try
+        {
+            using var self = Process.GetCurrentProcess();
+            File.WriteAllText(layout.LockOwnerFile, $"{Environment.ProcessId} {self.ProcessName} on {Environment.MachineName}\n");
+        }
+        catch (IOException)
+        {
+            // The owner file only names the holder for a second opener; a full host disk must not
+            // keep the volume from opening (nor leave the lock held, as an escaping exception did).
+        }
         return new VolumeLock(stream, layout.LockOwnerFile);
     }
 
