@@ -1,0 +1,186 @@
+using WinReflink.Core.Errors;
+
+namespace WinReflink.Core.Tests.Faults;
+
+/// <summary>
+/// A seeded scenario of creates, writes, clones (overwrites of clones follow), truncates, fsyncs and
+/// syncs over a few files, with a model of what each file may show after its volume stops: its bytes
+/// at the last successful commit, or, byte for byte, a later version's (in-place overwrites may reach
+/// disk early). A zero is accepted only where one of those versions had one, or had been truncated
+/// below it (a truncate's zeroed tail can reach disk before its size, as on ext4 and XFS).
+/// </summary>
+internal sealed class FaultScenario
+{
+    private const uint RegularFile = 0x81A4;
+    private const int Files = 4;
+    private const int Steps = 60;
+    private const int MaxSize = 96 * 1024;
+
+    private sealed class FileHistory
+    {
+        public byte[] Current = [];
+        public byte[] Committed = [];
+        public List<byte[]> Since = new();
+        public bool Exists;
+        public bool CommittedExists;
+    }
+
+    private readonly FileHistory[] _files = Enumerable.Range(0, Files).Select(_ => new FileHistory()).ToArray();
+    private readonly long[] _ino = new long[Files];
+    private readonly Random _rng = new(7);
+    private readonly string _where;
+
+    public FaultScenario(string where)
+    {
+        _where = where;
+    }
+
+    /// <summary>
+    /// Runs the steps until one fails. A failing step must have stopped the volume with EIO or
+    /// read-only; once stopped, fsync and close answer EIO exactly for the files with lost changes.
+    /// </summary>
+    public void Run(FileSystem fs)
+    {
+        for (int step = 0; step < Steps; step++)
+        {
+            int i = _rng.Next(Files);
+            var e = Step(fs, i, out bool commit);
+            if (e != FsError.Ok)
+            {
+                Assert.That(fs.Failure, Is.Not.Null, $"{_where}: step {step} answered {e} but the volume did not stop");
+                Assert.That(e, Is.AnyOf(FsError.Io, FsError.ReadOnly), $"{_where}: step {step}");
+                break;
+            }
+            Assert.That(fs.Failure, Is.Null, $"{_where}: step {step} answered Ok on a stopped volume");
+            if (commit)
+            {
+                AllCommitted();
+            }
+            else
+            {
+                _files[i].Since.Add(_files[i].Current);
+            }
+        }
+        if (fs.Failure == null)
+        {
+            return;
+        }
+        for (int i = 0; i < Files; i++)
+        {
+            var f = _files[i];
+            if (f.Exists)
+            {
+                bool lost = !f.CommittedExists || !f.Current.AsSpan().SequenceEqual(f.Committed);
+                var expected = lost ? FsError.Io : FsError.Ok;
+                Assert.That(fs.Fsync(_ino[i]), Is.EqualTo(expected), $"{_where}: fsync of f{i} after the failure");
+                Assert.That(fs.Flush(_ino[i]), Is.EqualTo(expected), $"{_where}: close of f{i} after the failure");
+            }
+        }
+    }
+
+    /// <summary>The volume closed without a failure: its closing commit holds everything.</summary>
+    public void AllCommitted()
+    {
+        foreach (var f in _files)
+        {
+            (f.Committed, f.CommittedExists) = (f.Current, f.Exists);
+            f.Since.Clear();
+        }
+    }
+
+    /// <summary>After the volume is opened again: every file as the model allows, and `check` clean.</summary>
+    public void Verify(FileSystem again)
+    {
+        for (int i = 0; i < Files; i++)
+        {
+            var f = _files[i];
+            var e = again.Lookup(FileSystem.RootIno, $"f{i}", out var attr);
+            if (!f.CommittedExists)
+            {
+                Assert.That(e, Is.EqualTo(FsError.NotFound), $"{_where}: f{i} was never committed");
+                continue;
+            }
+            Assert.That(e, Is.EqualTo(FsError.Ok), $"{_where}: committed f{i} is gone");
+            Assert.That(attr.Size, Is.EqualTo(f.Committed.Length), $"{_where}: size of f{i}");
+            var content = new byte[attr.Size];
+            Assert.That(again.Read(attr.Ino, 0, content, out _), Is.EqualTo(FsError.Ok));
+            for (int b = 0; b < content.Length; b++)
+            {
+                if (content[b] != f.Committed[b] && !f.Since.Any(v => b < v.Length ? v[b] == content[b] : content[b] == 0))
+                {
+                    Assert.Fail($"{_where}: f{i} byte {b} is {content[b]}, neither its committed value {f.Committed[b]} nor a later one");
+                }
+            }
+        }
+        Assert.That(again.Check(), Is.Empty, _where);
+    }
+
+    /// <summary>One random operation on file i; the model changes only when it answers Ok.</summary>
+    private FsError Step(FileSystem fs, int i, out bool commit)
+    {
+        commit = false;
+        var f = _files[i];
+        if (!f.Exists)
+        {
+            var e = fs.Create(FileSystem.RootIno, $"f{i}", new CreateRequest(RegularFile, 0, 0), out var attr);
+            if (e == FsError.Ok)
+            {
+                (_ino[i], f.Exists, f.Current) = (attr.Ino, true, []);
+            }
+            return e;
+        }
+        switch (_rng.Next(8))
+        {
+            case 0 or 1 or 2:
+                {
+                    int offset = _rng.Next(MaxSize / 2), length = 1 + _rng.Next(MaxSize / 2);
+                    var data = new byte[length];
+                    _rng.NextBytes(data);
+                    var e = fs.Write(_ino[i], offset, data, out _);
+                    if (e == FsError.Ok)
+                    {
+                        var next = new byte[Math.Max(f.Current.Length, offset + length)];
+                        f.Current.CopyTo(next, 0);
+                        data.CopyTo(next, offset);
+                        f.Current = next;
+                    }
+                    return e;
+                }
+            case 3:
+                {
+                    int j = (i + 1 + _rng.Next(Files - 1)) % Files;
+                    if (!_files[j].Exists)
+                    {
+                        return FsError.Ok;
+                    }
+                    var e = fs.CloneRange(_ino[j], 0, _ino[i], 0, long.MaxValue, out long cloned);
+                    if (e == FsError.Ok)
+                    {
+                        var next = new byte[Math.Max(f.Current.Length, cloned)];
+                        f.Current.CopyTo(next, 0);
+                        _files[j].Current.AsSpan(0, (int)cloned).CopyTo(next);
+                        f.Current = next;
+                    }
+                    return e;
+                }
+            case 4:
+                {
+                    int size = _rng.Next(MaxSize);
+                    var e = fs.SetAttributes(_ino[i], new SetAttributesRequest(SetAttributeFields.Size, Size: size), out _);
+                    if (e == FsError.Ok)
+                    {
+                        var next = new byte[size];
+                        f.Current.AsSpan(0, Math.Min(size, f.Current.Length)).CopyTo(next);
+                        f.Current = next;
+                    }
+                    return e;
+                }
+            case 5 or 6:
+                commit = true;
+                return fs.Fsync(_ino[i]);
+            default:
+                commit = true;
+                return fs.Sync();
+        }
+    }
+}
