@@ -27,12 +27,20 @@ internal sealed class FaultScenario
 
     private readonly FileHistory[] _files = Enumerable.Range(0, Files).Select(_ => new FileHistory()).ToArray();
     private readonly long[] _ino = new long[Files];
-    private readonly Random _rng = new(7);
+    private readonly Random _rng;
     private readonly string _where;
 
-    public FaultScenario(string where)
+    public FaultScenario(int seed, string where)
     {
-        _where = where;
+        _rng = new Random(seed);
+        _where = $"seed {seed}, {where}";
+    }
+
+    /// <summary>Scenario seeds: one by default, WINREFLINK_FAULT_SEEDS=N runs seeds 1 to N for long runs.</summary>
+    public static IEnumerable<int> Seeds()
+    {
+        string? n = Environment.GetEnvironmentVariable("WINREFLINK_FAULT_SEEDS");
+        return n == null ? [1] : Enumerable.Range(1, int.Parse(n, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>

@@ -24,18 +24,23 @@ public class FaultSweepTests : VolumeFixture
     public void EveryFaultPointKeepsWhatWasCommitted(FaultSite site, string error)
     {
         // The counts come from a run without faults; a sweep past them would inject nothing.
-        var clean = Run(FaultSite.Write, 0, error);
-        int points = site == FaultSite.Write ? clean.Writes : clean.Flushes;
-        Assert.That(points, Is.GreaterThan(5), "the scenario reaches the data file");
-        TestContext.Out.WriteLine($"{points} {site} fault points, each run to the end and reopened");
-        for (int k = 1; k <= points; k++)
+        int total = 0;
+        foreach (int seed in FaultScenario.Seeds())
         {
-            var result = Run(site, k, error);
-            Assert.That(result.Fired, Is.True, $"fault {site} #{k} was not reached");
+            var clean = Run(seed, FaultSite.Write, 0, error);
+            int points = site == FaultSite.Write ? clean.Writes : clean.Flushes;
+            Assert.That(points, Is.GreaterThan(5), "the scenario reaches the data file");
+            for (int k = 1; k <= points; k++)
+            {
+                var result = Run(seed, site, k, error);
+                Assert.That(result.Fired, Is.True, $"seed {seed}: fault {site} #{k} was not reached");
+            }
+            total += points;
         }
+        TestContext.Out.WriteLine($"{total} {site} fault points, each run to the end and reopened");
     }
 
-    private RunResult Run(FaultSite site, int failAt, string error)
+    private RunResult Run(int seed, FaultSite site, int failAt, string error)
     {
         if (Directory.Exists(Folder))
         {
@@ -44,7 +49,7 @@ public class FaultSweepTests : VolumeFixture
         FileSystem.Format(Folder, new FormatOptions { SizeBytes = 64L << 20 });
         string dataImage = new VolumeLayout(Folder).DataImage;
         FaultyBlockStore? store = null;
-        var scenario = new FaultScenario($"fault {site} #{failAt}");
+        var scenario = new FaultScenario(seed, $"fault {site} #{failAt}");
         using (var fs = FileSystem.Open(Folder, new OpenOptions
         {
             CommitInterval = TimeSpan.Zero,

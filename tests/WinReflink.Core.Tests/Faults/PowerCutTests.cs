@@ -86,16 +86,21 @@ public class PowerCutTests : VolumeFixture
     [TestCaseSource(nameof(Points))]
     public void PowerCutsInsideOperationsKeepWhatWasCommitted(FaultSite site, CrashPolicy policy)
     {
-        var clean = Run(site, 0, policy);
-        Assert.That(clean.Points, Is.GreaterThan(5), "the scenario reaches the data file");
-        TestContext.Out.WriteLine($"{clean.Points} cut points at {site}, {policy}");
-        for (int k = 1; k <= clean.Points; k++)
+        int total = 0;
+        foreach (int seed in FaultScenario.Seeds())
         {
-            Assert.That(Run(site, k, policy).Cut, Is.True, $"cut {site} #{k} was not reached");
+            var clean = Run(seed, site, 0, policy);
+            Assert.That(clean.Points, Is.GreaterThan(5), "the scenario reaches the data file");
+            for (int k = 1; k <= clean.Points; k++)
+            {
+                Assert.That(Run(seed, site, k, policy).Cut, Is.True, $"seed {seed}: cut {site} #{k} was not reached");
+            }
+            total += clean.Points;
         }
+        TestContext.Out.WriteLine($"{total} cut points at {site}, {policy}");
     }
 
-    private (int Points, bool Cut) Run(FaultSite site, int cutAt, CrashPolicy policy)
+    private (int Points, bool Cut) Run(int seed, FaultSite site, int cutAt, CrashPolicy policy)
     {
         if (Directory.Exists(Folder))
         {
@@ -104,7 +109,7 @@ public class PowerCutTests : VolumeFixture
         FileSystem.Format(Folder, new FormatOptions { SizeBytes = 64L << 20 });
         CrashImage? image = null;
         CuttingBlockStore? store = null;
-        var scenario = new FaultScenario($"cut at {site} #{cutAt} ({policy})");
+        var scenario = new FaultScenario(seed, $"cut at {site} #{cutAt} ({policy})");
         var fs = FileSystem.Open(Folder, new OpenOptions
         {
             CommitInterval = TimeSpan.Zero,
@@ -122,7 +127,7 @@ public class PowerCutTests : VolumeFixture
         {
             fs.SimulateCrash();
         }
-        image!.Crash(new Random(cutAt), policy);
+        image!.Crash(new Random(seed * 1000 + cutAt), policy);
         using (var again = FileSystem.Open(Folder, new OpenOptions
         {
             CommitInterval = TimeSpan.Zero,
