@@ -139,6 +139,17 @@ public sealed class MountProcess : IDisposable
         Assert.That(MountTable.IsMounted(MountPoint), Is.False, $"{MountPoint} is still mounted after the mount process exited");
     }
 
+    /// <summary>Waits for the mount process to finish and returns its exit code, whatever it is.</summary>
+    public int WaitForExitCode()
+    {
+        if (!_process.WaitForExit(ExitTimeout))
+        {
+            Assert.Fail($"winreflink mount did not exit within {ExitTimeout.TotalSeconds:0} s\nstderr: {Stderr.Trim()}");
+        }
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL to the mount process (a crash): the kernel mount stays behind, disconnected.</summary>
     public void Kill()
     {
