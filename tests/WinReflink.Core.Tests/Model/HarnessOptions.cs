@@ -13,6 +13,8 @@ internal sealed record HarnessOptions
     public int CheckEvery { get; init; } = 50;
     /// <summary>Null: the real data.img. Otherwise an in-memory <see cref="CrashingBlockStore"/> that loses unflushed writes this way on a crash.</summary>
     public CrashPolicy? Crash { get; init; }
+    /// <summary>With <see cref="Crash"/>: the store ignores flushes (a lying disk), to prove the survivor check catches lost committed data.</summary>
+    public bool IgnoreFlushes { get; init; }
     /// <summary>
     /// The volume is small enough to fill up: an operation may fail with NoSpace, and must then have changed
     /// nothing (a clone may stop early, as documented, with the bytes before in place).
@@ -24,6 +26,7 @@ internal sealed record HarnessOptions
         var inv = CultureInfo.InvariantCulture;
         string crash = Crash is { } c ? $", Crash = CrashPolicy.{c}" : "";
         string noSpace = AllowNoSpace ? ", AllowNoSpace = true" : "";
-        return string.Create(inv, $"new HarnessOptions {{ VolumeBytes = {VolumeBytes}, CacheSizeBytes = {CacheSizeBytes}, DirtyLimitBytes = {DirtyLimitBytes}, CheckEvery = {CheckEvery}{crash}{noSpace} }}");
+        string lying = IgnoreFlushes ? ", IgnoreFlushes = true" : "";
+        return string.Create(inv, $"new HarnessOptions {{ VolumeBytes = {VolumeBytes}, CacheSizeBytes = {CacheSizeBytes}, DirtyLimitBytes = {DirtyLimitBytes}, CheckEvery = {CheckEvery}{crash}{lying}{noSpace} }}");
     }
 }

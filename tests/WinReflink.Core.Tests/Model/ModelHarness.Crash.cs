@@ -8,7 +8,9 @@ namespace WinReflink.Core.Tests.Model;
 /// namespace and every file's bytes; every change after it records the file's new bytes. After a crash
 /// the volume must show the last commit: the same names, inodes and sizes (metadata rolls back
 /// exactly), files untouched since the commit byte for byte, and files changed since then only bytes
-/// they were given since the commit (or zeros): in-place overwrites of unshared blocks are not atomic,
+/// they were given since the commit: each byte is the committed one or that of a later version, and a zero
+/// only where one of those had a zero or a hole (zeros anywhere else are data the commit referenced that
+/// never reached the disk, the ordered-mode violation). In-place overwrites of unshared blocks are not atomic,
 /// but nothing may show bytes from another file or from freed blocks.
 /// </summary>
 internal sealed partial class ModelHarness
@@ -95,18 +97,22 @@ internal sealed partial class ModelHarness
             int i = content.AsSpan().CommonPrefixLength(committed.Bytes);
             if (i < content.Length)
             {
-                throw new ModelDivergenceException(Inv($"after crash {name}, unchanged since its last commit, differs at byte {i} (block {i / 4096}): 0x{content[i]:X2}, committed 0x{committed.Bytes[i]:X2}"));
+                throw new ModelDivergenceException(Inv($"after crash {name}, unchanged since its last commit, differs at byte {i} (block {i / BlockSize}): 0x{content[i]:X2}, committed 0x{committed.Bytes[i]:X2}"));
             }
             return;
         }
         for (int i = 0; i < content.Length; i++)
         {
             byte b = content[i];
-            if (b == 0 || b == committed.Bytes[i] || versions.Any(v => i < v.Length && v[i] == b))
+            // A byte past a version's end reads as zero there: the file was shorter, so growing it again shows a hole.
+            if (b == committed.Bytes[i] || versions.Any(v => (i < v.Length ? v[i] : (byte)0) == b))
             {
                 continue;
             }
-            throw new ModelDivergenceException(Inv($"after crash {name} shows byte 0x{b:X2} at offset {i} (block {i / 4096}), which it was never given there (committed 0x{committed.Bytes[i]:X2}, {versions.Count} version(s) since)"));
+            string given = b == 0
+                ? "a zero where neither the commit nor any later version had one (data the commit references did not reach the disk: an ordered-mode violation)"
+                : "a byte it was never given there";
+            throw new ModelDivergenceException(Inv($"after crash {name} shows 0x{b:X2} at offset {i} (block {i / BlockSize}), {given} (committed 0x{committed.Bytes[i]:X2}, {versions.Count} version(s) since)"));
         }
     }
 }

@@ -49,7 +49,7 @@ internal sealed partial class ModelHarness : IDisposable
             CommitInterval = TimeSpan.Zero,
             CacheSizeBytes = _options.CacheSizeBytes,
             DirtyLimitBytes = _options.DirtyLimitBytes,
-            BlockStoreFactory = image == null ? null : s => new CrashingBlockStore(image, s.BlockSize, s.CapacityBlocks),
+            BlockStoreFactory = image == null ? null : s => new CrashingBlockStore(image, s.BlockSize, s.CapacityBlocks, _options.IgnoreFlushes),
         });
     }
 
@@ -241,6 +241,7 @@ internal sealed partial class ModelHarness : IDisposable
         var d = File(dst);
         Expect(_fs.SetAttributes(d.Ino, new SetAttributesRequest(SetAttributeFields.Size, Size: 0), out _), FsError.Ok, Inv($"truncate f{dst} to 0 for a whole-file clone"));
         d.SetSize(0);
+        Modified(d);
         long expected = s.Size;
         var content = s.Snapshot();
         var e = _fs.CloneRange(s.Ino, 0, d.Ino, 0, long.MaxValue, out long cloned);
