@@ -22,7 +22,7 @@ internal static class ModelExerciser
         var harness = new ModelHarness(folder, options);
         try
         {
-            var generator = new OperationGenerator(new Random(seed), profile);
+            var generator = new OperationGenerator(new Random(seed), profile, options.BlockSize);
             for (int i = 0; i < operations; i++)
             {
                 var op = generator.Next(harness);
