@@ -11,6 +11,15 @@ internal sealed partial class ModelHarness
 {
     private const uint DirectoryMode = 0x41ED;
 
+    /// <summary>How often each namespace call got each answer, to show a run reached the cases it means to.</summary>
+    public SortedDictionary<string, int> Outcomes { get; } = new(StringComparer.Ordinal);
+
+    private void Tally(string call, FsError expected)
+    {
+        string key = $"{call}: {expected}";
+        Outcomes[key] = Outcomes.GetValueOrDefault(key) + 1;
+    }
+
     private ModelDirectory Dir(int id)
     {
         return _model.TryGet(id) as ModelDirectory ?? throw new InvalidTraceException($"directory {id} does not exist in the model");
@@ -37,6 +46,7 @@ internal sealed partial class ModelHarness
         var expected = _model.CanAddName(d, name);
         var e = _fs.Create(d.Ino, name, new CreateRequest(RegularFile, 0, 0), out var attr);
         Expect(e, expected, Inv($"create {name} in d{dir}"));
+        Tally("create", expected);
         if (e == FsError.Ok)
         {
             var f = new ModelFile(id, attr.Ino);
@@ -53,6 +63,7 @@ internal sealed partial class ModelHarness
         var expected = _model.CanAddName(d, name);
         var e = _fs.Mkdir(d.Ino, name, new CreateRequest(DirectoryMode, 0, 0), out var attr);
         Expect(e, expected, Inv($"mkdir {name} in d{dir}"));
+        Tally("mkdir", expected);
         if (e == FsError.Ok)
         {
             _model.Add(d, name, new ModelDirectory(id, attr.Ino, dir));
@@ -67,6 +78,7 @@ internal sealed partial class ModelHarness
         var expected = _model.CanAddName(d, name);
         var e = _fs.Symlink(d.Ino, name, target, new CreateRequest(0, 0, 0), out var attr);
         Expect(e, expected, Inv($"symlink {name} -> {target} in d{dir}"));
+        Tally("symlink", expected);
         if (e == FsError.Ok)
         {
             _model.Add(d, name, new ModelSymlink(id, attr.Ino, target));
@@ -81,6 +93,7 @@ internal sealed partial class ModelHarness
         var d = Dir(dir);
         var expected = _model.CanLink(node, d, name);
         Expect(_fs.Link(node.Ino, d.Ino, name, out _), expected, Inv($"link of node {id} as {name} in d{dir}"));
+        Tally("link", expected);
         if (expected == FsError.Ok)
         {
             _model.Link(node, d, name);
@@ -99,6 +112,7 @@ internal sealed partial class ModelHarness
         var expected = _model.CanRemove(d, name, directory);
         var e = directory ? _fs.Rmdir(d.Ino, name) : _fs.Unlink(d.Ino, name);
         Expect(e, expected, Inv($"{(directory ? "rmdir" : "unlink")} {name} in d{dir}"));
+        Tally(directory ? "rmdir" : d.Entries.TryGetValue(_model.Key(name), out var entry) && _model.TryGet(entry.Node) is ModelFile { OpenCount: > 0 } ? "unlink of an open file" : "unlink", expected);
         if (e == FsError.Ok)
         {
             foreach (var gone in _model.Remove(d, name))
@@ -115,6 +129,8 @@ internal sealed partial class ModelHarness
         var from = Dir(dir);
         var to = Dir(newDir);
         var (expected, apply) = _model.Rename(from, name, to, newName, flags);
+        string shape = from != to ? "across directories" : _model.Key(name) == _model.Key(newName) ? (name == newName ? "onto itself" : "case variant") : "within a directory";
+        Tally($"rename {shape} ({flags})", expected);
         Expect(_fs.Rename(from.Ino, name, to.Ino, newName, flags), expected, Inv($"rename {name} in d{dir} to {newName} in d{newDir} ({flags})"));
         if (expected == FsError.Ok)
         {
@@ -135,6 +151,7 @@ internal sealed partial class ModelHarness
             : (flags & XattrFlags.Replace) != 0 && !exists ? FsError.NoAttribute
             : FsError.Ok;
         Expect(_fs.SetXattr(node.Ino, name, value, flags), expected, Inv($"setxattr {name} ({length} bytes, {flags}) on node {id}"));
+        Tally($"setxattr ({flags})", expected);
         if (expected == FsError.Ok)
         {
             node.Xattrs[name] = value;
@@ -147,6 +164,7 @@ internal sealed partial class ModelHarness
         var node = Node(id);
         var expected = node.Xattrs.Remove(name) ? FsError.Ok : FsError.NoAttribute;
         Expect(_fs.RemoveXattr(node.Ino, name), expected, Inv($"removexattr {name} on node {id}"));
+        Tally("removexattr", expected);
         AfterStep();
     }
 
