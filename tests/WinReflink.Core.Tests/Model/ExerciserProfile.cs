@@ -147,10 +147,18 @@ internal sealed class ExerciserProfile
     /// <summary>
     /// The almost full volume, biased toward fsync then append (then freeing a busy block elsewhere and
     /// appending again): the pattern that made writes fail halfway when a commit for space moved the EOF.
+    /// 128 blocks of 4 KiB, or for every fourth seed 16 KiB and every fourth 64 KiB.
     /// </summary>
     public static ExerciserProfile FullAppend { get; } = new("full-append",
         With(DataOps, new Dictionary<OpKind, int> { [OpKind.FsyncAppend] = 12, [OpKind.Reopen] = 1, [OpKind.Check] = 1 }),
-        seed => new HarnessOptions { VolumeBytes = 512L << 10, CheckEvery = 25, AllowNoSpace = true });
+        seed => new HarnessOptions { VolumeBytes = 128L * FullAppendBlockSize(seed), BlockSize = FullAppendBlockSize(seed), CheckEvery = 25, AllowNoSpace = true });
+
+    private static int FullAppendBlockSize(int seed) => (seed % 4) switch
+    {
+        2 => 16 << 10,
+        3 => 64 << 10,
+        _ => 4 << 10,
+    };
 
     /// <summary>Power cuts with the namespace mix, over 4, 16 and 64 KiB blocks: the tree, links and xattrs roll back to the last commit.</summary>
     public static ExerciserProfile CrashNamespace { get; } = new("crash-namespace",

@@ -147,7 +147,8 @@ internal sealed partial class ModelHarness
         var node = Node(id);
         var value = ModelData.Generate(dataSeed, length);
         bool exists = node.Xattrs.ContainsKey(name);
-        var expected = (flags & XattrFlags.Create) != 0 && exists ? FsError.Exists
+        var expected = length > FileSystem.MaxXattrValueBytes ? FsError.AttributeTooLarge
+            : (flags & XattrFlags.Create) != 0 && exists ? FsError.Exists
             : (flags & XattrFlags.Replace) != 0 && !exists ? FsError.NoAttribute
             : FsError.Ok;
         Expect(_fs.SetXattr(node.Ino, name, value, flags), expected, Inv($"setxattr {name} ({length} bytes, {flags}) on node {id}"));

@@ -87,7 +87,12 @@ internal sealed partial class OperationGenerator
                     var all = dirs.Cast<ModelNode>().Concat(nodes).ToList();
                     int id = all[_rng.Next(all.Count)].Id;
                     string name = XattrNames[_rng.Next(XattrNames.Length)];
-                    int length = _rng.Next(4) == 0 ? 0 : _rng.Next(1, 300);
+                    int length = _rng.Next(20) switch
+                    {
+                        0 => 0,
+                        1 => FileSystem.MaxXattrValueBytes + _rng.Next(2),
+                        _ => _rng.Next(1, 300),
+                    };
                     int dataSeed = _rng.Next(1, int.MaxValue);
                     var flags = (XattrFlags)_rng.Next(3);
                     return new ModelOp(Inv($"h.SetXattr({id}, {Lit(name)}, {length}, {dataSeed}, XattrFlags.{flags});"), Ids(id), x => x.SetXattr(id, name, length, dataSeed, flags));
