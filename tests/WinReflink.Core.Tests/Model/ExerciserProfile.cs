@@ -145,6 +145,14 @@ internal sealed class ExerciserProfile
         });
 
     /// <summary>
+    /// The almost full volume with the group-commit timer running: whether busy blocks are free yet
+    /// depends on when the last background commit ran, so the model accepts NoSpace or success alike.
+    /// </summary>
+    public static ExerciserProfile TimerFull { get; } = new("timer-full",
+        With(DataOps, new Dictionary<OpKind, int> { [OpKind.FsyncAppend] = 4, [OpKind.Reopen] = 1, [OpKind.Check] = 1 }),
+        seed => new HarnessOptions { VolumeBytes = 512L << 10, CheckEvery = 25, AllowNoSpace = true, CommitInterval = TimeSpan.FromMilliseconds(2) });
+
+    /// <summary>
     /// The almost full volume, biased toward fsync then append (then freeing a busy block elsewhere and
     /// appending again): the pattern that made writes fail halfway when a commit for space moved the EOF.
     /// 128 blocks of 4 KiB, or for every fourth seed 16 KiB and every fourth 64 KiB.

@@ -6,7 +6,7 @@ namespace WinReflink.Core.Tests.Model;
 /// The model-based exerciser over fixed seeds, one test per profile. Default: 2,000 operations per
 /// seed of the data mix (8 seeds) and on an almost full volume (2); 1,500 for 6 seeds of the namespace
 /// mix (4, 16 and 64 KiB blocks) and 3 with the group-commit timer running; 500 for 6 seeds of
-/// fsync-then-append on an almost full volume. For long runs: WINREFLINK_MODEL_OPS sets the operations per seed,
+/// fsync-then-append on an almost full volume and 3 of an almost full volume with background commits. For long runs: WINREFLINK_MODEL_OPS sets the operations per seed,
 /// WINREFLINK_MODEL_SEEDS runs seeds 1 to N of every profile, WINREFLINK_MODEL_SEED runs that one seed.
 /// </summary>
 public class ModelTests : VolumeFixture
@@ -19,6 +19,9 @@ public class ModelTests : VolumeFixture
     /// check" (issue 6, defect 1, being fixed separately); WINREFLINK_MODEL_SEED or _SEEDS still runs them.
     /// </summary>
     private static readonly int[] FullAppendKnownFailures = [1, 5];
+
+    /// <summary>The same defect with background commits (seed 2 of 1 to 10 at 500 operations).</summary>
+    private static readonly int[] TimerFullKnownFailures = [2];
 
     private static IEnumerable<int> SeedsOr(int count, params int[] skip)
     {
@@ -37,6 +40,7 @@ public class ModelTests : VolumeFixture
     private static IEnumerable<int> FullSeeds() => SeedsOr(2);
     private static IEnumerable<int> NamespaceSeeds() => SeedsOr(6);
     private static IEnumerable<int> TimerSeeds() => SeedsOr(3);
+    private static IEnumerable<int> TimerFullSeeds() => SeedsOr(3 + TimerFullKnownFailures.Length, TimerFullKnownFailures);
     private static IEnumerable<int> FullAppendSeeds() => SeedsOr(8 + FullAppendKnownFailures.Length, FullAppendKnownFailures);
 
     private static int Operations(int defaultOperations = DefaultOperations)
@@ -81,6 +85,14 @@ public class ModelTests : VolumeFixture
     {
         var run = ModelExerciser.Run(Folder, seed, Operations(NamespaceOperations), ExerciserProfile.Timer);
         TestContext.Out.WriteLine($"seed {seed}: {run.Operations} operations");
+    }
+
+    /// <summary>The almost full volume while background commits free busy blocks at moments the model cannot know.</summary>
+    [TestCaseSource(nameof(TimerFullSeeds))]
+    public void BackgroundCommitsOnAnAlmostFullVolume(int seed)
+    {
+        var run = ModelExerciser.Run(Folder, seed, Operations(500), ExerciserProfile.TimerFull);
+        TestContext.Out.WriteLine($"seed {seed}: {run.Operations} operations, {run.NoSpaceRefusals} refused with NoSpace");
     }
 
     /// <summary>Fsync, append, free a busy block, append again, on a volume that is almost full.</summary>
