@@ -5,9 +5,10 @@ namespace WinReflink.Core.Tests.Model;
 /// <summary>
 /// The model-based exerciser over fixed seeds, one test per profile. Default: 2,000 operations per
 /// seed of the data mix (8 seeds) and on an almost full volume (2); 1,500 for 6 seeds of the namespace
-/// mix (4, 16 and 64 KiB blocks) and 3 with the group-commit timer running; 500 for 6 seeds of
-/// fsync-then-append on an almost full volume and 3 of an almost full volume with background commits. For long runs: WINREFLINK_MODEL_OPS sets the operations per seed,
-/// WINREFLINK_MODEL_SEEDS runs seeds 1 to N of every profile, WINREFLINK_MODEL_SEED runs that one seed.
+/// mix (4, 16 and 64 KiB blocks) and 3 with the group-commit timer running; 500 for 8 seeds of
+/// fsync-then-append on an almost full volume and 3 of an almost full volume with background commits.
+/// For long runs: WINREFLINK_MODEL_OPS sets the operations per seed, WINREFLINK_MODEL_SEEDS runs
+/// seeds 1 to N of every profile, WINREFLINK_MODEL_SEED runs that one seed.
 /// </summary>
 public class ModelTests : VolumeFixture
 {
