@@ -441,6 +441,12 @@ public sealed partial class FileSystem
             {
                 return FsError.NotFound;
             }
+            if (fromDir == toDir && key == newKey)
+            {
+                // One entry under one or two spellings: exchanging it with itself changes nothing (the
+                // kernel filters this case; the CLI and the Windows host do not).
+                return FsError.Ok;
+            }
             return Exchange(fromDir, record, toDir, target!);
         }
         if (targetExists && target!.Ino == record.Ino)

@@ -10,8 +10,10 @@ namespace WinReflink.Core.Tests.Crash;
 internal sealed class CrashingBlockStore : BlockStore
 {
     private readonly CrashImage _image;
+    private readonly bool _ignoreFlushes;
 
-    public CrashingBlockStore(CrashImage image, int blockSize, long capacityBlocks)
+    /// <param name="ignoreFlushes">A disk that lies about flushes: nothing becomes durable, so the survivor check must catch what a crash then loses.</param>
+    public CrashingBlockStore(CrashImage image, int blockSize, long capacityBlocks, bool ignoreFlushes = false)
         : base(blockSize, capacityBlocks)
     {
         if (blockSize != image.BlockSize || capacityBlocks != image.CapacityBlocks)
@@ -19,9 +21,16 @@ internal sealed class CrashingBlockStore : BlockStore
             throw new ArgumentException($"the image holds {image.CapacityBlocks} blocks of {image.BlockSize}, the volume {capacityBlocks} of {blockSize}");
         }
         _image = image;
+        _ignoreFlushes = ignoreFlushes;
     }
 
-    public override void Flush() => _image.Flush();
+    public override void Flush()
+    {
+        if (!_ignoreFlushes)
+        {
+            _image.Flush();
+        }
+    }
 
     protected override void ReadCore(long offset, Span<byte> destination)
     {

@@ -23,6 +23,15 @@ internal enum OpKind
     Crash,
     Seek,
     Check,
+    FsyncAppend,
+    Mkdir,
+    Rmdir,
+    Rename,
+    Link,
+    Symlink,
+    UnlinkName,
+    SetXattr,
+    RemoveXattr,
 }
 
 /// <summary>The mix of operations a run draws from, and the volume set-up per seed.</summary>
@@ -76,6 +85,101 @@ internal sealed class ExerciserProfile
     public static ExerciserProfile Full { get; } = new("full",
         new Dictionary<OpKind, int>(DataOps) { [OpKind.Reopen] = 1, [OpKind.Check] = 1 },
         seed => new HarnessOptions { VolumeBytes = 512L << 10, CheckEvery = 25, AllowNoSpace = true });
+
+    private static readonly Dictionary<OpKind, int> NamespaceOps = new()
+    {
+        [OpKind.Mkdir] = 3,
+        [OpKind.Rmdir] = 2,
+        [OpKind.Rename] = 8,
+        [OpKind.Link] = 3,
+        [OpKind.Symlink] = 2,
+        [OpKind.UnlinkName] = 3,
+        [OpKind.SetXattr] = 3,
+        [OpKind.RemoveXattr] = 1,
+        [OpKind.Open] = 2,
+    };
+
+    private static Dictionary<OpKind, int> With(params IReadOnlyDictionary<OpKind, int>[] mixes)
+    {
+        var all = new Dictionary<OpKind, int>();
+        foreach (var mix in mixes)
+        {
+            foreach (var (kind, weight) in mix)
+            {
+                all[kind] = all.GetValueOrDefault(kind) + weight;
+            }
+        }
+        return all;
+    }
+
+    /// <summary>4, 16 and 64 KiB blocks in turn by seed.</summary>
+    private static int BlockSizeFor(int seed) => (4 << 10) << (2 * (seed % 3));
+
+    /// <summary>
+    /// Data and namespace operations in a small tree: directories, rename in all its forms, hard links,
+    /// unlink of open files, symlinks, xattrs. Block sizes of 4, 16 and 64 KiB by seed; every fifth seed
+    /// case-sensitive (the others fold case, so case variants of one name are one entry).
+    /// </summary>
+    public static ExerciserProfile Namespace { get; } = new("namespace",
+        With(DataOps, NamespaceOps, new Dictionary<OpKind, int> { [OpKind.Reopen] = 1, [OpKind.Check] = 1 }),
+        seed => new HarnessOptions
+        {
+            BlockSize = BlockSizeFor(seed),
+            CaseSensitive = seed % 5 == 4,
+            CacheSizeBytes = seed % 2 == 0 ? 64L << 20 : 1L << 20,
+            DirtyLimitBytes = seed % 2 == 0 ? 16L << 20 : 256 << 10,
+        });
+
+    /// <summary>
+    /// The namespace mix with the group-commit timer running every few milliseconds, so background
+    /// commits land between (and wait for) operations. Nothing the model compares may change by a commit.
+    /// </summary>
+    public static ExerciserProfile Timer { get; } = new("timer",
+        With(DataOps, NamespaceOps, new Dictionary<OpKind, int> { [OpKind.Reopen] = 1, [OpKind.Check] = 1 }),
+        seed => new HarnessOptions
+        {
+            BlockSize = BlockSizeFor(seed),
+            CacheSizeBytes = 1L << 20,
+            DirtyLimitBytes = 256 << 10,
+            CommitInterval = TimeSpan.FromMilliseconds(2),
+        });
+
+    /// <summary>
+    /// The almost full volume with the group-commit timer running: whether busy blocks are free yet
+    /// depends on when the last background commit ran, so the model accepts NoSpace or success alike.
+    /// </summary>
+    public static ExerciserProfile TimerFull { get; } = new("timer-full",
+        With(DataOps, new Dictionary<OpKind, int> { [OpKind.FsyncAppend] = 4, [OpKind.Reopen] = 1, [OpKind.Check] = 1 }),
+        seed => new HarnessOptions { VolumeBytes = 512L << 10, CheckEvery = 25, AllowNoSpace = true, CommitInterval = TimeSpan.FromMilliseconds(2) });
+
+    /// <summary>
+    /// The almost full volume, biased toward fsync then append (then freeing a busy block elsewhere and
+    /// appending again): the pattern that made writes fail halfway when a commit for space moved the EOF.
+    /// 128 blocks of 4 KiB, or for every fourth seed 16 KiB and every fourth 64 KiB.
+    /// </summary>
+    public static ExerciserProfile FullAppend { get; } = new("full-append",
+        With(DataOps, new Dictionary<OpKind, int> { [OpKind.FsyncAppend] = 12, [OpKind.Reopen] = 1, [OpKind.Check] = 1 }),
+        seed => new HarnessOptions { VolumeBytes = 128L * FullAppendBlockSize(seed), BlockSize = FullAppendBlockSize(seed), CheckEvery = 25, AllowNoSpace = true });
+
+    private static int FullAppendBlockSize(int seed) => (seed % 4) switch
+    {
+        2 => 16 << 10,
+        3 => 64 << 10,
+        _ => 4 << 10,
+    };
+
+    /// <summary>Power cuts with the namespace mix, over 4, 16 and 64 KiB blocks: the tree, links and xattrs roll back to the last commit.</summary>
+    public static ExerciserProfile CrashNamespace { get; } = new("crash-namespace",
+        With(DataOps, NamespaceOps, new Dictionary<OpKind, int> { [OpKind.Fsync] = 3, [OpKind.Reopen] = 1, [OpKind.Crash] = 3 }),
+        seed => new HarnessOptions
+        {
+            VolumeBytes = 64L << 20,
+            BlockSize = BlockSizeFor(seed / 3),
+            CacheSizeBytes = 1L << 20,
+            DirtyLimitBytes = 128 << 10,
+            CheckEvery = 10,
+            Crash = (CrashPolicy)(seed % 3),
+        });
 
     /// <summary>
     /// The crash run: an in-memory store that loses unflushed writes, a small cache so dirty data reaches

@@ -7,12 +7,21 @@ namespace WinReflink.Core.Tests.Model;
 internal sealed record HarnessOptions
 {
     public long VolumeBytes { get; init; } = 256L << 20;
+    public int BlockSize { get; init; } = FormatOptions.DefaultBlockSize;
+    public bool CaseSensitive { get; init; }
     public long CacheSizeBytes { get; init; } = 64L << 20;
     public long DirtyLimitBytes { get; init; } = 16L << 20;
+    /// <summary>
+    /// Zero: commits happen only on fsync and unmount. Otherwise the group-commit timer runs and commits
+    /// in the background between and during operations, which must change nothing the model compares.
+    /// </summary>
+    public TimeSpan CommitInterval { get; init; }
     /// <summary>Run the engine's Check() every this many steps (and after every reopen and crash).</summary>
     public int CheckEvery { get; init; } = 50;
     /// <summary>Null: the real data.img. Otherwise an in-memory <see cref="CrashingBlockStore"/> that loses unflushed writes this way on a crash.</summary>
     public CrashPolicy? Crash { get; init; }
+    /// <summary>With <see cref="Crash"/>: the store ignores flushes (a lying disk), to prove the survivor check catches lost committed data.</summary>
+    public bool IgnoreFlushes { get; init; }
     /// <summary>
     /// The volume is small enough to fill up: an operation may fail with NoSpace, and must then have changed
     /// nothing (a clone may stop early, as documented, with the bytes before in place).
@@ -22,8 +31,32 @@ internal sealed record HarnessOptions
     public string ToCSharp()
     {
         var inv = CultureInfo.InvariantCulture;
-        string crash = Crash is { } c ? $", Crash = CrashPolicy.{c}" : "";
-        string noSpace = AllowNoSpace ? ", AllowNoSpace = true" : "";
-        return string.Create(inv, $"new HarnessOptions {{ VolumeBytes = {VolumeBytes}, CacheSizeBytes = {CacheSizeBytes}, DirtyLimitBytes = {DirtyLimitBytes}, CheckEvery = {CheckEvery}{crash}{noSpace} }}");
+        var extra = new List<string>();
+        if (BlockSize != FormatOptions.DefaultBlockSize)
+        {
+            extra.Add(string.Create(inv, $"BlockSize = {BlockSize}"));
+        }
+        if (CaseSensitive)
+        {
+            extra.Add("CaseSensitive = true");
+        }
+        if (CommitInterval > TimeSpan.Zero)
+        {
+            extra.Add(string.Create(inv, $"CommitInterval = TimeSpan.FromMilliseconds({CommitInterval.TotalMilliseconds})"));
+        }
+        if (Crash is { } c)
+        {
+            extra.Add($"Crash = CrashPolicy.{c}");
+        }
+        if (IgnoreFlushes)
+        {
+            extra.Add("IgnoreFlushes = true");
+        }
+        if (AllowNoSpace)
+        {
+            extra.Add("AllowNoSpace = true");
+        }
+        string more = string.Concat(extra.Select(x => ", " + x));
+        return string.Create(inv, $"new HarnessOptions {{ VolumeBytes = {VolumeBytes}, CacheSizeBytes = {CacheSizeBytes}, DirtyLimitBytes = {DirtyLimitBytes}, CheckEvery = {CheckEvery}{more} }}");
     }
 }

@@ -12,8 +12,14 @@ namespace WinReflink.Core.Tests.Model;
 /// </summary>
 internal static class ModelExerciser
 {
+    /// <summary>What a passing run did: operations, refusals for space, and the namespace calls' answers by kind.</summary>
+    public sealed record RunResult(int Operations, int NoSpaceRefusals, IReadOnlyDictionary<string, int> Outcomes)
+    {
+        public string Summary() => string.Join("\n", Outcomes.Select(kv => $"  {kv.Key} x{kv.Value}"));
+    }
+
     /// <summary>Runs the seed; returns how many operations ran and how many the volume refused for space.</summary>
-    public static (int Operations, int NoSpaceRefusals) Run(string folder, int seed, int operations, ExerciserProfile profile)
+    public static RunResult Run(string folder, int seed, int operations, ExerciserProfile profile)
     {
         var options = profile.Options(seed);
         var ops = new List<ModelOp>();
@@ -22,7 +28,7 @@ internal static class ModelExerciser
         var harness = new ModelHarness(folder, options);
         try
         {
-            var generator = new OperationGenerator(new Random(seed), profile);
+            var generator = new OperationGenerator(new Random(seed), profile, options.BlockSize);
             for (int i = 0; i < operations; i++)
             {
                 var op = generator.Next(harness);
@@ -36,7 +42,7 @@ internal static class ModelExerciser
             step = ops.Count;
             last.Apply(harness);
             harness.Dispose();
-            return (ops.Count, harness.NoSpaceRefusals);
+            return new RunResult(ops.Count, harness.NoSpaceRefusals, harness.Outcomes);
         }
         catch (Exception e) when (e is not InvalidTraceException)
         {
@@ -74,13 +80,13 @@ internal static class ModelExerciser
         }
         text.AppendLine();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Replay ({ops.Count} operations; paste into a test class deriving from VolumeFixture):"));
-        AppendReplay(text, $"Replay_{profile.Name}_seed{seed}", options, ops);
+        AppendReplay(text, $"Replay_{profile.Name.Replace('-', '_')}_seed{seed}", options, ops);
         var shrunk = Shrink(folder, options, ops, failure);
         if (shrunk.Ops.Count < ops.Count)
         {
             text.AppendLine();
             text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Shrunk replay ({shrunk.Ops.Count} operations, {shrunk.Tries} replays), failing with: {shrunk.Failure.Message}"));
-            AppendReplay(text, $"Replay_{profile.Name}_seed{seed}_shrunk", options, shrunk.Ops);
+            AppendReplay(text, $"Replay_{profile.Name.Replace('-', '_')}_seed{seed}_shrunk", options, shrunk.Ops);
         }
         string traceFile = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"winreflink-{profile.Name}-seed{seed}.trace.txt"));
         File.WriteAllText(traceFile, text.ToString());

@@ -3,28 +3,30 @@ namespace WinReflink.Core.Tests.Model;
 /// <summary>
 /// The trivial model of one regular file: its bytes and its size. Bytes past the size are kept zero,
 /// so growing a file (by truncate or by writing past the end) shows zeros without extra work.
+/// Its names live in the directories (<see cref="ModelVolume"/>); with none and open handles it is an orphan.
 /// </summary>
-internal sealed class ModelFile
+internal sealed class ModelFile : ModelNode
 {
     private byte[] _data = Array.Empty<byte>();
 
-    public ModelFile(int id, long ino, string name)
+    public ModelFile(int id, long ino)
+        : base(id, ino)
     {
-        Id = id;
-        Ino = ino;
-        Name = name;
     }
 
-    public int Id { get; }
-    public long Ino { get; set; }
-    /// <summary>The file's name in the root directory; null once unlinked (an orphan kept alive by open handles).</summary>
-    public string? Name { get; set; }
     public int OpenCount { get; set; }
     public long Size { get; private set; }
 
     public ReadOnlySpan<byte> Bytes => _data.AsSpan(0, (int)Size);
 
     public byte[] Snapshot() => Bytes.ToArray();
+
+    public override ModelNode Clone()
+    {
+        var copy = new ModelFile(Id, Ino) { OpenCount = OpenCount };
+        copy.Reset(Snapshot());
+        return WithXattrsOf(copy);
+    }
 
     public void Write(long offset, ReadOnlySpan<byte> data)
     {

@@ -18,7 +18,7 @@ internal sealed partial class ModelHarness : IDisposable
     private readonly string _folder;
     private readonly HarnessOptions _options;
     private readonly CrashImage? _image;
-    private readonly SortedDictionary<int, ModelFile> _files = new();
+    private ModelVolume _model;
     private FileSystem _fs;
     private bool _disposed;
 
@@ -26,10 +26,11 @@ internal sealed partial class ModelHarness : IDisposable
     {
         _folder = folder;
         _options = options;
-        FileSystem.Format(folder, new FormatOptions { SizeBytes = options.VolumeBytes });
+        FileSystem.Format(folder, new FormatOptions { SizeBytes = options.VolumeBytes, BlockSize = options.BlockSize, CaseSensitive = options.CaseSensitive });
+        _model = new ModelVolume(options.CaseSensitive);
         if (options.Crash != null)
         {
-            _image = new CrashImage(FormatOptions.DefaultBlockSize, options.VolumeBytes / FormatOptions.DefaultBlockSize);
+            _image = new CrashImage(options.BlockSize, options.VolumeBytes / options.BlockSize);
         }
         _fs = OpenVolume();
         Committed();
@@ -38,24 +39,32 @@ internal sealed partial class ModelHarness : IDisposable
     public int BlockSize => _fs.BlockSize;
     /// <summary>Operations done so far; a failure names the step it happened in.</summary>
     public int Step { get; private set; }
-    public IReadOnlyCollection<ModelFile> Files => _files.Values;
-    public ModelFile? TryGet(int id) => _files.GetValueOrDefault(id);
+    /// <summary>Regular files, orphans included, by id.</summary>
+    public IReadOnlyList<ModelFile> Files => _model.Files.ToList();
+    public IReadOnlyList<ModelDirectory> Directories => _model.Directories.ToList();
+    /// <summary>Every node but the root: files, directories, symlinks.</summary>
+    public IReadOnlyList<ModelNode> Nodes => _model.Nodes.Where(n => n.Id != ModelVolume.RootId).ToList();
+    public ModelNode? TryGet(int id) => _model.TryGet(id);
+    public bool IsNamed(ModelNode node) => _model.Links(node.Id).Count > 0;
+    /// <summary>Every name in the volume as (directory id, stored spelling), in a fixed order.</summary>
+    public IReadOnlyList<(int Dir, string Name)> Entries =>
+        _model.Directories.SelectMany(d => d.Entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => (d.Id, e.Name))).ToList();
 
     private FileSystem OpenVolume()
     {
         var image = _image;
         return FileSystem.Open(_folder, new OpenOptions
         {
-            CommitInterval = TimeSpan.Zero,
+            CommitInterval = _options.CommitInterval,
             CacheSizeBytes = _options.CacheSizeBytes,
             DirtyLimitBytes = _options.DirtyLimitBytes,
-            BlockStoreFactory = image == null ? null : s => new CrashingBlockStore(image, s.BlockSize, s.CapacityBlocks),
+            BlockStoreFactory = image == null ? null : s => new CrashingBlockStore(image, s.BlockSize, s.CapacityBlocks, _options.IgnoreFlushes),
         });
     }
 
     private ModelFile File(int id)
     {
-        return _files.TryGetValue(id, out var f) ? f : throw new InvalidTraceException($"file {id} does not exist in the model");
+        return _model.TryGet(id) as ModelFile ?? throw new InvalidTraceException($"file {id} does not exist in the model");
     }
 
     private static void Expect(FsError actual, FsError expected, string what)
@@ -83,18 +92,8 @@ internal sealed partial class ModelHarness : IDisposable
     /// <summary>Operations refused with NoSpace so far (only with <see cref="HarnessOptions.AllowNoSpace"/>).</summary>
     public int NoSpaceRefusals { get; private set; }
 
-    public void Create(int id)
-    {
-        if (_files.ContainsKey(id))
-        {
-            throw new InvalidTraceException($"file {id} exists already");
-        }
-        string name = Inv($"f{id}");
-        Expect(_fs.Create(FileSystem.RootIno, name, new CreateRequest(RegularFile, 0, 0), out var attr), FsError.Ok, $"create {name}");
-        _files.Add(id, new ModelFile(id, attr.Ino, name));
-        Modified(_files[id]);
-        AfterStep();
-    }
+    /// <summary>Creates file "f{id}" in the root.</summary>
+    public void Create(int id) => Create(id, ModelVolume.RootId, Inv($"f{id}"));
 
     public void Write(int id, long offset, int length, int dataSeed)
     {
@@ -241,6 +240,7 @@ internal sealed partial class ModelHarness : IDisposable
         var d = File(dst);
         Expect(_fs.SetAttributes(d.Ino, new SetAttributesRequest(SetAttributeFields.Size, Size: 0), out _), FsError.Ok, Inv($"truncate f{dst} to 0 for a whole-file clone"));
         d.SetSize(0);
+        Modified(d);
         long expected = s.Size;
         var content = s.Snapshot();
         var e = _fs.CloneRange(s.Ino, 0, d.Ino, 0, long.MaxValue, out long cloned);
@@ -323,21 +323,16 @@ internal sealed partial class ModelHarness : IDisposable
         return map;
     }
 
+    /// <summary>Unlinks the file's first name (its only one, unless it was linked).</summary>
     public void Unlink(int id)
     {
-        var f = File(id);
-        if (f.Name == null)
+        _ = File(id);
+        var links = _model.Links(id);
+        if (links.Count == 0)
         {
             throw new InvalidTraceException($"file {id} is already unlinked");
         }
-        Expect(_fs.Unlink(FileSystem.RootIno, f.Name), FsError.Ok, Inv($"unlink {f.Name}"));
-        Expect(_fs.Lookup(FileSystem.RootIno, f.Name, out _), FsError.NotFound, Inv($"lookup of unlinked {f.Name}"));
-        f.Name = null;
-        if (f.OpenCount == 0)
-        {
-            Gone(f);
-        }
-        AfterStep();
+        Unlink(links[0].Dir.Id, links[0].Name);
     }
 
     public void Open(int id)
@@ -357,7 +352,7 @@ internal sealed partial class ModelHarness : IDisposable
         }
         Expect(_fs.Release(f.Ino), FsError.Ok, Inv($"release f{id}"));
         f.OpenCount--;
-        if (f.OpenCount == 0 && f.Name == null)
+        if (_model.ReleasedLast(f))
         {
             Gone(f);
         }
@@ -365,9 +360,8 @@ internal sealed partial class ModelHarness : IDisposable
     }
 
     /// <summary>The inode is reclaimed: the model forgets it and the engine must not know its number any more.</summary>
-    private void Gone(ModelFile f)
+    private void Gone(ModelNode f)
     {
-        _files.Remove(f.Id);
         Expect(_fs.GetAttributes(f.Ino, out _), FsError.NotFound, Inv($"getattr of reclaimed f{f.Id} (ino {f.Ino})"));
     }
 
@@ -392,14 +386,9 @@ internal sealed partial class ModelHarness : IDisposable
 
     private void ForgetHandles()
     {
-        foreach (var f in _files.Values.ToList())
+        foreach (var f in _model.ForgetHandles())
         {
-            f.OpenCount = 0;
-            if (f.Name == null)
-            {
-                _files.Remove(f.Id);
-                Expect(_fs.GetAttributes(f.Ino, out _), FsError.NotFound, Inv($"getattr of orphan f{f.Id} (ino {f.Ino}) after remount"));
-            }
+            Expect(_fs.GetAttributes(f.Ino, out _), FsError.NotFound, Inv($"getattr of orphan f{f.Id} (ino {f.Ino}) after remount"));
         }
     }
 
@@ -482,11 +471,12 @@ internal sealed partial class ModelHarness : IDisposable
     private void AfterStep()
     {
         Step++;
-        foreach (var f in _files.Values)
+        foreach (var f in _model.Files)
         {
             CompareFile(f);
             ScanHoles(f);
         }
+        CompareNamespace();
         CompareSharing();
         if (Step % _options.CheckEvery == 0)
         {
@@ -510,7 +500,7 @@ internal sealed partial class ModelHarness : IDisposable
         CompareBytes(f, 0, buffer.AsSpan(0, read), "whole-file read");
     }
 
-    private static void CompareBytes(ModelFile f, long offset, ReadOnlySpan<byte> engine, string what)
+    private void CompareBytes(ModelFile f, long offset, ReadOnlySpan<byte> engine, string what)
     {
         var model = f.Bytes.Slice((int)offset, engine.Length);
         if (!engine.SequenceEqual(model))
@@ -520,7 +510,7 @@ internal sealed partial class ModelHarness : IDisposable
             {
                 i++;
             }
-            throw new ModelDivergenceException(Inv($"{what} of f{f.Id} (ino {f.Ino}, size {f.Size}): first differing byte at offset {offset + i} (block {(offset + i) / 4096}, byte {(offset + i) % 4096} in it): engine 0x{engine[i]:X2}, model 0x{model[i]:X2}"));
+            throw new ModelDivergenceException(Inv($"{what} of f{f.Id} (ino {f.Ino}, size {f.Size}): first differing byte at offset {offset + i} (block {(offset + i) / BlockSize}, byte {(offset + i) % BlockSize} in it): engine 0x{engine[i]:X2}, model 0x{model[i]:X2}"));
         }
     }
 
@@ -551,7 +541,7 @@ internal sealed partial class ModelHarness : IDisposable
         int bs = BlockSize;
         var refs = new Dictionary<long, int>();
         var listings = new List<(ModelFile File, IReadOnlyList<FileExtent> Extents)>();
-        foreach (var f in _files.Values)
+        foreach (var f in _model.Files)
         {
             Expect(_fs.GetExtents(f.Ino, out var extents), FsError.Ok, Inv($"extents of f{f.Id}"));
             listings.Add((f, extents));
@@ -583,9 +573,10 @@ internal sealed partial class ModelHarness : IDisposable
         {
             throw new ModelDivergenceException(Inv($"Info() reports {info.SharedBytes} shared / {info.SavedBytes} saved bytes; the extents give {shared} / {saved}"));
         }
-        if (info.Files != _files.Count)
+        int files = _model.Nodes.Count(n => n is not ModelDirectory), dirs = _model.Directories.Count();
+        if (info.Files != files || info.Directories != dirs)
         {
-            throw new ModelDivergenceException(Inv($"Info() counts {info.Files} files, the model has {_files.Count}"));
+            throw new ModelDivergenceException(Inv($"Info() counts {info.Files} files and {info.Directories} directories, the model has {files} and {dirs}"));
         }
     }
 

@@ -18,4 +18,20 @@ public class ModelRegressionTests : VolumeFixture
         h.CloneFile(1, 2);
         h.Write(2, 506, 200000, 12);
     }
+
+    /// <summary>
+    /// RENAME_EXCHANGE of one entry with itself, under one spelling or two on a case-insensitive volume,
+    /// removed the entry's key twice and threw "An item with the same key has already been added"
+    /// (issue 6, defect 4). It must succeed and change nothing. Found by namespace seeds 1 and 2.
+    /// </summary>
+    [Test]
+    public void ExchangingAnEntryWithItselfIsANoOp()
+    {
+        using var h = new ModelHarness(Folder, new HarnessOptions { BlockSize = 65536 });
+        h.Symlink(3, 0, "aB", "ä");
+        h.Rename(0, "aB", 0, "Ab", RenameFlags.Exchange);
+        h.Create(4, 0, "f11");
+        h.Rename(0, "f11", 0, "f11", RenameFlags.Exchange);
+        h.Reopen();
+    }
 }

@@ -7,26 +7,33 @@ namespace WinReflink.Core.Tests.Model;
 /// block-aligned and unaligned offsets and lengths, writes past EOF leaving holes, truncates to odd
 /// sizes, clones within and across files (congruent or not, to EOF or not, sometimes overlapping),
 /// dedupe of ranges made equal by a plain copy just before. Files stay at most <see cref="MaxFileBytes"/>.
+/// With namespace weights in the profile it also builds a small tree (see OperationGenerator.Namespace.cs).
 /// </summary>
-internal sealed class OperationGenerator
+internal sealed partial class OperationGenerator
 {
-    public const int MaxFileBytes = 256 << 10;
     private const int MaxIoBytes = 64 << 10;
     private const int MaxFiles = 8;
-    private const int Bs = FormatOptions.DefaultBlockSize;
 
     private readonly Random _rng;
     private readonly ExerciserProfile _profile;
     private readonly int _totalWeight;
-    private readonly Queue<ModelOp> _followUps = new();
+    /// <summary>Operations drawn as a consequence of an earlier one, made when their turn comes (so they see the sizes then).</summary>
+    private readonly Queue<Func<ModelHarness, ModelOp>> _followUps = new();
+    private readonly int _bs;
     private int _nextId = 1;
 
-    public OperationGenerator(Random rng, ExerciserProfile profile)
+    public OperationGenerator(Random rng, ExerciserProfile profile, int blockSize)
     {
         _rng = rng;
         _profile = profile;
         _totalWeight = profile.Weights.Values.Sum();
+        _bs = blockSize;
+        MaxFileBytes = Math.Max(256 << 10, 8 * blockSize);
+        _namespace = profile.Weights.GetValueOrDefault(OpKind.Mkdir) > 0;
     }
+
+    /// <summary>Files stay this small (256 KiB, or 8 blocks of a larger block size) so every step can compare them whole.</summary>
+    public int MaxFileBytes { get; }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
@@ -34,12 +41,12 @@ internal sealed class OperationGenerator
     {
         if (_followUps.Count > 0)
         {
-            return _followUps.Dequeue();
+            return _followUps.Dequeue()(h);
         }
-        var files = h.Files.ToList();
+        var files = h.Files;
         if (files.Count == 0)
         {
-            return Create();
+            return _namespace ? CreateIn(h) : Create();
         }
         var kind = Draw();
         var f = files[_rng.Next(files.Count)];
@@ -47,14 +54,14 @@ internal sealed class OperationGenerator
         switch (kind)
         {
             case OpKind.Create:
-                return files.Count >= MaxFiles ? Unlink(files) ?? Write(f) : Create();
+                return files.Count >= MaxFiles ? Unlink(h, files) ?? Write(f) : _namespace ? CreateIn(h) : Create();
             case OpKind.Write:
                 return Write(f);
             case OpKind.CopyWrite:
                 return f.Size == 0 ? Write(f) : CopyWrite(f, g, followWithDedupe: false);
             case OpKind.Read:
                 {
-                    long offset = _rng.NextInt64(0, f.Size + Bs);
+                    long offset = _rng.NextInt64(0, f.Size + _bs);
                     int length = Length(MaxIoBytes);
                     return new ModelOp(Inv($"h.Read({f.Id}, {offset}, {length});"), [f.Id], x => x.Read(f.Id, offset, length));
                 }
@@ -62,8 +69,8 @@ internal sealed class OperationGenerator
                 {
                     long size = _rng.Next(3) switch
                     {
-                        0 => _rng.Next(MaxFileBytes / Bs + 1) * (long)Bs,
-                        1 => Math.Clamp(f.Size + _rng.Next(-2 * Bs, 2 * Bs), 0, MaxFileBytes),
+                        0 => _rng.Next(MaxFileBytes / _bs + 1) * (long)_bs,
+                        1 => Math.Clamp(f.Size + _rng.Next(-2 * _bs, 2 * _bs), 0, MaxFileBytes),
                         _ => _rng.NextInt64(0, MaxFileBytes + 1),
                     };
                     return new ModelOp(Inv($"h.Truncate({f.Id}, {size});"), [f.Id], x => x.Truncate(f.Id, size));
@@ -81,7 +88,7 @@ internal sealed class OperationGenerator
             case OpKind.Dedupe:
                 return Dedupe(f, g);
             case OpKind.Unlink:
-                return files.Count > 1 ? Unlink(files) ?? Write(f) : Write(f);
+                return files.Count > 1 ? Unlink(h, files) ?? Write(f) : Write(f);
             case OpKind.Open:
                 return f.OpenCount < 3 ? new ModelOp(Inv($"h.Open({f.Id});"), [f.Id], x => x.Open(f.Id)) : Write(f);
             case OpKind.Release:
@@ -105,11 +112,22 @@ internal sealed class OperationGenerator
                 }
             case OpKind.Seek:
                 {
-                    long offset = _rng.Next(4) == 0 ? _rng.Next((int)(f.Size / Bs) + 2) * (long)Bs : _rng.NextInt64(0, f.Size + Bs);
+                    long offset = _rng.Next(4) == 0 ? _rng.Next((int)(f.Size / _bs) + 2) * (long)_bs : _rng.NextInt64(0, f.Size + _bs);
                     return new ModelOp(Inv($"h.SeekCheck({f.Id}, {offset});"), [f.Id], x => x.SeekCheck(f.Id, offset));
                 }
             case OpKind.Check:
                 return new ModelOp("h.Check();", [], x => x.Check());
+            case OpKind.FsyncAppend:
+                return FsyncThenAppend(f, files);
+            case OpKind.Mkdir:
+            case OpKind.Rmdir:
+            case OpKind.Rename:
+            case OpKind.Link:
+            case OpKind.Symlink:
+            case OpKind.UnlinkName:
+            case OpKind.SetXattr:
+            case OpKind.RemoveXattr:
+                return NamespaceOp(kind, h) ?? Write(f);
             default:
                 throw new InvalidOperationException($"no generator for {kind}");
         }
@@ -135,9 +153,9 @@ internal sealed class OperationGenerator
         return new ModelOp(Inv($"h.Create({id});"), [id], x => x.Create(id));
     }
 
-    private ModelOp? Unlink(List<ModelFile> files)
+    private ModelOp? Unlink(ModelHarness h, IReadOnlyList<ModelFile> files)
     {
-        var named = files.Where(x => x.Name != null).ToList();
+        var named = files.Where(h.IsNamed).ToList();
         if (named.Count == 0)
         {
             return null;
@@ -153,7 +171,7 @@ internal sealed class OperationGenerator
         {
             return 0;
         }
-        return _rng.Next(2) == 0 ? _rng.NextInt64(0, (limit + Bs - 1) / Bs) * Bs : _rng.NextInt64(0, limit);
+        return _rng.Next(2) == 0 ? _rng.NextInt64(0, (limit + _bs - 1) / _bs) * _bs : _rng.NextInt64(0, limit);
     }
 
     /// <summary>A length from 1 to max: a few bytes, whole blocks, or anything.</summary>
@@ -166,7 +184,7 @@ internal sealed class OperationGenerator
         return _rng.Next(3) switch
         {
             0 => _rng.Next(1, Math.Min(max, 200) + 1),
-            1 => Math.Min(max, _rng.Next(1, 17) * Bs),
+            1 => Math.Min(max, _rng.Next(1, 17) * _bs),
             _ => _rng.Next(1, max + 1),
         };
     }
@@ -174,7 +192,7 @@ internal sealed class OperationGenerator
     private ModelOp Write(ModelFile f)
     {
         long offset = _rng.Next(10) < 3
-            ? Math.Clamp(f.Size + _rng.Next(-2 * Bs, 3 * Bs), 0, MaxFileBytes - 1)
+            ? Math.Clamp(f.Size + _rng.Next(-2 * _bs, 3 * _bs), 0, MaxFileBytes - 1)
             : Offset(MaxFileBytes);
         int length = Length((int)Math.Min(MaxIoBytes, MaxFileBytes - offset));
         int dataSeed = _rng.Next(10) == 0 ? 0 : _rng.Next(1, int.MaxValue);
@@ -201,7 +219,7 @@ internal sealed class OperationGenerator
                 // Copying a range onto itself leaves nothing to dedupe; dedupe it with a fresh copy elsewhere instead.
                 return Write(dst);
             }
-            _followUps.Enqueue(new ModelOp(Inv($"h.Dedupe({s}, {srcOffset}, {d}, {dstOffset}, {len});"), [s, d], x => x.Dedupe(s, srcOffset, d, dstOffset, len)));
+            _followUps.Enqueue(_ => new ModelOp(Inv($"h.Dedupe({s}, {srcOffset}, {d}, {dstOffset}, {len});"), [s, d], x => x.Dedupe(s, srcOffset, d, dstOffset, len)));
         }
         return new ModelOp(Inv($"h.CopyWrite({s}, {srcOffset}, {d}, {dstOffset}, {length});"), [s, d], x => x.CopyWrite(s, srcOffset, d, dstOffset, length));
     }
@@ -209,14 +227,14 @@ internal sealed class OperationGenerator
     /// <summary>An offset below limit with the same position inside its block as <paramref name="offset"/>.</summary>
     private long CongruentOffset(long offset, long limit)
     {
-        long within = offset % Bs;
-        long blocks = (limit - within) / Bs;
-        return blocks <= 0 ? Math.Min(offset, limit) : _rng.NextInt64(0, blocks + 1) * Bs + within;
+        long within = offset % _bs;
+        long blocks = (limit - within) / _bs;
+        return blocks <= 0 ? Math.Min(offset, limit) : _rng.NextInt64(0, blocks + 1) * _bs + within;
     }
 
     private ModelOp Allocate(ModelFile f, AllocateMode mode)
     {
-        long offset = _rng.Next(4) == 0 ? Math.Clamp(f.Size - _rng.Next(2 * Bs), 0, MaxFileBytes - 1) : Offset(MaxFileBytes);
+        long offset = _rng.Next(4) == 0 ? Math.Clamp(f.Size - _rng.Next(2 * _bs), 0, MaxFileBytes - 1) : Offset(MaxFileBytes);
         long length = Length((int)Math.Min(MaxIoBytes, MaxFileBytes - offset));
         int id = f.Id;
         return new ModelOp(Inv($"h.Allocate({id}, {offset}, {length}, AllocateMode.{mode});"), [id], x => x.Allocate(id, offset, length, mode));
@@ -228,14 +246,14 @@ internal sealed class OperationGenerator
         {
             < 7 when src.Size > 0 => Offset(src.Size),
             7 => src.Size,
-            8 => src.Size + _rng.Next(1, 2 * Bs),
+            8 => src.Size + _rng.Next(1, 2 * _bs),
             _ => Offset(src.Size),
         };
         long dstOffset = _rng.Next(10) switch
         {
             < 5 => CongruentOffset(srcOffset, MaxFileBytes - 1),
-            < 7 => _rng.Next(MaxFileBytes / Bs) * (long)Bs,
-            8 => Math.Clamp(dst.Size + _rng.Next(-Bs, 2 * Bs), 0, MaxFileBytes - 1),
+            < 7 => _rng.Next(MaxFileBytes / _bs) * (long)_bs,
+            8 => Math.Clamp(dst.Size + _rng.Next(-_bs, 2 * _bs), 0, MaxFileBytes - 1),
             _ => _rng.NextInt64(0, MaxFileBytes),
         };
         long length = _rng.Next(5) == 0 ? long.MaxValue : Length(MaxIoBytes * 2);
@@ -249,7 +267,7 @@ internal sealed class OperationGenerator
         return new ModelOp(Inv($"h.Clone({s}, {srcOffset}, {d}, {dstOffset}, {len});"), [s, d], x => x.Clone(s, srcOffset, d, dstOffset, length));
     }
 
-    private ModelOp CloneFile(ModelFile src, List<ModelFile> files)
+    private ModelOp CloneFile(ModelFile src, IReadOnlyList<ModelFile> files)
     {
         var others = files.Where(x => x != src).ToList();
         int s = src.Id;
@@ -257,7 +275,7 @@ internal sealed class OperationGenerator
         {
             var create = Create();
             int created = _nextId - 1;
-            _followUps.Enqueue(new ModelOp(Inv($"h.CloneFile({s}, {created});"), [s, created], x => x.CloneFile(s, created)));
+            _followUps.Enqueue(_ => new ModelOp(Inv($"h.CloneFile({s}, {created});"), [s, created], x => x.CloneFile(s, created)));
             return create;
         }
         int d = others[_rng.Next(others.Count)].Id;
@@ -270,8 +288,8 @@ internal sealed class OperationGenerator
         {
             return CopyWrite(src, dst, followWithDedupe: true);
         }
-        long srcOffset = Offset(src.Size + Bs);
-        long dstOffset = _rng.Next(4) == 0 ? Offset(dst.Size + Bs) : CongruentOffset(srcOffset, Math.Max(0, dst.Size - 1));
+        long srcOffset = Offset(src.Size + _bs);
+        long dstOffset = _rng.Next(4) == 0 ? Offset(dst.Size + _bs) : CongruentOffset(srcOffset, Math.Max(0, dst.Size - 1));
         long length = _rng.Next(3) == 0 ? Math.Max(0, Math.Min(src.Size - srcOffset, dst.Size - dstOffset)) : Length(MaxIoBytes);
         int s = src.Id, d = dst.Id;
         return new ModelOp(Inv($"h.Dedupe({s}, {srcOffset}, {d}, {dstOffset}, {length});"), [s, d], x => x.Dedupe(s, srcOffset, d, dstOffset, length));
