@@ -25,6 +25,10 @@ internal sealed class DirectoryContents
 
     public void Load(DirectoryRecord record)
     {
+        if (!ReferenceEquals(record.Key, record.Name) && record.Key == record.Name)
+        {
+            record = record with { Key = record.Name };
+        }
         _byKey[record.Key] = record;
         _byCookie.Set(record.Cookie, record);
         NextCookie = Math.Max(NextCookie, record.Cookie + 1);
@@ -32,7 +36,8 @@ internal sealed class DirectoryContents
 
     public DirectoryRecord Add(string name, string key, long ino)
     {
-        var record = new DirectoryRecord(name, key, ino, NextCookie++);
+        // A name that is its own key (any name on a case-sensitive volume) is held once, not twice.
+        var record = new DirectoryRecord(name, key == name ? name : key, ino, NextCookie++);
         _byKey.Add(key, record);
         _byCookie.Set(record.Cookie, record);
         ChangedKey(key);
