@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace WinReflink.Core.Cache;
 
 /// <summary>A file that maps a cache window: the inode and the logical block that maps the window's first block.</summary>
@@ -35,44 +37,71 @@ internal sealed class CacheEntry
     public NativeBuffer Buffer { get; }
     public ulong Valid;
     public ulong Dirty;
+    /// <summary>
+    /// Sorted by inode, then logical base, and each (inode, logical base) once: a file that maps the
+    /// window at two offsets (cloned within itself) is two owners, and the owners of one file sit
+    /// together so statistics can count distinct files in one pass.
+    /// </summary>
     public readonly List<OwnerBlocks> Owners = new();
     public bool Protected;
     public LinkedListNode<CacheEntry>? Node;
 
     public void AddOwner(long ino, long logicalBase, ulong blocks)
     {
-        foreach (var o in Owners)
+        int i = 0;
+        for (; i < Owners.Count; i++)
         {
+            var o = Owners[i];
             if (o.Ino == ino && o.Owner.LogicalBase == logicalBase)
             {
                 o.Blocks |= blocks;
                 return;
             }
+            if (o.Ino > ino || (o.Ino == ino && o.Owner.LogicalBase > logicalBase))
+            {
+                break;
+            }
         }
-        Owners.Add(new OwnerBlocks(new CacheOwner(ino, logicalBase), blocks));
+        Owners.Insert(i, new OwnerBlocks(new CacheOwner(ino, logicalBase), blocks));
     }
 
-    /// <summary>Distinct inodes that use block <paramref name="b"/> of the window.</summary>
-    public int InodesUsing(int b)
+    /// <summary>The owner (inode, logical base) no longer maps these blocks of the window; other mappings of the same inode keep theirs.</summary>
+    public void RemoveOwner(long ino, long logicalBase, ulong blocks)
     {
-        ulong bit = 1UL << b;
-        int n = 0;
         for (int i = 0; i < Owners.Count; i++)
         {
-            if ((Owners[i].Blocks & bit) == 0)
+            var o = Owners[i];
+            if (o.Ino == ino && o.Owner.LogicalBase == logicalBase)
             {
-                continue;
-            }
-            bool seen = false;
-            for (int j = 0; j < i && !seen; j++)
-            {
-                seen = Owners[j].Ino == Owners[i].Ino && (Owners[j].Blocks & bit) != 0;
-            }
-            if (!seen)
-            {
-                n++;
+                o.Blocks &= ~blocks;
+                if (o.Blocks == 0)
+                {
+                    Owners.RemoveAt(i);
+                }
+                return;
             }
         }
-        return n;
+    }
+
+    /// <summary>
+    /// Blocks of the window, among <paramref name="valid"/>, that a per-file cache would hold more than
+    /// once: for each block, the distinct files using it, less one. O(owners), as owners are grouped by inode.
+    /// </summary>
+    public int ExtraCopies(ulong valid)
+    {
+        int perFile = 0;
+        ulong anyFile = 0;
+        for (int i = 0; i < Owners.Count;)
+        {
+            long ino = Owners[i].Ino;
+            ulong fileBlocks = 0;
+            for (; i < Owners.Count && Owners[i].Ino == ino; i++)
+            {
+                fileBlocks |= Owners[i].Blocks;
+            }
+            perFile += BitOperations.PopCount(fileBlocks & valid);
+            anyFile |= fileBlocks;
+        }
+        return perFile - BitOperations.PopCount(anyFile & valid);
     }
 }

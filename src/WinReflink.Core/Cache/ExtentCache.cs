@@ -222,20 +222,14 @@ internal sealed class ExtentCache : IDisposable
         });
     }
 
-    /// <summary>The inode no longer maps these physical blocks (copy-on-write moved it, or it was truncated).</summary>
-    public void RemoveOwner(long ino, long block, long count)
+    /// <summary>
+    /// The inode no longer maps these physical blocks at these logical blocks (copy-on-write moved it,
+    /// or it was truncated or punched). Only that mapping loses them: the same blocks mapped elsewhere
+    /// in the same file (a file cloned within itself) stay owned.
+    /// </summary>
+    public void RemoveOwner(long ino, long logicalBlock, long physicalBlock, long count)
     {
-        ForEachWindow(block, count, (entry, mask) =>
-        {
-            foreach (var o in entry.Owners)
-            {
-                if (o.Ino == ino)
-                {
-                    o.Blocks &= ~mask;
-                }
-            }
-            entry.Owners.RemoveAll(o => o.Blocks == 0);
-        });
+        ForEachWindow(physicalBlock, count, (entry, mask) => entry.RemoveOwner(ino, logicalBlock - (physicalBlock - entry.Window), mask));
     }
 
     private void ForEachWindow(long block, long count, Action<CacheEntry, ulong> action)
@@ -353,14 +347,7 @@ internal sealed class ExtentCache : IDisposable
             cached += (long)BitOperations.PopCount(e.Valid) * _blockSize;
             if (e.Owners.Count > 1)
             {
-                for (int b = 0; b < WindowBlocks; b++)
-                {
-                    int owners = (e.Valid & (1UL << b)) != 0 ? e.InodesUsing(b) : 0;
-                    if (owners > 1)
-                    {
-                        saved += (long)(owners - 1) * _blockSize;
-                    }
-                }
+                saved += (long)e.ExtraCopies(e.Valid) * _blockSize;
             }
             maxOwners = Math.Max(maxOwners, e.Owners.Count);
         }

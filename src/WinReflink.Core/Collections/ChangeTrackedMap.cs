@@ -3,31 +3,35 @@ namespace WinReflink.Core.Collections;
 /// <summary>
 /// An <see cref="OrderedMap{TValue}"/> that remembers which keys changed since the last commit, so
 /// the metadata store writes O(changes) rows per transaction instead of rewriting whole tables.
+/// The set of changed keys exists only between a change and the commit that drains it: every file
+/// has a map, and an empty set per file would cost more than the file's extents.
 /// </summary>
 internal sealed class ChangeTrackedMap<TValue>
 {
     private readonly OrderedMap<TValue> _map = new();
-    private readonly HashSet<long> _touched = new();
+    private HashSet<long>? _touched;
 
     public OrderedMap<TValue> Map => _map;
     public int Count => _map.Count;
-    public bool HasChanges => _touched.Count > 0;
+    public bool HasChanges => _touched is { Count: > 0 };
 
     public void Set(long key, TValue value)
     {
         _map.Set(key, value);
-        _touched.Add(key);
+        Touch(key);
     }
 
     public bool Remove(long key)
     {
         if (_map.Remove(key))
         {
-            _touched.Add(key);
+            Touch(key);
             return true;
         }
         return false;
     }
+
+    private void Touch(long key) => (_touched ??= new HashSet<long>()).Add(key);
 
     /// <summary>Loads a committed entry without marking it changed.</summary>
     public void Load(long key, TValue value) => _map.Set(key, value);
@@ -35,12 +39,16 @@ internal sealed class ChangeTrackedMap<TValue>
     /// <summary>Every changed key once: present ones with their value, removed ones with present = false.</summary>
     public void DrainChanges(Action<long, bool, TValue> apply)
     {
+        if (_touched == null)
+        {
+            return;
+        }
         foreach (long key in _touched)
         {
             bool present = _map.TryGetValue(key, out var value);
             apply(key, present, value);
         }
-        _touched.Clear();
+        _touched = null;
     }
 
     /// <summary>Marks every entry changed (used when a whole object is deleted and its rows must go).</summary>
@@ -48,9 +56,9 @@ internal sealed class ChangeTrackedMap<TValue>
     {
         foreach (var kv in _map.All())
         {
-            _touched.Add(kv.Key);
+            Touch(kv.Key);
         }
     }
 
-    public void ForgetChanges() => _touched.Clear();
+    public void ForgetChanges() => _touched = null;
 }

@@ -5,33 +5,53 @@ namespace WinReflink.Core.Collections;
 /// small sorted chunks. Extent maps, the refcount table and free space all need "the range that
 /// starts at or before X" in O(log n); a chunked array gives that with far less allocation and
 /// pointer chasing than a balanced tree, and inserts cost O(chunk size), not O(n).
+/// Most maps are tiny (a small file has one extent, a new directory a few entries) and there is one per
+/// file, so chunks start with room for one entry and double up to <see cref="MaxChunk"/>: the map costs
+/// what it holds, not a full chunk per file.
 /// </summary>
 internal sealed class OrderedMap<TValue>
 {
     private const int MaxChunk = 256;
 
+    /// <summary>Keys[0..Count) sorted ascending; every key of a chunk is below every key of the next chunk.</summary>
     private sealed class Chunk
     {
-        public long[] Keys = new long[MaxChunk];
-        public TValue[] Values = new TValue[MaxChunk];
+        public Chunk(int capacity)
+        {
+            Keys = new long[capacity];
+            Values = new TValue[capacity];
+        }
+
+        public long[] Keys;
+        public TValue[] Values;
         public int Count;
+
+        public void Grow()
+        {
+            int capacity = Math.Min(MaxChunk, Keys.Length * 2);
+            Array.Resize(ref Keys, capacity);
+            Array.Resize(ref Values, capacity);
+        }
     }
 
-    private readonly List<Chunk> _chunks = new();
+    /// <summary>_chunks[0.._chunkCount) in key order; none is empty.</summary>
+    private Chunk[] _chunks = [];
+    private int _chunkCount;
     private int _count;
 
     public int Count => _count;
 
     public void Clear()
     {
-        _chunks.Clear();
+        _chunks = [];
+        _chunkCount = 0;
         _count = 0;
     }
 
     /// <summary>Index of the last chunk whose first key is &lt;= key, or 0.</summary>
     private int ChunkFor(long key)
     {
-        int lo = 0, hi = _chunks.Count - 1, found = 0;
+        int lo = 0, hi = _chunkCount - 1, found = 0;
         while (lo <= hi)
         {
             int mid = (lo + hi) >> 1;
@@ -68,15 +88,9 @@ internal sealed class OrderedMap<TValue>
 
     public void Set(long key, TValue value)
     {
-        if (_chunks.Count == 0)
+        if (_chunkCount == 0)
         {
-            var first = new Chunk();
-            first.Keys[0] = key;
-            first.Values[0] = value;
-            first.Count = 1;
-            _chunks.Add(first);
-            _count = 1;
-            return;
+            InsertChunk(0, new Chunk(1));
         }
         int ci = ChunkFor(key);
         var c = _chunks[ci];
@@ -87,20 +101,35 @@ internal sealed class OrderedMap<TValue>
             return;
         }
         i = ~i;
-        if (c.Count == MaxChunk)
+        if (c.Count == c.Keys.Length)
         {
-            var right = new Chunk();
-            int half = MaxChunk / 2;
-            Array.Copy(c.Keys, half, right.Keys, 0, MaxChunk - half);
-            Array.Copy(c.Values, half, right.Values, 0, MaxChunk - half);
-            Array.Clear(c.Values, half, MaxChunk - half);
-            right.Count = MaxChunk - half;
-            c.Count = half;
-            _chunks.Insert(ci + 1, right);
-            if (i > half)
+            if (c.Count < MaxChunk)
             {
-                c = right;
-                i -= half;
+                c.Grow();
+            }
+            else if (i == c.Count && ci == _chunkCount - 1)
+            {
+                // Appending past the last key (loads in key order, growing cookies, a file written
+                // front to back) starts a new chunk, so those chunks end full rather than half full.
+                c = new Chunk(1);
+                InsertChunk(ci + 1, c);
+                i = 0;
+            }
+            else
+            {
+                int half = MaxChunk / 2;
+                var right = new Chunk(MaxChunk);
+                Array.Copy(c.Keys, half, right.Keys, 0, MaxChunk - half);
+                Array.Copy(c.Values, half, right.Values, 0, MaxChunk - half);
+                Array.Clear(c.Values, half, MaxChunk - half);
+                right.Count = MaxChunk - half;
+                c.Count = half;
+                InsertChunk(ci + 1, right);
+                if (i > half)
+                {
+                    c = right;
+                    i -= half;
+                }
             }
         }
         Array.Copy(c.Keys, i, c.Keys, i + 1, c.Count - i);
@@ -109,6 +138,24 @@ internal sealed class OrderedMap<TValue>
         c.Values[i] = value;
         c.Count++;
         _count++;
+    }
+
+    private void InsertChunk(int index, Chunk chunk)
+    {
+        if (_chunkCount == _chunks.Length)
+        {
+            Array.Resize(ref _chunks, Math.Max(1, _chunkCount * 2));
+        }
+        Array.Copy(_chunks, index, _chunks, index + 1, _chunkCount - index);
+        _chunks[index] = chunk;
+        _chunkCount++;
+    }
+
+    private void RemoveChunk(int index)
+    {
+        _chunkCount--;
+        Array.Copy(_chunks, index + 1, _chunks, index, _chunkCount - index);
+        _chunks[_chunkCount] = null!;
     }
 
     public bool Remove(long key)
@@ -131,7 +178,7 @@ internal sealed class OrderedMap<TValue>
         _count--;
         if (c.Count == 0)
         {
-            _chunks.RemoveAt(ci);
+            RemoveChunk(ci);
         }
         return true;
     }
@@ -165,8 +212,7 @@ internal sealed class OrderedMap<TValue>
     {
         if (_count > 0)
         {
-            int ci = ChunkFor(key);
-            for (; ci < _chunks.Count; ci++)
+            for (int ci = ChunkFor(key); ci < _chunkCount; ci++)
             {
                 var c = _chunks[ci];
                 int i = Array.BinarySearch(c.Keys, 0, c.Count, key);
@@ -194,7 +240,7 @@ internal sealed class OrderedMap<TValue>
         {
             yield break;
         }
-        for (int ci = ChunkFor(from); ci < _chunks.Count; ci++)
+        for (int ci = ChunkFor(from); ci < _chunkCount; ci++)
         {
             var c = _chunks[ci];
             int i = Array.BinarySearch(c.Keys, 0, c.Count, from);
@@ -217,4 +263,18 @@ internal sealed class OrderedMap<TValue>
 
     /// <summary>Collects entries in [from, to) into a list, for callers that then change the map.</summary>
     public List<KeyValuePair<long, TValue>> Snapshot(long from, long to) => new(Range(from, to));
+
+    /// <summary>Entries the map has room for without growing: what it costs, for tests of its footprint.</summary>
+    internal int AllocatedSlots
+    {
+        get
+        {
+            int slots = 0;
+            for (int ci = 0; ci < _chunkCount; ci++)
+            {
+                slots += _chunks[ci].Keys.Length;
+            }
+            return slots;
+        }
+    }
 }

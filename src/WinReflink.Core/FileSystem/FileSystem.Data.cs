@@ -393,7 +393,7 @@ public sealed partial class FileSystem
                 Corrupt("a mapped extent overlaps free space", file.Ino, piece.Physical);
                 continue;
             }
-            _cache.RemoveOwner(file.Ino, piece.Physical, piece.Length);
+            _cache.RemoveOwner(file.Ino, piece.Logical, piece.Physical, piece.Length);
             _state.Refcounts.DropReference(piece.Physical, piece.Length, freed, unshared);
         }
         foreach (var r in freed)

@@ -186,10 +186,8 @@ internal sealed class MetadataStore : IDisposable
     private VolumeState LoadStateRows(VolumeSettings settings)
     {
         var state = new VolumeState(settings);
-        using (var cmd = _db.CreateCommand())
+        using (var r = RowReader.Open(_db, "SELECT ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie FROM inodes"))
         {
-            cmd.CommandText = "SELECT ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie FROM inodes";
-            using var r = cmd.ExecuteReader();
             while (r.Read())
             {
                 var inode = new Inode(r.GetInt64(0), (uint)r.GetInt64(1))
@@ -246,10 +244,10 @@ internal sealed class MetadataStore : IDisposable
             if (state.Inodes.TryGetValue(r.GetInt64(0), out var inode))
             {
                 inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
-                inode.Xattrs[r.GetString(1)] = (byte[])r.GetValue(2);
+                inode.Xattrs[r.GetString(1)] = r.GetBlob(2);
             }
         });
-        ReadRows("SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), (byte[])r.GetValue(1)));
+        ReadRows("SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), r.GetBlob(1)));
         foreach (var inode in state.Inodes.Values)
         {
             if (inode.SecurityId != 0)
@@ -261,11 +259,9 @@ internal sealed class MetadataStore : IDisposable
         return state;
     }
 
-    private void ReadRows(string sql, Action<SqliteDataReader> row)
+    private void ReadRows(string sql, Action<RowReader> row)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = sql;
-        using var r = cmd.ExecuteReader();
+        using var r = RowReader.Open(_db, sql);
         while (r.Read())
         {
             row(r);

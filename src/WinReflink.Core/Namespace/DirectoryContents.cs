@@ -14,7 +14,8 @@ internal sealed class DirectoryContents
 {
     private readonly Dictionary<string, DirectoryRecord> _byKey = new(StringComparer.Ordinal);
     private readonly OrderedMap<DirectoryRecord> _byCookie = new();
-    private readonly HashSet<string> _changedKeys = new(StringComparer.Ordinal);
+    /// <summary>Keys changed since the last commit; null between commits, so a directory at rest pays nothing for it.</summary>
+    private HashSet<string>? _changedKeys;
 
     public long NextCookie = 1;
     public int Count => _byKey.Count;
@@ -24,6 +25,10 @@ internal sealed class DirectoryContents
 
     public void Load(DirectoryRecord record)
     {
+        if (!ReferenceEquals(record.Key, record.Name) && record.Key == record.Name)
+        {
+            record = record with { Key = record.Name };
+        }
         _byKey[record.Key] = record;
         _byCookie.Set(record.Cookie, record);
         NextCookie = Math.Max(NextCookie, record.Cookie + 1);
@@ -31,10 +36,11 @@ internal sealed class DirectoryContents
 
     public DirectoryRecord Add(string name, string key, long ino)
     {
-        var record = new DirectoryRecord(name, key, ino, NextCookie++);
+        // A name that is its own key (any name on a case-sensitive volume) is held once, not twice.
+        var record = new DirectoryRecord(name, key == name ? name : key, ino, NextCookie++);
         _byKey.Add(key, record);
         _byCookie.Set(record.Cookie, record);
-        _changedKeys.Add(key);
+        ChangedKey(key);
         return record;
     }
 
@@ -43,7 +49,7 @@ internal sealed class DirectoryContents
         if (_byKey.Remove(key, out var record))
         {
             _byCookie.Remove(record.Cookie);
-            _changedKeys.Add(key);
+            ChangedKey(key);
         }
     }
 
@@ -56,12 +62,18 @@ internal sealed class DirectoryContents
         }
     }
 
+    private void ChangedKey(string key) => (_changedKeys ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+
     public void DrainChanges(Action<string, DirectoryRecord?> apply)
     {
+        if (_changedKeys == null)
+        {
+            return;
+        }
         foreach (string key in _changedKeys)
         {
             apply(key, _byKey.TryGetValue(key, out var r) ? r : null);
         }
-        _changedKeys.Clear();
+        _changedKeys = null;
     }
 }

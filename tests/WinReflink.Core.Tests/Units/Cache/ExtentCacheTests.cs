@@ -276,7 +276,7 @@ public class ExtentCacheTests
         Assert.That(stats.SavedBytes, Is.EqualTo(WindowBytes), "a per-file cache would have held the window twice");
         Assert.That(stats.MaxOwnersPerEntry, Is.EqualTo(2));
 
-        cache.RemoveOwner(11, window, ExtentCache.WindowBlocks);
+        cache.RemoveOwner(11, 320, window, ExtentCache.WindowBlocks);
         Assert.That(cache.OwnersOf(window), Is.EqualTo(new[] { new CacheOwner(10, 0) }));
         Assert.That(cache.Statistics().SavedBytes, Is.Zero);
     }

@@ -127,6 +127,31 @@ public class OrderedMapTests
         Assert.That(map.All().Select(kv => kv.Key), Has.Exactly(1).EqualTo(3L));
     }
 
+    /// <summary>One map per file: a small map must cost what it holds, not a full 256-entry chunk (about 9 KiB per file once).</summary>
+    [Test]
+    public void ASmallMapHoldsRoomForItsEntriesOnly()
+    {
+        var map = new OrderedMap<long>();
+        map.Set(10, 1);
+        Assert.That(map.AllocatedSlots, Is.EqualTo(1));
+        map.Set(5, 2);
+        map.Set(20, 3);
+        Assert.That(map.AllocatedSlots, Is.EqualTo(4), "room doubles as entries arrive");
+    }
+
+    [Test]
+    public void AscendingInsertsFillTheirChunks()
+    {
+        var map = new OrderedMap<long>();
+        for (long k = 0; k < 10_000; k++)
+        {
+            map.Set(k, k);
+        }
+        // Appends open a new chunk instead of splitting a full one in half: only the last chunk has room to spare.
+        Assert.That(map.AllocatedSlots, Is.LessThan(10_000 + 256));
+        Assert.That(map.TryFloor(9_999, out long key, out long value) && key == 9_999 && value == 9_999, Is.True);
+    }
+
     [Test]
     public void ClearEmptiesTheMap()
     {
