@@ -80,7 +80,7 @@ internal sealed unsafe partial class FuseOperations
             fields |= SetAttributeFields.ChangeTime;
         }
         // With HANDLE_KILLPRIV_V2 the filesystem clears set-ID bits: on truncate by a non-root caller
-        // (the kernel says so) and on every chown of a non-directory, as Linux does for root too.
+        // (whether or not the kernel says so) and on every chown of a non-directory, as Linux does for root too.
         if ((s.Valid & FuseSetAttrValid.KillSuidGid) != 0 || (s.Valid & (FuseSetAttrValid.Uid | FuseSetAttrValid.Gid)) != 0
             || ((s.Valid & FuseSetAttrValid.Size) != 0 && KillsSetId(r, false)))
         {
