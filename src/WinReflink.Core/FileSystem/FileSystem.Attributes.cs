@@ -33,6 +33,10 @@ public sealed partial class FileSystem
                 return e;
             }
             e = TryGet(ino, out var inode);
+            if (e == FsError.Ok)
+            {
+                e = CheckAttributesSettable(inode, request.Fields);
+            }
             if (e != FsError.Ok)
             {
                 return e;
@@ -149,6 +153,10 @@ public sealed partial class FileSystem
                 return e;
             }
             e = TryGet(ino, out var inode);
+            if (e == FsError.Ok)
+            {
+                e = CheckMetadataWritable(inode);
+            }
             if (e != FsError.Ok)
             {
                 return e;
@@ -217,6 +225,10 @@ public sealed partial class FileSystem
                 return e;
             }
             e = TryGet(ino, out var inode);
+            if (e == FsError.Ok)
+            {
+                e = CheckMetadataWritable(inode);
+            }
             if (e != FsError.Ok)
             {
                 return e;
@@ -249,6 +261,10 @@ public sealed partial class FileSystem
                 return e;
             }
             e = TryGet(ino, out var inode);
+            if (e == FsError.Ok)
+            {
+                e = CheckMetadataWritable(inode);
+            }
             if (e != FsError.Ok)
             {
                 return e;
@@ -266,13 +282,19 @@ public sealed partial class FileSystem
 
     /// <summary>
     /// Counts an open handle. An inode whose last name goes while it is open stays readable and
-    /// writable through its handles, as an orphan, until the last <see cref="Release"/>.
+    /// writable through its handles, as an orphan, until the last <see cref="Release"/>. The
+    /// <paramref name="intent"/> is checked against the inode's flags (no writing an immutable file,
+    /// only appending to an append-only one); nothing is counted when the open is refused.
     /// </summary>
-    public FsError OpenInode(long ino)
+    public FsError OpenInode(long ino, OpenIntent intent = OpenIntent.Read)
     {
         lock (_lock)
         {
             var e = TryGet(ino, out var inode);
+            if (e == FsError.Ok)
+            {
+                e = CheckOpen(inode, intent);
+            }
             if (e == FsError.Ok)
             {
                 inode.OpenCount++;

@@ -39,6 +39,10 @@ public sealed partial class FileSystem
                     return e;
                 }
                 e = TryGetRegular(dstIno, out var dst);
+                if (e == FsError.Ok)
+                {
+                    e = CheckDataWritable(dst, dstOffset);
+                }
                 if (e != FsError.Ok)
                 {
                     return e;

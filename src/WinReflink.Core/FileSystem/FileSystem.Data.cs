@@ -161,6 +161,10 @@ public sealed partial class FileSystem
                     return e;
                 }
                 e = TryGetRegular(ino, out var file);
+                if (e == FsError.Ok)
+                {
+                    e = CheckDataWritable(file, offset);
+                }
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -465,7 +469,8 @@ public sealed partial class FileSystem
         }
     }
 
-    public FsError Allocate(long ino, long offset, long length, AllocateMode mode)
+    /// <summary>fallocate; with <paramref name="killSuidSgid"/> (a caller other than root) clears set-ID bits as a write does.</summary>
+    public FsError Allocate(long ino, long offset, long length, AllocateMode mode, bool killSuidSgid = false)
     {
         if (offset < 0 || length <= 0)
         {
@@ -485,9 +490,18 @@ public sealed partial class FileSystem
                     return e;
                 }
                 e = TryGetRegular(ino, out var file);
+                if (e == FsError.Ok)
+                {
+                    e = CheckAllocatable(file, mode);
+                }
                 if (e != FsError.Ok)
                 {
                     return e;
+                }
+                if (killSuidSgid)
+                {
+                    KillSuidSgid(file);
+                    Changed(file);
                 }
                 long end = offset + length;
                 long firstWhole = (offset + _blockSize - 1) / _blockSize, endWhole = end / _blockSize;
@@ -612,13 +626,13 @@ public sealed partial class FileSystem
         }
     }
 
-    /// <summary>SEEK_DATA / SEEK_HOLE. Unwritten blocks count as holes, as on ext4 and XFS; past EOF is NoData (ENXIO).</summary>
+    /// <summary>SEEK_DATA / SEEK_HOLE. Unwritten blocks count as holes, as on ext4 and XFS; before 0 or past EOF is NoData (ENXIO, as iomap_seek_data).</summary>
     public FsError Seek(long ino, long offset, SeekWhence whence, out long result)
     {
         result = 0;
         if (offset < 0)
         {
-            return FsError.InvalidArgument;
+            return FsError.NoData;
         }
         lock (_lock)
         {

@@ -165,7 +165,7 @@ public sealed partial class FileSystem
             return name is "." or ".." ? FsError.Exists : e;
         }
         key = NameRules.Key(name, CaseSensitive);
-        return dir.Children!.TryGet(key, out _) ? FsError.Exists : FsError.Ok;
+        return dir.Children!.TryGet(key, out _) ? FsError.Exists : CheckEntriesAddable(dir);
     }
 
     private Inode NewInode(Inode dir, CreateRequest request)
@@ -258,6 +258,10 @@ public sealed partial class FileSystem
             {
                 return FsError.TooManyLinks;
             }
+            if ((inode.Flags & (InodeFlags.Immutable | InodeFlags.AppendOnly)) != 0)
+            {
+                return FsError.PermissionDenied;
+            }
             e = TryGetDirectory(newParent, out var dir);
             if (e != FsError.Ok)
             {
@@ -326,6 +330,11 @@ public sealed partial class FileSystem
             {
                 return FsError.NotEmpty;
             }
+            e = CheckRemovable(dir, inode);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
             dir.Children.Remove(key);
             TouchDirectory(dir);
             DropLink(dir, inode);
@@ -378,7 +387,11 @@ public sealed partial class FileSystem
         }
     }
 
-    public FsError Rename(long parent, string name, long newParent, string newName, RenameFlags flags)
+    /// <summary>
+    /// Renames an entry. With <see cref="RenameFlags.Whiteout"/>, <paramref name="whiteoutOwner"/> gives the
+    /// owner of the whiteout left in the source's place (its mode and device are fixed: a character device 0/0).
+    /// </summary>
+    public FsError Rename(long parent, string name, long newParent, string newName, RenameFlags flags, in CreateRequest whiteoutOwner = default)
     {
         lock (_lock)
         {
@@ -387,7 +400,8 @@ public sealed partial class FileSystem
             {
                 return e;
             }
-            if ((flags & RenameFlags.NoReplace) != 0 && (flags & RenameFlags.Exchange) != 0)
+            bool exchange = (flags & RenameFlags.Exchange) != 0;
+            if (exchange && (flags & (RenameFlags.NoReplace | RenameFlags.Whiteout)) != 0)
             {
                 return FsError.InvalidArgument;
             }
@@ -397,14 +411,14 @@ public sealed partial class FileSystem
                 e = TryGetDirectory(newParent, out var toDir);
                 if (e == FsError.Ok)
                 {
-                    e = RenameLocked(fromDir, name, toDir, newName, flags);
+                    e = RenameLocked(fromDir, name, toDir, newName, flags, whiteoutOwner);
                 }
             }
             return e;
         }
     }
 
-    private FsError RenameLocked(Inode fromDir, string name, Inode toDir, string newName, RenameFlags flags)
+    private FsError RenameLocked(Inode fromDir, string name, Inode toDir, string newName, RenameFlags flags, in CreateRequest whiteoutOwner)
     {
         if (name is "." or ".." || newName is "." or "..")
         {
@@ -431,46 +445,36 @@ public sealed partial class FileSystem
         {
             return FsError.NotFound;
         }
+        bool exchange = (flags & RenameFlags.Exchange) != 0;
+        if (exchange && !targetExists)
+        {
+            return FsError.NotFound;
+        }
+        if (targetExists && target!.Ino == record.Ino)
+        {
+            return RenameOntoSameInode(fromDir, record, toDir, newName, newKey, flags);
+        }
         if (inode.IsDirectory && IsSelfOrAncestor(inode.Ino, toDir))
         {
             return FsError.InvalidArgument;
         }
-        if ((flags & RenameFlags.Exchange) != 0)
+        if (exchange)
         {
-            if (!targetExists)
-            {
-                return FsError.NotFound;
-            }
-            if (fromDir == toDir && key == newKey)
-            {
-                // One entry under one or two spellings: exchanging it with itself changes nothing (the
-                // kernel filters this case; the CLI and the Windows host do not).
-                return FsError.Ok;
-            }
             return Exchange(fromDir, record, toDir, target!);
         }
-        if (targetExists && target!.Ino == record.Ino)
+        if (targetExists && (flags & RenameFlags.NoReplace) != 0)
         {
-            // The same inode: a case change of one name on a case-insensitive volume renames it;
-            // two hard links to one inode leave both in place, as POSIX says.
-            if (fromDir == toDir && key == newKey && record.Name != newName)
-            {
-                fromDir.Children.Remove(key);
-                fromDir.Children.Add(newName, newKey, inode.Ino);
-                inode.ChangeTime = Now();
-                Changed(inode);
-                TouchDirectory(fromDir);
-                return FsError.Ok;
-            }
-            return (flags & RenameFlags.NoReplace) != 0 ? FsError.Exists : FsError.Ok;
+            return FsError.Exists;
         }
+        e = CheckRemovable(fromDir, inode);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        Inode? victim = null;
         if (targetExists)
         {
-            if ((flags & RenameFlags.NoReplace) != 0)
-            {
-                return FsError.Exists;
-            }
-            var victim = _state.Inodes[target!.Ino];
+            victim = _state.Inodes[target!.Ino];
             if (inode.IsDirectory && !victim.IsDirectory)
             {
                 return FsError.NotDirectory;
@@ -483,11 +487,36 @@ public sealed partial class FileSystem
             {
                 return FsError.NotEmpty;
             }
-            toDir.Children.Remove(newKey);
+            e = CheckRemovable(toDir, victim);
+        }
+        else
+        {
+            e = CheckEntriesAddable(toDir);
+        }
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        if ((flags & RenameFlags.Whiteout) != 0)
+        {
+            // The whiteout takes the source's place (and its cookie) in the same step, as on ext4.
+            var whiteout = NewInode(fromDir, whiteoutOwner with { Mode = PosixMode.CharDevice, Rdev = 0, WindowsAttributes = WindowsAttributes.None, SecurityDescriptor = null });
+            fromDir.Children.Replace(key, record.Name, whiteout.Ino);
+        }
+        else
+        {
+            fromDir.Children.Remove(key);
+        }
+        if (victim != null)
+        {
+            // The target name stays where it was in a listing; only the inode behind it changes.
+            toDir.Children.Replace(newKey, newName, inode.Ino);
             DropLink(toDir, victim);
         }
-        fromDir.Children.Remove(key);
-        toDir.Children.Add(newName, newKey, inode.Ino);
+        else
+        {
+            toDir.Children.Add(newName, newKey, inode.Ino);
+        }
         if (inode.IsDirectory && fromDir != toDir)
         {
             inode.Parent = toDir.Ino;
@@ -501,6 +530,39 @@ public sealed partial class FileSystem
         return FsError.Ok;
     }
 
+    /// <summary>
+    /// Source and target name one inode (two hard links, or one name under two spellings on a
+    /// case-insensitive volume). POSIX makes this a successful no-op; the one change is a case-only
+    /// rename, which respells the stored name (Windows and the CLI ask for it; the Linux kernel never
+    /// sends it, seeing one dentry). Exchange and whiteout change nothing either, as Linux's vfs_rename.
+    /// </summary>
+    private FsError RenameOntoSameInode(Inode fromDir, DirectoryRecord record, Inode toDir, string newName, string newKey, RenameFlags flags)
+    {
+        if ((flags & (RenameFlags.Exchange | RenameFlags.Whiteout)) != 0)
+        {
+            return FsError.Ok;
+        }
+        if (fromDir == toDir && record.Key == newKey)
+        {
+            if (record.Name == newName)
+            {
+                return FsError.Ok;
+            }
+            var inode = _state.Inodes[record.Ino];
+            var e = CheckRemovable(fromDir, inode);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            fromDir.Children!.Replace(newKey, newName, inode.Ino);
+            inode.ChangeTime = Now();
+            Changed(inode);
+            TouchDirectory(fromDir);
+            return FsError.Ok;
+        }
+        return (flags & RenameFlags.NoReplace) != 0 ? FsError.Exists : FsError.Ok;
+    }
+
     private FsError Exchange(Inode fromDir, DirectoryRecord a, Inode toDir, DirectoryRecord b)
     {
         var ia = _state.Inodes[a.Ino];
@@ -509,10 +571,18 @@ public sealed partial class FileSystem
         {
             return FsError.InvalidArgument;
         }
-        fromDir.Children!.Remove(a.Key);
-        toDir.Children!.Remove(b.Key);
-        fromDir.Children.Add(a.Name, a.Key, ib.Ino);
-        toDir.Children.Add(b.Name, b.Key, ia.Ino);
+        var e = CheckRemovable(fromDir, ia);
+        if (e == FsError.Ok)
+        {
+            e = CheckRemovable(toDir, ib);
+        }
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        // Both names exist before and after: each keeps its cookie, so a listing in progress sees both.
+        fromDir.Children!.Replace(a.Key, a.Name, ib.Ino);
+        toDir.Children!.Replace(b.Key, b.Name, ia.Ino);
         if (fromDir != toDir)
         {
             if (ia.IsDirectory)
@@ -556,10 +626,30 @@ public sealed partial class FileSystem
     }
 
     /// <summary>
-    /// Lists entries after <paramref name="cookie"/> (0 = from the start) until the visitor returns false.
-    /// "." and ".." are the host's to add.
+    /// Where a listing that starts now ends: entries whose cookie is below this value existed when it
+    /// started; every entry added later, renamed ones included, lies at or past it. A host takes it when
+    /// a listing starts (rewinddir included) and passes it to every <see cref="ReadDirectory"/> of that
+    /// listing, so a loop that renames each entry it reads still ends.
     /// </summary>
-    public FsError ReadDirectory(long ino, long cookie, Func<DirectoryEntry, bool> visitor)
+    public FsError DirectoryListingEnd(long ino, out long endCookie)
+    {
+        endCookie = 0;
+        lock (_lock)
+        {
+            var e = TryGetDirectory(ino, out var dir);
+            if (e == FsError.Ok)
+            {
+                endCookie = dir.Children!.NextCookie;
+            }
+            return e;
+        }
+    }
+
+    /// <summary>
+    /// Lists entries after <paramref name="cookie"/> (0 = from the start) and before <paramref name="endCookie"/>
+    /// until the visitor returns false. "." and ".." are the host's to add.
+    /// </summary>
+    public FsError ReadDirectory(long ino, long cookie, Func<DirectoryEntry, bool> visitor, long endCookie = long.MaxValue)
     {
         // Batches are taken under the lock and handed out without it, so a visitor may call back in.
         var batch = new List<DirectoryEntry>(256);
@@ -573,7 +663,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                foreach (var r in dir.Children!.After(cookie))
+                foreach (var r in dir.Children!.After(cookie, endCookie))
                 {
                     uint mode = _state.Inodes.TryGetValue(r.Ino, out var child) ? child.Mode : 0;
                     batch.Add(new DirectoryEntry(r.Name, r.Ino, mode, r.Cookie));

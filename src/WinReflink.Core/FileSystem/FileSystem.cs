@@ -166,6 +166,11 @@ public sealed partial class FileSystem : IDisposable
         {
             win |= WindowsAttributes.Directory;
         }
+        if ((i.Flags & InodeFlags.Immutable) != 0)
+        {
+            // What Windows programs know of an immutable file; clearing ReadOnly does not clear the flag.
+            win |= WindowsAttributes.ReadOnly;
+        }
         return new InodeAttributes(i.Ino, i.Mode, i.Nlink, i.Uid, i.Gid, i.Rdev, i.Size,
             (i.Extents?.MappedBlocks ?? 0) * _blockSize, i.AccessTime, i.ModifyTime, i.ChangeTime, i.BirthTime,
             win, i.Generation, _blockSize);

@@ -113,6 +113,35 @@ public enum RenameFlags
     None = 0,
     NoReplace = 1,
     Exchange = 2,
+    /// <summary>Leave a whiteout (a character device 0/0, as overlayfs reads it) in place of the source.</summary>
+    Whiteout = 4,
+}
+
+/// <summary>
+/// Per-inode flags of FS_IOC_GETFLAGS / FS_IOC_SETFLAGS (lsattr, chattr), with Linux's FS_*_FL values.
+/// Only a privileged caller (CAP_LINUX_IMMUTABLE) may set or clear Immutable and AppendOnly.
+/// </summary>
+[Flags]
+public enum InodeFlags : uint
+{
+    None = 0,
+    /// <summary>No change at all: no write, truncate, attribute change, link, unlink or rename (chattr +i).</summary>
+    Immutable = 0x10,
+    /// <summary>Data only added at the end; no truncate, unlink or rename (chattr +a).</summary>
+    AppendOnly = 0x20,
+    /// <summary>Skipped by dump(8) (chattr +d); stored, nothing else.</summary>
+    NoDump = 0x40,
+}
+
+/// <summary>What an open handle will do with a file, for the checks that flags impose at open.</summary>
+[Flags]
+public enum OpenIntent
+{
+    Read = 0,
+    Write = 1,
+    /// <summary>Every write goes to the end (O_APPEND / FILE_APPEND_DATA only).</summary>
+    Append = 2,
+    Truncate = 4,
 }
 
 public enum AllocateMode

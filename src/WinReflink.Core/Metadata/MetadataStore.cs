@@ -27,7 +27,13 @@ internal sealed class MetadataStore : IDisposable
         CREATE TABLE xattrs(ino INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY(ino, name)) WITHOUT ROWID;
         CREATE TABLE security(id INTEGER PRIMARY KEY, descriptor BLOB NOT NULL);
         CREATE TABLE orphans(ino INTEGER PRIMARY KEY);
-        """;
+        """ + FlagsTable;
+
+    /// <summary>
+    /// chattr flags, one row per inode whose flags are not zero. Added within format version 1: a volume
+    /// made before it gets the table when first opened for writing, and reads as having no flags.
+    /// </summary>
+    private const string FlagsTable = "CREATE TABLE IF NOT EXISTS inode_flags(ino INTEGER PRIMARY KEY, flags INTEGER NOT NULL);";
 
     private const int SqliteIoError = 10;
     private const int SqliteCantOpen = 14;
@@ -88,6 +94,7 @@ internal sealed class MetadataStore : IDisposable
             if (!readOnly)
             {
                 store.Pragmas();
+                store.Execute(FlagsTable);
             }
             return store;
         }
@@ -256,6 +263,20 @@ internal sealed class MetadataStore : IDisposable
             }
         }
         ReadRows("SELECT ino FROM orphans", r => state.Orphans.Add(r.GetInt64(0)));
+        if (Scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'inode_flags'") != null)
+        {
+            ReadRows("SELECT ino, flags FROM inode_flags", r =>
+            {
+                if (state.Inodes.TryGetValue(r.GetInt64(0), out var inode))
+                {
+                    inode.Flags = (InodeFlags)r.GetInt64(1);
+                }
+                else
+                {
+                    state.DanglingRows.Add($"flags of inode {r.GetInt64(0)}, which does not exist");
+                }
+            });
+        }
         return state;
     }
 
@@ -366,10 +387,12 @@ internal sealed class MetadataStore : IDisposable
         using var direntDel = Command(tx, "DELETE FROM dirents WHERE parent = $p AND key = $k", "$p", "$k");
         using var xattrDelAll = Command(tx, "DELETE FROM xattrs WHERE ino = $i", "$i");
         using var xattrPut = Command(tx, "INSERT INTO xattrs(ino, name, value) VALUES ($i, $n, $v)", "$i", "$n", "$v");
+        using var flagsPut = Command(tx, "INSERT OR REPLACE INTO inode_flags(ino, flags) VALUES ($i, $f)", "$i", "$f");
+        using var flagsDel = Command(tx, "DELETE FROM inode_flags WHERE ino = $i", "$i");
 
         foreach (long ino in state.DeletedInodes)
         {
-            foreach (string table in new[] { "DELETE FROM inodes WHERE ino = $i", "DELETE FROM extents WHERE ino = $i", "DELETE FROM xattrs WHERE ino = $i", "DELETE FROM dirents WHERE parent = $i" })
+            foreach (string table in new[] { "DELETE FROM inodes WHERE ino = $i", "DELETE FROM extents WHERE ino = $i", "DELETE FROM xattrs WHERE ino = $i", "DELETE FROM dirents WHERE parent = $i", "DELETE FROM inode_flags WHERE ino = $i" })
             {
                 using var del = Command(tx, table, "$i");
                 del.Parameters[0].Value = ino;
@@ -434,6 +457,17 @@ internal sealed class MetadataStore : IDisposable
                     xattrPut.ExecuteNonQuery();
                 }
                 inode.XattrsChanged = false;
+            }
+            if (inode.FlagsChanged)
+            {
+                var cmd = inode.Flags != InodeFlags.None ? flagsPut : flagsDel;
+                cmd.Parameters[0].Value = inode.Ino;
+                if (inode.Flags != InodeFlags.None)
+                {
+                    flagsPut.Parameters[1].Value = (long)inode.Flags;
+                }
+                cmd.ExecuteNonQuery();
+                inode.FlagsChanged = false;
             }
         }
         state.ChangedInodes.Clear();

@@ -8,7 +8,11 @@ internal sealed record DirectoryRecord(string Name, string Key, long Ino, long C
 /// <summary>
 /// The entries of one directory, by lookup key and by cookie. Cookies grow monotonically per directory,
 /// so a readdir resumed from a cookie neither repeats nor skips an entry that stayed put, whatever
-/// was added or removed meanwhile.
+/// was added or removed meanwhile. A name that exists throughout a change (the target of a rename
+/// that replaces it, both names of an exchange, a case-only rename) keeps its cookie, and a name a
+/// rename adds takes a cookie at or past <see cref="NextCookie"/>: a listing that stops at the
+/// NextCookie it saw when it started sees every name that stayed and ends even if each entry it
+/// reads is renamed (btrfs's "infinite directory read").
 /// </summary>
 internal sealed class DirectoryContents
 {
@@ -44,6 +48,17 @@ internal sealed class DirectoryContents
         return record;
     }
 
+    /// <summary>Points an existing name at another inode, or respells it, keeping its cookie (its place in a listing).</summary>
+    public DirectoryRecord Replace(string key, string name, long ino)
+    {
+        var old = _byKey[key];
+        var record = new DirectoryRecord(name, key == name ? name : key, ino, old.Cookie);
+        _byKey[key] = record;
+        _byCookie.Set(record.Cookie, record);
+        ChangedKey(key);
+        return record;
+    }
+
     public void Remove(string key)
     {
         if (_byKey.Remove(key, out var record))
@@ -53,10 +68,10 @@ internal sealed class DirectoryContents
         }
     }
 
-    /// <summary>Entries after the cookie, in cookie order.</summary>
-    public IEnumerable<DirectoryRecord> After(long cookie)
+    /// <summary>Entries after the cookie and before <paramref name="endCookie"/>, in cookie order.</summary>
+    public IEnumerable<DirectoryRecord> After(long cookie, long endCookie = long.MaxValue)
     {
-        foreach (var kv in _byCookie.Range(cookie + 1, long.MaxValue))
+        foreach (var kv in _byCookie.Range(cookie + 1, endCookie))
         {
             yield return kv.Value;
         }

@@ -36,6 +36,9 @@ internal sealed class Inode
     public long ChangeTime;
     public long BirthTime;
     public WindowsAttributes WindowsAttributes;
+    /// <summary>chattr flags; persisted in the inode_flags table, which holds only inodes whose flags are not None.</summary>
+    public InodeFlags Flags;
+    public bool FlagsChanged;
     public long SecurityId;
     public long Generation;
     public string? SymlinkTarget;

@@ -75,6 +75,10 @@ internal sealed unsafe partial class FuseOperations
             // The clone changed the file behind the kernel's back: drop its cached attributes and pages.
             reply.Notify(FuseConstants.NotifyInvalInode, new FuseNotifyInvalInodeOut { Ino = (ulong)r.NodeId, Off = 0, Len = 0 });
         }
+        else if (IsFlagsIoctl(cmd))
+        {
+            FlagsIoctl(r, reply, io, input);
+        }
         else
         {
             reply.Error(r.Unique, LinuxNative.ENotTy);

@@ -63,6 +63,7 @@ internal sealed unsafe partial class FuseOperations
         if (!full)
         {
             long cookie = Math.Max(0, offset - 2);
+            long end = ListingEnd(r.NodeId, rd.Fh, offset);
             _fs.ReadDirectory(r.NodeId, cookie, entry =>
             {
                 InodeAttributes? attrs = null;
@@ -71,9 +72,26 @@ internal sealed unsafe partial class FuseOperations
                     attrs = a;
                 }
                 return AddDirent(buffer, capacity, ref used, entry.Name, entry.Ino, entry.Mode, entry.Cookie + 2, attrs, plus);
-            });
+            }, end);
         }
         reply.FromBuffer(r.Unique, used);
+    }
+
+    /// <summary>
+    /// Where the handle's listing ends: taken when it starts (offset 0, which rewinddir also sends) or at
+    /// its first READDIR, so entries renamed while it runs (new cookies) do not come back and it ends.
+    /// </summary>
+    private long ListingEnd(long dir, ulong fh, long offset)
+    {
+        if (!_handles.TryGet(fh, out var handle) || !handle.Directory)
+        {
+            return long.MaxValue;
+        }
+        if (offset == 0 || handle.ListingEnd == 0)
+        {
+            handle.ListingEnd = _fs.DirectoryListingEnd(dir, out long end) == FsError.Ok ? end : long.MaxValue;
+        }
+        return handle.ListingEnd;
     }
 
     private bool AddDirent(byte* buffer, int capacity, ref int used, string name, long ino, uint mode, long nextOffset, InodeAttributes? attrs, bool plus)

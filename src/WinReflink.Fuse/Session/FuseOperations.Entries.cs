@@ -80,8 +80,9 @@ internal sealed unsafe partial class FuseOperations
             fields |= SetAttributeFields.ChangeTime;
         }
         // With HANDLE_KILLPRIV_V2 the filesystem clears set-ID bits: on truncate by a non-root caller
-        // (the kernel says so) and on every chown of a non-directory, as Linux does for root too.
-        if ((s.Valid & FuseSetAttrValid.KillSuidGid) != 0 || (s.Valid & (FuseSetAttrValid.Uid | FuseSetAttrValid.Gid)) != 0)
+        // (whether or not the kernel says so) and on every chown of a non-directory, as Linux does for root too.
+        if ((s.Valid & FuseSetAttrValid.KillSuidGid) != 0 || (s.Valid & (FuseSetAttrValid.Uid | FuseSetAttrValid.Gid)) != 0
+            || ((s.Valid & FuseSetAttrValid.Size) != 0 && KillsSetId(r, false)))
         {
             fields |= SetAttributeFields.KillSuidSgid;
         }
@@ -187,7 +188,7 @@ internal sealed unsafe partial class FuseOperations
             newDir = (long)r.Arg<FuseRenameIn>().NewDir;
             offset = sizeof(FuseRenameIn);
         }
-        if ((flags & RenameWhiteout) != 0 || (flags & ~(RenameNoReplace | RenameExchange | RenameWhiteout)) != 0)
+        if ((flags & ~(RenameNoReplace | RenameExchange | RenameWhiteout)) != 0)
         {
             reply.Error(r.Unique, LinuxNative.EInval);
             return;
@@ -213,6 +214,10 @@ internal sealed unsafe partial class FuseOperations
         {
             rf |= RenameFlags.Exchange;
         }
+        if ((flags & RenameWhiteout) != 0)
+        {
+            rf |= RenameFlags.Whiteout;
+        }
         var spellings = new List<(long, string)>(2);
         if (OtherStoredSpelling(r.NodeId, oldName) is { } storedOld)
         {
@@ -222,7 +227,8 @@ internal sealed unsafe partial class FuseOperations
         {
             spellings.Add((newDir, storedNew));
         }
-        var e = _fs.Rename(r.NodeId, oldName, newDir, newName, rf);
+        // A whiteout belongs to the caller, as a node made by mknod would.
+        var e = _fs.Rename(r.NodeId, oldName, newDir, newName, rf, Creator(r, 0));
         if (e == FsError.Ok)
         {
             ForgetSpellings(reply, spellings);

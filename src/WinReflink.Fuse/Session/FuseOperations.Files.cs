@@ -8,6 +8,15 @@ internal sealed unsafe partial class FuseOperations
 {
     private const int OTrunc = 0x200;
     private const int OExcl = 0x80;
+    private const int OAppend = 0x400;
+    private const int OAccessMode = 3;
+
+    /// <summary>
+    /// Whether a change by this caller clears set-ID bits (Linux's file_remove_privs): every caller but
+    /// root, whether or not the kernel flagged the request (it does not on every path: O_DIRECT writes,
+    /// fallocate).
+    /// </summary>
+    private static bool KillsSetId(in FuseRequest r, bool kernelSaysKill) => kernelSaysKill || r.Header->Uid != 0;
 
     /// <summary>
     /// File data bypasses the kernel page cache (FOPEN_DIRECT_IO) so the ExtentCache, shared by clones,
@@ -18,7 +27,7 @@ internal sealed unsafe partial class FuseOperations
     private void Open(in FuseRequest r, ReplyWriter reply)
     {
         var o = r.Arg<FuseOpenIn>();
-        var e = OpenExisting(r.NodeId, (int)o.Flags, (o.OpenFlags & FuseConstants.OpenKillSuidGid) != 0, out ulong fh);
+        var e = OpenExisting(r.NodeId, (int)o.Flags, KillsSetId(r, (o.OpenFlags & FuseConstants.OpenKillSuidGid) != 0), out ulong fh);
         if (e != FsError.Ok)
         {
             reply.Error(r.Unique, Errno.From(e));
@@ -30,7 +39,20 @@ internal sealed unsafe partial class FuseOperations
     private FsError OpenExisting(long ino, int flags, bool killSuid, out ulong fh)
     {
         fh = 0;
-        var e = _fs.OpenInode(ino);
+        var intent = OpenIntent.Read;
+        if ((flags & OAccessMode) != LinuxNative.ORdOnly)
+        {
+            intent |= OpenIntent.Write;
+        }
+        if ((flags & OAppend) != 0)
+        {
+            intent |= OpenIntent.Append;
+        }
+        if ((flags & OTrunc) != 0)
+        {
+            intent |= OpenIntent.Truncate;
+        }
+        var e = _fs.OpenInode(ino, intent);
         if (e != FsError.Ok)
         {
             return e;
@@ -69,7 +91,7 @@ internal sealed unsafe partial class FuseOperations
             }
             if (e == FsError.Ok)
             {
-                e = OpenExisting(a.Ino, (int)c.Flags, false, out ulong existing);
+                e = OpenExisting(a.Ino, (int)c.Flags, KillsSetId(r, (c.OpenFlags & FuseConstants.OpenKillSuidGid) != 0), out ulong existing);
                 if (e == FsError.Ok)
                 {
                     _fs.GetAttributes(a.Ino, out a);
@@ -111,7 +133,7 @@ internal sealed unsafe partial class FuseOperations
         var w = r.Arg<FuseWriteIn>();
         int headerSize = _minor < 9 ? 24 : sizeof(FuseWriteIn);
         var data = r.Bytes(headerSize, (int)w.Size);
-        bool kill = (w.WriteFlags & FuseConstants.WriteKillSuidGid) != 0;
+        bool kill = KillsSetId(r, (w.WriteFlags & FuseConstants.WriteKillSuidGid) != 0);
         var e = _fs.Write(r.NodeId, (long)w.Offset, data, out int written, kill);
         if (e != FsError.Ok)
         {
@@ -152,7 +174,7 @@ internal sealed unsafe partial class FuseOperations
             reply.Error(r.Unique, LinuxNative.EOpNotSupp);
             return;
         }
-        Reply(reply, r.Unique, _fs.Allocate(r.NodeId, (long)f.Offset, (long)f.Length, mode.Value));
+        Reply(reply, r.Unique, _fs.Allocate(r.NodeId, (long)f.Offset, (long)f.Length, mode.Value, KillsSetId(r, false)));
     }
 
     private const uint SeekData = 3;

@@ -9,6 +9,9 @@ internal sealed record OpenHandle(long Ino, int Flags, bool Directory)
     private const int WriteOnly = 1;
     private const int ReadWrite = 2;
 
+    /// <summary>For a directory: the engine cookie its current listing ends before (0 until a listing starts).</summary>
+    public long ListingEnd { get; set; }
+
     public bool CanRead => (Flags & AccessModeMask) != WriteOnly;
     public bool CanWrite => (Flags & AccessModeMask) is WriteOnly or ReadWrite;
 }

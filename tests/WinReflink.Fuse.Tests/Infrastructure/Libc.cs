@@ -14,6 +14,7 @@ internal static unsafe partial class Libc
     public const int OCreat = 0x40;
     public const int OExcl = 0x80;
     public const int OTrunc = 0x200;
+    public const int ODirect = 0x4000;
     public const int ODirectory = 0x10000;
     public const int OCloExec = 0x80000;
 
@@ -26,6 +27,7 @@ internal static unsafe partial class Libc
 
     public const uint RenameNoReplace = 1;
     public const uint RenameExchange = 2;
+    public const uint RenameWhiteout = 4;
 
     public const int AtFdCwd = -100;
     public const int AtSymlinkNoFollow = 0x100;

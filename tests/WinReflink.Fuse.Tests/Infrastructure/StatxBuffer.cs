@@ -18,6 +18,8 @@ public struct StatxBuffer
     [FieldOffset(64)] public StatxTimestamp ATime;
     [FieldOffset(96)] public StatxTimestamp CTime;
     [FieldOffset(112)] public StatxTimestamp MTime;
+    [FieldOffset(128)] public uint RdevMajor;
+    [FieldOffset(132)] public uint RdevMinor;
 
     public readonly uint Permissions => Mode & 0xfffu;
     public readonly uint FileType => Mode & 0xf000u;
