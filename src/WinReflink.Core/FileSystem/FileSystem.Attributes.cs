@@ -294,10 +294,7 @@ public sealed partial class FileSystem
             {
                 inode.OpenCount--;
             }
-            if (inode.OpenCount == 0 && inode.Nlink == 0 && !_readOnly)
-            {
-                Destroy(inode);
-            }
+            ReclaimIfUnheld(inode);
             return FsError.Ok;
         }
     }
