@@ -28,7 +28,17 @@ public static class FuseHost
             {
                 return;
             }
-            ThreadPool.QueueUserWorkItem(_ => UnmountForSignal(mount.MountPoint, logger));
+            ThreadPool.QueueUserWorkItem(_ =>
+            {
+                try
+                {
+                    UnmountForSignal(mount.MountPoint, logger);
+                }
+                catch (Exception e)
+                {
+                    logger.LogError(e, "Unmount of {MountPoint} after a signal failed", mount.MountPoint);
+                }
+            });
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
@@ -43,6 +53,8 @@ public static class FuseHost
         }
         finally
         {
+            // No FORGET or RELEASE comes after the connection ends: drop them all so orphans are reclaimed now.
+            operations.EndSession();
             LinuxNative.Close(mount.Fd);
             fs.Sync();
         }
