@@ -54,7 +54,15 @@ public static class FuseHost
         finally
         {
             // No FORGET or RELEASE comes after the connection ends: drop them all so orphans are reclaimed now.
-            operations.EndSession();
+            try
+            {
+                operations.EndSession();
+            }
+            catch (Exception e)
+            {
+                // What is left stays an orphan in meta.db and is reclaimed at the next open.
+                logger.LogError(e, "Releasing the kernel's references at the end of the session failed");
+            }
             LinuxNative.Close(mount.Fd);
             fs.Sync();
         }
