@@ -28,7 +28,17 @@ public static class FuseHost
             {
                 return;
             }
-            ThreadPool.QueueUserWorkItem(_ => UnmountForSignal(mount.MountPoint, logger));
+            ThreadPool.QueueUserWorkItem(_ =>
+            {
+                try
+                {
+                    UnmountForSignal(mount.MountPoint, logger);
+                }
+                catch (Exception e)
+                {
+                    logger.LogError(e, "Unmount of {MountPoint} after a signal failed", mount.MountPoint);
+                }
+            });
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
@@ -43,6 +53,16 @@ public static class FuseHost
         }
         finally
         {
+            // No FORGET or RELEASE comes after the connection ends: drop them all so orphans are reclaimed now.
+            try
+            {
+                operations.EndSession();
+            }
+            catch (Exception e)
+            {
+                // What is left stays an orphan in meta.db and is reclaimed at the next open.
+                logger.LogError(e, "Releasing the kernel's references at the end of the session failed");
+            }
             LinuxNative.Close(mount.Fd);
             fs.Sync();
         }

@@ -259,7 +259,15 @@ internal sealed class VolumeChecker
         foreach (var inode in inodes.Values)
         {
             int n = names.GetValueOrDefault(inode.Ino);
-            if (inode.IsDirectory)
+            if (inode.IsDirectory && n == 0 && _state.Orphans.Contains(inode.Ino))
+            {
+                // A removed directory a program still had open or as its working directory.
+                if (inode.Nlink != 0 || inode.Children!.Count > 0)
+                {
+                    Add(3, "orphan directory with links or entries", inode.Ino, null, "nlink 0, empty", $"nlink {inode.Nlink}, {inode.Children!.Count} entries");
+                }
+            }
+            else if (inode.IsDirectory)
             {
                 uint expected = (uint)(2 + subdirs.GetValueOrDefault(inode.Ino));
                 int expectedNames = inode.Ino == FileSystem.RootIno ? 0 : 1;

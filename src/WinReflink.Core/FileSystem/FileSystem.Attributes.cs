@@ -316,10 +316,7 @@ public sealed partial class FileSystem
             {
                 inode.OpenCount--;
             }
-            if (inode.OpenCount == 0 && inode.Nlink == 0 && !IsReadOnly)
-            {
-                Destroy(inode);
-            }
+            ReclaimIfUnheld(inode);
             return FsError.Ok;
         }
     }

@@ -250,7 +250,7 @@ public sealed partial class FileSystem
             {
                 return FsError.PermissionDenied;
             }
-            if (inode.Nlink == 0)
+            if (inode.Nlink == 0 && !inode.Linkable)
             {
                 return FsError.NotFound;
             }
@@ -273,6 +273,10 @@ public sealed partial class FileSystem
                 return e;
             }
             dir.Children!.Add(newName, key, inode.Ino);
+            if (inode.Nlink == 0)
+            {
+                AdoptOrphan(inode, dir);
+            }
             inode.Nlink++;
             inode.ChangeTime = Now();
             Changed(inode);
@@ -360,7 +364,7 @@ public sealed partial class FileSystem
         {
             return;
         }
-        if (inode.OpenCount > 0)
+        if (inode.IsHeld)
         {
             _state.Orphans.Add(inode.Ino);
             _state.OrphansChanged = true;

@@ -48,11 +48,17 @@ internal sealed class Inode
     public DirectoryContents? Children { get; }
     public Dictionary<string, byte[]>? Xattrs;
     public bool XattrsChanged;
-    /// <summary>Open handles; an unlinked inode lives on as an orphan until this drops to zero.</summary>
+    /// <summary>Open handles; an unlinked inode lives on as an orphan until this and <see cref="References"/> drop to zero.</summary>
     public int OpenCount;
+    /// <summary>References a host holds without a handle (the FUSE kernel's lookup count); never persisted.</summary>
+    public long References;
+    /// <summary>Born without a name (O_TMPFILE): the one orphan a link may give a name again.</summary>
+    public bool Linkable;
     /// <summary>Where the next allocation for this file should start, so its writes land contiguously.</summary>
     public long AllocationGoal = -1;
 
+    /// <summary>Whether a handle or a host reference keeps the inode alive after its last name goes.</summary>
+    public bool IsHeld => OpenCount > 0 || References > 0;
     public bool IsDirectory => Children != null;
     public bool IsRegular => Extents != null;
 }

@@ -278,6 +278,13 @@ internal struct FuseForgetIn
 }
 
 [StructLayout(LayoutKind.Sequential)]
+internal struct FuseForgetOne
+{
+    public ulong NodeId;
+    public ulong NLookup;
+}
+
+[StructLayout(LayoutKind.Sequential)]
 internal struct FuseBatchForgetIn
 {
     public uint Count;

@@ -19,13 +19,24 @@ internal sealed unsafe partial class FuseOperations
             reply.Error(r.Unique, Errno.From(e));
             return;
         }
-        ulong fh = _handles.Add(new OpenHandle(r.NodeId, (int)r.Arg<FuseOpenIn>().Flags, Directory: true));
-        reply.Struct(r.Unique, new FuseOpenOut { Fh = fh });
+        var o = r.Arg<FuseOpenIn>();
+        // Counted as open, so a removed directory stays listable (empty) until its last close.
+        e = _fs.OpenInode(r.NodeId);
+        if (e != FsError.Ok)
+        {
+            reply.Error(r.Unique, Errno.From(e));
+            return;
+        }
+        ulong fh = _handles.Add(new OpenHandle(r.NodeId, (int)o.Flags, Directory: true));
+        if (!reply.Struct(r.Unique, new FuseOpenOut { Fh = fh }))
+        {
+            CloseHandle(fh);
+        }
     }
 
     private void ReleaseDir(in FuseRequest r, ReplyWriter reply)
     {
-        _handles.TryRemove(r.Arg<FuseReleaseIn>().Fh, out _);
+        CloseHandle(r.Arg<FuseReleaseIn>().Fh);
         reply.Ok(r.Unique);
     }
 
@@ -57,9 +68,12 @@ internal sealed unsafe partial class FuseOperations
         }
         if (!full && offset < 2)
         {
-            _fs.Lookup(r.NodeId, "..", out var parent);
+            // A removed directory's parent may be gone as well; ".." then names the directory itself.
+            var parent = _fs.Lookup(r.NodeId, "..", out var p) == FsError.Ok ? p : self;
             full = !AddDirent(buffer, capacity, ref used, "..", parent.Ino, parent.Mode, 2, null, plus);
         }
+        // READDIRPLUS entries with a node id are lookups the kernel counts: each takes a reference.
+        var referenced = new List<long>();
         if (!full)
         {
             long cookie = Math.Max(0, offset - 2);
@@ -67,14 +81,32 @@ internal sealed unsafe partial class FuseOperations
             _fs.ReadDirectory(r.NodeId, cookie, entry =>
             {
                 InodeAttributes? attrs = null;
-                if (plus && _fs.GetAttributes(entry.Ino, out var a) == FsError.Ok)
+                if (plus && _fs.Reference(entry.Ino, out var a) == FsError.Ok)
                 {
                     attrs = a;
                 }
-                return AddDirent(buffer, capacity, ref used, entry.Name, entry.Ino, entry.Mode, entry.Cookie + 2, attrs, plus);
+                bool added = AddDirent(buffer, capacity, ref used, entry.Name, entry.Ino, entry.Mode, entry.Cookie + 2, attrs, plus);
+                if (attrs != null)
+                {
+                    if (added)
+                    {
+                        referenced.Add(entry.Ino);
+                    }
+                    else
+                    {
+                        _fs.Unreference(entry.Ino, 1);
+                    }
+                }
+                return added;
             }, end);
         }
-        reply.FromBuffer(r.Unique, used);
+        if (!reply.FromBuffer(r.Unique, used))
+        {
+            foreach (long ino in referenced)
+            {
+                _fs.Unreference(ino, 1);
+            }
+        }
     }
 
     /// <summary>

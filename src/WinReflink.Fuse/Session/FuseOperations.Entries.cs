@@ -25,7 +25,7 @@ internal sealed unsafe partial class FuseOperations
         {
             entry.EntryValid = 0;
         }
-        reply.Struct(r.Unique, entry);
+        ReplyReferenced(reply, r.Unique, entry);
     }
 
     private void GetAttr(in FuseRequest r, ReplyWriter reply)

@@ -33,7 +33,10 @@ internal sealed unsafe partial class FuseOperations
             reply.Error(r.Unique, Errno.From(e));
             return;
         }
-        reply.Struct(r.Unique, new FuseOpenOut { Fh = fh, OpenFlags = DataOpenFlags });
+        if (!reply.Struct(r.Unique, new FuseOpenOut { Fh = fh, OpenFlags = DataOpenFlags }))
+        {
+            CloseHandle(fh);
+        }
     }
 
     private FsError OpenExisting(long ino, int flags, bool killSuid, out ulong fh)
@@ -100,7 +103,7 @@ internal sealed unsafe partial class FuseOperations
                     {
                         entry.EntryValid = 0;
                     }
-                    reply.Struct(r.Unique, entry, new FuseOpenOut { Fh = existing, OpenFlags = DataOpenFlags });
+                    ReplyReferencedOpen(reply, r.Unique, entry, existing);
                     return;
                 }
             }
@@ -110,9 +113,13 @@ internal sealed unsafe partial class FuseOperations
             reply.Error(r.Unique, Errno.From(e));
             return;
         }
-        _fs.OpenInode(a.Ino);
+        if (_fs.OpenInode(a.Ino) != FsError.Ok)
+        {
+            reply.Error(r.Unique, LinuxNative.ENoEnt);
+            return;
+        }
         ulong fh = _handles.Add(new OpenHandle(a.Ino, (int)c.Flags, Directory: false));
-        reply.Struct(r.Unique, Entry(a), new FuseOpenOut { Fh = fh, OpenFlags = DataOpenFlags });
+        ReplyReferencedOpen(reply, r.Unique, Entry(a), fh);
     }
 
     private void Read(in FuseRequest r, ReplyWriter reply)
@@ -130,8 +137,8 @@ internal sealed unsafe partial class FuseOperations
 
     private void Write(in FuseRequest r, ReplyWriter reply)
     {
-        var w = r.Arg<FuseWriteIn>();
         int headerSize = _minor < 9 ? 24 : sizeof(FuseWriteIn);
+        var w = r.Arg<FuseWriteIn>(headerSize);
         var data = r.Bytes(headerSize, (int)w.Size);
         bool kill = KillsSetId(r, (w.WriteFlags & FuseConstants.WriteKillSuidGid) != 0);
         var e = _fs.Write(r.NodeId, (long)w.Offset, data, out int written, kill);
@@ -145,11 +152,7 @@ internal sealed unsafe partial class FuseOperations
 
     private void Release(in FuseRequest r, ReplyWriter reply)
     {
-        var rel = r.Arg<FuseReleaseIn>();
-        if (_handles.TryRemove(rel.Fh, out var h))
-        {
-            _fs.Release(h.Ino);
-        }
+        CloseHandle(r.Arg<FuseReleaseIn>().Fh);
         reply.Ok(r.Unique);
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
 using WinReflink.Core.Errors;
 using WinReflink.Fuse.Interop;
 
@@ -42,10 +43,18 @@ internal sealed unsafe partial class FuseOperations
         }
         ThreadPool.QueueUserWorkItem(_ =>
         {
-            foreach (var (parent, name) in spellings)
+            try
             {
-                byte[] bytes = Encoding.UTF8.GetBytes(name + "\0");
-                reply.Notify(FuseConstants.NotifyInvalEntry, new FuseNotifyInvalEntryOut { Parent = (ulong)parent, NameLen = (uint)(bytes.Length - 1) }, bytes);
+                foreach (var (parent, name) in spellings)
+                {
+                    byte[] bytes = Encoding.UTF8.GetBytes(name + "\0");
+                    reply.Notify(FuseConstants.NotifyInvalEntry, new FuseNotifyInvalEntryOut { Parent = (ulong)parent, NameLen = (uint)(bytes.Length - 1) }, bytes);
+                }
+            }
+            catch (Exception e)
+            {
+                // The worker that owned the writer may be gone at unmount; a stale spelling only costs a lookup.
+                _logger.LogWarning(e, "Dropping stale spellings from the kernel's cache failed");
             }
         });
     }

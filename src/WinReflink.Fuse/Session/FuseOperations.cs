@@ -32,19 +32,35 @@ internal sealed unsafe partial class FuseOperations
     public uint ProtocolMinor => _minor;
 
     /// <summary>Answers one request; false when the session should end (DESTROY).</summary>
+    /// <remarks>No exception leaves: a malformed request is answered EINVAL, any other failure EIO, unless a reply already went out.</remarks>
     public bool Handle(in FuseRequest r, ReplyWriter reply)
     {
+        reply.Begin(r.Unique);
         try
         {
             return Dispatch(r, reply);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (MalformedRequestException e)
+        {
+            _logger.LogWarning("Malformed FUSE {Opcode} request {Unique} on node {Node}: {Problem}", r.Header->Opcode, r.Unique, r.NodeId, e.Message);
+            AnswerFailure(r, reply, LinuxNative.EInval);
+            return true;
+        }
+        catch (Exception e)
         {
             _logger.LogError(e, "FUSE {Opcode} on node {Node} failed", r.Header->Opcode, r.NodeId);
             // The engine may have stopped halfway through a change: it must never commit that state.
             _fs.ReportUnexpected(e, $"FUSE {r.Header->Opcode}");
-            reply.Error(r.Unique, LinuxNative.EIo);
+            AnswerFailure(r, reply, LinuxNative.EIo);
             return true;
+        }
+    }
+
+    private static void AnswerFailure(in FuseRequest r, ReplyWriter reply, int errno)
+    {
+        if (!reply.Answered && !FuseRequest.NeedsNoReply(r.Header->Opcode))
+        {
+            reply.Error(r.Unique, errno);
         }
     }
 
@@ -53,12 +69,16 @@ internal sealed unsafe partial class FuseOperations
         switch (r.Header->Opcode)
         {
             case FuseOpcode.Init: Init(r, reply); break;
-            case FuseOpcode.Destroy: reply.Ok(r.Unique); return false;
-            case FuseOpcode.Forget:
-            case FuseOpcode.BatchForget:
+            case FuseOpcode.Destroy:
+                EndSession();
+                reply.Ok(r.Unique);
+                return false;
+            case FuseOpcode.Forget: Forget(r); break;
+            case FuseOpcode.BatchForget: BatchForget(r); break;
             case FuseOpcode.Interrupt:
-                // No reply: the engine keeps every inode it knows, and requests are short.
+                // No reply, and nothing to stop: requests are short.
                 break;
+            case FuseOpcode.TmpFile: TmpFile(r, reply); break;
             case FuseOpcode.Lookup: Lookup(r, reply); break;
             case FuseOpcode.GetAttr: GetAttr(r, reply); break;
             case FuseOpcode.SetAttr: SetAttr(r, reply); break;
@@ -120,7 +140,8 @@ internal sealed unsafe partial class FuseOperations
 
     private void Init(in FuseRequest r, ReplyWriter reply)
     {
-        var inArg = r.Arg<FuseInitIn>();
+        // Kernels before 7.36 send only major, minor, max_readahead and flags.
+        var inArg = r.Arg<FuseInitIn>(16);
         if (inArg.Major != FuseConstants.KernelMajor)
         {
             _logger.LogError("The kernel speaks FUSE protocol {Major}.{Minor}; this host speaks 7.x", inArg.Major, inArg.Minor);
@@ -187,6 +208,6 @@ internal sealed unsafe partial class FuseOperations
             reply.Error(unique, Errno.From(e));
             return;
         }
-        reply.Struct(unique, Entry(a));
+        ReplyReferenced(reply, unique, Entry(a));
     }
 }

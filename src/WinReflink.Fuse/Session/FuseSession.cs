@@ -37,10 +37,11 @@ internal sealed unsafe class FuseSession
         }
     }
 
+    /// <summary>Reads and answers requests until the connection ends. No exception leaves it: a worker that died would leave its requests unanswered.</summary>
     private void Worker()
     {
         byte* buffer = (byte*)NativeMemory.AlignedAlloc(FuseConstants.RequestBufferBytes, 4096);
-        using var reply = new ReplyWriter(_fd);
+        using var reply = new ReplyWriter(_fd, _logger);
         try
         {
             while (!_stopping)
@@ -60,21 +61,55 @@ internal sealed unsafe class FuseSession
                     _stopping = true;
                     break;
                 }
-                if (n < sizeof(FuseInHeader))
-                {
-                    continue;
-                }
-                var header = (FuseInHeader*)buffer;
-                var request = new FuseRequest(header, buffer + sizeof(FuseInHeader), (int)Math.Min(n, header->Len) - sizeof(FuseInHeader));
-                if (!_operations.Handle(request, reply))
+                if (!Serve(buffer, (int)n, reply))
                 {
                     _stopping = true;
                 }
             }
         }
+        catch (Exception e)
+        {
+            // Only the read loop itself can get here (Serve catches everything); end the session rather than spin.
+            _logger.LogCritical(e, "FUSE worker {Thread} failed; ending the session", Environment.CurrentManagedThreadId);
+            _stopping = true;
+        }
         finally
         {
             NativeMemory.AlignedFree(buffer);
+        }
+    }
+
+    /// <summary>Answers one request as read; false when the session should end.</summary>
+    internal bool Serve(byte* buffer, int bytesRead, ReplyWriter reply)
+    {
+        try
+        {
+            string? problem = FuseRequest.Frame(buffer, bytesRead, out var request);
+            if (problem != null)
+            {
+                RefuseMalformed(buffer, bytesRead, problem, reply);
+                return true;
+            }
+            return _operations.Handle(request, reply);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "FUSE request handling failed outside any operation");
+            return true;
+        }
+    }
+
+    /// <summary>A request too badly framed to dispatch: logged, and answered EINVAL when its unique id can be read.</summary>
+    private void RefuseMalformed(byte* buffer, int bytesRead, string problem, ReplyWriter reply)
+    {
+        const int uniqueOffset = 8;
+        var opcode = bytesRead >= uniqueOffset ? ((FuseInHeader*)buffer)->Opcode : 0;
+        ulong unique = bytesRead >= uniqueOffset + sizeof(ulong) ? *(ulong*)(buffer + uniqueOffset) : 0;
+        _logger.LogWarning("Malformed FUSE request {Unique} (opcode {Opcode}): {Problem}", unique, opcode, problem);
+        if (unique != 0 && !FuseRequest.NeedsNoReply(opcode))
+        {
+            reply.Begin(unique);
+            reply.Error(unique, LinuxNative.EInval);
         }
     }
 }

@@ -32,5 +32,5 @@ internal sealed class OpenHandles
 
     public bool TryRemove(ulong fh, out OpenHandle handle) => _handles.TryRemove(fh, out handle!);
 
-    public IEnumerable<OpenHandle> All => _handles.Values;
+    public IEnumerable<ulong> Handles => _handles.Keys;
 }

@@ -42,6 +42,7 @@ public sealed class FuseStructLayoutTests
         new object[] { typeof(FuseInitOut), 64 },
         new object[] { typeof(FuseForgetIn), 8 },
         new object[] { typeof(FuseBatchForgetIn), 8 },
+        new object[] { typeof(FuseForgetOne), 16 },
         new object[] { typeof(FuseDirent), 24 },
         new object[] { typeof(FuseFallocateIn), 32 },
         new object[] { typeof(FuseLSeekIn), 24 },

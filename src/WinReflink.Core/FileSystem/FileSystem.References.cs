@@ -1,0 +1,128 @@
+using WinReflink.Core.Errors;
+using WinReflink.Core.Namespace;
+
+namespace WinReflink.Core;
+
+/// <summary>
+/// How long an inode lives. A host may hold an inode without an open handle (the FUSE kernel keeps
+/// every node id it was given until it forgets it: a working directory, an O_PATH descriptor, a
+/// cached dentry). Invariant: an inode with no name is destroyed exactly when it has no open handle
+/// and no host reference; until then it is an orphan, recorded in meta.db, so a crash reclaims it at
+/// the next open. References live in memory only: after a restart no host holds any.
+/// </summary>
+public sealed partial class FileSystem
+{
+    /// <summary>
+    /// Takes a host reference on an inode (FUSE: one per reply that gives the kernel an entry) and
+    /// returns its attributes as of that moment. NotFound when the inode is gone, so the host answers
+    /// ENOENT rather than hand out a dead node.
+    /// </summary>
+    public FsError Reference(long ino, out InodeAttributes attributes)
+    {
+        attributes = default;
+        lock (_lock)
+        {
+            var e = TryGet(ino, out var inode);
+            if (e == FsError.Ok)
+            {
+                inode.References++;
+                attributes = Attributes(inode);
+            }
+            return e;
+        }
+    }
+
+    /// <summary>
+    /// Drops <paramref name="count"/> host references (FUSE FORGET's nlookup); the last one reclaims an
+    /// inode that has no name and no open handle. More than were taken is clamped at zero.
+    /// </summary>
+    public void Unreference(long ino, long count)
+    {
+        lock (_lock)
+        {
+            if (TryGet(ino, out var inode) != FsError.Ok || ino == RootIno)
+            {
+                return;
+            }
+            inode.References = Math.Max(0, inode.References - count);
+            ReclaimIfUnheld(inode);
+        }
+    }
+
+    /// <summary>The host lets go of every reference (its session ended); orphans nothing holds open are reclaimed.</summary>
+    public void UnreferenceAll()
+    {
+        lock (_lock)
+        {
+            foreach (var inode in _state.Inodes.Values)
+            {
+                inode.References = 0;
+            }
+            foreach (long ino in _state.Orphans.ToList())
+            {
+                if (_state.Inodes.TryGetValue(ino, out var inode))
+                {
+                    ReclaimIfUnheld(inode);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates a regular file with no name in <paramref name="parent"/> (O_TMPFILE): an orphan from
+    /// birth, open once (release it as any handle), which <see cref="Link"/> may give a name.
+    /// </summary>
+    public FsError CreateTemporary(long parent, in CreateRequest request, out InodeAttributes attributes)
+    {
+        attributes = default;
+        if ((request.Mode & PosixMode.TypeMask) is not (0 or PosixMode.Regular))
+        {
+            return FsError.InvalidArgument;
+        }
+        lock (_lock)
+        {
+            var e = CheckWritable();
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            e = TryGetDirectory(parent, out var dir);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            if (dir.Nlink == 0)
+            {
+                return FsError.NotFound;
+            }
+            var inode = NewInode(dir, request with { Mode = (request.Mode & ~PosixMode.TypeMask) | PosixMode.Regular });
+            inode.Nlink = 0;
+            inode.Linkable = true;
+            inode.OpenCount = 1;
+            _state.Orphans.Add(inode.Ino);
+            _state.OrphansChanged = true;
+            attributes = Attributes(inode);
+            return FsError.Ok;
+        }
+    }
+
+    /// <summary>An orphan gets a name in <paramref name="dir"/>: it is an ordinary inode again.</summary>
+    private void AdoptOrphan(Inode inode, Inode dir)
+    {
+        inode.Linkable = false;
+        inode.Parent = dir.Ino;
+        if (_state.Orphans.Remove(inode.Ino))
+        {
+            _state.OrphansChanged = true;
+        }
+    }
+
+    /// <summary>Destroys an inode that has no name left once nothing holds it; a read-only volume keeps it for the next open.</summary>
+    private void ReclaimIfUnheld(Inode inode)
+    {
+        if (inode.Nlink == 0 && !inode.IsHeld && inode.Ino != RootIno && !IsReadOnly)
+        {
+            Destroy(inode);
+        }
+    }
+}
