@@ -27,91 +27,98 @@ public sealed partial class FileSystem
         attributes = default;
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
-            }
-            e = TryGet(ino, out var inode);
-            if (e == FsError.Ok)
-            {
-                e = CheckAttributesSettable(inode, request.Fields);
-            }
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            var f = request.Fields;
-            long now = Now();
-            if ((f & SetAttributeFields.Size) != 0)
-            {
-                if (inode.IsDirectory)
-                {
-                    return FsError.IsDirectory;
-                }
-                if (!inode.IsRegular)
-                {
-                    return FsError.InvalidArgument;
-                }
-                if (request.Size < 0)
-                {
-                    return FsError.InvalidArgument;
-                }
-                if (request.Size > MaxFileSize)
-                {
-                    return FsError.FileTooLarge;
-                }
-                e = Truncate(inode, request.Size);
+                var e = CheckWritable();
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
-                inode.ModifyTime = now;
+                e = TryGet(ino, out var inode);
+                if (e == FsError.Ok)
+                {
+                    e = CheckAttributesSettable(inode, request.Fields);
+                }
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                var f = request.Fields;
+                long now = Now();
+                if ((f & SetAttributeFields.Size) != 0)
+                {
+                    if (inode.IsDirectory)
+                    {
+                        return FsError.IsDirectory;
+                    }
+                    if (!inode.IsRegular)
+                    {
+                        return FsError.InvalidArgument;
+                    }
+                    if (request.Size < 0)
+                    {
+                        return FsError.InvalidArgument;
+                    }
+                    if (request.Size > MaxFileSize)
+                    {
+                        return FsError.FileTooLarge;
+                    }
+                    e = Truncate(inode, request.Size);
+                    if (e != FsError.Ok)
+                    {
+                        return e;
+                    }
+                    inode.ModifyTime = now;
+                }
+                if ((f & SetAttributeFields.Mode) != 0)
+                {
+                    inode.Mode = (inode.Mode & PosixMode.TypeMask) | (request.Mode & PosixMode.PermissionMask);
+                }
+                if ((f & SetAttributeFields.Uid) != 0)
+                {
+                    inode.Uid = request.Uid;
+                }
+                if ((f & SetAttributeFields.Gid) != 0)
+                {
+                    inode.Gid = request.Gid;
+                }
+                if ((f & SetAttributeFields.KillSuidSgid) != 0)
+                {
+                    KillSuidSgid(inode);
+                }
+                if ((f & SetAttributeFields.AccessTimeNow) != 0)
+                {
+                    inode.AccessTime = now;
+                }
+                else if ((f & SetAttributeFields.AccessTime) != 0)
+                {
+                    inode.AccessTime = request.AccessTime;
+                }
+                if ((f & SetAttributeFields.ModifyTimeNow) != 0)
+                {
+                    inode.ModifyTime = now;
+                }
+                else if ((f & SetAttributeFields.ModifyTime) != 0)
+                {
+                    inode.ModifyTime = request.ModifyTime;
+                }
+                if ((f & SetAttributeFields.BirthTime) != 0)
+                {
+                    inode.BirthTime = request.BirthTime;
+                }
+                if ((f & SetAttributeFields.WindowsAttributes) != 0)
+                {
+                    inode.WindowsAttributes = request.WindowsAttributes & ~WindowsAttributes.Directory;
+                }
+                inode.ChangeTime = (f & SetAttributeFields.ChangeTime) != 0 ? request.ChangeTime : now;
+                Changed(inode);
+                attributes = Attributes(inode);
+                return FsError.Ok;
             }
-            if ((f & SetAttributeFields.Mode) != 0)
+            catch (Exception e) when (Fault(e, "setattr"))
             {
-                inode.Mode = (inode.Mode & PosixMode.TypeMask) | (request.Mode & PosixMode.PermissionMask);
+                return FsError.Io;
             }
-            if ((f & SetAttributeFields.Uid) != 0)
-            {
-                inode.Uid = request.Uid;
-            }
-            if ((f & SetAttributeFields.Gid) != 0)
-            {
-                inode.Gid = request.Gid;
-            }
-            if ((f & SetAttributeFields.KillSuidSgid) != 0)
-            {
-                KillSuidSgid(inode);
-            }
-            if ((f & SetAttributeFields.AccessTimeNow) != 0)
-            {
-                inode.AccessTime = now;
-            }
-            else if ((f & SetAttributeFields.AccessTime) != 0)
-            {
-                inode.AccessTime = request.AccessTime;
-            }
-            if ((f & SetAttributeFields.ModifyTimeNow) != 0)
-            {
-                inode.ModifyTime = now;
-            }
-            else if ((f & SetAttributeFields.ModifyTime) != 0)
-            {
-                inode.ModifyTime = request.ModifyTime;
-            }
-            if ((f & SetAttributeFields.BirthTime) != 0)
-            {
-                inode.BirthTime = request.BirthTime;
-            }
-            if ((f & SetAttributeFields.WindowsAttributes) != 0)
-            {
-                inode.WindowsAttributes = request.WindowsAttributes & ~WindowsAttributes.Directory;
-            }
-            inode.ChangeTime = (f & SetAttributeFields.ChangeTime) != 0 ? request.ChangeTime : now;
-            Changed(inode);
-            attributes = Attributes(inode);
-            return FsError.Ok;
         }
     }
 
@@ -147,26 +154,33 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
+                var e = CheckWritable();
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = TryGet(ino, out var inode);
+                if (e == FsError.Ok)
+                {
+                    e = CheckMetadataWritable(inode);
+                }
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                long id = descriptor.Length == 0 ? 0 : _state.Security.Acquire(descriptor);
+                _state.Security.Release(inode.SecurityId);
+                inode.SecurityId = id;
+                inode.ChangeTime = Now();
+                Changed(inode);
+                return FsError.Ok;
             }
-            e = TryGet(ino, out var inode);
-            if (e == FsError.Ok)
+            catch (Exception e) when (Fault(e, "setsecurity"))
             {
-                e = CheckMetadataWritable(inode);
+                return FsError.Io;
             }
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            long id = descriptor.Length == 0 ? 0 : _state.Security.Acquire(descriptor);
-            _state.Security.Release(inode.SecurityId);
-            inode.SecurityId = id;
-            inode.ChangeTime = Now();
-            Changed(inode);
-            return FsError.Ok;
         }
     }
 
@@ -219,35 +233,42 @@ public sealed partial class FileSystem
         }
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
+                var e = CheckWritable();
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = TryGet(ino, out var inode);
+                if (e == FsError.Ok)
+                {
+                    e = CheckMetadataWritable(inode);
+                }
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                bool exists = inode.Xattrs?.ContainsKey(name) == true;
+                if ((flags & XattrFlags.Create) != 0 && exists)
+                {
+                    return FsError.Exists;
+                }
+                if ((flags & XattrFlags.Replace) != 0 && !exists)
+                {
+                    return FsError.NoAttribute;
+                }
+                inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                inode.Xattrs[name] = value.ToArray();
+                inode.XattrsChanged = true;
+                inode.ChangeTime = Now();
+                Changed(inode);
+                return FsError.Ok;
             }
-            e = TryGet(ino, out var inode);
-            if (e == FsError.Ok)
+            catch (Exception e) when (Fault(e, "setxattr"))
             {
-                e = CheckMetadataWritable(inode);
+                return FsError.Io;
             }
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            bool exists = inode.Xattrs?.ContainsKey(name) == true;
-            if ((flags & XattrFlags.Create) != 0 && exists)
-            {
-                return FsError.Exists;
-            }
-            if ((flags & XattrFlags.Replace) != 0 && !exists)
-            {
-                return FsError.NoAttribute;
-            }
-            inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
-            inode.Xattrs[name] = value.ToArray();
-            inode.XattrsChanged = true;
-            inode.ChangeTime = Now();
-            Changed(inode);
-            return FsError.Ok;
         }
     }
 
@@ -255,28 +276,35 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
+                var e = CheckWritable();
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = TryGet(ino, out var inode);
+                if (e == FsError.Ok)
+                {
+                    e = CheckMetadataWritable(inode);
+                }
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (inode.Xattrs == null || !inode.Xattrs.Remove(name))
+                {
+                    return FsError.NoAttribute;
+                }
+                inode.XattrsChanged = true;
+                inode.ChangeTime = Now();
+                Changed(inode);
+                return FsError.Ok;
             }
-            e = TryGet(ino, out var inode);
-            if (e == FsError.Ok)
+            catch (Exception e) when (Fault(e, "removexattr"))
             {
-                e = CheckMetadataWritable(inode);
+                return FsError.Io;
             }
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            if (inode.Xattrs == null || !inode.Xattrs.Remove(name))
-            {
-                return FsError.NoAttribute;
-            }
-            inode.XattrsChanged = true;
-            inode.ChangeTime = Now();
-            Changed(inode);
-            return FsError.Ok;
         }
     }
 
@@ -290,16 +318,23 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
-            if (e == FsError.Ok)
+            try
             {
-                e = CheckOpen(inode, intent);
+                var e = TryGet(ino, out var inode);
+                if (e == FsError.Ok)
+                {
+                    e = CheckOpen(inode, intent);
+                }
+                if (e == FsError.Ok)
+                {
+                    inode.OpenCount++;
+                }
+                return e;
             }
-            if (e == FsError.Ok)
+            catch (Exception e) when (Fault(e, "open"))
             {
-                inode.OpenCount++;
+                return FsError.Io;
             }
-            return e;
         }
     }
 
@@ -307,17 +342,24 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
-            if (e != FsError.Ok)
+            try
             {
-                return e;
+                var e = TryGet(ino, out var inode);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (inode.OpenCount > 0)
+                {
+                    inode.OpenCount--;
+                }
+                ReclaimIfUnheld(inode);
+                return FsError.Ok;
             }
-            if (inode.OpenCount > 0)
+            catch (Exception e) when (Fault(e, "release"))
             {
-                inode.OpenCount--;
+                return FsError.Io;
             }
-            ReclaimIfUnheld(inode);
-            return FsError.Ok;
         }
     }
 

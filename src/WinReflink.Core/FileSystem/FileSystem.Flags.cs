@@ -40,30 +40,37 @@ public sealed partial class FileSystem
         }
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
+                var e = CheckWritable();
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = TryGet(ino, out var inode);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (((inode.Flags ^ flags) & Protected) != 0 && !privileged)
+                {
+                    return FsError.PermissionDenied;
+                }
+                if ((inode.Flags & InodeFlags.Immutable) != 0 && (flags & InodeFlags.Immutable) != 0 && flags != inode.Flags)
+                {
+                    // An immutable inode changes nothing, not even its other flags, until the flag is cleared.
+                    return FsError.PermissionDenied;
+                }
+                inode.Flags = flags;
+                inode.FlagsChanged = true;
+                inode.ChangeTime = Now();
+                Changed(inode);
+                return FsError.Ok;
             }
-            e = TryGet(ino, out var inode);
-            if (e != FsError.Ok)
+            catch (Exception e) when (Fault(e, "setflags"))
             {
-                return e;
+                return FsError.Io;
             }
-            if (((inode.Flags ^ flags) & Protected) != 0 && !privileged)
-            {
-                return FsError.PermissionDenied;
-            }
-            if ((inode.Flags & InodeFlags.Immutable) != 0 && (flags & InodeFlags.Immutable) != 0 && flags != inode.Flags)
-            {
-                // An immutable inode changes nothing, not even its other flags, until the flag is cleared.
-                return FsError.PermissionDenied;
-            }
-            inode.Flags = flags;
-            inode.FlagsChanged = true;
-            inode.ChangeTime = Now();
-            Changed(inode);
-            return FsError.Ok;
         }
     }
 

@@ -123,32 +123,39 @@ public sealed partial class FileSystem
         attributes = default;
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e == FsError.Ok)
+            try
             {
-                e = TryGetDirectory(parent, out var dir);
+                var e = CheckWritable();
                 if (e == FsError.Ok)
                 {
-                    e = CheckNewName(dir, name, out string key);
+                    e = TryGetDirectory(parent, out var dir);
                     if (e == FsError.Ok)
                     {
-                        var inode = NewInode(dir, request);
-                        inode.SymlinkTarget = symlinkTarget;
-                        if (symlinkTarget != null)
+                        e = CheckNewName(dir, name, out string key);
+                        if (e == FsError.Ok)
                         {
-                            inode.Size = System.Text.Encoding.UTF8.GetByteCount(symlinkTarget);
+                            var inode = NewInode(dir, request);
+                            inode.SymlinkTarget = symlinkTarget;
+                            if (symlinkTarget != null)
+                            {
+                                inode.Size = System.Text.Encoding.UTF8.GetByteCount(symlinkTarget);
+                            }
+                            dir.Children!.Add(name, key, inode.Ino);
+                            if (inode.IsDirectory)
+                            {
+                                dir.Nlink++;
+                            }
+                            TouchDirectory(dir);
+                            attributes = Attributes(inode);
                         }
-                        dir.Children!.Add(name, key, inode.Ino);
-                        if (inode.IsDirectory)
-                        {
-                            dir.Nlink++;
-                        }
-                        TouchDirectory(dir);
-                        attributes = Attributes(inode);
                     }
                 }
+                return e;
             }
-            return e;
+            catch (Exception e) when (Fault(e, "create"))
+            {
+                return FsError.Io;
+            }
         }
     }
 
@@ -236,53 +243,60 @@ public sealed partial class FileSystem
         attributes = default;
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
+                var e = CheckWritable();
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = TryGet(ino, out var inode);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (inode.IsDirectory)
+                {
+                    return FsError.PermissionDenied;
+                }
+                if (inode.Nlink == 0 && !inode.Linkable)
+                {
+                    return FsError.NotFound;
+                }
+                if (inode.Nlink >= uint.MaxValue - 1)
+                {
+                    return FsError.TooManyLinks;
+                }
+                if ((inode.Flags & (InodeFlags.Immutable | InodeFlags.AppendOnly)) != 0)
+                {
+                    return FsError.PermissionDenied;
+                }
+                e = TryGetDirectory(newParent, out var dir);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = CheckNewName(dir, newName, out string key);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                dir.Children!.Add(newName, key, inode.Ino);
+                if (inode.Nlink == 0)
+                {
+                    AdoptOrphan(inode, dir);
+                }
+                inode.Nlink++;
+                inode.ChangeTime = Now();
+                Changed(inode);
+                TouchDirectory(dir);
+                attributes = Attributes(inode);
+                return FsError.Ok;
             }
-            e = TryGet(ino, out var inode);
-            if (e != FsError.Ok)
+            catch (Exception e) when (Fault(e, "link"))
             {
-                return e;
+                return FsError.Io;
             }
-            if (inode.IsDirectory)
-            {
-                return FsError.PermissionDenied;
-            }
-            if (inode.Nlink == 0 && !inode.Linkable)
-            {
-                return FsError.NotFound;
-            }
-            if (inode.Nlink >= uint.MaxValue - 1)
-            {
-                return FsError.TooManyLinks;
-            }
-            if ((inode.Flags & (InodeFlags.Immutable | InodeFlags.AppendOnly)) != 0)
-            {
-                return FsError.PermissionDenied;
-            }
-            e = TryGetDirectory(newParent, out var dir);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            e = CheckNewName(dir, newName, out string key);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            dir.Children!.Add(newName, key, inode.Ino);
-            if (inode.Nlink == 0)
-            {
-                AdoptOrphan(inode, dir);
-            }
-            inode.Nlink++;
-            inode.ChangeTime = Now();
-            Changed(inode);
-            TouchDirectory(dir);
-            attributes = Attributes(inode);
-            return FsError.Ok;
         }
     }
 
@@ -294,55 +308,62 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
+                var e = CheckWritable();
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = TryGetDirectory(parent, out var dir);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (name == ".")
+                {
+                    return directory ? FsError.InvalidArgument : FsError.IsDirectory;
+                }
+                if (name == "..")
+                {
+                    return directory ? FsError.NotEmpty : FsError.IsDirectory;
+                }
+                e = NameRules.Validate(name);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                string key = NameRules.Key(name, CaseSensitive);
+                if (!dir.Children!.TryGet(key, out var record) || !_state.Inodes.TryGetValue(record.Ino, out var inode))
+                {
+                    return FsError.NotFound;
+                }
+                if (directory && !inode.IsDirectory)
+                {
+                    return FsError.NotDirectory;
+                }
+                if (!directory && inode.IsDirectory)
+                {
+                    return FsError.IsDirectory;
+                }
+                if (directory && inode.Children!.Count > 0)
+                {
+                    return FsError.NotEmpty;
+                }
+                e = CheckRemovable(dir, inode);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                dir.Children.Remove(key);
+                TouchDirectory(dir);
+                DropLink(dir, inode);
+                return FsError.Ok;
             }
-            e = TryGetDirectory(parent, out var dir);
-            if (e != FsError.Ok)
+            catch (Exception e) when (Fault(e, "remove"))
             {
-                return e;
+                return FsError.Io;
             }
-            if (name == ".")
-            {
-                return directory ? FsError.InvalidArgument : FsError.IsDirectory;
-            }
-            if (name == "..")
-            {
-                return directory ? FsError.NotEmpty : FsError.IsDirectory;
-            }
-            e = NameRules.Validate(name);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            string key = NameRules.Key(name, CaseSensitive);
-            if (!dir.Children!.TryGet(key, out var record) || !_state.Inodes.TryGetValue(record.Ino, out var inode))
-            {
-                return FsError.NotFound;
-            }
-            if (directory && !inode.IsDirectory)
-            {
-                return FsError.NotDirectory;
-            }
-            if (!directory && inode.IsDirectory)
-            {
-                return FsError.IsDirectory;
-            }
-            if (directory && inode.Children!.Count > 0)
-            {
-                return FsError.NotEmpty;
-            }
-            e = CheckRemovable(dir, inode);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            dir.Children.Remove(key);
-            TouchDirectory(dir);
-            DropLink(dir, inode);
-            return FsError.Ok;
         }
     }
 
@@ -399,26 +420,33 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
-            }
-            bool exchange = (flags & RenameFlags.Exchange) != 0;
-            if (exchange && (flags & (RenameFlags.NoReplace | RenameFlags.Whiteout)) != 0)
-            {
-                return FsError.InvalidArgument;
-            }
-            e = TryGetDirectory(parent, out var fromDir);
-            if (e == FsError.Ok)
-            {
-                e = TryGetDirectory(newParent, out var toDir);
+                var e = CheckWritable();
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                bool exchange = (flags & RenameFlags.Exchange) != 0;
+                if (exchange && (flags & (RenameFlags.NoReplace | RenameFlags.Whiteout)) != 0)
+                {
+                    return FsError.InvalidArgument;
+                }
+                e = TryGetDirectory(parent, out var fromDir);
                 if (e == FsError.Ok)
                 {
-                    e = RenameLocked(fromDir, name, toDir, newName, flags, whiteoutOwner);
+                    e = TryGetDirectory(newParent, out var toDir);
+                    if (e == FsError.Ok)
+                    {
+                        e = RenameLocked(fromDir, name, toDir, newName, flags, whiteoutOwner);
+                    }
                 }
+                return e;
             }
-            return e;
+            catch (Exception e) when (Fault(e, "rename"))
+            {
+                return FsError.Io;
+            }
         }
     }
 

@@ -22,13 +22,20 @@ public sealed partial class FileSystem
         attributes = default;
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
-            if (e == FsError.Ok)
+            try
             {
-                inode.References++;
-                attributes = Attributes(inode);
+                var e = TryGet(ino, out var inode);
+                if (e == FsError.Ok)
+                {
+                    inode.References++;
+                    attributes = Attributes(inode);
+                }
+                return e;
             }
-            return e;
+            catch (Exception e) when (Fault(e, "lookup"))
+            {
+                return FsError.Io;
+            }
         }
     }
 
@@ -81,28 +88,35 @@ public sealed partial class FileSystem
         }
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            try
             {
-                return e;
+                var e = CheckWritable();
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = TryGetDirectory(parent, out var dir);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (dir.Nlink == 0)
+                {
+                    return FsError.NotFound;
+                }
+                var inode = NewInode(dir, request with { Mode = (request.Mode & ~PosixMode.TypeMask) | PosixMode.Regular });
+                inode.Nlink = 0;
+                inode.Linkable = true;
+                inode.OpenCount = 1;
+                _state.Orphans.Add(inode.Ino);
+                _state.OrphansChanged = true;
+                attributes = Attributes(inode);
+                return FsError.Ok;
             }
-            e = TryGetDirectory(parent, out var dir);
-            if (e != FsError.Ok)
+            catch (Exception e) when (Fault(e, "tmpfile"))
             {
-                return e;
+                return FsError.Io;
             }
-            if (dir.Nlink == 0)
-            {
-                return FsError.NotFound;
-            }
-            var inode = NewInode(dir, request with { Mode = (request.Mode & ~PosixMode.TypeMask) | PosixMode.Regular });
-            inode.Nlink = 0;
-            inode.Linkable = true;
-            inode.OpenCount = 1;
-            _state.Orphans.Add(inode.Ino);
-            _state.OrphansChanged = true;
-            attributes = Attributes(inode);
-            return FsError.Ok;
         }
     }
 
