@@ -578,7 +578,8 @@ public sealed partial class FileSystem
         {
             if (record.Name == newName)
             {
-                return FsError.Ok;
+                // The target name exists (it is the source): NOREPLACE refuses it, as Linux does.
+                return (flags & RenameFlags.NoReplace) != 0 ? FsError.Exists : FsError.Ok;
             }
             var inode = _state.Inodes[record.Ino];
             var e = CheckRemovable(fromDir, inode);

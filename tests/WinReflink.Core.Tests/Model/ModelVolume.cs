@@ -193,16 +193,17 @@ internal sealed class ModelVolume
         }
         var node = _nodes[source.Node];
         bool targetExists = to.Entries.TryGetValue(newKey, out var target);
+        // As Linux's do_renameat2: an exchange with no target is ENOENT before any ancestry check.
+        if ((flags & RenameFlags.Exchange) != 0 && !targetExists)
+        {
+            return (FsError.NotFound, null);
+        }
         if (node is ModelDirectory && IsSelfOrAncestor(node.Id, to))
         {
             return (FsError.InvalidArgument, null);
         }
         if ((flags & RenameFlags.Exchange) != 0)
         {
-            if (!targetExists)
-            {
-                return (FsError.NotFound, null);
-            }
             var other = _nodes[target.Node];
             if (other is ModelDirectory && IsSelfOrAncestor(other.Id, from))
             {
