@@ -12,24 +12,30 @@ namespace WinReflink.Core.Metadata;
 /// </summary>
 internal sealed class MetadataStore : IDisposable
 {
+    /// <summary>Every table ends with `crc`, the row's checksum (<see cref="RowChecksums"/>).</summary>
     private const string Schema = """
-        CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE inodes(ino INTEGER PRIMARY KEY, mode INTEGER NOT NULL, nlink INTEGER NOT NULL, uid INTEGER NOT NULL,
             gid INTEGER NOT NULL, rdev INTEGER NOT NULL, size INTEGER NOT NULL, atime INTEGER NOT NULL, mtime INTEGER NOT NULL,
             ctime INTEGER NOT NULL, btime INTEGER NOT NULL, winattrs INTEGER NOT NULL, secid INTEGER NOT NULL,
-            generation INTEGER NOT NULL, parent INTEGER NOT NULL, symlink TEXT, next_cookie INTEGER NOT NULL);
+            generation INTEGER NOT NULL, parent INTEGER NOT NULL, symlink TEXT, next_cookie INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE dirents(parent INTEGER NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, ino INTEGER NOT NULL,
-            cookie INTEGER NOT NULL, PRIMARY KEY(parent, key)) WITHOUT ROWID;
+            cookie INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(parent, key)) WITHOUT ROWID;
         CREATE TABLE extents(ino INTEGER NOT NULL, logical INTEGER NOT NULL, physical INTEGER NOT NULL,
-            length INTEGER NOT NULL, unwritten INTEGER NOT NULL, PRIMARY KEY(ino, logical)) WITHOUT ROWID;
-        CREATE TABLE shared(start INTEGER PRIMARY KEY, length INTEGER NOT NULL, refs INTEGER NOT NULL);
-        CREATE TABLE free(start INTEGER PRIMARY KEY, length INTEGER NOT NULL);
-        CREATE TABLE xattrs(ino INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY(ino, name)) WITHOUT ROWID;
-        CREATE TABLE security(id INTEGER PRIMARY KEY, descriptor BLOB NOT NULL);
-        CREATE TABLE orphans(ino INTEGER PRIMARY KEY);
+            length INTEGER NOT NULL, unwritten INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ino, logical)) WITHOUT ROWID;
+        CREATE TABLE shared(start INTEGER PRIMARY KEY, length INTEGER NOT NULL, refs INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE free(start INTEGER PRIMARY KEY, length INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE xattrs(ino INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ino, name)) WITHOUT ROWID;
+        CREATE TABLE security(id INTEGER PRIMARY KEY, descriptor BLOB NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE orphans(ino INTEGER PRIMARY KEY, crc INTEGER NOT NULL DEFAULT 0);
         """;
 
     private readonly SqliteConnection _db;
+    private readonly RowChecksums _checksums = new();
+    /// <summary>Rows loaded whose checksum did not match, named by table and key; the state carries them to `check`.</summary>
+    private readonly List<string> _checksumFailures = new();
+    /// <summary>Whether the stored rows have checksums to verify (format version 2 on).</summary>
+    private bool _verify = true;
 
     private MetadataStore(SqliteConnection db)
     {
@@ -123,11 +129,15 @@ internal sealed class MetadataStore : IDisposable
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
+            string? storedVersion = Scalar("SELECT value FROM settings WHERE key = 'format_version'") as string;
+            // Version 1 has no checksums; it is read as it is (read-only) or upgraded first (FileSystem.Open).
+            _verify = storedVersion != "1";
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT key, value FROM settings";
+            cmd.CommandText = _verify ? "SELECT key, value, crc FROM settings" : "SELECT key, value FROM settings";
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {
+                Verify(r, "settings");
                 values[r.GetString(0)] = r.GetString(1);
             }
         }
@@ -135,25 +145,74 @@ internal sealed class MetadataStore : IDisposable
         {
             throw new VolumeException($"{path} is not a WinReflink metadata database ({e.Message.TrimEnd('.')})", e);
         }
-        string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new VolumeException($"{path} has no '{key}' setting: not a WinReflink volume, or corrupt");
-        long GetLong(string key) => long.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out long v)
-            ? v : throw new VolumeException($"{path}: setting '{key}' is not a number");
-        long version = GetLong("format_version");
-        if (version != VolumeSettings.CurrentFormatVersion)
+        catch (InvalidCastException e)
         {
-            throw new VolumeException($"{path} has volume format version {version}; this WinReflink reads version {VolumeSettings.CurrentFormatVersion} only");
+            throw new VolumeException($"{path} is corrupt (a setting holds the wrong type: {e.Message.TrimEnd('.')})", e);
+        }
+        string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new VolumeException($"{path} has no '{key}' setting: not a WinReflink volume, or corrupt");
+        long GetLong(string key, long min, long max)
+        {
+            if (!long.TryParse(Get(key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v))
+            {
+                throw new VolumeException($"{path}: setting '{key}' is not a number ('{Get(key)}'): corrupt");
+            }
+            // Checked before any narrowing cast, so a huge value cannot wrap into a plausible one.
+            return v >= min && v <= max ? v : throw new VolumeException($"{path}: setting '{key}' is {v}, outside {min}..{max}: corrupt");
+        }
+        long version = GetLong("format_version", long.MinValue, long.MaxValue);
+        if (version != VolumeSettings.CurrentFormatVersion && version != VolumeSettings.OldestUpgradableFormatVersion)
+        {
+            throw new VolumeException($"{path} has volume format version {version}; this WinReflink reads versions {VolumeSettings.OldestUpgradableFormatVersion} and {VolumeSettings.CurrentFormatVersion} only");
         }
         return new VolumeSettings
         {
             FormatVersion = (int)version,
-            BlockSize = (int)GetLong("block_size"),
-            CapacityBlocks = GetLong("capacity_blocks"),
-            CaseSensitive = GetLong("case_sensitive") != 0,
+            BlockSize = (int)GetLong("block_size", 1, int.MaxValue),
+            CapacityBlocks = GetLong("capacity_blocks", 1, long.MaxValue),
+            CaseSensitive = GetLong("case_sensitive", 0, 1) != 0,
             Label = Get("label"),
-            SerialNumber = (uint)GetLong("serial"),
-            NextIno = GetLong("next_ino"),
-            NextGeneration = GetLong("next_generation"),
+            SerialNumber = (uint)GetLong("serial", 0, uint.MaxValue),
+            NextIno = GetLong("next_ino", 2, long.MaxValue),
+            NextGeneration = GetLong("next_generation", 0, long.MaxValue),
         };
+    }
+
+    /// <summary>
+    /// Format version 1 to 2 in one transaction: a `crc` column in every table, the checksum of every
+    /// row computed from its stored values, and the new version recorded.
+    /// </summary>
+    public void UpgradeFromVersion1()
+    {
+        using var tx = _db.BeginTransaction();
+        foreach (var table in RowChecksums.Tables)
+        {
+            Execute(tx, $"ALTER TABLE {table.Name} ADD COLUMN crc INTEGER NOT NULL DEFAULT 0");
+        }
+        Execute(tx, $"UPDATE settings SET value = '{VolumeSettings.CurrentFormatVersion.ToString(CultureInfo.InvariantCulture)}' WHERE key = 'format_version'");
+        RowChecksums.ResealAll(_db, tx);
+        tx.Commit();
+    }
+
+    /// <summary>Recomputes every row's checksum from its stored values (`check --repair`, once the rows are otherwise consistent).</summary>
+    public void ResealAll()
+    {
+        using var tx = _db.BeginTransaction();
+        RowChecksums.ResealAll(_db, tx);
+        tx.Commit();
+    }
+
+    /// <summary>Compares the current row's checksum (its last column) with its values; a mismatch is recorded, not thrown, so `check` can report every one.</summary>
+    private void Verify(SqliteDataReader r, string table)
+    {
+        if (!_verify)
+        {
+            return;
+        }
+        int columns = r.FieldCount - 1;
+        if (r.IsDBNull(columns) || r.GetFieldType(columns) != typeof(long) || _checksums.Of(table, r, columns) != r.GetInt64(columns))
+        {
+            _checksumFailures.Add(RowChecksums.Describe(RowChecksums.Table(table), r));
+        }
     }
 
     public VolumeState LoadState(VolumeSettings settings, string path)
@@ -177,10 +236,18 @@ internal sealed class MetadataStore : IDisposable
         var state = new VolumeState(settings);
         using (var cmd = _db.CreateCommand())
         {
-            cmd.CommandText = "SELECT ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie FROM inodes";
+            cmd.CommandText = WithChecksum("SELECT ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie FROM inodes");
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {
+                Verify(r, "inodes");
+                foreach (int column in (ReadOnlySpan<int>)[1, 2, 3, 4, 11])
+                {
+                    if ((ulong)r.GetInt64(column) > uint.MaxValue)
+                    {
+                        state.BadRows.Add($"inodes row (ino {r.GetInt64(0)}): {r.GetName(column)} {r.GetInt64(column)} does not fit 32 bits");
+                    }
+                }
                 var inode = new Inode(r.GetInt64(0), (uint)r.GetInt64(1))
                 {
                     Nlink = (uint)r.GetInt64(2),
@@ -206,7 +273,7 @@ internal sealed class MetadataStore : IDisposable
                 state.Inodes[inode.Ino] = inode;
             }
         }
-        ReadRows("SELECT parent, key, name, ino, cookie FROM dirents", r =>
+        ReadRows("dirents", "SELECT parent, key, name, ino, cookie FROM dirents", r =>
         {
             if (state.Inodes.TryGetValue(r.GetInt64(0), out var dir) && dir.Children != null)
             {
@@ -217,7 +284,7 @@ internal sealed class MetadataStore : IDisposable
                 state.DanglingRows.Add($"directory entry '{r.GetString(2)}' in inode {r.GetInt64(0)}, which is not a directory");
             }
         });
-        ReadRows("SELECT ino, logical, physical, length, unwritten FROM extents", r =>
+        ReadRows("extents", "SELECT ino, logical, physical, length, unwritten FROM extents", r =>
         {
             if (state.Inodes.TryGetValue(r.GetInt64(0), out var file) && file.Extents != null)
             {
@@ -228,17 +295,29 @@ internal sealed class MetadataStore : IDisposable
                 state.DanglingRows.Add($"extent at logical block {r.GetInt64(1)} of inode {r.GetInt64(0)}, which is not a regular file");
             }
         });
-        ReadRows("SELECT start, length, refs FROM shared", r => state.Refcounts.Load(r.GetInt64(0), new SharedRange(r.GetInt64(1), (int)r.GetInt64(2))));
-        ReadRows("SELECT start, length FROM free", r => state.Allocator.Free.Load(r.GetInt64(0), r.GetInt64(1)));
-        ReadRows("SELECT ino, name, value FROM xattrs", r =>
+        ReadRows("shared", "SELECT start, length, refs FROM shared", r =>
+        {
+            long refs = r.GetInt64(2);
+            if (refs is < 0 or > int.MaxValue)
+            {
+                state.BadRows.Add($"shared row (start {r.GetInt64(0)}): refs {refs} does not fit 31 bits");
+            }
+            state.Refcounts.Load(r.GetInt64(0), new SharedRange(r.GetInt64(1), (int)Math.Clamp(refs, 0, int.MaxValue)));
+        });
+        ReadRows("free", "SELECT start, length FROM free", r => state.Allocator.Free.Load(r.GetInt64(0), r.GetInt64(1)));
+        ReadRows("xattrs", "SELECT ino, name, value FROM xattrs", r =>
         {
             if (state.Inodes.TryGetValue(r.GetInt64(0), out var inode))
             {
                 inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
                 inode.Xattrs[r.GetString(1)] = (byte[])r.GetValue(2);
             }
+            else
+            {
+                state.DanglingRows.Add($"extended attribute '{r.GetString(1)}' of inode {r.GetInt64(0)}, which does not exist");
+            }
         });
-        ReadRows("SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), (byte[])r.GetValue(1)));
+        ReadRows("security", "SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), (byte[])r.GetValue(1)));
         foreach (var inode in state.Inodes.Values)
         {
             if (inode.SecurityId != 0)
@@ -246,43 +325,48 @@ internal sealed class MetadataStore : IDisposable
                 state.Security.LoadUse(inode.SecurityId);
             }
         }
-        ReadRows("SELECT ino FROM orphans", r => state.Orphans.Add(r.GetInt64(0)));
+        ReadRows("orphans", "SELECT ino FROM orphans", r => state.Orphans.Add(r.GetInt64(0)));
+        state.ChecksumFailures.AddRange(_checksumFailures);
         return state;
     }
 
-    private void ReadRows(string sql, Action<SqliteDataReader> row)
+    private void ReadRows(string table, string sql, Action<SqliteDataReader> row)
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = sql;
+        cmd.CommandText = WithChecksum(sql);
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
+            Verify(r, table);
             row(r);
         }
     }
+
+    /// <summary>The SELECT with the row's checksum as its last column, when the volume has checksums.</summary>
+    private string WithChecksum(string select) => _verify ? select.Replace(" FROM ", ", crc FROM ", StringComparison.Ordinal) : select;
 
     public void WriteNewVolume(VolumeSettings settings, Inode root)
     {
         using var tx = _db.BeginTransaction();
         WriteSettings(settings, tx);
         WriteInode(root, tx);
-        using (var cmd = Command(tx, "INSERT INTO free(start, length) VALUES ($a, $b)", "$a", "$b"))
+        using (var cmd = Command(tx, "INSERT INTO free(start, length, crc) VALUES ($a, $b, $crc)", "$a", "$b", "$crc"))
         {
             cmd.Parameters[0].Value = 0L;
             cmd.Parameters[1].Value = settings.CapacityBlocks;
-            cmd.ExecuteNonQuery();
+            Seal(cmd, "free");
         }
         tx.Commit();
     }
 
     private void WriteSettings(VolumeSettings s, SqliteTransaction tx)
     {
-        using var cmd = Command(tx, "INSERT OR REPLACE INTO settings(key, value) VALUES ($k, $v)", "$k", "$v");
+        using var cmd = Command(tx, "INSERT OR REPLACE INTO settings(key, value, crc) VALUES ($k, $v, $crc)", "$k", "$v", "$crc");
         void Put(string k, string v)
         {
             cmd.Parameters[0].Value = k;
             cmd.Parameters[1].Value = v;
-            cmd.ExecuteNonQuery();
+            Seal(cmd, "settings");
         }
         var inv = CultureInfo.InvariantCulture;
         Put("format_version", s.FormatVersion.ToString(inv));
@@ -311,11 +395,18 @@ internal sealed class MetadataStore : IDisposable
     private void WriteInode(Inode i, SqliteTransaction tx)
     {
         using var cmd = Command(tx, """
-            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17");
+            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, crc)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $crc)
+            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$crc");
         BindInode(cmd, i);
-        cmd.ExecuteNonQuery();
+        Seal(cmd, "inodes");
+    }
+
+    /// <summary>Stores the row bound to an INSERT with its checksum (the command's last parameter).</summary>
+    private void Seal(SqliteCommand insert, string table)
+    {
+        insert.Parameters[^1].Value = _checksums.Of(table, insert.Parameters);
+        insert.ExecuteNonQuery();
     }
 
     private static void BindInode(SqliteCommand cmd, Inode i)
@@ -350,15 +441,15 @@ internal sealed class MetadataStore : IDisposable
             state.SettingsChanged = false;
         }
         using var inodeCmd = Command(tx, """
-            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17");
-        using var extentPut = Command(tx, "INSERT OR REPLACE INTO extents(ino, logical, physical, length, unwritten) VALUES ($i, $l, $p, $n, $u)", "$i", "$l", "$p", "$n", "$u");
+            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, crc)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $crc)
+            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$crc");
+        using var extentPut = Command(tx, "INSERT OR REPLACE INTO extents(ino, logical, physical, length, unwritten, crc) VALUES ($i, $l, $p, $n, $u, $crc)", "$i", "$l", "$p", "$n", "$u", "$crc");
         using var extentDel = Command(tx, "DELETE FROM extents WHERE ino = $i AND logical = $l", "$i", "$l");
-        using var direntPut = Command(tx, "INSERT OR REPLACE INTO dirents(parent, key, name, ino, cookie) VALUES ($p, $k, $n, $i, $c)", "$p", "$k", "$n", "$i", "$c");
+        using var direntPut = Command(tx, "INSERT OR REPLACE INTO dirents(parent, key, name, ino, cookie, crc) VALUES ($p, $k, $n, $i, $c, $crc)", "$p", "$k", "$n", "$i", "$c", "$crc");
         using var direntDel = Command(tx, "DELETE FROM dirents WHERE parent = $p AND key = $k", "$p", "$k");
         using var xattrDelAll = Command(tx, "DELETE FROM xattrs WHERE ino = $i", "$i");
-        using var xattrPut = Command(tx, "INSERT INTO xattrs(ino, name, value) VALUES ($i, $n, $v)", "$i", "$n", "$v");
+        using var xattrPut = Command(tx, "INSERT INTO xattrs(ino, name, value, crc) VALUES ($i, $n, $v, $crc)", "$i", "$n", "$v", "$crc");
 
         foreach (long ino in state.DeletedInodes)
         {
@@ -378,7 +469,7 @@ internal sealed class MetadataStore : IDisposable
                 continue;
             }
             BindInode(inodeCmd, inode);
-            inodeCmd.ExecuteNonQuery();
+            Seal(inodeCmd, "inodes");
             inode.Extents?.Rows.DrainChanges((logical, present, v) =>
             {
                 if (present)
@@ -388,7 +479,7 @@ internal sealed class MetadataStore : IDisposable
                     extentPut.Parameters[2].Value = v.Physical;
                     extentPut.Parameters[3].Value = v.Length;
                     extentPut.Parameters[4].Value = v.Unwritten ? 1L : 0L;
-                    extentPut.ExecuteNonQuery();
+                    Seal(extentPut, "extents");
                 }
                 else
                 {
@@ -406,7 +497,7 @@ internal sealed class MetadataStore : IDisposable
                     direntPut.Parameters[2].Value = record.Name;
                     direntPut.Parameters[3].Value = record.Ino;
                     direntPut.Parameters[4].Value = record.Cookie;
-                    direntPut.ExecuteNonQuery();
+                    Seal(direntPut, "dirents");
                 }
                 else
                 {
@@ -424,14 +515,14 @@ internal sealed class MetadataStore : IDisposable
                     xattrPut.Parameters[0].Value = inode.Ino;
                     xattrPut.Parameters[1].Value = kv.Key;
                     xattrPut.Parameters[2].Value = kv.Value;
-                    xattrPut.ExecuteNonQuery();
+                    Seal(xattrPut, "xattrs");
                 }
                 inode.XattrsChanged = false;
             }
         }
         state.ChangedInodes.Clear();
 
-        using (var put = Command(tx, "INSERT OR REPLACE INTO shared(start, length, refs) VALUES ($s, $l, $r)", "$s", "$l", "$r"))
+        using (var put = Command(tx, "INSERT OR REPLACE INTO shared(start, length, refs, crc) VALUES ($s, $l, $r, $crc)", "$s", "$l", "$r", "$crc"))
         using (var del = Command(tx, "DELETE FROM shared WHERE start = $s", "$s"))
         {
             state.Refcounts.Rows.DrainChanges((start, present, v) =>
@@ -441,7 +532,7 @@ internal sealed class MetadataStore : IDisposable
                     put.Parameters[0].Value = start;
                     put.Parameters[1].Value = v.Length;
                     put.Parameters[2].Value = (long)v.Refs;
-                    put.ExecuteNonQuery();
+                    Seal(put, "shared");
                 }
                 else
                 {
@@ -450,7 +541,7 @@ internal sealed class MetadataStore : IDisposable
                 }
             });
         }
-        using (var put = Command(tx, "INSERT OR REPLACE INTO free(start, length) VALUES ($s, $l)", "$s", "$l"))
+        using (var put = Command(tx, "INSERT OR REPLACE INTO free(start, length, crc) VALUES ($s, $l, $crc)", "$s", "$l", "$crc"))
         using (var del = Command(tx, "DELETE FROM free WHERE start = $s", "$s"))
         {
             state.Allocator.Free.Rows.DrainChanges((start, present, length) =>
@@ -459,7 +550,7 @@ internal sealed class MetadataStore : IDisposable
                 {
                     put.Parameters[0].Value = start;
                     put.Parameters[1].Value = length;
-                    put.ExecuteNonQuery();
+                    Seal(put, "free");
                 }
                 else
                 {
@@ -468,7 +559,7 @@ internal sealed class MetadataStore : IDisposable
                 }
             });
         }
-        using (var put = Command(tx, "INSERT OR REPLACE INTO security(id, descriptor) VALUES ($i, $d)", "$i", "$d"))
+        using (var put = Command(tx, "INSERT OR REPLACE INTO security(id, descriptor, crc) VALUES ($i, $d, $crc)", "$i", "$d", "$crc"))
         using (var del = Command(tx, "DELETE FROM security WHERE id = $i", "$i"))
         {
             state.Security.DrainChanges((id, descriptor) =>
@@ -478,18 +569,22 @@ internal sealed class MetadataStore : IDisposable
                 if (descriptor != null)
                 {
                     put.Parameters[1].Value = descriptor;
+                    Seal(put, "security");
                 }
-                cmd.ExecuteNonQuery();
+                else
+                {
+                    del.ExecuteNonQuery();
+                }
             });
         }
         if (state.OrphansChanged)
         {
             Execute(tx, "DELETE FROM orphans");
-            using var put = Command(tx, "INSERT INTO orphans(ino) VALUES ($i)", "$i");
+            using var put = Command(tx, "INSERT INTO orphans(ino, crc) VALUES ($i, $crc)", "$i", "$crc");
             foreach (long ino in state.Orphans)
             {
                 put.Parameters[0].Value = ino;
-                put.ExecuteNonQuery();
+                Seal(put, "orphans");
             }
             state.OrphansChanged = false;
         }
