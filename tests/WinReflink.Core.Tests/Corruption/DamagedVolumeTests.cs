@@ -8,7 +8,8 @@ namespace WinReflink.Core.Tests.Corruption;
 /// Hundreds of damaged copies of a real volume. On each, opening it as `mount` does (read-write) and
 /// as `info` and `check` do (read-only), reading its figures and checking it end in bounded time,
 /// throw nothing but a one-line <see cref="VolumeException"/>, and a volume found damaged at open is
-/// opened read-only with the reason. Damage that breaks a checked invariant must be reported.
+/// opened read-only with the reason. Damage that breaks a checked invariant must be reported, and
+/// `check --repair` then either refuses naming what it cannot repair or leaves the volume clean.
 /// Seeded: WINREFLINK_CORRUPTION_CASES (default 320) cases from WINREFLINK_CORRUPTION_SEED (default 1);
 /// a failure names the seed of its case.
 /// </summary>
@@ -78,7 +79,8 @@ public class DamagedVolumeTests
             {
                 return $"{label}: not detected (read-only {readOnly}, read-write {readWrite})";
             }
-            return null;
+            string? repairError = ProbeRepair(folder);
+            return repairError == null ? null : $"{label}: repair: {repairError}";
         }
         finally
         {
@@ -135,6 +137,46 @@ public class DamagedVolumeTests
         {
             var inner = e.InnerException!;
             return (Outcome.Clean, $"threw {inner.GetType().Name}: {inner.Message} at {inner.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}");
+        }
+    }
+
+    /// <summary>`check --repair` in bounded time: it refuses with what remains, or a fresh open afterwards finds the volume clean.</summary>
+    private static string? ProbeRepair(string folder)
+    {
+        var task = Task.Run(() =>
+        {
+            RepairReport report;
+            try
+            {
+                using var fs = FileSystem.Open(folder, new OpenOptions { CommitInterval = TimeSpan.Zero, CacheSizeBytes = 16L << 20, Repairing = true });
+                report = fs.Repair(dryRun: false);
+            }
+            catch (VolumeException)
+            {
+                return null;
+            }
+            if (report.Refused != null)
+            {
+                return report.Unrepaired.Count > 0 ? null : $"refused ({report.Refused}) naming nothing it cannot repair";
+            }
+            if (!report.Written)
+            {
+                return null;
+            }
+            using var reopened = FileSystem.Open(folder, new OpenOptions { CommitInterval = TimeSpan.Zero, CacheSizeBytes = 16L << 20 });
+            var left = reopened.Check();
+            return reopened.Damage == null && left.Count == 0
+                ? null
+                : $"claimed a repair ({string.Join("; ", report.Repairs)}) but the volume is still damaged: {reopened.Damage ?? left[0].ToString()}";
+        });
+        try
+        {
+            return task.Wait(Bound) ? task.Result : $"did not finish within {Bound.TotalSeconds} s";
+        }
+        catch (AggregateException e)
+        {
+            var inner = e.InnerException!;
+            return $"threw {inner.GetType().Name}: {inner.Message} at {inner.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}";
         }
     }
 
