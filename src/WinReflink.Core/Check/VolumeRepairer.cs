@@ -188,7 +188,8 @@ internal sealed class VolumeRepairer
     private void ReclaimOrMoveUnnamed()
     {
         var named = EntriesByInode();
-        foreach (var inode in _state.Inodes.Values.Where(i => !i.IsDirectory && !named.ContainsKey(i.Ino)).ToList())
+        // An unnamed directory with entries is attached to /lost+found later, with its subtree.
+        foreach (var inode in _state.Inodes.Values.Where(i => i.Ino != FileSystem.RootIno && !named.ContainsKey(i.Ino) && (!i.IsDirectory || i.Children!.Count == 0)).ToList())
         {
             if (inode.Nlink == 0 || _state.Orphans.Contains(inode.Ino))
             {
