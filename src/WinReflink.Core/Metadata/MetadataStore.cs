@@ -96,7 +96,7 @@ internal sealed class MetadataStore : IDisposable
         catch (SqliteException e)
         {
             db.Dispose();
-            throw new VolumeException($"{path} is corrupt or truncated ({e.Message.TrimEnd('.')})", e);
+            throw new VolumeException($"{path} is corrupt or truncated ({OneLine(e.Message)})", e);
         }
         catch
         {
@@ -104,6 +104,13 @@ internal sealed class MetadataStore : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// An error from SQLite as part of a one-line message: a malformed schema is quoted back with the
+    /// line breaks of its CREATE TABLE.
+    /// </summary>
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
 
     private void Pragmas()
     {
@@ -143,11 +150,11 @@ internal sealed class MetadataStore : IDisposable
         }
         catch (SqliteException e)
         {
-            throw new VolumeException($"{path} is not a WinReflink metadata database ({e.Message.TrimEnd('.')})", e);
+            throw new VolumeException($"{path} is not a WinReflink metadata database ({OneLine(e.Message)})", e);
         }
         catch (InvalidCastException e)
         {
-            throw new VolumeException($"{path} is corrupt (a setting holds the wrong type: {e.Message.TrimEnd('.')})", e);
+            throw new VolumeException($"{path} is corrupt (a setting holds the wrong type: {OneLine(e.Message)})", e);
         }
         string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new VolumeException($"{path} has no '{key}' setting: not a WinReflink volume, or corrupt");
         long GetLong(string key, long min, long max)
@@ -223,11 +230,11 @@ internal sealed class MetadataStore : IDisposable
         }
         catch (SqliteException e)
         {
-            throw new VolumeException($"{path} is corrupt ({e.Message.TrimEnd('.')})", e);
+            throw new VolumeException($"{path} is corrupt ({OneLine(e.Message)})", e);
         }
         catch (InvalidCastException e)
         {
-            throw new VolumeException($"{path} is corrupt (a column holds the wrong type: {e.Message.TrimEnd('.')})", e);
+            throw new VolumeException($"{path} is corrupt (a column holds the wrong type: {OneLine(e.Message)})", e);
         }
     }
 

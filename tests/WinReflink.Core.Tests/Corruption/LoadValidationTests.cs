@@ -155,4 +155,15 @@ public class LoadValidationTests : DamagedVolumeFixture
         Assert.That(fs2.Check(), Is.Empty);
         Assert.That(Scalar(Inv($"SELECT COUNT(*) FROM inodes WHERE ino = {gone}")), Is.Zero, "reclaimed at open");
     }
+
+    /// <summary>SQLite quotes a malformed schema back with its line breaks, and the VolumeException carried them (seed 21144 of the damaged-volume runs).</summary>
+    [Test]
+    public void AMalformedSchemaIsRefusedInOneLine()
+    {
+        MakeVolume();
+        Sql(MetaDb, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, 'secid INTEGER', '`secid INTEGER') WHERE name = 'inodes'");
+        var e = Assert.Throws<VolumeException>(() => OpenReadWrite().Dispose());
+        Assert.That(e!.Message, Does.Contain("meta.db").And.Contain("malformed"));
+        Assert.That(e.Message, Does.Not.Contain('\n'));
+    }
 }
