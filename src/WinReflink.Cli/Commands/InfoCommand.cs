@@ -72,6 +72,10 @@ internal static class InfoCommand
                 r.GetProperty("label").GetString() ?? "", r.GetProperty("serial").GetUInt32(), r.GetProperty("formatVersion").GetInt32()));
         }
         using var fs = context.OpenVolume(path, readOnly: true);
+        if (fs.Damage != null)
+        {
+            context.Error.WriteLine($"winreflink: warning: {fs.VolumePath} is damaged ({fs.Damage}); `winreflink check` lists every problem");
+        }
         return (fs.VolumePath, fs.Info());
     }
 

@@ -14,12 +14,13 @@ internal sealed class VolumeChecker
 {
     private readonly VolumeState _state;
     private readonly int _blockSize;
-    private readonly ReadBlock _read;
+    private readonly ReadBlock? _read;
     private readonly List<Violation> _found = new();
 
     public delegate void ReadBlock(long physicalBlock, Span<byte> block);
 
-    public VolumeChecker(VolumeState state, int blockSize, ReadBlock read)
+    /// <param name="read">Reads a physical block for the zero-tail check; null checks the metadata alone (as open does).</param>
+    public VolumeChecker(VolumeState state, int blockSize, ReadBlock? read)
     {
         _state = state;
         _blockSize = blockSize;
@@ -28,26 +29,62 @@ internal sealed class VolumeChecker
 
     public IReadOnlyList<Violation> Run()
     {
+        foreach (string row in _state.ChecksumFailures)
+        {
+            Add(9, $"row does not match its checksum: {row}", null, null, "the checksum of the row's values", "another");
+        }
+        foreach (string row in _state.BadRows)
+        {
+            Add(9, $"row with a value out of range: {row}", null, null, "a value the column can hold", "out of range");
+        }
         foreach (string row in _state.DanglingRows)
         {
             Add(3, $"row of an object that does not exist: {row}", null, null, "no such row", "row present");
         }
+        CheckInodes();
         var mapped = CheckExtentMaps();
         CheckRefcounts(mapped);
         CheckSpace(mapped);
         CheckNamespace();
         CheckSecurity();
-        CheckZeroTails();
+        if (_read != null)
+        {
+            CheckZeroTails(_read);
+        }
         return _found;
     }
 
     private void Add(int invariant, string what, long? ino, long? block, string expected, string found) =>
         _found.Add(new Violation(invariant, what, ino, block, expected, found));
 
+    /// <summary>Each inode's own fields: a known file type, a size a file of that type can have.</summary>
+    private void CheckInodes()
+    {
+        foreach (var inode in _state.Inodes.Values)
+        {
+            uint type = inode.Mode & PosixMode.TypeMask;
+            if (inode.Mode > 0xFFFF || type is not (PosixMode.Regular or PosixMode.Directory or PosixMode.Symlink or PosixMode.Fifo
+                or PosixMode.CharDevice or PosixMode.BlockDevice or PosixMode.Socket))
+            {
+                Add(3, "unknown file type", inode.Ino, null, "a POSIX st_mode with a file type", $"mode 0x{inode.Mode:X}");
+            }
+            long maxSize = inode.IsRegular ? FileSystem.MaxFileSize : long.MaxValue;
+            if (inode.Size < 0 || inode.Size > maxSize)
+            {
+                Add(8, "size out of range", inode.Ino, null, $"0..{maxSize}", $"{inode.Size}");
+            }
+            if (inode.Ino <= 0)
+            {
+                Add(3, "inode number out of range", inode.Ino, null, "a positive number", $"{inode.Ino}");
+            }
+        }
+    }
+
     /// <summary>Coverage of physical blocks by file mappings, as sorted (start, end, count) segments.</summary>
     private List<(long Start, long End, int Count)> CheckExtentMaps()
     {
         long capacity = _state.Settings.CapacityBlocks;
+        long maxFileBlocks = FileSystem.MaxFileSize / _blockSize;
         var events = new List<(long Pos, int Delta)>();
         foreach (var inode in _state.Inodes.Values)
         {
@@ -56,7 +93,7 @@ internal sealed class VolumeChecker
                 continue;
             }
             long prevEnd = long.MinValue;
-            long eofBlocks = (inode.Size + _blockSize - 1) / _blockSize;
+            long eofBlocks = inode.Size / _blockSize + (inode.Size % _blockSize != 0 ? 1 : 0);
             foreach (var e in inode.Extents.All())
             {
                 if (e.Length <= 0)
@@ -64,17 +101,23 @@ internal sealed class VolumeChecker
                     Add(1, "extent with no length", inode.Ino, e.Logical, "length > 0", e.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     continue;
                 }
+                if (e.Logical < 0 || e.Length > maxFileBlocks - e.Logical)
+                {
+                    Add(1, "extent outside the largest file", inode.Ino, e.Logical, $"logical blocks within 0..{maxFileBlocks}", $"{e.Logical}+{e.Length}");
+                    continue;
+                }
                 if (e.Logical < prevEnd)
                 {
                     Add(1, "extents overlap in the file", inode.Ino, e.Logical, $"logical start >= {prevEnd}", $"{e.Logical}");
                 }
                 prevEnd = e.LogicalEnd;
-                if (e.Physical < 0 || e.Physical + e.Length > capacity)
+                // Written so that huge values cannot overflow into a range that looks valid.
+                if (e.Physical < 0 || e.Physical >= capacity || e.Length > capacity - e.Physical)
                 {
                     Add(2, "extent outside the volume", inode.Ino, e.Physical, $"physical blocks within 0..{capacity}", $"{e.Physical}+{e.Length}");
                     continue;
                 }
-                if (!e.Unwritten && e.LogicalEnd > eofBlocks)
+                if (!e.Unwritten && e.LogicalEnd > eofBlocks && inode.Size >= 0)
                 {
                     Add(8, "written extent past end of file", inode.Ino, e.Logical, $"blocks below {eofBlocks}", $"extent to {e.LogicalEnd}");
                 }
@@ -103,13 +146,23 @@ internal sealed class VolumeChecker
 
     private void CheckRefcounts(List<(long Start, long End, int Count)> mapped)
     {
-        var rows = _state.Refcounts.All().ToList();
+        long capacity = _state.Settings.CapacityBlocks;
+        var rows = new List<(long Start, SharedRange Range)>();
+        foreach (var (start, r) in _state.Refcounts.All())
+        {
+            if (start < 0 || r.Length <= 0 || r.Length > capacity - start)
+            {
+                Add(1, "shared-table row outside the volume", null, start, $"blocks within 0..{capacity}", $"{start}+{r.Length}");
+                continue;
+            }
+            rows.Add((start, r));
+        }
         long prevEnd = long.MinValue;
         foreach (var (start, r) in rows)
         {
-            if (r.Refs < 2 || r.Length <= 0)
+            if (r.Refs < 2)
             {
-                Add(1, "shared-table row with fewer than two references", null, start, "refs >= 2 and length > 0", $"refs {r.Refs}, length {r.Length}");
+                Add(1, "shared-table row with fewer than two references", null, start, "refs >= 2", $"refs {r.Refs}");
             }
             if (start < prevEnd)
             {
@@ -131,7 +184,7 @@ internal sealed class VolumeChecker
         }
         var points = bounds.ToList();
         int mi = 0;
-        var table = new Extents.RefcountTable();
+        var table = new RefcountTable();
         foreach (var (s, r) in rows)
         {
             table.Load(s, r);
@@ -186,9 +239,10 @@ internal sealed class VolumeChecker
         }
         foreach (var r in _state.Allocator.Free.All())
         {
-            if (r.Start < 0 || r.End > capacity)
+            if (r.Start < 0 || r.Length <= 0 || r.Length > capacity - r.Start)
             {
                 Add(2, "free range outside the volume", null, r.Start, $"within 0..{capacity}", $"{r.Start}+{r.Length}");
+                continue;
             }
             claimed.Add((r.Start, r.End, "free"));
         }
@@ -234,8 +288,13 @@ internal sealed class VolumeChecker
         bool caseSensitive = _state.Settings.CaseSensitive;
         foreach (var dir in inodes.Values.Where(i => i.IsDirectory))
         {
+            var cookies = new HashSet<long>();
             foreach (var r in dir.Children!.Records)
             {
+                if (r.Cookie < 1 || !cookies.Add(r.Cookie))
+                {
+                    Add(3, $"entry '{r.Name}' has a readdir cookie that is not unique and positive", dir.Ino, null, "a cookie no other entry has", $"cookie {r.Cookie}");
+                }
                 if (!inodes.TryGetValue(r.Ino, out var child))
                 {
                     Add(3, $"entry '{r.Name}' names an inode that does not exist", dir.Ino, null, $"inode {r.Ino} alive", "missing");
@@ -291,7 +350,7 @@ internal sealed class VolumeChecker
             {
                 Add(3, "link count differs from the entries naming the inode", inode.Ino, null, $"nlink {n}", $"nlink {inode.Nlink}");
             }
-            if (PosixMode.IsSymlink(inode.Mode) && inode.SymlinkTarget == null)
+            if (PosixMode.IsSymlink(inode.Mode) && string.IsNullOrEmpty(inode.SymlinkTarget))
             {
                 Add(3, "symbolic link without a target", inode.Ino, null, "a target", "none");
             }
@@ -351,12 +410,12 @@ internal sealed class VolumeChecker
         }
     }
 
-    private void CheckZeroTails()
+    private void CheckZeroTails(ReadBlock read)
     {
         var block = new byte[_blockSize];
         foreach (var inode in _state.Inodes.Values)
         {
-            if (inode.Extents == null || inode.Size % _blockSize == 0)
+            if (inode.Extents == null || inode.Size <= 0 || inode.Size > FileSystem.MaxFileSize || inode.Size % _blockSize == 0)
             {
                 continue;
             }
@@ -370,7 +429,7 @@ internal sealed class VolumeChecker
             {
                 continue;
             }
-            _read(physical, block);
+            read(physical, block);
             int tail = (int)(inode.Size % _blockSize);
             int nonZero = block.AsSpan(tail).IndexOfAnyExcept((byte)0);
             if (nonZero >= 0)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using WinReflink.Core.Cache;
+using WinReflink.Core.Check;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Extents;
 using WinReflink.Core.Metadata;
@@ -36,12 +37,19 @@ public sealed partial class FileSystem : IDisposable
     /// <summary>Blocks allocated in the running transaction: no commit maps them, so they are overwritten in place.</summary>
     private readonly RangeSet _allocatedSinceCommit = new();
     private long _lastAllocationEnd;
-    /// <summary>Mounted read-only; a failure (<see cref="Failure"/>) makes the volume read-only too.</summary>
-    private readonly bool _readOnly;
+    /// <summary>
+    /// Mounted read-only, or damaged at open (or being repaired); a failure (<see cref="Failure"/>)
+    /// makes the volume read-only too.
+    /// </summary>
+    private bool _readOnly;
+    /// <summary>The metadata store was opened read-only, so not even a repair can write.</summary>
+    private readonly bool _openedReadOnly;
     private bool _disposed;
 
-    private FileSystem(VolumeLayout layout, VolumeLock? volumeLock, MetadataStore meta, VolumeState state, BlockStore store, OpenOptions options, ILogger logger)
+    private FileSystem(VolumeLayout layout, VolumeLock? volumeLock, MetadataStore meta, VolumeState state, BlockStore store, OpenOptions options, ILogger logger, string? damage)
     {
+        Damage = damage;
+        _openedReadOnly = options.ReadOnly;
         _layout = layout;
         _volumeLock = volumeLock;
         _meta = meta;
@@ -49,7 +57,8 @@ public sealed partial class FileSystem : IDisposable
         _store = store;
         _logger = logger;
         _blockSize = state.Settings.BlockSize;
-        _readOnly = options.ReadOnly;
+        // A damaged volume is never written on top of: what open found stays as it is for `check` and `check --repair`.
+        _readOnly = options.ReadOnly || damage != null;
         long cacheSize = options.CacheSizeBytes ?? Math.Max(64L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
         _cache = new ExtentCache(store, cacheSize, options.DirtyLimitBytes ?? (256L << 20), logger);
         if (!_readOnly && options.CommitInterval > TimeSpan.Zero)
@@ -61,6 +70,9 @@ public sealed partial class FileSystem : IDisposable
     public string VolumePath => _layout.Folder;
     public int BlockSize => _blockSize;
     public bool CaseSensitive => _state.Settings.CaseSensitive;
+
+    /// <summary>What open found wrong with the metadata (one line: the count and the first problem), or null; a damaged volume is opened read-only.</summary>
+    public string? Damage { get; }
 
     /// <summary>Creates a new volume folder. Throws <see cref="VolumeException"/> with a one-line reason on bad input.</summary>
     public static void Format(string folder, FormatOptions options)
@@ -90,9 +102,23 @@ public sealed partial class FileSystem : IDisposable
             meta = MetadataStore.Open(layout.MetaDb, options.ReadOnly);
             var settings = meta.LoadSettings(layout.MetaDb);
             VolumeFormatter.CheckSettings(layout, settings);
+            if (settings.FormatVersion < VolumeSettings.CurrentFormatVersion && !options.ReadOnly)
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                meta.UpgradeFromVersion1();
+                settings = meta.LoadSettings(layout.MetaDb);
+                logger.LogInformation("Upgraded volume {Volume} from format version {Old} to {New} (row checksums) in {Ms} ms",
+                    layout.Folder, VolumeSettings.OldestUpgradableFormatVersion, settings.FormatVersion, watch.ElapsedMilliseconds);
+            }
             var state = meta.LoadState(settings, layout.MetaDb);
+            var damage = new VolumeChecker(state, settings.BlockSize, read: null).Run();
             store = options.BlockStoreFactory?.Invoke(settings) ?? OpenDataFile(layout, settings, logger);
-            var fs = new FileSystem(layout, volumeLock, meta, state, store, options, logger);
+            var fs = new FileSystem(layout, volumeLock, meta, state, store, options, logger, DamageSummary(damage));
+            if (fs.Damage != null && !options.ReadOnly && !options.Repairing)
+            {
+                logger.LogError("Volume {Volume} is damaged ({Damage}); opened read-only. `winreflink check` lists every problem; `winreflink check --repair` fixes what it can",
+                    layout.Folder, fs.Damage);
+            }
             fs.ReclaimOrphans();
             return fs;
         }
@@ -104,6 +130,13 @@ public sealed partial class FileSystem : IDisposable
             throw;
         }
     }
+
+    private static string? DamageSummary(IReadOnlyList<Violation> found) => found.Count switch
+    {
+        0 => null,
+        1 => found[0].ToString(),
+        _ => $"{found.Count} problems, the first: {found[0]}",
+    };
 
     private static FileBlockStore OpenDataFile(VolumeLayout layout, VolumeSettings settings, ILogger logger)
     {

@@ -26,6 +26,8 @@ public sealed class OpenOptions
     /// <summary>How often the running transaction commits on its own (group commit).</summary>
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(2);
     public bool ReadOnly { get; init; }
+    /// <summary>Opened by `check --repair`: damage found at open is what it is there for, so it is not logged as an error.</summary>
+    public bool Repairing { get; init; }
     public ILoggerFactory? LoggerFactory { get; init; }
     /// <summary>Tests substitute a store that can lose unflushed writes.</summary>
     internal Func<VolumeSettings, BlockStore>? BlockStoreFactory { get; init; }

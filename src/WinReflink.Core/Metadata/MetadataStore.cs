@@ -12,21 +12,22 @@ namespace WinReflink.Core.Metadata;
 /// </summary>
 internal sealed class MetadataStore : IDisposable
 {
+    /// <summary>Every table ends with `crc`, the row's checksum (<see cref="RowChecksums"/>).</summary>
     private const string Schema = """
-        CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE inodes(ino INTEGER PRIMARY KEY, mode INTEGER NOT NULL, nlink INTEGER NOT NULL, uid INTEGER NOT NULL,
             gid INTEGER NOT NULL, rdev INTEGER NOT NULL, size INTEGER NOT NULL, atime INTEGER NOT NULL, mtime INTEGER NOT NULL,
             ctime INTEGER NOT NULL, btime INTEGER NOT NULL, winattrs INTEGER NOT NULL, secid INTEGER NOT NULL,
-            generation INTEGER NOT NULL, parent INTEGER NOT NULL, symlink TEXT, next_cookie INTEGER NOT NULL);
+            generation INTEGER NOT NULL, parent INTEGER NOT NULL, symlink TEXT, next_cookie INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE dirents(parent INTEGER NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, ino INTEGER NOT NULL,
-            cookie INTEGER NOT NULL, PRIMARY KEY(parent, key)) WITHOUT ROWID;
+            cookie INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(parent, key)) WITHOUT ROWID;
         CREATE TABLE extents(ino INTEGER NOT NULL, logical INTEGER NOT NULL, physical INTEGER NOT NULL,
-            length INTEGER NOT NULL, unwritten INTEGER NOT NULL, PRIMARY KEY(ino, logical)) WITHOUT ROWID;
-        CREATE TABLE shared(start INTEGER PRIMARY KEY, length INTEGER NOT NULL, refs INTEGER NOT NULL);
-        CREATE TABLE free(start INTEGER PRIMARY KEY, length INTEGER NOT NULL);
-        CREATE TABLE xattrs(ino INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY(ino, name)) WITHOUT ROWID;
-        CREATE TABLE security(id INTEGER PRIMARY KEY, descriptor BLOB NOT NULL);
-        CREATE TABLE orphans(ino INTEGER PRIMARY KEY);
+            length INTEGER NOT NULL, unwritten INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ino, logical)) WITHOUT ROWID;
+        CREATE TABLE shared(start INTEGER PRIMARY KEY, length INTEGER NOT NULL, refs INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE free(start INTEGER PRIMARY KEY, length INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE xattrs(ino INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ino, name)) WITHOUT ROWID;
+        CREATE TABLE security(id INTEGER PRIMARY KEY, descriptor BLOB NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE orphans(ino INTEGER PRIMARY KEY, crc INTEGER NOT NULL DEFAULT 0);
         """ + FlagsTable;
 
     /// <summary>
@@ -40,6 +41,11 @@ internal sealed class MetadataStore : IDisposable
     private const int SqliteFull = 13;
 
     private readonly SqliteConnection _db;
+    private readonly RowChecksums _checksums = new();
+    /// <summary>Rows loaded whose checksum did not match, named by table and key; the state carries them to `check`.</summary>
+    private readonly List<string> _checksumFailures = new();
+    /// <summary>Whether the stored rows have checksums to verify (format version 2 on).</summary>
+    private bool _verify = true;
 
     private MetadataStore(SqliteConnection db)
     {
@@ -108,7 +114,7 @@ internal sealed class MetadataStore : IDisposable
         catch (SqliteException e)
         {
             db.Dispose();
-            throw new VolumeException($"{path} is corrupt or truncated ({e.Message.TrimEnd('.')})", e);
+            throw new VolumeException($"{path} is corrupt or truncated ({OneLine(e.Message)})", e);
         }
         catch
         {
@@ -116,6 +122,13 @@ internal sealed class MetadataStore : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// An error from SQLite as part of a one-line message: a malformed schema is quoted back with the
+    /// line breaks of its CREATE TABLE.
+    /// </summary>
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
 
     private void Pragmas()
     {
@@ -141,37 +154,95 @@ internal sealed class MetadataStore : IDisposable
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
+            string? storedVersion = Scalar("SELECT value FROM settings WHERE key = 'format_version'") as string;
+            // Version 1 has no checksums; it is read as it is (read-only) or upgraded first (FileSystem.Open).
+            _verify = storedVersion != "1";
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT key, value FROM settings";
+            cmd.CommandText = _verify ? "SELECT key, value, crc FROM settings" : "SELECT key, value FROM settings";
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {
+                Verify(r, "settings");
                 values[r.GetString(0)] = r.GetString(1);
             }
         }
         catch (SqliteException e)
         {
-            throw new VolumeException($"{path} is not a WinReflink metadata database ({e.Message.TrimEnd('.')})", e);
+            throw new VolumeException($"{path} is not a WinReflink metadata database ({OneLine(e.Message)})", e);
+        }
+        catch (InvalidCastException e)
+        {
+            throw new VolumeException($"{path} is corrupt (a setting holds the wrong type: {OneLine(e.Message)})", e);
         }
         string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new VolumeException($"{path} has no '{key}' setting: not a WinReflink volume, or corrupt");
-        long GetLong(string key) => long.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out long v)
-            ? v : throw new VolumeException($"{path}: setting '{key}' is not a number");
-        long version = GetLong("format_version");
-        if (version != VolumeSettings.CurrentFormatVersion)
+        long GetLong(string key, long min, long max)
         {
-            throw new VolumeException($"{path} has volume format version {version}; this WinReflink reads version {VolumeSettings.CurrentFormatVersion} only");
+            if (!long.TryParse(Get(key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v))
+            {
+                throw new VolumeException($"{path}: setting '{key}' is not a number ('{Get(key)}'): corrupt");
+            }
+            // Checked before any narrowing cast, so a huge value cannot wrap into a plausible one.
+            return v >= min && v <= max ? v : throw new VolumeException($"{path}: setting '{key}' is {v}, outside {min}..{max}: corrupt");
+        }
+        long version = GetLong("format_version", long.MinValue, long.MaxValue);
+        if (version != VolumeSettings.CurrentFormatVersion && version != VolumeSettings.OldestUpgradableFormatVersion)
+        {
+            throw new VolumeException($"{path} has volume format version {version}; this WinReflink reads versions {VolumeSettings.OldestUpgradableFormatVersion} and {VolumeSettings.CurrentFormatVersion} only");
         }
         return new VolumeSettings
         {
             FormatVersion = (int)version,
-            BlockSize = (int)GetLong("block_size"),
-            CapacityBlocks = GetLong("capacity_blocks"),
-            CaseSensitive = GetLong("case_sensitive") != 0,
+            BlockSize = (int)GetLong("block_size", 1, int.MaxValue),
+            CapacityBlocks = GetLong("capacity_blocks", 1, long.MaxValue),
+            CaseSensitive = GetLong("case_sensitive", 0, 1) != 0,
             Label = Get("label"),
-            SerialNumber = (uint)GetLong("serial"),
-            NextIno = GetLong("next_ino"),
-            NextGeneration = GetLong("next_generation"),
+            SerialNumber = (uint)GetLong("serial", 0, uint.MaxValue),
+            NextIno = GetLong("next_ino", 2, long.MaxValue),
+            NextGeneration = GetLong("next_generation", 0, long.MaxValue),
         };
+    }
+
+    /// <summary>
+    /// Format version 1 to 2 in one transaction: a `crc` column in every table, the checksum of every
+    /// row computed from its stored values, and the new version recorded.
+    /// </summary>
+    public void UpgradeFromVersion1()
+    {
+        using var tx = _db.BeginTransaction();
+        foreach (var table in RowChecksums.Tables)
+        {
+            Execute(tx, $"ALTER TABLE {table.Name} ADD COLUMN crc INTEGER NOT NULL DEFAULT 0");
+        }
+        Execute(tx, $"UPDATE settings SET value = '{VolumeSettings.CurrentFormatVersion.ToString(CultureInfo.InvariantCulture)}' WHERE key = 'format_version'");
+        RowChecksums.ResealAll(_db, tx);
+        tx.Commit();
+    }
+
+    /// <summary>Recomputes every row's checksum from its stored values (`check --repair`, once the rows are otherwise consistent).</summary>
+    public void ResealAll()
+    {
+        using var tx = _db.BeginTransaction();
+        RowChecksums.ResealAll(_db, tx);
+        tx.Commit();
+    }
+
+    /// <summary>Compares the current row's checksum (its last column) with its values; a mismatch is recorded, not thrown, so `check` can report every one.</summary>
+    private void Verify(SqliteDataReader r, string table)
+    {
+        int columns = r.FieldCount - 1;
+        if (_verify && (r.GetValue(columns) is not long crc || _checksums.Of(table, r, columns) != crc))
+        {
+            _checksumFailures.Add(RowChecksums.Describe(RowChecksums.Table(table), r.GetValue));
+        }
+    }
+
+    private void Verify(RowReader r, string table)
+    {
+        int columns = r.FieldCount - 1;
+        if (_verify && (r.GetValue(columns) is not long crc || _checksums.Of(table, r, columns) != crc))
+        {
+            _checksumFailures.Add(RowChecksums.Describe(RowChecksums.Table(table), r.GetValue));
+        }
     }
 
     public VolumeState LoadState(VolumeSettings settings, string path)
@@ -182,21 +253,29 @@ internal sealed class MetadataStore : IDisposable
         }
         catch (SqliteException e)
         {
-            throw new VolumeException($"{path} is corrupt ({e.Message.TrimEnd('.')})", e);
+            throw new VolumeException($"{path} is corrupt ({OneLine(e.Message)})", e);
         }
         catch (InvalidCastException e)
         {
-            throw new VolumeException($"{path} is corrupt (a column holds the wrong type: {e.Message.TrimEnd('.')})", e);
+            throw new VolumeException($"{path} is corrupt (a column holds the wrong type: {OneLine(e.Message)})", e);
         }
     }
 
     private VolumeState LoadStateRows(VolumeSettings settings)
     {
         var state = new VolumeState(settings);
-        using (var r = RowReader.Open(_db, "SELECT ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie FROM inodes"))
+        using (var r = RowReader.Open(_db, WithChecksum("SELECT ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie FROM inodes")))
         {
             while (r.Read())
             {
+                Verify(r, "inodes");
+                foreach (int column in (ReadOnlySpan<int>)[1, 2, 3, 4, 11])
+                {
+                    if ((ulong)r.GetInt64(column) > uint.MaxValue)
+                    {
+                        state.BadRows.Add($"inodes row (ino {r.GetInt64(0)}): {r.GetName(column)} {r.GetInt64(column)} does not fit 32 bits");
+                    }
+                }
                 var inode = new Inode(r.GetInt64(0), (uint)r.GetInt64(1))
                 {
                     Nlink = (uint)r.GetInt64(2),
@@ -222,7 +301,7 @@ internal sealed class MetadataStore : IDisposable
                 state.Inodes[inode.Ino] = inode;
             }
         }
-        ReadRows("SELECT parent, key, name, ino, cookie FROM dirents", r =>
+        ReadRows("dirents", "SELECT parent, key, name, ino, cookie FROM dirents", r =>
         {
             if (state.Inodes.TryGetValue(r.GetInt64(0), out var dir) && dir.Children != null)
             {
@@ -233,7 +312,7 @@ internal sealed class MetadataStore : IDisposable
                 state.DanglingRows.Add($"directory entry '{r.GetString(2)}' in inode {r.GetInt64(0)}, which is not a directory");
             }
         });
-        ReadRows("SELECT ino, logical, physical, length, unwritten FROM extents", r =>
+        ReadRows("extents", "SELECT ino, logical, physical, length, unwritten FROM extents", r =>
         {
             if (state.Inodes.TryGetValue(r.GetInt64(0), out var file) && file.Extents != null)
             {
@@ -244,17 +323,29 @@ internal sealed class MetadataStore : IDisposable
                 state.DanglingRows.Add($"extent at logical block {r.GetInt64(1)} of inode {r.GetInt64(0)}, which is not a regular file");
             }
         });
-        ReadRows("SELECT start, length, refs FROM shared", r => state.Refcounts.Load(r.GetInt64(0), new SharedRange(r.GetInt64(1), (int)r.GetInt64(2))));
-        ReadRows("SELECT start, length FROM free", r => state.Allocator.Free.Load(r.GetInt64(0), r.GetInt64(1)));
-        ReadRows("SELECT ino, name, value FROM xattrs", r =>
+        ReadRows("shared", "SELECT start, length, refs FROM shared", r =>
+        {
+            long refs = r.GetInt64(2);
+            if (refs is < 0 or > int.MaxValue)
+            {
+                state.BadRows.Add($"shared row (start {r.GetInt64(0)}): refs {refs} does not fit 31 bits");
+            }
+            state.Refcounts.Load(r.GetInt64(0), new SharedRange(r.GetInt64(1), (int)Math.Clamp(refs, 0, int.MaxValue)));
+        });
+        ReadRows("free", "SELECT start, length FROM free", r => state.Allocator.Free.Load(r.GetInt64(0), r.GetInt64(1)));
+        ReadRows("xattrs", "SELECT ino, name, value FROM xattrs", r =>
         {
             if (state.Inodes.TryGetValue(r.GetInt64(0), out var inode))
             {
                 inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
                 inode.Xattrs[r.GetString(1)] = r.GetBlob(2);
             }
+            else
+            {
+                state.DanglingRows.Add($"extended attribute '{r.GetString(1)}' of inode {r.GetInt64(0)}, which does not exist");
+            }
         });
-        ReadRows("SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), r.GetBlob(1)));
+        ReadRows("security", "SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), r.GetBlob(1)));
         foreach (var inode in state.Inodes.Values)
         {
             if (inode.SecurityId != 0)
@@ -262,10 +353,10 @@ internal sealed class MetadataStore : IDisposable
                 state.Security.LoadUse(inode.SecurityId);
             }
         }
-        ReadRows("SELECT ino FROM orphans", r => state.Orphans.Add(r.GetInt64(0)));
+        ReadRows("orphans", "SELECT ino FROM orphans", r => state.Orphans.Add(r.GetInt64(0)));
         if (Scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'inode_flags'") != null)
         {
-            ReadRows("SELECT ino, flags FROM inode_flags", r =>
+            ReadRows(null, "SELECT ino, flags FROM inode_flags", r =>
             {
                 if (state.Inodes.TryGetValue(r.GetInt64(0), out var inode))
                 {
@@ -277,40 +368,49 @@ internal sealed class MetadataStore : IDisposable
                 }
             });
         }
+        state.ChecksumFailures.AddRange(_checksumFailures);
         return state;
     }
 
-    private void ReadRows(string sql, Action<RowReader> row)
+    /// <summary>Reads rows, verifying each one's checksum against <paramref name="table"/> (null: a table without checksums).</summary>
+    private void ReadRows(string? table, string sql, Action<RowReader> row)
     {
-        using var r = RowReader.Open(_db, sql);
+        using var r = RowReader.Open(_db, table == null ? sql : WithChecksum(sql));
         while (r.Read())
         {
+            if (table != null)
+            {
+                Verify(r, table);
+            }
             row(r);
         }
     }
+
+    /// <summary>The SELECT with the row's checksum as its last column, when the volume has checksums.</summary>
+    private string WithChecksum(string select) => _verify ? select.Replace(" FROM ", ", crc FROM ", StringComparison.Ordinal) : select;
 
     public void WriteNewVolume(VolumeSettings settings, Inode root)
     {
         using var tx = _db.BeginTransaction();
         WriteSettings(settings, tx);
         WriteInode(root, tx);
-        using (var cmd = Command(tx, "INSERT INTO free(start, length) VALUES ($a, $b)", "$a", "$b"))
+        using (var cmd = Command(tx, "INSERT INTO free(start, length, crc) VALUES ($a, $b, $crc)", "$a", "$b", "$crc"))
         {
             cmd.Parameters[0].Value = 0L;
             cmd.Parameters[1].Value = settings.CapacityBlocks;
-            cmd.ExecuteNonQuery();
+            Seal(cmd, "free");
         }
         tx.Commit();
     }
 
     private void WriteSettings(VolumeSettings s, SqliteTransaction tx)
     {
-        using var cmd = Command(tx, "INSERT OR REPLACE INTO settings(key, value) VALUES ($k, $v)", "$k", "$v");
+        using var cmd = Command(tx, "INSERT OR REPLACE INTO settings(key, value, crc) VALUES ($k, $v, $crc)", "$k", "$v", "$crc");
         void Put(string k, string v)
         {
             cmd.Parameters[0].Value = k;
             cmd.Parameters[1].Value = v;
-            cmd.ExecuteNonQuery();
+            Seal(cmd, "settings");
         }
         var inv = CultureInfo.InvariantCulture;
         Put("format_version", s.FormatVersion.ToString(inv));
@@ -339,11 +439,18 @@ internal sealed class MetadataStore : IDisposable
     private void WriteInode(Inode i, SqliteTransaction tx)
     {
         using var cmd = Command(tx, """
-            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17");
+            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, crc)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $crc)
+            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$crc");
         BindInode(cmd, i);
-        cmd.ExecuteNonQuery();
+        Seal(cmd, "inodes");
+    }
+
+    /// <summary>Stores the row bound to an INSERT with its checksum (the command's last parameter).</summary>
+    private void Seal(SqliteCommand insert, string table)
+    {
+        insert.Parameters[^1].Value = _checksums.Of(table, insert.Parameters);
+        insert.ExecuteNonQuery();
     }
 
     private static void BindInode(SqliteCommand cmd, Inode i)
@@ -378,15 +485,15 @@ internal sealed class MetadataStore : IDisposable
             state.SettingsChanged = false;
         }
         using var inodeCmd = Command(tx, """
-            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17");
-        using var extentPut = Command(tx, "INSERT OR REPLACE INTO extents(ino, logical, physical, length, unwritten) VALUES ($i, $l, $p, $n, $u)", "$i", "$l", "$p", "$n", "$u");
+            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, crc)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $crc)
+            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$crc");
+        using var extentPut = Command(tx, "INSERT OR REPLACE INTO extents(ino, logical, physical, length, unwritten, crc) VALUES ($i, $l, $p, $n, $u, $crc)", "$i", "$l", "$p", "$n", "$u", "$crc");
         using var extentDel = Command(tx, "DELETE FROM extents WHERE ino = $i AND logical = $l", "$i", "$l");
-        using var direntPut = Command(tx, "INSERT OR REPLACE INTO dirents(parent, key, name, ino, cookie) VALUES ($p, $k, $n, $i, $c)", "$p", "$k", "$n", "$i", "$c");
+        using var direntPut = Command(tx, "INSERT OR REPLACE INTO dirents(parent, key, name, ino, cookie, crc) VALUES ($p, $k, $n, $i, $c, $crc)", "$p", "$k", "$n", "$i", "$c", "$crc");
         using var direntDel = Command(tx, "DELETE FROM dirents WHERE parent = $p AND key = $k", "$p", "$k");
         using var xattrDelAll = Command(tx, "DELETE FROM xattrs WHERE ino = $i", "$i");
-        using var xattrPut = Command(tx, "INSERT INTO xattrs(ino, name, value) VALUES ($i, $n, $v)", "$i", "$n", "$v");
+        using var xattrPut = Command(tx, "INSERT INTO xattrs(ino, name, value, crc) VALUES ($i, $n, $v, $crc)", "$i", "$n", "$v", "$crc");
         using var flagsPut = Command(tx, "INSERT OR REPLACE INTO inode_flags(ino, flags) VALUES ($i, $f)", "$i", "$f");
         using var flagsDel = Command(tx, "DELETE FROM inode_flags WHERE ino = $i", "$i");
 
@@ -408,7 +515,7 @@ internal sealed class MetadataStore : IDisposable
                 continue;
             }
             BindInode(inodeCmd, inode);
-            inodeCmd.ExecuteNonQuery();
+            Seal(inodeCmd, "inodes");
             inode.Extents?.Rows.DrainChanges((logical, present, v) =>
             {
                 if (present)
@@ -418,7 +525,7 @@ internal sealed class MetadataStore : IDisposable
                     extentPut.Parameters[2].Value = v.Physical;
                     extentPut.Parameters[3].Value = v.Length;
                     extentPut.Parameters[4].Value = v.Unwritten ? 1L : 0L;
-                    extentPut.ExecuteNonQuery();
+                    Seal(extentPut, "extents");
                 }
                 else
                 {
@@ -436,7 +543,7 @@ internal sealed class MetadataStore : IDisposable
                     direntPut.Parameters[2].Value = record.Name;
                     direntPut.Parameters[3].Value = record.Ino;
                     direntPut.Parameters[4].Value = record.Cookie;
-                    direntPut.ExecuteNonQuery();
+                    Seal(direntPut, "dirents");
                 }
                 else
                 {
@@ -454,7 +561,7 @@ internal sealed class MetadataStore : IDisposable
                     xattrPut.Parameters[0].Value = inode.Ino;
                     xattrPut.Parameters[1].Value = kv.Key;
                     xattrPut.Parameters[2].Value = kv.Value;
-                    xattrPut.ExecuteNonQuery();
+                    Seal(xattrPut, "xattrs");
                 }
                 inode.XattrsChanged = false;
             }
@@ -472,7 +579,7 @@ internal sealed class MetadataStore : IDisposable
         }
         state.ChangedInodes.Clear();
 
-        using (var put = Command(tx, "INSERT OR REPLACE INTO shared(start, length, refs) VALUES ($s, $l, $r)", "$s", "$l", "$r"))
+        using (var put = Command(tx, "INSERT OR REPLACE INTO shared(start, length, refs, crc) VALUES ($s, $l, $r, $crc)", "$s", "$l", "$r", "$crc"))
         using (var del = Command(tx, "DELETE FROM shared WHERE start = $s", "$s"))
         {
             state.Refcounts.Rows.DrainChanges((start, present, v) =>
@@ -482,7 +589,7 @@ internal sealed class MetadataStore : IDisposable
                     put.Parameters[0].Value = start;
                     put.Parameters[1].Value = v.Length;
                     put.Parameters[2].Value = (long)v.Refs;
-                    put.ExecuteNonQuery();
+                    Seal(put, "shared");
                 }
                 else
                 {
@@ -491,7 +598,7 @@ internal sealed class MetadataStore : IDisposable
                 }
             });
         }
-        using (var put = Command(tx, "INSERT OR REPLACE INTO free(start, length) VALUES ($s, $l)", "$s", "$l"))
+        using (var put = Command(tx, "INSERT OR REPLACE INTO free(start, length, crc) VALUES ($s, $l, $crc)", "$s", "$l", "$crc"))
         using (var del = Command(tx, "DELETE FROM free WHERE start = $s", "$s"))
         {
             state.Allocator.Free.Rows.DrainChanges((start, present, length) =>
@@ -500,7 +607,7 @@ internal sealed class MetadataStore : IDisposable
                 {
                     put.Parameters[0].Value = start;
                     put.Parameters[1].Value = length;
-                    put.ExecuteNonQuery();
+                    Seal(put, "free");
                 }
                 else
                 {
@@ -509,7 +616,7 @@ internal sealed class MetadataStore : IDisposable
                 }
             });
         }
-        using (var put = Command(tx, "INSERT OR REPLACE INTO security(id, descriptor) VALUES ($i, $d)", "$i", "$d"))
+        using (var put = Command(tx, "INSERT OR REPLACE INTO security(id, descriptor, crc) VALUES ($i, $d, $crc)", "$i", "$d", "$crc"))
         using (var del = Command(tx, "DELETE FROM security WHERE id = $i", "$i"))
         {
             state.Security.DrainChanges((id, descriptor) =>
@@ -519,18 +626,22 @@ internal sealed class MetadataStore : IDisposable
                 if (descriptor != null)
                 {
                     put.Parameters[1].Value = descriptor;
+                    Seal(put, "security");
                 }
-                cmd.ExecuteNonQuery();
+                else
+                {
+                    del.ExecuteNonQuery();
+                }
             });
         }
         if (state.OrphansChanged)
         {
             Execute(tx, "DELETE FROM orphans");
-            using var put = Command(tx, "INSERT INTO orphans(ino) VALUES ($i)", "$i");
+            using var put = Command(tx, "INSERT INTO orphans(ino, crc) VALUES ($i, $crc)", "$i", "$crc");
             foreach (long ino in state.Orphans)
             {
                 put.Parameters[0].Value = ino;
-                put.ExecuteNonQuery();
+                Seal(put, "orphans");
             }
             state.OrphansChanged = false;
         }

@@ -49,6 +49,20 @@ internal sealed class RowReader : IDisposable
         return false;
     }
 
+    public string GetName(int column) => raw.sqlite3_column_name(_statement, column).utf8_to_string();
+
+    public int FieldCount => raw.sqlite3_column_count(_statement);
+
+    /// <summary>The column's value as stored, whatever its type: long, double, string, byte[] or null.</summary>
+    public object? GetValue(int column) => raw.sqlite3_column_type(_statement, column) switch
+    {
+        raw.SQLITE_INTEGER => raw.sqlite3_column_int64(_statement, column),
+        raw.SQLITE_FLOAT => raw.sqlite3_column_double(_statement, column),
+        raw.SQLITE_TEXT => raw.sqlite3_column_text(_statement, column).utf8_to_string(),
+        raw.SQLITE_BLOB => raw.sqlite3_column_blob(_statement, column).ToArray(),
+        _ => null,
+    };
+
     public bool IsDBNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
 
     public long GetInt64(int column)

@@ -26,6 +26,12 @@ internal sealed class VolumeState
     /// <summary>Rows found at load that belong to no object (a corrupt store); `check` reports them.</summary>
     public List<string> DanglingRows { get; } = new();
 
+    /// <summary>Rows whose checksum did not match their values at load, named by table and key; `check` reports them.</summary>
+    public List<string> ChecksumFailures { get; } = new();
+
+    /// <summary>Rows holding a value the engine cannot represent (a count past 32 bits); `check` reports them.</summary>
+    public List<string> BadRows { get; } = new();
+
     public HashSet<Inode> ChangedInodes { get; } = new();
     public HashSet<long> DeletedInodes { get; } = new();
     public bool OrphansChanged { get; set; }

@@ -11,6 +11,8 @@ internal static class VolumeFormatter
     public const int MinBlockSize = 4096;
     public const int MaxBlockSize = 65536;
     public const long MinBlocks = 64;
+    /// <summary>The largest volume, 1 EiB: far past any host file, and small enough that byte offsets never overflow.</summary>
+    public const long MaxCapacityBytes = 1L << 60;
 
     public static void Format(VolumeLayout layout, FormatOptions options)
     {
@@ -23,6 +25,10 @@ internal static class VolumeFormatter
         if (options.SizeBytes <= 0 || blocks < MinBlocks)
         {
             throw new VolumeException($"volume size {options.SizeBytes} bytes is too small: at least {MinBlocks * bs} bytes ({MinBlocks} blocks of {bs})");
+        }
+        if (options.SizeBytes > MaxCapacityBytes)
+        {
+            throw new VolumeException($"volume size {options.SizeBytes} bytes is too large: at most {MaxCapacityBytes} bytes");
         }
         if (options.Label.Length > 32)
         {
@@ -75,7 +81,9 @@ internal static class VolumeFormatter
 
     public static void CheckSettings(VolumeLayout layout, VolumeSettings s)
     {
-        if (s.BlockSize < MinBlockSize || s.BlockSize > MaxBlockSize || (s.BlockSize & (s.BlockSize - 1)) != 0 || s.CapacityBlocks < MinBlocks)
+        // The capacity bound keeps capacity × block size (the size of data.img) from overflowing.
+        if (s.BlockSize < MinBlockSize || s.BlockSize > MaxBlockSize || (s.BlockSize & (s.BlockSize - 1)) != 0
+            || s.CapacityBlocks < MinBlocks || s.CapacityBlocks > MaxCapacityBytes / s.BlockSize)
         {
             throw new VolumeException($"{layout.MetaDb} has impossible settings (block size {s.BlockSize}, {s.CapacityBlocks} blocks): corrupt");
         }

@@ -4,7 +4,9 @@ namespace WinReflink.Core.Volume;
 internal sealed class VolumeSettings
 {
     /// <summary>The on-disk format this build reads and writes; docs/on-disk-format.md describes it.</summary>
-    public const int CurrentFormatVersion = 1;
+    public const int CurrentFormatVersion = 2;
+    /// <summary>Volumes of this version (no row checksums) are upgraded in place when opened for writing.</summary>
+    public const int OldestUpgradableFormatVersion = 1;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
     public int BlockSize { get; init; }

@@ -1,0 +1,58 @@
+using WinReflink.Core.Check;
+
+namespace WinReflink.Core;
+
+/// <summary>What `check --repair` did: the repairs, and what it could not repair (then it wrote nothing).</summary>
+public sealed record RepairReport(IReadOnlyList<Repair> Repairs, IReadOnlyList<Violation> Unrepaired, string? Refused, bool Written);
+
+public sealed partial class FileSystem
+{
+    /// <summary>
+    /// Repairs what can be repaired without guessing (<see cref="VolumeRepairer"/>) and commits it in one
+    /// transaction, or with <paramref name="dryRun"/> only says what it would do. All or nothing: when
+    /// anything would remain broken, nothing is written and the report says why. Afterwards this
+    /// instance is read-only; reopen the volume to use it.
+    /// </summary>
+    public RepairReport Repair(bool dryRun)
+    {
+        lock (_lock)
+        {
+            // From here on only this method writes: a refused or dry-run repair leaves changes in memory that must never be committed.
+            _readOnly = true;
+            var found = new VolumeChecker(_state, _blockSize, ReadForCheck).Run();
+            if (found.Count == 0)
+            {
+                return new RepairReport([], [], null, false);
+            }
+            if (!dryRun && _openedReadOnly)
+            {
+                return new RepairReport([], found, "the volume was opened read-only", false);
+            }
+            string? refusal = VolumeRepairer.Refusal(_state, found);
+            if (refusal != null)
+            {
+                return new RepairReport([], found, refusal, false);
+            }
+            var repairs = new VolumeRepairer(_state, _blockSize, Now()).Run().ToList();
+            // Rows that failed their checksum but agree with everything else (checked below) keep their values and get a new checksum.
+            var resealed = _state.ChecksumFailures.ToList();
+            repairs.AddRange(resealed.Select(row => new Repair($"recomputed the checksum of the {row}, which is consistent with the rest of the volume", null, null)));
+            _state.ChecksumFailures.Clear();
+            var remaining = new VolumeChecker(_state, _blockSize, ReadForCheck).Run();
+            if (remaining.Count > 0)
+            {
+                return new RepairReport(repairs, remaining, "these problems cannot be repaired without guessing", false);
+            }
+            if (dryRun)
+            {
+                return new RepairReport(repairs, [], null, false);
+            }
+            CommitLocked();
+            if (resealed.Count > 0)
+            {
+                _meta.ResealAll();
+            }
+            return new RepairReport(repairs, [], null, true);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using WinReflink.Core.Errors;
+using static WinReflink.Core.Tests.Corruption.VolumeDamage;
+
+namespace WinReflink.Core.Tests.Corruption;
+
+/// <summary>Volumes of format version 1 (no row checksums): read as they are read-only, upgraded in place when opened for writing.</summary>
+public class FormatUpgradeTests : DamagedVolumeFixture
+{
+    /// <summary>Turns the fixture's volume into what version 1 wrote: the same tables without `crc`.</summary>
+    private void MakeVersion1Volume()
+    {
+        MakeVolume();
+        foreach (var table in Metadata.RowChecksums.Tables)
+        {
+            Sql(MetaDb, $"ALTER TABLE {table.Name} DROP COLUMN crc");
+        }
+        Sql(MetaDb, "UPDATE settings SET value = '1' WHERE key = 'format_version'");
+    }
+
+    [Test]
+    public void AVersion1VolumeIsUpgradedWhenOpenedForWriting()
+    {
+        MakeVersion1Volume();
+        using (var fs = OpenReadWrite())
+        {
+            Assert.That(fs.Info().FormatVersion, Is.EqualTo(2));
+            Assert.That(fs.Damage, Is.Null);
+            Assert.That(fs.Check(), Is.Empty);
+            Assert.That(fs.Create(FileSystem.RootIno, "after-upgrade", new CreateRequest(0x81A4, 0, 0), out _), Is.EqualTo(FsError.Ok));
+        }
+        Assert.That(Scalar("SELECT COUNT(*) FROM inodes WHERE crc = 0"), Is.Zero, "every row has its checksum");
+        Sql(MetaDb, Inv($"UPDATE inodes SET uid = 77 WHERE ino = {FileB}"));
+        using var reopened = OpenReadWrite();
+        Assert.That(reopened.Damage, Does.Contain($"inodes row (ino {FileB})"), "the upgraded rows are verified");
+    }
+
+    [Test]
+    public void AVersion1VolumeOpenedReadOnlyIsReadAsItIs()
+    {
+        MakeVersion1Volume();
+        byte[] before = File.ReadAllBytes(MetaDb);
+        using (var fs = FileSystem.Open(Folder, new OpenOptions { ReadOnly = true, CommitInterval = TimeSpan.Zero }))
+        {
+            Assert.That(fs.Info().FormatVersion, Is.EqualTo(1));
+            Assert.That(fs.Check(), Is.Empty);
+            Assert.That(fs.Lookup(Dir, "a", out var a), Is.EqualTo(FsError.Ok));
+            Assert.That(a.Ino, Is.EqualTo(FileA));
+        }
+        Assert.That(File.ReadAllBytes(MetaDb), Is.EqualTo(before), "a read-only open does not upgrade");
+    }
+}

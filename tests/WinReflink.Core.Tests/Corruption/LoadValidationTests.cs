@@ -1,0 +1,169 @@
+using WinReflink.Core.Errors;
+using WinReflink.Core.Volume;
+using static WinReflink.Core.Tests.Corruption.VolumeDamage;
+
+namespace WinReflink.Core.Tests.Corruption;
+
+/// <summary>
+/// One test per defect the damaged-volume runs found in the load path and the checker: each plants the
+/// damage that exposed it and expects the volume refused, or opened read-only with the problem named.
+/// </summary>
+public class LoadValidationTests : DamagedVolumeFixture
+{
+    /// <summary>Open used to accept any metadata SQLite could read and write on top of it; the mount then wrote into a broken tree.</summary>
+    [Test]
+    public void ADamagedVolumeOpensReadOnlyWithTheReason()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE dirents SET ino = 987654 WHERE parent = {Dir} AND key = 'A'"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.IsReadOnly, Is.True);
+        Assert.That(fs.Damage, Does.Contain("names an inode that does not exist").And.Contain($"inode {Dir}"));
+        Assert.That(fs.Create(FileSystem.RootIno, "new", new CreateRequest(0x81A4, 0, 0), out _), Is.EqualTo(FsError.ReadOnly));
+    }
+
+    [Test]
+    public void DuplicateReaddirCookiesAreReported()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE dirents SET cookie = 1 WHERE parent = {Dir}"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.Damage, Does.Contain("readdir cookie"));
+        Assert.That(fs.Check().Where(v => v.What.Contains("readdir cookie", StringComparison.Ordinal)).Select(v => v.Ino), Has.Some.EqualTo(Dir));
+    }
+
+    /// <summary>The checker computed the file's block count with an overflowing sum and reported a "written extent past end of file" below block -2^51.</summary>
+    [Test]
+    public void ASizePastTheMaximumIsReportedAsSuch()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE inodes SET size = {long.MaxValue} WHERE ino = {FileB}"));
+        using var fs = OpenReadWrite();
+        var found = fs.Check();
+        Assert.That(found.Where(v => v.What == "size out of range").Select(v => v.Ino), Is.EqualTo(new long?[] { FileB }));
+        Assert.That(found.Select(v => v.Expected), Has.None.Contains("-"), "no overflowed figure in the report");
+    }
+
+    [Test]
+    public void AValueChangedInsideARowFailsItsChecksum()
+    {
+        MakeVolume();
+        Damage(reseal: false, Inv($"UPDATE inodes SET mtime = mtime + 1 WHERE ino = {FileB}"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.IsReadOnly, Is.True);
+        Assert.That(fs.Damage, Does.Contain($"inodes row (ino {FileB})"));
+        var found = fs.Check();
+        Assert.That(found, Has.Count.EqualTo(1));
+        Assert.That(found[0].Invariant, Is.EqualTo(9));
+        Assert.That(found[0].What, Does.Contain("checksum").And.Contain($"ino {FileB}"));
+    }
+
+    [Test]
+    public void AnExtentRowMovedToAnotherFileFailsItsChecksum()
+    {
+        MakeVolume();
+        Damage(reseal: false, Inv($"UPDATE extents SET ino = {FileB}, logical = 7 WHERE ino = {FileA}"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.Check().Where(v => v.Invariant == 9).Select(v => v.What), Has.Some.Contains($"extents row (ino {FileB}, logical 7)"));
+    }
+
+    /// <summary>The setting was narrowed to int before any check: 2^32 + 4096 became a valid-looking 4096.</summary>
+    [Test]
+    public void ABlockSizeThatWrapsInto32BitsIsRefused()
+    {
+        MakeVolume();
+        Damage(reseal: true, "UPDATE settings SET value = '4294971392' WHERE key = 'block_size'");
+        var e = Assert.Throws<VolumeException>(() => OpenReadWrite().Dispose());
+        Assert.That(e!.Message, Does.Contain("block_size").And.Contain("4294971392"));
+    }
+
+    /// <summary>capacity × block size overflowed, so the truncated-data-file check passed on any data.img.</summary>
+    [Test]
+    public void ACapacityThatOverflowsTheDataFileSizeIsRefused()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE settings SET value = '{1L << 62}' WHERE key = 'capacity_blocks'"));
+        var e = Assert.Throws<VolumeException>(() => OpenReadWrite().Dispose());
+        Assert.That(e!.Message, Does.Contain("impossible settings").And.Contain("meta.db"));
+    }
+
+    /// <summary>refs was narrowed to int at load: 2^32 + 2 read as a correct 2.</summary>
+    [Test]
+    public void AReferenceCountPast32BitsIsReported()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE shared SET refs = {(1L << 32) + 2}"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.Damage, Does.Contain("refs 4294967298"));
+    }
+
+    /// <summary>physical + length overflowed to a negative number and passed the inside-the-volume test.</summary>
+    [Test]
+    public void AnExtentWhoseEndOverflowsIsOutsideTheVolume()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE extents SET physical = {long.MaxValue} WHERE ino = {FileB}"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.Check().Where(v => v.What == "extent outside the volume").Select(v => v.Ino), Is.EqualTo(new long?[] { FileB }));
+    }
+
+    /// <summary>Attributes of an inode that does not exist were dropped at load without a word.</summary>
+    [Test]
+    public void ExtendedAttributesOfAMissingInodeAreReported()
+    {
+        MakeVolume();
+        Damage(reseal: true, "INSERT INTO xattrs(ino, name, value) VALUES (31337, 'user.x', x'01')");
+        using var fs = OpenReadWrite();
+        Assert.That(fs.Damage, Does.Contain("extended attribute 'user.x' of inode 31337"));
+    }
+
+    [Test]
+    public void AnUnknownFileTypeIsReported()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE inodes SET mode = {0xF1A4} WHERE ino = {FileB}"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.Check().Where(v => v.What == "unknown file type").Select(v => v.Ino), Is.EqualTo(new long?[] { FileB }));
+    }
+
+    /// <summary>
+    /// A directory removed while open is an orphan with no name and nlink 0 until the next open reclaims
+    /// it; check called that a broken tree, and with open's validation it would have kept the volume read-only.
+    /// </summary>
+    [Test]
+    public void ADirectoryRemovedWhileOpenIsNotDamage()
+    {
+        MakeVolume();
+        long gone;
+        using (var fs = OpenReadWrite())
+        {
+            Assert.That(fs.Mkdir(FileSystem.RootIno, "gone", new CreateRequest(0x41ED, 0, 0), out var dir), Is.EqualTo(FsError.Ok));
+            gone = dir.Ino;
+            Assert.That(fs.OpenInode(gone), Is.EqualTo(FsError.Ok));
+            Assert.That(fs.Rmdir(FileSystem.RootIno, "gone"), Is.EqualTo(FsError.Ok));
+            Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
+            fs.SimulateCrash();
+        }
+        Assert.That(Scalar(Inv($"SELECT COUNT(*) FROM orphans WHERE ino = {gone}")), Is.EqualTo(1), "the crash left the orphan record");
+        using (var readOnly = FileSystem.Open(Folder, new OpenOptions { ReadOnly = true, CommitInterval = TimeSpan.Zero }))
+        {
+            Assert.That(readOnly.Damage, Is.Null);
+            Assert.That(readOnly.Check(), Is.Empty);
+        }
+        using var fs2 = OpenReadWrite();
+        Assert.That(fs2.IsReadOnly, Is.False);
+        Assert.That(fs2.Check(), Is.Empty);
+        Assert.That(Scalar(Inv($"SELECT COUNT(*) FROM inodes WHERE ino = {gone}")), Is.Zero, "reclaimed at open");
+    }
+
+    /// <summary>SQLite quotes a malformed schema back with its line breaks, and the VolumeException carried them (seed 21144 of the damaged-volume runs).</summary>
+    [Test]
+    public void AMalformedSchemaIsRefusedInOneLine()
+    {
+        MakeVolume();
+        Sql(MetaDb, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, 'secid INTEGER', '`secid INTEGER') WHERE name = 'inodes'");
+        var e = Assert.Throws<VolumeException>(() => OpenReadWrite().Dispose());
+        Assert.That(e!.Message, Does.Contain("meta.db").And.Contain("malformed"));
+        Assert.That(e.Message, Does.Not.Contain('\n'));
+    }
+}

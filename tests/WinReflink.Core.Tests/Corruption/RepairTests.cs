@@ -1,0 +1,205 @@
+using System.Security.Cryptography;
+using WinReflink.Core.Errors;
+using static WinReflink.Core.Tests.Corruption.VolumeDamage;
+
+namespace WinReflink.Core.Tests.Corruption;
+
+/// <summary>
+/// `check --repair` on every kind of damage it claims to repair: the repair is reported, and a fresh
+/// open afterwards finds the volume clean and writable. What it cannot repair is refused with nothing
+/// written.
+/// </summary>
+public class RepairTests : DamagedVolumeFixture
+{
+    private static readonly string[] RootNames = ["dir", "clone", "b"];
+
+    /// <summary>Repairs, then proves it by a fresh read-write open: no damage, check clean. Returns the repairs.</summary>
+    private List<string> RepairAndReopen()
+    {
+        RepairReport report;
+        using (var fs = OpenReadWrite(repairing: true))
+        {
+            report = fs.Repair(dryRun: false);
+        }
+        TestContext.Out.WriteLine(string.Join("\n", report.Repairs));
+        Assert.That(report.Refused, Is.Null, string.Join("\n", report.Unrepaired));
+        Assert.That(report.Written, Is.True);
+        Assert.That(report.Repairs, Is.Not.Empty);
+        using var reopened = OpenReadWrite();
+        Assert.That(reopened.Damage, Is.Null);
+        Assert.That(reopened.Check(), Is.Empty);
+        Assert.That(reopened.IsReadOnly, Is.False);
+        return report.Repairs.Select(r => r.ToString()).ToList();
+    }
+
+    [Test]
+    public void LeakedBlocksGoBackToFreeSpace()
+    {
+        MakeVolume();
+        Damage(reseal: false, "DELETE FROM free WHERE start = (SELECT MAX(start) FROM free)");
+        Assert.That(RepairAndReopen(), Has.Some.Contains("rebuilt free space"));
+    }
+
+    [Test]
+    public void FreeSpaceOverMappedBlocksIsTakenBack()
+    {
+        MakeVolume();
+        long physical = Scalar(Inv($"SELECT physical FROM extents WHERE ino = {FileB}"));
+        Damage(reseal: false, Inv($"INSERT INTO free(start, length) VALUES ({physical}, 1)"));
+        RepairAndReopen();
+        using var fs = OpenReadWrite();
+        Assert.That(fs.GetExtents(FileB, out var extents), Is.EqualTo(FsError.Ok));
+        Assert.That(extents[0].PhysicalOffset, Is.EqualTo(physical * BlockSize), "the file keeps its block");
+    }
+
+    [TestCase("UPDATE shared SET refs = 5")]
+    [TestCase("DELETE FROM shared")]
+    [TestCase("INSERT INTO shared(start, length, refs) VALUES (900, 3, 2)")]
+    public void ReferenceCountsAreRebuiltFromTheMappings(string damage)
+    {
+        MakeVolume();
+        Damage(reseal: true, damage);
+        Assert.That(RepairAndReopen(), Has.Some.Contains("rebuilt the shared table"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.GetExtents(CloneOfA, out var extents), Is.EqualTo(FsError.Ok));
+        Assert.That(extents.Select(e => e.ShareCount), Is.All.EqualTo(2));
+    }
+
+    [Test]
+    public void LinkCountsAreSetFromTheEntries()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE inodes SET nlink = 7 WHERE ino IN ({FileA}, {Dir})"));
+        var repairs = RepairAndReopen();
+        Assert.That(repairs, Has.Some.Contains("link count to 1 (was 7)"));
+        Assert.That(repairs, Has.Some.Contains("link count to 3 (was 7)"));
+    }
+
+    [Test]
+    public void AnUnlinkedInodeWithoutItsOrphanRecordIsReclaimed()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"DELETE FROM dirents WHERE ino = {FileB}"), Inv($"UPDATE inodes SET nlink = 0 WHERE ino = {FileB}"));
+        Assert.That(RepairAndReopen(), Has.Some.Contains("reclaimed"));
+        Assert.That(Scalar(Inv($"SELECT COUNT(*) FROM inodes WHERE ino = {FileB}")), Is.Zero);
+    }
+
+    [Test]
+    public void AnOrphanRecordOfNothingIsRemoved()
+    {
+        MakeVolume();
+        Damage(reseal: true, "INSERT INTO orphans(ino) VALUES (555555)");
+        Assert.That(RepairAndReopen(), Has.Some.Contains("orphan record"));
+    }
+
+    [Test]
+    public void AnInodeWithNoNameGoesToLostAndFound()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"DELETE FROM dirents WHERE ino = {FileB}"));
+        Assert.That(RepairAndReopen(), Has.Some.Contains("/lost+found"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.Resolve("/lost+found/#" + FileB, out var found), Is.EqualTo(FsError.Ok));
+        Assert.That(found.Ino, Is.EqualTo(FileB));
+        Assert.That(found.Size, Is.EqualTo(1000));
+    }
+
+    [Test]
+    public void AnEntryToNothingIsRemoved()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"INSERT INTO dirents(parent, key, name, ino, cookie) VALUES ({Dir}, 'GHOST', 'ghost', 999999, 500)"));
+        Assert.That(RepairAndReopen(), Has.Some.Contains("'ghost'"));
+    }
+
+    [Test]
+    public void ADetachedCycleOfDirectoriesGoesToLostAndFound()
+    {
+        MakeVolume();
+        // dir is named only by its own child sub: a cycle the root does not reach.
+        Damage(reseal: true, Inv($"UPDATE dirents SET parent = {SubDir}, key = 'LOOP', name = 'loop' WHERE parent = {FileSystem.RootIno} AND ino = {Dir}"));
+        RepairAndReopen();
+        using var fs = OpenReadWrite();
+        Assert.That(fs.Resolve("/lost+found/#" + Dir + "/a", out var a), Is.EqualTo(FsError.Ok));
+        Assert.That(a.Ino, Is.EqualTo(FileA));
+    }
+
+    [Test]
+    public void DuplicateCookiesAreRenumbered()
+    {
+        MakeVolume();
+        Damage(reseal: true, "UPDATE dirents SET cookie = 1 WHERE parent = 1");
+        Assert.That(RepairAndReopen(), Has.Some.Contains("cookies"));
+        using var fs = OpenReadWrite();
+        var names = new List<string>();
+        Assert.That(fs.ReadDirectory(FileSystem.RootIno, 0, e => { names.Add(e.Name); return true; }), Is.EqualTo(FsError.Ok));
+        Assert.That(names, Is.SupersetOf(RootNames));
+    }
+
+    [Test]
+    public void NextInoBelowTheInodesIsRaised()
+    {
+        MakeVolume();
+        Damage(reseal: true, "UPDATE settings SET value = '2' WHERE key = 'next_ino'");
+        Assert.That(RepairAndReopen(), Has.Some.Contains("next_ino"));
+    }
+
+    [Test]
+    public void ARowWhoseChecksumFailsButAgreesWithTheRestIsResealed()
+    {
+        MakeVolume();
+        Damage(reseal: false, Inv($"UPDATE inodes SET mtime = mtime + 1 WHERE ino = {FileB}"));
+        Assert.That(RepairAndReopen(), Has.Some.Contains($"checksum of the inodes row (ino {FileB})"));
+    }
+
+    [Test]
+    public void ADryRunWritesNothing()
+    {
+        MakeVolume();
+        Damage(reseal: true, "DELETE FROM shared");
+        string before = Hash();
+        using (var fs = FileSystem.Open(Folder, new OpenOptions { ReadOnly = true, CommitInterval = TimeSpan.Zero, Repairing = true }))
+        {
+            var report = fs.Repair(dryRun: true);
+            Assert.That(report.Refused, Is.Null);
+            Assert.That(report.Written, Is.False);
+            Assert.That(report.Repairs.Select(r => r.What), Has.Some.Contains("rebuilt the shared table"));
+        }
+        Assert.That(Hash(), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void AnImpossibleExtentMapIsRefusedAndNothingIsWritten()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE extents SET physical = 1000000000 WHERE ino = {FileB}"));
+        AssertRefused("extent outside the volume");
+    }
+
+    [Test]
+    public void ADamagedRowOnAVolumeWithOtherProblemsIsRefused()
+    {
+        MakeVolume();
+        // The inode row's checksum fails and its link count disagrees: which one is wrong cannot be told.
+        Damage(reseal: false, Inv($"UPDATE inodes SET nlink = 3 WHERE ino = {FileB}"));
+        var report = AssertRefused("row does not match its checksum");
+        Assert.That(report.Refused, Does.Contain($"inodes row (ino {FileB})"));
+    }
+
+    private RepairReport AssertRefused(string problem)
+    {
+        string before = Hash();
+        RepairReport report;
+        using (var fs = OpenReadWrite(repairing: true))
+        {
+            report = fs.Repair(dryRun: false);
+        }
+        Assert.That(report.Refused, Is.Not.Null);
+        Assert.That(report.Written, Is.False);
+        Assert.That(report.Unrepaired.Select(v => v.What), Has.Some.Contains(problem));
+        Assert.That(Hash(), Is.EqualTo(before), "a refused repair wrote something");
+        return report;
+    }
+
+    private string Hash() => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(MetaDb)));
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace WinReflink.Core.Tests.Corruption;
+
+/// <summary>The kinds of damage the corruption tests inflict on a copy of a real volume.</summary>
+internal enum DamageKind
+{
+    MetaBitFlips,
+    MetaZeroPage,
+    MetaTruncate,
+    DataBitFlips,
+    DataZeroPage,
+    DataTruncate,
+    /// <summary>A row given an impossible value (checksums left stale, so the row checksum should see it).</summary>
+    ImpossibleRow,
+    /// <summary>The same, with the row checksums recomputed afterwards: only validation of the values can see it.</summary>
+    ImpossibleRowResealed,
+}
+
+/// <summary>One damage applied to a volume folder: its kind and a line saying exactly what was done.</summary>
+internal sealed record AppliedDamage(DamageKind Kind, string What, bool MustBeDetected);
+
+/// <summary>
+/// Seeded damage: the same seed always damages the same bytes or rows, so a failing case is
+/// reproduced by its seed alone.
+/// </summary>
+internal static class VolumeDamage
+{
+    private const int Page = 4096;
+
+    public static AppliedDamage Apply(string folder, DamageKind kind, Random random)
+    {
+        string meta = Path.Combine(folder, "meta.db");
+        string data = Path.Combine(folder, "data.img");
+        switch (kind)
+        {
+            case DamageKind.MetaBitFlips:
+                return new(kind, FlipBits(meta, random, 0), false);
+            case DamageKind.MetaZeroPage:
+            {
+                long pages = new FileInfo(meta).Length / Page;
+                long page = random.NextInt64(0, pages);
+                Overwrite(meta, page * Page, new byte[Page]);
+                // The first page holds the header and the schema: zeroing it always shows.
+                return new(kind, $"meta.db page {page} zeroed", page == 0);
+            }
+            case DamageKind.MetaTruncate:
+            {
+                long length = random.NextInt64(0, new FileInfo(meta).Length);
+                Truncate(meta, length);
+                return new(kind, $"meta.db truncated to {length} bytes", true);
+            }
+            case DamageKind.DataBitFlips:
+                return new(kind, FlipBits(data, random, 0), false);
+            case DamageKind.DataZeroPage:
+            {
+                long blocks = new FileInfo(data).Length / Page;
+                long block = random.NextInt64(0, Math.Min(blocks, 400));
+                Overwrite(data, block * Page, new byte[Page]);
+                return new(kind, $"data.img block {block} zeroed", false);
+            }
+            case DamageKind.DataTruncate:
+            {
+                long length = random.NextInt64(0, new FileInfo(data).Length);
+                Truncate(data, length);
+                return new(kind, $"data.img truncated to {length} bytes", true);
+            }
+            default:
+            {
+                var (what, detectable) = ImpossibleRows.Apply(meta, random);
+                if (kind == DamageKind.ImpossibleRowResealed)
+                {
+                    Metadata.RowChecksums.ResealAll(meta);
+                }
+                return new(kind, what, kind == DamageKind.ImpossibleRow || detectable);
+            }
+        }
+    }
+
+    private static string FlipBits(string path, Random random, long from)
+    {
+        long length = new FileInfo(path).Length;
+        int count = random.Next(1, 9);
+        var flipped = new List<string>();
+        using var f = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        for (int i = 0; i < count; i++)
+        {
+            long offset = random.NextInt64(from, Math.Min(length, from + 2L * 1024 * 1024));
+            int bit = random.Next(8);
+            f.Position = offset;
+            int b = f.ReadByte();
+            f.Position = offset;
+            f.WriteByte((byte)(b ^ (1 << bit)));
+            flipped.Add($"{offset}.{bit}");
+        }
+        return $"{Path.GetFileName(path)} bits flipped at {string.Join(' ', flipped)}";
+    }
+
+    private static void Overwrite(string path, long offset, byte[] bytes)
+    {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Write);
+        f.Position = offset;
+        f.Write(bytes);
+    }
+
+    private static void Truncate(string path, long length)
+    {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Write);
+        f.SetLength(length);
+    }
+
+    /// <summary>Runs SQL against a closed volume's meta.db; returns the number of rows changed.</summary>
+    public static int Sql(string metaDb, string sql)
+    {
+        using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Pooling = false }.ToString());
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteNonQuery();
+    }
+
+    public static List<long> Longs(string metaDb, string sql)
+    {
+        using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        var result = new List<long>();
+        while (r.Read())
+        {
+            result.Add(r.GetInt64(0));
+        }
+        return result;
+    }
+
+    public static List<string> Texts(string metaDb, string sql)
+    {
+        using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        var result = new List<string>();
+        while (r.Read())
+        {
+            result.Add(r.GetString(0));
+        }
+        return result;
+    }
+
+    public static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
