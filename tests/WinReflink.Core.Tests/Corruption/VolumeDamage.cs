@@ -48,8 +48,11 @@ internal static class VolumeDamage
             case DamageKind.MetaTruncate:
             {
                 long length = random.NextInt64(0, new FileInfo(meta).Length);
+                // SQLite reads a short last page as zero-filled, so cutting only zeros (the unused
+                // end of an empty table's page) loses nothing and cannot be seen.
+                bool cutsData = File.ReadAllBytes(meta).AsSpan((int)length).IndexOfAnyExcept((byte)0) >= 0;
                 Truncate(meta, length);
-                return new(kind, $"meta.db truncated to {length} bytes", true);
+                return new(kind, $"meta.db truncated to {length} bytes", cutsData);
             }
             case DamageKind.DataBitFlips:
                 return new(kind, FlipBits(data, random, 0), false);
