@@ -156,16 +156,7 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = CheckWritable();
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                e = TryGet(ino, out var inode);
-                if (e == FsError.Ok)
-                {
-                    e = CheckMetadataWritable(inode);
-                }
+                var e = TryGetForMetadataChange(ino, out var inode);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -235,16 +226,7 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = CheckWritable();
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                e = TryGet(ino, out var inode);
-                if (e == FsError.Ok)
-                {
-                    e = CheckMetadataWritable(inode);
-                }
+                var e = TryGetForMetadataChange(ino, out var inode);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -278,16 +260,7 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = CheckWritable();
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                e = TryGet(ino, out var inode);
-                if (e == FsError.Ok)
-                {
-                    e = CheckMetadataWritable(inode);
-                }
+                var e = TryGetForMetadataChange(ino, out var inode);
                 if (e != FsError.Ok)
                 {
                     return e;

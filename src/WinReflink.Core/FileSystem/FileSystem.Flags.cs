@@ -129,6 +129,19 @@ public sealed partial class FileSystem
     private static FsError CheckMetadataWritable(Inode inode) =>
         (inode.Flags & Protected) != 0 ? FsError.PermissionDenied : FsError.Ok;
 
+    /// <summary>The inode whose xattrs or security descriptor a call changes: the volume writable, the inode there, neither immutable nor append-only.</summary>
+    private FsError TryGetForMetadataChange(long ino, out Inode inode)
+    {
+        var e = CheckWritable();
+        if (e != FsError.Ok)
+        {
+            inode = null!;
+            return e;
+        }
+        e = TryGet(ino, out inode);
+        return e != FsError.Ok ? e : CheckMetadataWritable(inode);
+    }
+
     /// <summary>An open: not for writing an immutable file; an append-only one only for appending, never truncated (Linux's may_open).</summary>
     private static FsError CheckOpen(Inode inode, OpenIntent intent)
     {
