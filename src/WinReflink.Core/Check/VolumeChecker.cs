@@ -285,7 +285,7 @@ internal sealed class VolumeChecker
         }
         var names = new Dictionary<long, int>();
         var subdirs = new Dictionary<long, int>();
-        bool caseSensitive = _state.Settings.CaseSensitive;
+        var folding = _state.Settings.Folding;
         foreach (var dir in inodes.Values.Where(i => i.IsDirectory))
         {
             var cookies = new HashSet<long>();
@@ -300,9 +300,9 @@ internal sealed class VolumeChecker
                     Add(3, $"entry '{r.Name}' names an inode that does not exist", dir.Ino, null, $"inode {r.Ino} alive", "missing");
                     continue;
                 }
-                if (NameRules.Validate(r.Name) != Errors.FsError.Ok || r.Key != NameRules.Key(r.Name, caseSensitive))
+                if (NameRules.Validate(r.Name) != Errors.FsError.Ok || r.Key != folding.Key(r.Name))
                 {
-                    Add(3, $"entry '{r.Name}' has an invalid name or lookup key", dir.Ino, null, NameRules.Key(r.Name, caseSensitive), r.Key);
+                    Add(3, $"entry '{r.Name}' has an invalid name or lookup key", dir.Ino, null, folding.Key(r.Name), r.Key);
                 }
                 names[r.Ino] = names.GetValueOrDefault(r.Ino) + 1;
                 if (child.IsDirectory)

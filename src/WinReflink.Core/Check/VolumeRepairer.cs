@@ -262,11 +262,11 @@ internal sealed class VolumeRepairer
     {
         var lostAndFound = LostAndFoundDirectory();
         string name = "#" + inode.Ino.ToString(CultureInfo.InvariantCulture);
-        for (int n = 2; lostAndFound.Children!.TryGet(NameRules.Key(name, _state.Settings.CaseSensitive), out _); n++)
+        for (int n = 2; lostAndFound.Children!.TryGet(_state.Settings.Folding.Key(name), out _); n++)
         {
             name = "#" + inode.Ino.ToString(CultureInfo.InvariantCulture) + "." + n.ToString(CultureInfo.InvariantCulture);
         }
-        lostAndFound.Children.Add(name, NameRules.Key(name, _state.Settings.CaseSensitive), inode.Ino);
+        lostAndFound.Children.Add(name, _state.Settings.Folding.Key(name), inode.Ino);
         _state.ChangedInodes.Add(lostAndFound);
         if (inode.IsDirectory)
         {
@@ -283,7 +283,7 @@ internal sealed class VolumeRepairer
         string name = LostAndFound;
         for (int n = 2; ; n++)
         {
-            string candidate = NameRules.Key(name, _state.Settings.CaseSensitive);
+            string candidate = _state.Settings.Folding.Key(name);
             if (!root.Children!.TryGet(candidate, out var existing))
             {
                 break;
@@ -294,7 +294,7 @@ internal sealed class VolumeRepairer
             }
             name = LostAndFound + "." + n.ToString(CultureInfo.InvariantCulture);
         }
-        string key = NameRules.Key(name, _state.Settings.CaseSensitive);
+        string key = _state.Settings.Folding.Key(name);
         var settings = _state.Settings;
         var dir = new Inode(settings.NextIno++, PosixMode.Directory | 0x1C0)
         {

@@ -41,7 +41,7 @@ public sealed partial class FileSystem
         {
             return e;
         }
-        if (!dir.Children!.TryGet(NameRules.Key(name, CaseSensitive), out var record))
+        if (!dir.Children!.TryGet(_state.Settings.Folding.Key(name), out var record))
         {
             return FsError.NotFound;
         }
@@ -79,7 +79,7 @@ public sealed partial class FileSystem
             {
                 return e;
             }
-            if (!dir.Children!.TryGet(NameRules.Key(name, CaseSensitive), out var record))
+            if (!dir.Children!.TryGet(_state.Settings.Folding.Key(name), out var record))
             {
                 return FsError.NotFound;
             }
@@ -171,7 +171,7 @@ public sealed partial class FileSystem
         {
             return name is "." or ".." ? FsError.Exists : e;
         }
-        key = NameRules.Key(name, CaseSensitive);
+        key = _state.Settings.Folding.Key(name);
         return dir.Children!.TryGet(key, out _) ? FsError.Exists : CheckEntriesAddable(dir);
     }
 
@@ -333,7 +333,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                string key = NameRules.Key(name, CaseSensitive);
+                string key = _state.Settings.Folding.Key(name);
                 if (!dir.Children!.TryGet(key, out var record) || !_state.Inodes.TryGetValue(record.Ino, out var inode))
                 {
                     return FsError.NotFound;
@@ -466,7 +466,7 @@ public sealed partial class FileSystem
         {
             return e;
         }
-        string key = NameRules.Key(name, CaseSensitive), newKey = NameRules.Key(newName, CaseSensitive);
+        string key = _state.Settings.Folding.Key(name), newKey = _state.Settings.Folding.Key(newName);
         if (!fromDir.Children!.TryGet(key, out var record))
         {
             return FsError.NotFound;

@@ -105,10 +105,11 @@ public sealed partial class FileSystem : IDisposable
             if (settings.FormatVersion < VolumeSettings.CurrentFormatVersion && !options.ReadOnly)
             {
                 var watch = System.Diagnostics.Stopwatch.StartNew();
-                meta.UpgradeFromVersion1();
+                int oldVersion = settings.FormatVersion;
+                meta.Upgrade(settings);
                 settings = meta.LoadSettings(layout.MetaDb);
-                logger.LogInformation("Upgraded volume {Volume} from format version {Old} to {New} (row checksums) in {Ms} ms",
-                    layout.Folder, VolumeSettings.OldestUpgradableFormatVersion, settings.FormatVersion, watch.ElapsedMilliseconds);
+                logger.LogInformation("Upgraded volume {Volume} from format version {Old} to {New} in {Ms} ms",
+                    layout.Folder, oldVersion, settings.FormatVersion, watch.ElapsedMilliseconds);
             }
             var state = meta.LoadState(settings, layout.MetaDb);
             var damage = new VolumeChecker(state, settings.BlockSize, read: null).Run();

@@ -185,16 +185,18 @@ internal sealed class MetadataStore : IDisposable
             return v >= min && v <= max ? v : throw new VolumeException($"{path}: setting '{key}' is {v}, outside {min}..{max}: corrupt");
         }
         long version = GetLong("format_version", long.MinValue, long.MaxValue);
-        if (version != VolumeSettings.CurrentFormatVersion && version != VolumeSettings.OldestUpgradableFormatVersion)
+        if (version < VolumeSettings.OldestUpgradableFormatVersion || version > VolumeSettings.CurrentFormatVersion)
         {
-            throw new VolumeException($"{path} has volume format version {version}; this WinReflink reads versions {VolumeSettings.OldestUpgradableFormatVersion} and {VolumeSettings.CurrentFormatVersion} only");
+            throw new VolumeException($"{path} has volume format version {version}; this WinReflink reads versions {VolumeSettings.OldestUpgradableFormatVersion} to {VolumeSettings.CurrentFormatVersion} only");
         }
+        bool caseSensitive = GetLong("case_sensitive", 0, 1) != 0;
         return new VolumeSettings
         {
             FormatVersion = (int)version,
             BlockSize = (int)GetLong("block_size", 1, int.MaxValue),
             CapacityBlocks = GetLong("capacity_blocks", 1, long.MaxValue),
-            CaseSensitive = GetLong("case_sensitive", 0, 1) != 0,
+            CaseSensitive = caseSensitive,
+            Folding = caseSensitive ? CaseFolding.Identity : LoadFolding(version, Get, path),
             Label = Get("label"),
             SerialNumber = (uint)GetLong("serial", 0, uint.MaxValue),
             NextIno = GetLong("next_ino", 2, long.MaxValue),
@@ -203,18 +205,51 @@ internal sealed class MetadataStore : IDisposable
     }
 
     /// <summary>
-    /// Format version 1 to 2 in one transaction: a `crc` column in every table, the checksum of every
-    /// row computed from its stored values, and the new version recorded.
+    /// A volume older than version 3 folded names with the runtime that served it and kept no table;
+    /// the runtime reading it now is the best account of that folding, and the upgrade stores it.
     /// </summary>
-    public void UpgradeFromVersion1()
+    private static CaseFolding LoadFolding(long version, Func<string, string> get, string path)
+    {
+        if (version < VolumeSettings.StoredFoldingFormatVersion)
+        {
+            return CaseFolding.Runtime;
+        }
+        return CaseFolding.Parse(get("case_folding"), out string? problem)
+            ?? throw new VolumeException($"{path}: setting 'case_folding' is invalid ({problem}): corrupt");
+    }
+
+    /// <summary>
+    /// Brings an older volume to the current format in one transaction. From version 1: a `crc` column
+    /// in every table and the checksum of every row computed from its stored values. From version 1 or
+    /// 2: the case folding stored (a case-insensitive volume). Then the new version, sealed. Rows of a
+    /// version 2 volume keep their checksums, so damage found before the upgrade is still found after.
+    /// </summary>
+    public void Upgrade(VolumeSettings settings)
     {
         using var tx = _db.BeginTransaction();
-        foreach (var table in RowChecksums.Tables)
+        if (settings.FormatVersion == 1)
         {
-            Execute(tx, $"ALTER TABLE {table.Name} ADD COLUMN crc INTEGER NOT NULL DEFAULT 0");
+            foreach (var table in RowChecksums.Tables)
+            {
+                Execute(tx, $"ALTER TABLE {table.Name} ADD COLUMN crc INTEGER NOT NULL DEFAULT 0");
+            }
         }
-        Execute(tx, $"UPDATE settings SET value = '{VolumeSettings.CurrentFormatVersion.ToString(CultureInfo.InvariantCulture)}' WHERE key = 'format_version'");
-        RowChecksums.ResealAll(_db, tx);
+        using (var cmd = Command(tx, "INSERT OR REPLACE INTO settings(key, value, crc) VALUES ($k, $v, $crc)", "$k", "$v", "$crc"))
+        {
+            cmd.Parameters[0].Value = "format_version";
+            cmd.Parameters[1].Value = VolumeSettings.CurrentFormatVersion.ToString(CultureInfo.InvariantCulture);
+            Seal(cmd, "settings");
+            if (!settings.CaseSensitive)
+            {
+                cmd.Parameters[0].Value = "case_folding";
+                cmd.Parameters[1].Value = settings.Folding.Serialize();
+                Seal(cmd, "settings");
+            }
+        }
+        if (settings.FormatVersion == 1)
+        {
+            RowChecksums.ResealAll(_db, tx);
+        }
         tx.Commit();
     }
 
@@ -389,11 +424,19 @@ internal sealed class MetadataStore : IDisposable
     /// <summary>The SELECT with the row's checksum as its last column, when the volume has checksums.</summary>
     private string WithChecksum(string select) => _verify ? select.Replace(" FROM ", ", crc FROM ", StringComparison.Ordinal) : select;
 
-    public void WriteNewVolume(VolumeSettings settings, Inode root)
+    /// <summary>A new volume's rows; the root's security descriptor, when it has one, is descriptor 1 (<see cref="Inode.SecurityId"/>).</summary>
+    public void WriteNewVolume(VolumeSettings settings, Inode root, byte[]? rootDescriptor)
     {
         using var tx = _db.BeginTransaction();
         WriteSettings(settings, tx);
         WriteInode(root, tx);
+        if (rootDescriptor != null)
+        {
+            using var sd = Command(tx, "INSERT INTO security(id, descriptor, crc) VALUES ($id, $d, $crc)", "$id", "$d", "$crc");
+            sd.Parameters[0].Value = root.SecurityId;
+            sd.Parameters[1].Value = rootDescriptor;
+            Seal(sd, "security");
+        }
         using (var cmd = Command(tx, "INSERT INTO free(start, length, crc) VALUES ($a, $b, $crc)", "$a", "$b", "$crc"))
         {
             cmd.Parameters[0].Value = 0L;
@@ -417,6 +460,10 @@ internal sealed class MetadataStore : IDisposable
         Put("block_size", s.BlockSize.ToString(inv));
         Put("capacity_blocks", s.CapacityBlocks.ToString(inv));
         Put("case_sensitive", s.CaseSensitive ? "1" : "0");
+        if (!s.CaseSensitive)
+        {
+            Put("case_folding", s.Folding.Serialize());
+        }
         Put("label", s.Label);
         Put("serial", s.SerialNumber.ToString(inv));
         Put("next_ino", s.NextIno.ToString(inv));

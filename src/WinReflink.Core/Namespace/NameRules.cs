@@ -4,8 +4,8 @@ using WinReflink.Core.Errors;
 namespace WinReflink.Core.Namespace;
 
 /// <summary>
-/// What a name may be, and its lookup key. Names are Unicode; a case-insensitive volume folds them
-/// with the invariant simple upper-case mapping, as NTFS's upcase table does, and keeps the case given.
+/// What a name may be. Names are Unicode; a case-insensitive volume keeps the case given and looks
+/// names up by their key (<see cref="CaseFolding"/>).
 /// </summary>
 public static class NameRules
 {
@@ -58,8 +58,6 @@ public static class NameRules
         }
         return FsError.Ok;
     }
-
-    public static string Key(string name, bool caseSensitive) => caseSensitive ? name : name.ToUpperInvariant();
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 }

@@ -49,6 +49,7 @@ internal static class VolumeFormatter
         Directory.CreateDirectory(layout.Folder);
         using (var data = new FileStream(layout.DataImage, System.IO.FileMode.CreateNew, FileAccess.ReadWrite))
         {
+            SparseFile.Prepare(data, layout.DataImage);
             data.SetLength(blocks * bs);
             data.Flush(flushToDisk: true);
         }
@@ -57,18 +58,21 @@ internal static class VolumeFormatter
             BlockSize = bs,
             CapacityBlocks = blocks,
             CaseSensitive = options.CaseSensitive,
+            Folding = options.CaseSensitive ? CaseFolding.Identity : CaseFolding.Runtime,
             Label = options.Label,
             SerialNumber = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue),
             NextIno = FileSystem.RootIno + 1,
             NextGeneration = 1,
         };
         long now = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks;
-        bool unix = !OperatingSystem.IsWindows();
+        bool windows = OperatingSystem.IsWindows();
+        byte[]? rootDescriptor = windows ? WindowsRootOwner.Descriptor() : null;
         var root = new Inode(FileSystem.RootIno, PosixMode.Directory | 0x1ED)
         {
             Nlink = 2,
-            Uid = unix ? Libc.GetEffectiveUid() : 0,
-            Gid = unix ? Libc.GetEffectiveGid() : 0,
+            Uid = windows ? WindowsRootOwner.LinuxUid : Libc.GetEffectiveUid(),
+            Gid = windows ? WindowsRootOwner.LinuxGid : Libc.GetEffectiveGid(),
+            SecurityId = rootDescriptor == null ? 0 : 1,
             AccessTime = now,
             ModifyTime = now,
             ChangeTime = now,
@@ -76,7 +80,7 @@ internal static class VolumeFormatter
             Parent = FileSystem.RootIno,
         };
         using var store = MetadataStore.Create(layout.MetaDb);
-        store.WriteNewVolume(settings, root);
+        store.WriteNewVolume(settings, root, rootDescriptor);
     }
 
     public static void CheckSettings(VolumeLayout layout, VolumeSettings s)

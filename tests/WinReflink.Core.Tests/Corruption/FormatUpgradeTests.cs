@@ -23,7 +23,7 @@ public class FormatUpgradeTests : DamagedVolumeFixture
         MakeVersion1Volume();
         using (var fs = OpenReadWrite())
         {
-            Assert.That(fs.Info().FormatVersion, Is.EqualTo(2));
+            Assert.That(fs.Info().FormatVersion, Is.EqualTo(3));
             Assert.That(fs.Damage, Is.Null);
             Assert.That(fs.Check(), Is.Empty);
             Assert.That(fs.Create(FileSystem.RootIno, "after-upgrade", new CreateRequest(0x81A4, 0, 0), out _), Is.EqualTo(FsError.Ok));
