@@ -9,6 +9,7 @@ namespace WinReflink.Core.Tests.Faults;
 /// and sticky, fsync of the changed files fails, and after room is made and the volume reopened,
 /// everything committed before is there and `check` is clean. Needs root, to mount the tmpfs.
 /// </summary>
+[Platform("Linux", Reason = "mounts a tmpfs as the volume's host filesystem")]
 public class FullHostDiskTests
 {
     private const uint RegularFile = 0x81A4;
