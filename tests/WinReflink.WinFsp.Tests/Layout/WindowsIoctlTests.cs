@@ -6,10 +6,10 @@ namespace WinReflink.WinFsp.Tests.Layout;
 /// <summary>The control codes WinFsp forwards to Control: device type with bit 15 set, METHOD_BUFFERED (winfsp.md 4.2).</summary>
 public sealed class WindowsIoctlTests
 {
-    [TestCase(WindowsIoctl.Info, 0x801u, 0u, 0x8057E004u)]
-    [TestCase(WindowsIoctl.Extents, 0x802u, 0u, 0x8057E008u)]
-    [TestCase(WindowsIoctl.GetCloneToken, 0x803u, 1u, 0x8057E40Cu)]
-    [TestCase(WindowsIoctl.CloneFromToken, 0x804u, 2u, 0x8057E810u)]
+    [TestCase(WindowsIoctl.Info, 0x801u, 0u, 0x80572004u)]
+    [TestCase(WindowsIoctl.Extents, 0x802u, 0u, 0x80572008u)]
+    [TestCase(WindowsIoctl.GetCloneToken, 0x803u, 1u, 0x8057600Cu)]
+    [TestCase(WindowsIoctl.CloneFromToken, 0x804u, 2u, 0x8057A010u)]
     public void CodeIsCtlCodeOfTheVendorDevice(uint code, uint function, uint access, uint expected)
     {
         Assert.Multiple(() =>
