@@ -38,5 +38,7 @@ internal static class NtStatus
     public const int NotAReparsePoint = unchecked((int)0xC0000275);
     public const int CantWait = unchecked((int)0xC00000D8);
     public const int CannotMake = unchecked((int)0xC00002EA);
-    public const int ObjectNameExists = 0x40000000;
+    public const int InvalidVolumeLabel = unchecked((int)0xC0000086);
+    public const int EasNotSupported = unchecked((int)0xC000004F);
+    public const int InvalidBufferSize = unchecked((int)0xC0000206);
 }
