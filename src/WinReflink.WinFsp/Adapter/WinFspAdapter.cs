@@ -63,8 +63,9 @@ internal sealed unsafe partial class WinFspAdapter
     {
         try
         {
+            // Not reported to the engine as a fault: the engine guards its own changes (an exception there
+            // already stops the volume), so one here came from the adapter or the request, and the mount goes on.
             adapter?._logger.LogError(e, "WinFsp {Operation} failed unexpectedly", operation);
-            adapter?._fs.ReportUnexpected(e, operation);
         }
         catch (Exception)
         {
