@@ -65,7 +65,7 @@ public sealed class BadInputTests : AdapterFixture
         Assert.That(n, Is.EqualTo(1));
         H.CloseHandle(h);
         Assert.That(H.Fs.IsReadOnly, Is.False, "the volume still takes changes");
-        H.WriteFile(@"fter", [2]);
+        H.WriteFile(@"\later", [2]);
     }
 
     [Test]
