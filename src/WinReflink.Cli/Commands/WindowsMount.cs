@@ -63,28 +63,31 @@ internal static class WindowsMount
         {
             // Ctrl+Break may not be cancellable: hold the handler until the volume has committed and closed.
             e.Cancel = true;
-            stop.Set();
-            closed.WaitOne(TimeSpan.FromSeconds(60));
+            try
+            {
+                stop.Set();
+                closed.WaitOne(TimeSpan.FromSeconds(60));
+            }
+            catch (ObjectDisposedException)
+            {
+                // The mount had already ended and let go of its events: nothing is left to stop.
+            }
         }
         Console.CancelKeyPress += OnCancel;
         try
         {
-            WinFspHost host;
             try
             {
-                host = WinFspHost.Mount(api, fs, mountPoint, options, context.LoggerFactory, prefix);
-            }
-            catch (WinFspMountException e)
-            {
-                throw new CliException($"cannot mount {fs.VolumePath}: {e.Message}");
-            }
-            using (host)
-            {
+                using var host = WinFspHost.Mount(api, fs, mountPoint, options, context.LoggerFactory, prefix);
                 host.Stopped += _ => stop.Set();
                 using var unmount = UnmountSignal.Create(host.MountPoint);
                 context.Out.WriteLine($"mounted {fs.VolumePath} at {host.MountPoint} (Ctrl+C or `winreflink unmount {host.MountPoint}` to unmount)");
                 context.Out.Flush();
                 WaitHandle.WaitAny([stop, unmount]);
+            }
+            catch (WinFspMountException e)
+            {
+                throw new CliException($"cannot mount {fs.VolumePath}: {e.Message}");
             }
             fs.Dispose();
             if (fs.Failure is { } failure)
