@@ -70,6 +70,8 @@ public sealed partial class FileSystem : IDisposable
     public string VolumePath => _layout.Folder;
     public int BlockSize => _blockSize;
     public bool CaseSensitive => _state.Settings.CaseSensitive;
+    /// <summary>How this volume turns names into lookup keys (stored in the volume; hosts that order or compare names use it).</summary>
+    public CaseFolding Folding => _state.Settings.Folding;
 
     /// <summary>What open found wrong with the metadata (one line: the count and the first problem), or null; a damaged volume is opened read-only.</summary>
     public string? Damage { get; }

@@ -7,7 +7,7 @@ namespace WinReflink.WinFsp.Adapter;
 /// name on a case-insensitive volume), so a Marker, even one naming an entry removed since, seeks to
 /// the first entry strictly after it (winfsp.md 3.5). Taken when a listing starts (Marker NULL).
 /// </summary>
-internal sealed class DirectorySnapshot(IReadOnlyList<DirectorySnapshot.Entry> entries, bool caseSensitive)
+internal sealed class DirectorySnapshot(IReadOnlyList<DirectorySnapshot.Entry> entries, CaseFolding folding)
 {
     internal readonly record struct Entry(string Key, string Name, long Ino);
 
@@ -16,7 +16,7 @@ internal sealed class DirectorySnapshot(IReadOnlyList<DirectorySnapshot.Entry> e
     /// <summary>Index of the first entry whose key is greater than the marker's.</summary>
     public int After(string marker)
     {
-        string key = NameRules.Key(marker, caseSensitive);
+        string key = folding.Key(marker);
         int lo = 0, hi = Entries.Count;
         while (lo < hi)
         {

@@ -115,14 +115,14 @@ internal sealed unsafe partial class WinFspAdapter
     private FsError Snapshot(long ino, out DirectorySnapshot snapshot)
     {
         var entries = new List<DirectorySnapshot.Entry>();
-        bool caseSensitive = _fs.CaseSensitive;
+        var folding = _fs.Folding;
         var e = _fs.ReadDirectory(ino, 0, d =>
         {
-            entries.Add(new DirectorySnapshot.Entry(NameRules.Key(d.Name, caseSensitive), d.Name, d.Ino));
+            entries.Add(new DirectorySnapshot.Entry(folding.Key(d.Name), d.Name, d.Ino));
             return true;
         });
         entries.Sort((x, y) => string.CompareOrdinal(x.Key, y.Key));
-        snapshot = new DirectorySnapshot(entries, caseSensitive);
+        snapshot = new DirectorySnapshot(entries, folding);
         return e;
     }
 
