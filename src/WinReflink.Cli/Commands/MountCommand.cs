@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using WinReflink.Cli.Infrastructure;
 using WinReflink.Core;
 using WinReflink.Fuse;
@@ -32,9 +33,13 @@ internal static class MountCommand
                 r.AddError("--threads must be 1 to 64");
             }
         });
+        var background = new Option<bool>("--background")
+        {
+            Description = "Serve the volume from a process of its own and return once the mount answers (as mount -t fuse.winreflink does); `umount` or `winreflink unmount` ends it",
+        };
         var command = new Command("mount", "Mount a volume at a directory (Linux, FUSE) and serve it in the foreground")
         {
-            volume, mountPoint, cacheSize, allowOther, kernelCache, readOnly, threads,
+            volume, mountPoint, cacheSize, allowOther, kernelCache, readOnly, threads, background,
         };
         command.SetAction(parse => CommandRunner.Run(parse, context =>
         {
@@ -44,6 +49,26 @@ internal static class MountCommand
             }
             string folder = parse.GetRequiredValue(volume);
             string target = parse.GetRequiredValue(mountPoint);
+            if (parse.GetValue(background))
+            {
+                var foreground = new List<string> { "mount", Path.GetFullPath(folder), Path.GetFullPath(target), "--threads", parse.GetValue(threads).ToString(CultureInfo.InvariantCulture) };
+                if (parse.GetValue(cacheSize) is long bytes)
+                {
+                    foreground.AddRange(["--cache-size", bytes.ToString(CultureInfo.InvariantCulture)]);
+                }
+                foreground.AddRange(new[] { (allowOther, "--allow-other"), (kernelCache, "--kernel-cache"), (readOnly, "--read-only"), (GlobalOptions.Verbose, "--verbose") }
+                    .Where(o => parse.GetValue(o.Item1)).Select(o => o.Item2));
+                try
+                {
+                    var (pid, log) = BackgroundMount.Start(foreground, target);
+                    context.Out.WriteLine($"mounted {Path.GetFullPath(folder)} at {Path.GetFullPath(target)} in the background (process {pid}, log {log}); `umount {Path.GetFullPath(target)}` or `winreflink unmount` ends it");
+                    return ExitCodes.Success;
+                }
+                catch (MountException e)
+                {
+                    throw new CliException(e.Message);
+                }
+            }
             // A bad mountpoint must not leave a freshly formatted volume behind.
             try
             {
