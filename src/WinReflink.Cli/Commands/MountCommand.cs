@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using WinReflink.Cli.Infrastructure;
 using WinReflink.Core;
 using WinReflink.Fuse;
@@ -37,9 +38,13 @@ internal static class MountCommand
             Description = @"Windows: started by the WinFsp launcher as `mount --launcher %1 %2`: VOLUME is \winreflink\NAME, served from --volumes-dir",
         };
         var volumesDir = new Option<string>("--volumes-dir") { Description = "Windows, with --launcher: the folder holding the volumes by name" };
+        var background = new Option<bool>("--background")
+        {
+            Description = "Linux: serve the volume from a process of its own and return once the mount answers (as mount -t fuse.winreflink does); `umount` or `winreflink unmount` ends it",
+        };
         var command = new Command("mount", "Mount a volume at a directory (Linux, FUSE) or a drive letter (Windows, WinFsp) and serve it in the foreground")
         {
-            volume, mountPoint, cacheSize, allowOther, kernelCache, readOnly, threads, launcher, volumesDir,
+            volume, mountPoint, cacheSize, allowOther, kernelCache, readOnly, threads, launcher, volumesDir, background,
         };
         command.SetAction(parse => CommandRunner.Run(parse, context =>
         {
@@ -55,6 +60,26 @@ internal static class MountCommand
             }
             string folder = parse.GetRequiredValue(volume);
             string target = parse.GetRequiredValue(mountPoint);
+            if (parse.GetValue(background))
+            {
+                var foreground = new List<string> { "mount", Path.GetFullPath(folder), Path.GetFullPath(target), "--threads", parse.GetValue(threads).ToString(CultureInfo.InvariantCulture) };
+                if (parse.GetValue(cacheSize) is long bytes)
+                {
+                    foreground.AddRange(["--cache-size", bytes.ToString(CultureInfo.InvariantCulture)]);
+                }
+                foreground.AddRange(new[] { (allowOther, "--allow-other"), (kernelCache, "--kernel-cache"), (readOnly, "--read-only"), (GlobalOptions.Verbose, "--verbose") }
+                    .Where(o => parse.GetValue(o.Item1)).Select(o => o.Item2));
+                try
+                {
+                    var (pid, log) = BackgroundMount.Start(foreground, target);
+                    context.Out.WriteLine($"mounted {Path.GetFullPath(folder)} at {Path.GetFullPath(target)} in the background (process {pid}, log {log}); `umount {Path.GetFullPath(target)}` or `winreflink unmount` ends it");
+                    return ExitCodes.Success;
+                }
+                catch (MountException e)
+                {
+                    throw new CliException(e.Message);
+                }
+            }
             // A bad mountpoint must not leave a freshly formatted volume behind.
             try
             {

@@ -9,6 +9,11 @@ internal static unsafe partial class LinuxNative
     public const int ORdOnly = 0;
     public const int OCloExec = 0x80000;
     public const int ODirectory = 0x10000;
+    public const int OWrOnly = 1;
+    public const int OCreat = 0x40;
+    public const int OAppend = 0x400;
+    public const int FSetFd = 2;
+    public const int FdCloExec = 1;
     public const uint MsNoSuid = 2;
     public const uint MsNoDev = 4;
     public const uint MsRdOnly = 1;
@@ -91,6 +96,12 @@ internal static unsafe partial class LinuxNative
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEUid();
+
+    [LibraryImport("libc", EntryPoint = "setsid", SetLastError = true)]
+    public static partial int SetSid();
+
+    [LibraryImport("libc", EntryPoint = "dup2", SetLastError = true)]
+    public static partial int Dup2(int oldFd, int newFd);
 
     [LibraryImport("libc", EntryPoint = "getegid")]
     public static partial uint GetEGid();

@@ -1,0 +1,48 @@
+using WinReflink.Fuse.Tests.Infrastructure;
+
+namespace WinReflink.Fuse.Tests.Lifecycle;
+
+/// <summary>`winreflink mount --background`: returns once the mount answers, outlives its caller, and a plain `umount` ends it cleanly.</summary>
+public sealed class BackgroundMountTests
+{
+    [Test]
+    public void ReturnsOnceMountedAndUmountEndsItWithACommit()
+    {
+        using var area = TestArea.Create();
+        var started = Programs.Winreflink("mount", "--background", area.Volume, area.MountPoint);
+        Assert.That(started.ExitCode, Is.Zero, started.ToString());
+        Assert.That(MountTable.TypeAt(area.MountPoint), Is.EqualTo("fuse.winreflink"), "mounted when the command returned");
+        int pid = int.Parse(System.Text.RegularExpressions.Regex.Match(started.Stdout, @"process (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        string log = System.Text.RegularExpressions.Regex.Match(started.Stdout, @"log (\S+)\)").Groups[1].Value;
+
+        File.WriteAllText(Path.Combine(area.MountPoint, "kept.txt"), "written through a background mount");
+        ProcessRunner.RunOk("umount", area.MountPoint);
+        WaitForExit(pid);
+
+        Assert.That(File.ReadAllText(log), Does.Contain("volume closed cleanly"), "the mount logged its clean end");
+        VolumeCheck.AssertClean(area.Volume);
+        var listed = Programs.Winreflink("get", area.Volume + ":/kept.txt", area.PathOf("kept.txt"));
+        Assert.That(listed.ExitCode, Is.Zero, listed.ToString());
+        Assert.That(File.ReadAllText(area.PathOf("kept.txt")), Is.EqualTo("written through a background mount"));
+    }
+
+    [Test]
+    public void AMountThatCannotStartReportsWhyAndLeavesNothingRunning()
+    {
+        using var area = TestArea.Create();
+        string missing = area.PathOf("no-such-dir");
+        var r = Programs.Winreflink("mount", "--background", area.Volume, missing);
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.ToString());
+        Assert.That(r.Stderr, Does.Contain("the mount did not start").And.Contain("does not exist"));
+        Assert.That(MountTable.IsMounted(missing), Is.False);
+    }
+
+    private static void WaitForExit(int pid)
+    {
+        for (int i = 0; i < 600 && Directory.Exists($"/proc/{pid}"); i++)
+        {
+            Thread.Sleep(50);
+        }
+        Assert.That(Directory.Exists($"/proc/{pid}"), Is.False, $"the mount process {pid} did not end after umount");
+    }
+}
