@@ -482,7 +482,6 @@ internal sealed class MetadataStore : IDisposable
         if (state.SettingsChanged)
         {
             WriteSettings(state.Settings, tx);
-            state.SettingsChanged = false;
         }
         using var inodeCmd = Command(tx, """
             INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, crc)
@@ -506,7 +505,6 @@ internal sealed class MetadataStore : IDisposable
                 del.ExecuteNonQuery();
             }
         }
-        state.DeletedInodes.Clear();
 
         foreach (var inode in state.ChangedInodes)
         {
@@ -577,7 +575,6 @@ internal sealed class MetadataStore : IDisposable
                 inode.FlagsChanged = false;
             }
         }
-        state.ChangedInodes.Clear();
 
         using (var put = Command(tx, "INSERT OR REPLACE INTO shared(start, length, refs, crc) VALUES ($s, $l, $r, $crc)", "$s", "$l", "$r", "$crc"))
         using (var del = Command(tx, "DELETE FROM shared WHERE start = $s", "$s"))
@@ -643,9 +640,14 @@ internal sealed class MetadataStore : IDisposable
                 put.Parameters[0].Value = ino;
                 Seal(put, "orphans");
             }
-            state.OrphansChanged = false;
         }
         tx.Commit();
+        // Only now: if the commit fails, these still name the inodes whose changes were lost, so
+        // their fsync and close answer EIO (FileSystem.LostChanges).
+        state.DeletedInodes.Clear();
+        state.ChangedInodes.Clear();
+        state.SettingsChanged = false;
+        state.OrphansChanged = false;
     }
 
     private void Execute(SqliteTransaction tx, string sql)
