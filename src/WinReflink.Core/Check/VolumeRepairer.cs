@@ -27,9 +27,9 @@ public sealed record Repair(string What, long? Ino, long? Block)
 /// bytes past the end of file in an unshared last block (written through <see cref="WriteBlock"/>),
 /// extended attribute and flag rows of inodes that do not exist, and security descriptors no inode
 /// uses. Everything else (an extent map that is itself impossible, an unknown file type, a size out of
-/// range) is left for the caller's second check to report as what cannot be repaired. Rows whose checksum failed are
-/// trusted only in the tables rebuilt here; elsewhere they make the repair refuse, since the damaged
-/// row and the rest cannot be told apart.
+/// range, an invalid name) is left for the caller's second check to report as what cannot be
+/// repaired. Rows whose checksum failed are trusted only in the tables rebuilt here; elsewhere they
+/// make the repair refuse, since the damaged row and the rest cannot be told apart.
 /// </summary>
 internal sealed class VolumeRepairer
 {

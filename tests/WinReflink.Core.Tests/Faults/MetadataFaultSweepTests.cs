@@ -13,7 +13,7 @@ namespace WinReflink.Core.Tests.Faults;
 /// </summary>
 public class MetadataFaultSweepTests : VolumeFixture
 {
-    private sealed record RunResult(int Writes, int Syncs, int Truncates, bool Fired);
+    private sealed record RunResult(int Writes, int Syncs, int Truncates, bool Fired, bool Landed);
 
     private static IEnumerable<TestCaseData> Points()
     {
@@ -26,7 +26,17 @@ public class MetadataFaultSweepTests : VolumeFixture
             (SqliteFaultSite.Truncate, SqliteFaultVfs.Full, "SQLITE_FULL"),
         })
         {
-            yield return new TestCaseData(site, error).SetName($"SQLite {site} faults: {name}");
+            yield return new TestCaseData(site, error, false).SetName($"SQLite {site} faults: {name}");
+        }
+        // A disk that stays full or broken: the fault and every later call at that site fail, so
+        // SQLite's rollback and the close-time checkpoint fail too.
+        foreach (var (site, error, name) in new[]
+        {
+            (SqliteFaultSite.Write, SqliteFaultVfs.Full, "SQLITE_FULL"),
+            (SqliteFaultSite.Sync, SqliteFaultVfs.IoErrFsync, "SQLITE_IOERR_FSYNC"),
+        })
+        {
+            yield return new TestCaseData(site, error, true).SetName($"SQLite {site} faults from one call on: {name}");
         }
     }
 
@@ -34,13 +44,13 @@ public class MetadataFaultSweepTests : VolumeFixture
     public static void InstallFaultVfs() => SqliteFaultVfs.EnsureInstalled();
 
     [TestCaseSource(nameof(Points))]
-    public void EveryMetadataFaultPointKeepsWhatWasCommitted(SqliteFaultSite site, int error)
+    public void EveryMetadataFaultPointKeepsWhatWasCommitted(SqliteFaultSite site, int error, bool persist)
     {
-        int total = 0;
+        int total = 0, landed = 0;
         foreach (int seed in FaultScenario.Seeds())
         {
             // The counts come from a run without faults; a sweep past them would inject nothing.
-            var clean = Run(seed, site, 0, error);
+            var clean = Run(seed, site, 0, error, persist);
             int points = site switch
             {
                 SqliteFaultSite.Write => clean.Writes,
@@ -51,12 +61,13 @@ public class MetadataFaultSweepTests : VolumeFixture
             Assert.That(clean.Syncs, Is.GreaterThan(1), "the scenario makes commits durable");
             for (int k = 1; k <= points; k++)
             {
-                var result = Run(seed, site, k, error);
+                var result = Run(seed, site, k, error, persist);
                 Assert.That(result.Fired, Is.True, $"seed {seed}: SQLite fault {site} #{k} was not reached");
+                landed += result.Landed ? 1 : 0;
             }
             total += points;
         }
-        TestContext.Out.WriteLine($"{total} SQLite {site} fault points, each run to the end and reopened");
+        TestContext.Out.WriteLine($"{total} SQLite {site} fault points{(persist ? " (failing from there on)" : "")}, each run to the end and reopened; in {landed} the commit reported failed was found after the reopen");
     }
 
     /// <summary>
@@ -100,15 +111,16 @@ public class MetadataFaultSweepTests : VolumeFixture
         }
     }
 
-    private RunResult Run(int seed, SqliteFaultSite site, int failAt, int error)
+    private RunResult Run(int seed, SqliteFaultSite site, int failAt, int error, bool persist)
     {
         if (Directory.Exists(Folder))
         {
             Directory.Delete(Folder, recursive: true);
         }
         FileSystem.Format(Folder, new FormatOptions { SizeBytes = 64L << 20 });
-        var scenario = new FaultScenario(seed, $"SQLite fault {site} #{failAt} ({error})");
+        var scenario = new FaultScenario(seed, $"SQLite fault {site} #{failAt}{(persist ? " and on" : "")} ({error})");
         RunResult result;
+        bool landed;
         using (var fs = FileSystem.Open(Folder, new OpenOptions
         {
             CommitInterval = TimeSpan.Zero,
@@ -116,7 +128,7 @@ public class MetadataFaultSweepTests : VolumeFixture
             DirtyLimitBytes = 128L << 10,
         }))
         {
-            SqliteFaultVfs.Arm(Folder, site, failAt, error);
+            SqliteFaultVfs.Arm(Folder, site, failAt, error, persist);
             try
             {
                 scenario.Run(fs);
@@ -126,7 +138,7 @@ public class MetadataFaultSweepTests : VolumeFixture
             {
                 SqliteFaultVfs.Disarm();
             }
-            result = new RunResult(SqliteFaultVfs.Count(SqliteFaultSite.Write), SqliteFaultVfs.Count(SqliteFaultSite.Sync), SqliteFaultVfs.Count(SqliteFaultSite.Truncate), SqliteFaultVfs.Fired);
+            result = new RunResult(SqliteFaultVfs.Count(SqliteFaultSite.Write), SqliteFaultVfs.Count(SqliteFaultSite.Sync), SqliteFaultVfs.Count(SqliteFaultSite.Truncate), SqliteFaultVfs.Fired, false);
             if (fs.Failure == null)
             {
                 scenario.AllCommitted();
@@ -134,8 +146,8 @@ public class MetadataFaultSweepTests : VolumeFixture
         }
         using (var again = Reopen())
         {
-            scenario.Verify(again);
+            landed = scenario.Verify(again, failedCommitMayHaveLanded: persist);
         }
-        return result;
+        return result with { Landed = landed };
     }
 }

@@ -29,7 +29,7 @@ internal static unsafe class SqliteFaultVfs
 
     private sealed class Exports(nint library)
     {
-        public readonly delegate* unmanaged<byte*, int, int, int, void> Arm = (delegate* unmanaged<byte*, int, int, int, void>)NativeLibrary.GetExport(library, "wrl_fault_arm");
+        public readonly delegate* unmanaged<byte*, int, int, int, int, void> Arm = (delegate* unmanaged<byte*, int, int, int, int, void>)NativeLibrary.GetExport(library, "wrl_fault_arm");
         public readonly delegate* unmanaged<void> Disarm = (delegate* unmanaged<void>)NativeLibrary.GetExport(library, "wrl_fault_disarm");
         public readonly delegate* unmanaged<int, int> Count = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(library, "wrl_fault_count");
         public readonly delegate* unmanaged<int> Fired = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "wrl_fault_fired");
@@ -41,13 +41,17 @@ internal static unsafe class SqliteFaultVfs
     /// </summary>
     public static void EnsureInstalled() => _ = Library.Value;
 
-    /// <summary>Counts the calls on files under <paramref name="folder"/> from now on and fails the <paramref name="at"/>-th at <paramref name="site"/> (0: none).</summary>
-    public static void Arm(string folder, SqliteFaultSite site, int at, int error)
+    /// <summary>
+    /// Counts the calls on files under <paramref name="folder"/> from now on and fails the
+    /// <paramref name="at"/>-th at <paramref name="site"/> (0: none), and with <paramref name="persist"/>
+    /// every later one too.
+    /// </summary>
+    public static void Arm(string folder, SqliteFaultSite site, int at, int error, bool persist = false)
     {
         var exports = Library.Value;
         fixed (byte* path = System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(folder) + "/\0"))
         {
-            exports.Arm(path, (int)site, at, error);
+            exports.Arm(path, (int)site, at, error, persist ? 1 : 0);
         }
     }
 

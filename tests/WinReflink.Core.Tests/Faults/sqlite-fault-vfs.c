@@ -4,8 +4,8 @@
  * It wraps the "unix" VFS of the e_sqlite3 library the test process has already loaded (the one
  * Microsoft.Data.Sqlite calls), registers itself as the default VFS, and passes every call through.
  * While armed, it counts xWrite, xSync and xTruncate on files whose path starts with a prefix (one
- * volume folder), and fails the Nth call of one kind with a chosen SQLite error, doing nothing: the
- * host's EIO or ENOSPC as SQLite would see it. The test drives it through the exported wrl_fault_*
+ * volume folder), and fails the Nth call of one kind (or the Nth and every later one) with a chosen
+ * SQLite error, doing nothing: the host's EIO or ENOSPC as SQLite would see it. The test drives it through the exported wrl_fault_*
  * functions.
  *
  * Only types and constants come from <sqlite3.h>: the two entry points are looked up in the loaded
@@ -37,6 +37,7 @@ static int counts[SITES];
 static int fail_site = -1;
 static int fail_at;
 static int fail_error;
+static int fail_on;
 static int fired;
 static char last_error[512];
 
@@ -47,7 +48,7 @@ static int should_fail(FaultFile *f, int site)
     pthread_mutex_lock(&lock);
     if (armed && f->path != NULL && strncmp(f->path, prefix, strlen(prefix)) == 0) {
         counts[site]++;
-        if (site == fail_site && counts[site] == fail_at) {
+        if (site == fail_site && fail_at > 0 && (counts[site] == fail_at || (fail_on && counts[site] > fail_at))) {
             fired = 1;
             fail = 1;
         }
@@ -373,9 +374,10 @@ const char *wrl_fault_last_error(void)
 
 /*
  * Counts calls on files under `folder` from now on (counts start at 0) and fails the `at`-th call
- * of `site` (0 write, 1 sync, 2 truncate) with `error`; `at` 0 only counts.
+ * of `site` (0 write, 1 sync, 2 truncate) with `error`, and with `persist` every later one too (a
+ * disk that stays full or broken); `at` 0 only counts.
  */
-void wrl_fault_arm(const char *folder, int site, int at, int error)
+void wrl_fault_arm(const char *folder, int site, int at, int error, int persist)
 {
     pthread_mutex_lock(&lock);
     snprintf(prefix, sizeof prefix, "%s", folder);
@@ -383,6 +385,7 @@ void wrl_fault_arm(const char *folder, int site, int at, int error)
     fail_site = site;
     fail_at = at;
     fail_error = error;
+    fail_on = persist;
     fired = 0;
     armed = 1;
     pthread_mutex_unlock(&lock);
