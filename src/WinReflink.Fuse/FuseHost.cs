@@ -13,10 +13,21 @@ namespace WinReflink.Fuse;
 /// </summary>
 public static class FuseHost
 {
-    /// <summary>Mounts and serves; returns when unmounted. Throws <see cref="MountException"/> for mount problems.</summary>
+    /// <summary>
+    /// Mounts and serves; returns when unmounted. A volume the engine opened read-only (found damaged)
+    /// is mounted read-only, with the reason logged. Throws <see cref="MountException"/> for mount problems.
+    /// </summary>
     public static void Run(FileSystem fs, string mountPoint, FuseMountOptions options, ILoggerFactory loggers, Action<string>? ready = null)
     {
         var logger = loggers.CreateLogger("WinReflink.Fuse");
+        if (fs.IsReadOnly && !options.ReadOnly)
+        {
+            // The engine opened a damaged volume read-only: the kernel mount says so too (ro in
+            // /proc/mounts, EROFS from the kernel before a request is made).
+            options = options with { ReadOnly = true };
+            logger.LogWarning("Mounting {Volume} read-only: {Reason}", fs.VolumePath,
+                fs.Damage != null ? $"the volume is damaged ({fs.Damage}); `winreflink check` lists every problem and `winreflink check --repair` fixes what it can" : "the volume cannot take changes");
+        }
         var mount = KernelMount.Mount(mountPoint, "winreflink:" + fs.VolumePath, options);
         var operations = new FuseOperations(fs, options, logger);
         var session = new FuseSession(mount.Fd, operations, logger);

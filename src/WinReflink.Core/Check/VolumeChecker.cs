@@ -37,7 +37,7 @@ internal sealed class VolumeChecker
         {
             Add(9, $"row with a value out of range: {row}", null, null, "a value the column can hold", "out of range");
         }
-        foreach (string row in _state.DanglingRows)
+        foreach (var row in _state.DanglingRows)
         {
             Add(3, $"row of an object that does not exist: {row}", null, null, "no such row", "row present");
         }
@@ -406,6 +406,13 @@ internal sealed class VolumeChecker
             if (inode.SecurityId != 0 && !_state.Security.Exists(inode.SecurityId))
             {
                 Add(3, "security descriptor id that does not exist", inode.Ino, null, $"descriptor {inode.SecurityId}", "missing");
+            }
+        }
+        foreach (var (id, users) in _state.Security.Uses())
+        {
+            if (users == 0)
+            {
+                Add(3, $"security descriptor {id} is used by no inode", null, null, "a descriptor an inode uses", "unused row");
             }
         }
     }

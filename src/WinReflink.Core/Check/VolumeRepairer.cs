@@ -22,27 +22,37 @@ public sealed record Repair(string What, long? Ino, long? Block)
 /// derived from the rest (the shared table and free space, rebuilt from the extent maps; link counts,
 /// from the directory entries; next_ino), entries naming nothing, orphan records of nothing, unnamed
 /// inodes (reclaimed when their link count is 0, moved to /lost+found otherwise), directories named
-/// more than once or detached in a cycle, and duplicate readdir cookies. Everything else (an extent map
-/// that is itself impossible, an unknown file type, a size out of range, names that collide) is left
-/// for the caller's second check to report as what cannot be repaired. Rows whose checksum failed are
-/// trusted only in the tables rebuilt here; elsewhere they make the repair refuse, since the damaged
-/// row and the rest cannot be told apart.
+/// more than once or detached in a cycle, duplicate readdir cookies, lookup keys that do not match
+/// their names (a collision renames the later entry), written extents past the end of file, non-zero
+/// bytes past the end of file in an unshared last block (written through <see cref="WriteBlock"/>),
+/// extended attribute and flag rows of inodes that do not exist, and security descriptors no inode
+/// uses. Everything else (an extent map that is itself impossible, an unknown file type, a size out of
+/// range, an invalid name) is left for the caller's second check to report as what cannot be
+/// repaired. Rows whose checksum failed are trusted only in the tables rebuilt here; elsewhere they
+/// make the repair refuse, since the damaged row and the rest cannot be told apart.
 /// </summary>
 internal sealed class VolumeRepairer
 {
     public const string LostAndFound = "lost+found";
     private static readonly string[] DerivedTables = ["shared row", "free row", "orphans row"];
 
+    /// <summary>Writes a whole physical block (held by the caller until the repair commits).</summary>
+    public delegate void WriteBlock(long physicalBlock, ReadOnlySpan<byte> block);
+
     private readonly VolumeState _state;
     private readonly int _blockSize;
     private readonly long _now;
+    private readonly VolumeChecker.ReadBlock _read;
+    private readonly WriteBlock _write;
     private readonly List<Repair> _done = new();
 
-    public VolumeRepairer(VolumeState state, int blockSize, long now)
+    public VolumeRepairer(VolumeState state, int blockSize, long now, VolumeChecker.ReadBlock read, WriteBlock write)
     {
         _state = state;
         _blockSize = blockSize;
         _now = now;
+        _read = read;
+        _write = write;
     }
 
     /// <summary>
@@ -64,15 +74,20 @@ internal sealed class VolumeRepairer
         {
             return _done;
         }
+        DropDanglingRows();
+        DropUnusedSecurityDescriptors();
         RemoveEntriesToNothing();
+        FixLookupKeys();
         RenumberDuplicateCookies();
         GiveEachDirectoryOneName();
         ReclaimOrMoveUnnamed();
         AttachDetachedDirectories();
         FixLinkCounts();
         FixNextIno();
+        TrimWrittenExtentsPastEof();
         RebuildSharedTable();
         RebuildFreeSpace();
+        ZeroTailsPastEof();
         return _done;
     }
 
@@ -97,6 +112,76 @@ internal sealed class VolumeRepairer
             }
         }
         return true;
+    }
+
+    /// <summary>Rows the load skipped because their inode does not exist: nothing refers to them, so they go.</summary>
+    private void DropDanglingRows()
+    {
+        foreach (var row in _state.DanglingRows.Where(r => MetadataStore.DanglingRowTables.ContainsKey(r.Table)).ToList())
+        {
+            _state.DanglingRows.Remove(row);
+            _state.DropDanglingRows.Add(row.Table);
+            Done($"deleted the {row.What}");
+        }
+    }
+
+    private void DropUnusedSecurityDescriptors()
+    {
+        foreach (var (id, _) in _state.Security.Uses().Where(u => u.Users == 0).ToList())
+        {
+            _state.Security.DropUnused(id);
+            Done($"deleted security descriptor {id}, which no inode uses");
+        }
+    }
+
+    /// <summary>
+    /// An entry whose lookup key is not its name's gets the right key. When another entry already has
+    /// that key, the later of the two (by cookie, the order they were made in) is renamed to "name~INO",
+    /// so both stay reachable and neither name is guessed at.
+    /// </summary>
+    private void FixLookupKeys()
+    {
+        bool caseSensitive = _state.Settings.CaseSensitive;
+        foreach (var dir in _state.Inodes.Values.Where(i => i.IsDirectory))
+        {
+            var wrong = dir.Children!.Records
+                .Where(r => Errors.FsError.Ok == NameRules.Validate(r.Name) && r.Key != NameRules.Key(r.Name, caseSensitive))
+                .OrderBy(r => r.Cookie)
+                .ToList();
+            foreach (var r in wrong)
+            {
+                string key = NameRules.Key(r.Name, caseSensitive);
+                dir.Children.Remove(r.Key);
+                _state.ChangedInodes.Add(dir);
+                if (!dir.Children.TryGet(key, out var holder))
+                {
+                    dir.Children.Add(r.Name, key, r.Ino);
+                    Done($"set the lookup key of entry '{r.Name}' to match its name (was '{r.Key}')", dir.Ino);
+                    continue;
+                }
+                // The later of the two entries gives up the name.
+                var (keeps, moves) = holder.Cookie < r.Cookie ? (holder, r) : (r, holder);
+                if (moves == holder)
+                {
+                    dir.Children.Remove(holder.Key);
+                    dir.Children.Add(keeps.Name, key, keeps.Ino);
+                }
+                string name = UniqueName(dir, $"{moves.Name}~{moves.Ino.ToString(CultureInfo.InvariantCulture)}");
+                dir.Children.Add(name, NameRules.Key(name, caseSensitive), moves.Ino);
+                Done($"renamed entry '{moves.Name}' (inode {moves.Ino}) to '{name}': its name collided with '{keeps.Name}' (inode {keeps.Ino})", dir.Ino);
+            }
+        }
+    }
+
+    /// <summary><paramref name="name"/>, or it with ".2", ".3"... when that is taken too.</summary>
+    private string UniqueName(Inode dir, string name)
+    {
+        string candidate = name;
+        for (int n = 2; dir.Children!.TryGet(NameRules.Key(candidate, _state.Settings.CaseSensitive), out _); n++)
+        {
+            candidate = name + "." + n.ToString(CultureInfo.InvariantCulture);
+        }
+        return candidate;
     }
 
     private void RemoveEntriesToNothing()
@@ -350,6 +435,58 @@ internal sealed class VolumeRepairer
             Done($"set next_ino to {highest + 1} (was {_state.Settings.NextIno})");
             _state.Settings.NextIno = highest + 1;
             _state.SettingsChanged = true;
+        }
+    }
+
+    /// <summary>
+    /// Written blocks past the end of file are unmapped, as a truncate to the same size would: no read
+    /// can see them, and an extension must read zeros there. Unwritten ones (fallocate with
+    /// KEEP_SIZE) are allowed past the end. The free space rebuilt afterwards takes the blocks back.
+    /// </summary>
+    private void TrimWrittenExtentsPastEof()
+    {
+        foreach (var inode in _state.Inodes.Values.Where(i => i.Extents != null && i.Size >= 0 && i.Size <= FileSystem.MaxFileSize))
+        {
+            long eofBlocks = inode.Size / _blockSize + (inode.Size % _blockSize != 0 ? 1 : 0);
+            foreach (var e in inode.Extents!.All().Where(e => !e.Unwritten && e.LogicalEnd > eofBlocks).ToList())
+            {
+                long from = Math.Max(e.Logical, eofBlocks);
+                inode.Extents.Remove(from, e.LogicalEnd - from);
+                _state.ChangedInodes.Add(inode);
+                Done($"unmapped written blocks {from}..{e.LogicalEnd - 1} past the end of file (size {inode.Size})", inode.Ino, from);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Bytes past the end of file in its last block must be zero (an extension shows them). They are
+    /// zeroed in place when the block is the file's alone; a shared block is left for `check` to
+    /// report, since zeroing it would change the other files.
+    /// </summary>
+    private void ZeroTailsPastEof()
+    {
+        var block = new byte[_blockSize];
+        foreach (var inode in _state.Inodes.Values.Where(i => i.Extents != null && i.Size > 0 && i.Size <= FileSystem.MaxFileSize && i.Size % _blockSize != 0))
+        {
+            long last = inode.Size / _blockSize;
+            if (!inode.Extents!.TryFind(last, 1, out var e, out _) || e.Unwritten)
+            {
+                continue;
+            }
+            long physical = e.Physical + (last - e.Logical);
+            if (_state.Refcounts.RunAt(physical, 1).Refs >= 2)
+            {
+                continue;
+            }
+            _read(physical, block);
+            int tail = (int)(inode.Size % _blockSize);
+            if (block.AsSpan(tail).IndexOfAnyExcept((byte)0) < 0)
+            {
+                continue;
+            }
+            block.AsSpan(tail).Clear();
+            _write(physical, block);
+            Done($"zeroed the {_blockSize - tail} bytes past the end of file in its last block", inode.Ino, physical);
         }
     }
 

@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Logging;
 using System.Buffers;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Extents;
 using WinReflink.Core.Namespace;
+using WinReflink.Core.Storage;
 
 namespace WinReflink.Core;
 
@@ -87,6 +89,15 @@ public sealed partial class FileSystem
                 bytesRead = n;
                 UpdateAccessTime(file);
                 return FsError.Ok;
+            }
+            catch (BlockReadException e)
+            {
+                // Clean blocks the host could not read: this read fails, nothing is lost, the volume
+                // carries on. A write-back that fails while the read evicts a window is an ordinary
+                // IOException and stops the volume below.
+                _logger.LogError(e.InnerException, "Read of inode {Ino} at offset {Offset} ({Length} bytes) failed: physical block {Block} (+{Blocks}) of {Volume}'s data file could not be read",
+                    ino, offset, buffer.Length, e.Block, e.Blocks, _layout.Folder);
+                return FsError.Io;
             }
             catch (Exception e) when (Fault(e, "read"))
             {

@@ -28,17 +28,31 @@ public sealed partial class FileSystem
             {
                 return new RepairReport([], found, "the volume was opened read-only", false);
             }
+            // Blocks the repair rewrites stay here until it commits, so a dry or refused repair writes
+            // nothing to the data file (an eviction could write back a block put in the cache).
+            var rewritten = new Dictionary<long, byte[]>();
+            void ReadRepaired(long block, Span<byte> into)
+            {
+                if (rewritten.TryGetValue(block, out var data))
+                {
+                    data.CopyTo(into);
+                }
+                else
+                {
+                    ReadForCheck(block, into);
+                }
+            }
             string? refusal = VolumeRepairer.Refusal(_state, found);
             if (refusal != null)
             {
                 return new RepairReport([], found, refusal, false);
             }
-            var repairs = new VolumeRepairer(_state, _blockSize, Now()).Run().ToList();
+            var repairs = new VolumeRepairer(_state, _blockSize, Now(), ReadForCheck, (block, data) => rewritten[block] = data.ToArray()).Run().ToList();
             // Rows that failed their checksum but agree with everything else (checked below) keep their values and get a new checksum.
             var resealed = _state.ChecksumFailures.ToList();
             repairs.AddRange(resealed.Select(row => new Repair($"recomputed the checksum of the {row}, which is consistent with the rest of the volume", null, null)));
             _state.ChecksumFailures.Clear();
-            var remaining = new VolumeChecker(_state, _blockSize, ReadForCheck).Run();
+            var remaining = new VolumeChecker(_state, _blockSize, ReadRepaired).Run();
             if (remaining.Count > 0)
             {
                 return new RepairReport(repairs, remaining, "these problems cannot be repaired without guessing", false);
@@ -46,6 +60,10 @@ public sealed partial class FileSystem
             if (dryRun)
             {
                 return new RepairReport(repairs, [], null, false);
+            }
+            foreach (var (block, data) in rewritten)
+            {
+                _cache.Write(block * _blockSize, data, 0, 0, fresh: false);
             }
             CommitLocked();
             if (resealed.Count > 0)

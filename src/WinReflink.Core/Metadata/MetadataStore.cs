@@ -40,6 +40,16 @@ internal sealed class MetadataStore : IDisposable
     private const int SqliteCantOpen = 14;
     private const int SqliteFull = 13;
 
+    /// <summary>
+    /// Tables whose rows of an inode that does not exist `check --repair` deletes: they hold nothing
+    /// the load kept (it skipped them) and nothing else refers to them.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> DanglingRowTables = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["xattrs"] = "DELETE FROM xattrs WHERE ino NOT IN (SELECT ino FROM inodes)",
+        ["inode_flags"] = "DELETE FROM inode_flags WHERE ino NOT IN (SELECT ino FROM inodes)",
+    };
+
     private readonly SqliteConnection _db;
     private readonly RowChecksums _checksums = new();
     /// <summary>Rows loaded whose checksum did not match, named by table and key; the state carries them to `check`.</summary>
@@ -344,7 +354,7 @@ internal sealed class MetadataStore : IDisposable
             }
             else
             {
-                state.DanglingRows.Add($"directory entry '{r.GetString(2)}' in inode {r.GetInt64(0)}, which is not a directory");
+                state.DanglingRows.Add(new("dirents", $"directory entry '{r.GetString(2)}' in inode {r.GetInt64(0)}, which is not a directory"));
             }
         });
         ReadRows("extents", "SELECT ino, logical, physical, length, unwritten FROM extents", r =>
@@ -355,7 +365,7 @@ internal sealed class MetadataStore : IDisposable
             }
             else
             {
-                state.DanglingRows.Add($"extent at logical block {r.GetInt64(1)} of inode {r.GetInt64(0)}, which is not a regular file");
+                state.DanglingRows.Add(new("extents", $"extent at logical block {r.GetInt64(1)} of inode {r.GetInt64(0)}, which is not a regular file"));
             }
         });
         ReadRows("shared", "SELECT start, length, refs FROM shared", r =>
@@ -377,7 +387,7 @@ internal sealed class MetadataStore : IDisposable
             }
             else
             {
-                state.DanglingRows.Add($"extended attribute '{r.GetString(1)}' of inode {r.GetInt64(0)}, which does not exist");
+                state.DanglingRows.Add(new("xattrs", $"extended attribute '{r.GetString(1)}' of inode {r.GetInt64(0)}, which does not exist"));
             }
         });
         ReadRows("security", "SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), r.GetBlob(1)));
@@ -399,7 +409,7 @@ internal sealed class MetadataStore : IDisposable
                 }
                 else
                 {
-                    state.DanglingRows.Add($"flags of inode {r.GetInt64(0)}, which does not exist");
+                    state.DanglingRows.Add(new("inode_flags", $"flags of inode {r.GetInt64(0)}, which does not exist"));
                 }
             });
         }
@@ -529,7 +539,6 @@ internal sealed class MetadataStore : IDisposable
         if (state.SettingsChanged)
         {
             WriteSettings(state.Settings, tx);
-            state.SettingsChanged = false;
         }
         using var inodeCmd = Command(tx, """
             INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, crc)
@@ -553,7 +562,6 @@ internal sealed class MetadataStore : IDisposable
                 del.ExecuteNonQuery();
             }
         }
-        state.DeletedInodes.Clear();
 
         foreach (var inode in state.ChangedInodes)
         {
@@ -624,7 +632,6 @@ internal sealed class MetadataStore : IDisposable
                 inode.FlagsChanged = false;
             }
         }
-        state.ChangedInodes.Clear();
 
         using (var put = Command(tx, "INSERT OR REPLACE INTO shared(start, length, refs, crc) VALUES ($s, $l, $r, $crc)", "$s", "$l", "$r", "$crc"))
         using (var del = Command(tx, "DELETE FROM shared WHERE start = $s", "$s"))
@@ -690,9 +697,19 @@ internal sealed class MetadataStore : IDisposable
                 put.Parameters[0].Value = ino;
                 Seal(put, "orphans");
             }
-            state.OrphansChanged = false;
+        }
+        foreach (string table in state.DropDanglingRows)
+        {
+            Execute(tx, DanglingRowTables[table]);
         }
         tx.Commit();
+        // Only now: if the commit fails, these still name the inodes whose changes were lost, so
+        // their fsync and close answer EIO (FileSystem.LostChanges).
+        state.DeletedInodes.Clear();
+        state.ChangedInodes.Clear();
+        state.SettingsChanged = false;
+        state.OrphansChanged = false;
+        state.DropDanglingRows.Clear();
     }
 
     private void Execute(SqliteTransaction tx, string sql)

@@ -24,7 +24,10 @@ internal sealed class VolumeState
     public HashSet<long> Orphans { get; } = new();
 
     /// <summary>Rows found at load that belong to no object (a corrupt store); `check` reports them.</summary>
-    public List<string> DanglingRows { get; } = new();
+    public List<DanglingRow> DanglingRows { get; } = new();
+
+    /// <summary>Tables whose dangling rows (<see cref="MetadataStore.DanglingRowTables"/>) the next commit deletes (`check --repair`).</summary>
+    public HashSet<string> DropDanglingRows { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Rows whose checksum did not match their values at load, named by table and key; `check` reports them.</summary>
     public List<string> ChecksumFailures { get; } = new();
@@ -37,6 +40,6 @@ internal sealed class VolumeState
     public bool OrphansChanged { get; set; }
     public bool SettingsChanged { get; set; }
 
-    public bool HasChanges => ChangedInodes.Count > 0 || DeletedInodes.Count > 0 || OrphansChanged || SettingsChanged
+    public bool HasChanges => ChangedInodes.Count > 0 || DeletedInodes.Count > 0 || OrphansChanged || SettingsChanged || DropDanglingRows.Count > 0 || Security.HasChanges
         || Refcounts.Rows.HasChanges || Allocator.Free.Rows.HasChanges || Allocator.BusyBlocks > 0;
 }

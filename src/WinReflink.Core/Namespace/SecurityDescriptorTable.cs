@@ -15,6 +15,7 @@ internal sealed class SecurityDescriptorTable
     private long _nextId = 1;
 
     public int Count => _byId.Count;
+    public bool HasChanges => _changed.Count > 0;
 
     public void Load(long id, byte[] descriptor)
     {
@@ -61,6 +62,20 @@ internal sealed class SecurityDescriptorTable
             _byHash.Remove(Hash(d));
         }
         _changed.Add(id);
+    }
+
+    /// <summary>Deletes a stored descriptor no inode uses (`check --repair`).</summary>
+    public void DropUnused(long id)
+    {
+        if (_users.GetValueOrDefault(id) == 0 && _byId.Remove(id, out var d))
+        {
+            // A damaged table can hold one descriptor under two ids: the hash keeps naming the other.
+            if (_byHash.TryGetValue(Hash(d), out long named) && named == id)
+            {
+                _byHash.Remove(Hash(d));
+            }
+            _changed.Add(id);
+        }
     }
 
     public IEnumerable<(long Id, int Users)> Uses() => _byId.Keys.Select(id => (id, _users.GetValueOrDefault(id)));

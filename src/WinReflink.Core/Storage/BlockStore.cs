@@ -23,10 +23,18 @@ internal abstract class BlockStore : IDisposable
     private long _bytesWritten;
     private long _bytesRead;
 
+    /// <summary>A failed read throws <see cref="BlockReadException"/>, so callers can tell it from a failed write.</summary>
     public void Read(long block, Span<byte> destination)
     {
         CheckRange(block, destination.Length);
-        ReadCore(block * BlockSize, destination);
+        try
+        {
+            ReadCore(block * BlockSize, destination);
+        }
+        catch (IOException e) when (e is not BlockReadException)
+        {
+            throw new BlockReadException(block, destination.Length / BlockSize, e);
+        }
         Interlocked.Add(ref _bytesRead, destination.Length);
     }
 
@@ -35,7 +43,14 @@ internal abstract class BlockStore : IDisposable
     {
         long total = buffers.Sum(b => (long)b.Length);
         CheckRange(block, total);
-        ReadCore(block * BlockSize, buffers);
+        try
+        {
+            ReadCore(block * BlockSize, buffers);
+        }
+        catch (IOException e) when (e is not BlockReadException)
+        {
+            throw new BlockReadException(block, total / BlockSize, e);
+        }
         Interlocked.Add(ref _bytesRead, total);
     }
 

@@ -1,7 +1,7 @@
 namespace WinReflink.Fuse.Mounting;
 
 /// <summary>What `winreflink mount` was asked for.</summary>
-public sealed class FuseMountOptions
+public sealed record FuseMountOptions
 {
     public bool AllowOther { get; init; }
     public bool ReadOnly { get; init; }

@@ -153,6 +153,93 @@ public class RepairTests : DamagedVolumeFixture
     }
 
     [Test]
+    public void WrittenBlocksPastTheEndOfFileAreUnmapped()
+    {
+        MakeVolume();
+        // a keeps its 5 blocks mapped but says it is one block long.
+        Damage(reseal: true, Inv($"UPDATE inodes SET size = {BlockSize} WHERE ino = {FileA}"));
+        Assert.That(RepairAndReopen(), Has.Some.Contains("unmapped written blocks 1..4 past the end of file"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.GetExtents(FileA, out var extents), Is.EqualTo(FsError.Ok));
+        Assert.That(extents.Sum(e => e.Length), Is.EqualTo(BlockSize));
+        Assert.That(fs.SetAttributes(FileA, new SetAttributesRequest(SetAttributeFields.Size, Size: 5 * BlockSize), out _), Is.EqualTo(FsError.Ok));
+        var tail = new byte[4 * BlockSize];
+        Assert.That(fs.Read(FileA, BlockSize, tail, out _), Is.EqualTo(FsError.Ok));
+        Assert.That(tail, Is.All.Zero, "an extension reads zeros, not the unmapped blocks");
+        Assert.That(fs.GetExtents(CloneOfA, out var clone), Is.EqualTo(FsError.Ok));
+        Assert.That(clone.Sum(e => e.Length), Is.EqualTo(5 * BlockSize), "the clone keeps every block");
+    }
+
+    [Test]
+    public void BytesPastTheEndOfFileInItsLastBlockAreZeroed()
+    {
+        MakeVolume();
+        // b holds 1,000 bytes in its block; at size 500 the other 500 show past its end.
+        Damage(reseal: true, Inv($"UPDATE inodes SET size = 500 WHERE ino = {FileB}"));
+        Assert.That(RepairAndReopen(), Has.Some.Contains($"zeroed the {BlockSize - 500} bytes past the end of file"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.SetAttributes(FileB, new SetAttributesRequest(SetAttributeFields.Size, Size: 1000), out _), Is.EqualTo(FsError.Ok));
+        var content = new byte[1000];
+        Assert.That(fs.Read(FileB, 0, content, out _), Is.EqualTo(FsError.Ok));
+        var expected = new byte[5 * BlockSize];
+        new Random(1).NextBytes(expected);
+        Assert.That(content.AsSpan(0, 500).ToArray(), Is.EqualTo(expected.AsSpan(0, 500).ToArray()), "the bytes before the end stay");
+        Assert.That(content.AsSpan(500).ToArray(), Is.All.Zero);
+    }
+
+    [Test]
+    public void ADryRunZeroesNoTail()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE inodes SET size = 500 WHERE ino = {FileB}"));
+        string data = Path.Combine(Folder, "data.img");
+        string before = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(data)));
+        using (var fs = OpenReadWrite(repairing: true))
+        {
+            var report = fs.Repair(dryRun: true);
+            Assert.That(report.Refused, Is.Null, string.Join("\n", report.Unrepaired));
+            Assert.That(report.Repairs.Select(r => r.What), Has.Some.Contains("zeroed"));
+        }
+        Assert.That(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(data))), Is.EqualTo(before));
+    }
+
+    [TestCase("INSERT INTO xattrs(ino, name, value) VALUES (777777, 'user.ghost', x'01')", "deleted the extended attribute 'user.ghost' of inode 777777", "SELECT COUNT(*) FROM xattrs WHERE ino = 777777")]
+    [TestCase("INSERT INTO inode_flags(ino, flags) VALUES (777777, 16)", "deleted the flags of inode 777777", "SELECT COUNT(*) FROM inode_flags WHERE ino = 777777")]
+    [TestCase("INSERT INTO security(id, descriptor) VALUES (99, x'0102')", "deleted security descriptor 99, which no inode uses", "SELECT COUNT(*) FROM security WHERE id = 99")]
+    public void RowsOfNothingAreDeleted(string damage, string repair, string count)
+    {
+        MakeVolume();
+        Damage(reseal: true, damage);
+        Assert.That(RepairAndReopen(), Has.Some.Contains(repair));
+        Assert.That(Scalar(count), Is.Zero);
+    }
+
+    [Test]
+    public void ALookupKeyThatDoesNotMatchItsNameIsSetFromTheName()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE dirents SET key = 'WRONG' WHERE ino = {FileB}"));
+        Assert.That(RepairAndReopen(), Has.Some.Contains("set the lookup key of entry 'b'"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.Resolve("/B", out var b), Is.EqualTo(FsError.Ok));
+        Assert.That(b.Ino, Is.EqualTo(FileB));
+    }
+
+    [Test]
+    public void NamesThatCollideKeepTheEarlierAndRenameTheLater()
+    {
+        MakeVolume();
+        // clone (made before b) is respelled 'B' under a wrong key: its right key is b's.
+        Damage(reseal: true, Inv($"UPDATE dirents SET key = 'WRONG', name = 'B' WHERE ino = {CloneOfA}"));
+        Assert.That(RepairAndReopen(), Has.Some.Contains($"renamed entry 'b' (inode {FileB}) to 'b~{FileB}'"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.Resolve("/b", out var clone), Is.EqualTo(FsError.Ok));
+        Assert.That(clone.Ino, Is.EqualTo(CloneOfA));
+        Assert.That(fs.Resolve($"/b~{FileB}", out var b), Is.EqualTo(FsError.Ok));
+        Assert.That(b.Ino, Is.EqualTo(FileB));
+    }
+
+    [Test]
     public void ADryRunWritesNothing()
     {
         MakeVolume();

@@ -3,11 +3,12 @@ using WinReflink.Core.Storage;
 
 namespace WinReflink.Core.Tests.Faults;
 
-/// <summary>Where a fault is injected: a write to the data file, or the flush that makes writes durable.</summary>
+/// <summary>Where a fault is injected: a write to the data file, the flush that makes writes durable, or a read.</summary>
 public enum FaultSite
 {
     Write,
     Flush,
+    Read,
 }
 
 /// <summary>
@@ -31,6 +32,7 @@ internal sealed class FaultyBlockStore : BlockStore
     public string Error { get; init; } = "Input/output error";
     public int Writes { get; private set; }
     public int Flushes { get; private set; }
+    public int Reads { get; private set; }
     public bool Fired { get; private set; }
 
     public override void Flush()
@@ -39,7 +41,11 @@ internal sealed class FaultyBlockStore : BlockStore
         _inner.Flush();
     }
 
-    protected override void ReadCore(long offset, Span<byte> destination) => _inner.Read(offset / BlockSize, destination);
+    protected override void ReadCore(long offset, Span<byte> destination)
+    {
+        Hit(FaultSite.Read, ++Reads);
+        _inner.Read(offset / BlockSize, destination);
+    }
 
     protected override void WriteCore(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
