@@ -141,16 +141,16 @@ internal sealed class VolumeRepairer
     /// </summary>
     private void FixLookupKeys()
     {
-        bool caseSensitive = _state.Settings.CaseSensitive;
+        var folding = _state.Settings.Folding;
         foreach (var dir in _state.Inodes.Values.Where(i => i.IsDirectory))
         {
             var wrong = dir.Children!.Records
-                .Where(r => Errors.FsError.Ok == NameRules.Validate(r.Name) && r.Key != NameRules.Key(r.Name, caseSensitive))
+                .Where(r => Errors.FsError.Ok == NameRules.Validate(r.Name) && r.Key != folding.Key(r.Name))
                 .OrderBy(r => r.Cookie)
                 .ToList();
             foreach (var r in wrong)
             {
-                string key = NameRules.Key(r.Name, caseSensitive);
+                string key = folding.Key(r.Name);
                 dir.Children.Remove(r.Key);
                 _state.ChangedInodes.Add(dir);
                 if (!dir.Children.TryGet(key, out var holder))
@@ -167,7 +167,7 @@ internal sealed class VolumeRepairer
                     dir.Children.Add(keeps.Name, key, keeps.Ino);
                 }
                 string name = UniqueName(dir, $"{moves.Name}~{moves.Ino.ToString(CultureInfo.InvariantCulture)}");
-                dir.Children.Add(name, NameRules.Key(name, caseSensitive), moves.Ino);
+                dir.Children.Add(name, folding.Key(name), moves.Ino);
                 Done($"renamed entry '{moves.Name}' (inode {moves.Ino}) to '{name}': its name collided with '{keeps.Name}' (inode {keeps.Ino})", dir.Ino);
             }
         }
@@ -177,7 +177,7 @@ internal sealed class VolumeRepairer
     private string UniqueName(Inode dir, string name)
     {
         string candidate = name;
-        for (int n = 2; dir.Children!.TryGet(NameRules.Key(candidate, _state.Settings.CaseSensitive), out _); n++)
+        for (int n = 2; dir.Children!.TryGet(_state.Settings.Folding.Key(candidate), out _); n++)
         {
             candidate = name + "." + n.ToString(CultureInfo.InvariantCulture);
         }
