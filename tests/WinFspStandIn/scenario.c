@@ -222,6 +222,16 @@ static int path_open_elsewhere(run *r, const handle *self, const char *path, int
     return 0;
 }
 
+static NTSTATUS32 check_security(const char *path, uint32_t *attributes)
+{
+    uint8_t *sd;
+    size_t size;
+    int overflowed;
+    NTSTATUS32 st = security_by_name(path, attributes, &sd, &size, &overflowed);
+    free(sd);
+    return st;
+}
+
 /* open H PATH DISPOSITION [dir|file] [access=..] [attr=HEX] [sd=NAME] => STATUS [name=] [size=] [attr=] */
 static NTSTATUS32 do_open(run *r, handle *h, const char *path, uint32_t disposition, char **args, int nargs, FSP_FSCTL_OPEN_FILE_INFO *ofi)
 {
@@ -249,34 +259,28 @@ static NTSTATUS32 do_open(run *r, handle *h, const char *path, uint32_t disposit
     if (path_open_elsewhere(r, h, path, 1))
         return ST_DELETE_PENDING;
 
-    /* The DLL's access check asks GetSecurityByName first; its attributes decide the directory
-     * checks (reference 3.3). Doing those here, before Open, is where the stand-in puts them. */
+    /* The DLL's access check reads the security of the file (open dispositions) or of its parent
+     * (create), through GetSecurityByName; the file's attributes decide the directory checks
+     * (reference 3.3). Doing those checks here, before Open, is where the stand-in puts them. */
     uint32_t existing = 0;
-    uint8_t *sec;
-    size_t sec_size;
-    int overflowed;
-    NTSTATUS32 st = security_by_name(path, &existing, &sec, &sec_size, &overflowed);
-    free(sec);
-    int exists = st == ST_SUCCESS;
-    if (!exists && st != ST_OBJECT_NAME_NOT_FOUND)
-        return st;
-    if (exists && disposition == FILE_CREATE)
-        return ST_OBJECT_NAME_COLLISION; /* the create check of the DLL sees it first (a guess at which layer) */
-    if (!exists && (disposition == FILE_OPEN || disposition == FILE_OVERWRITE))
-        return st;
-    if (exists)
+    int exists = 0;
+    NTSTATUS32 st;
+    if (disposition != FILE_CREATE)
     {
-        if ((options & FILE_DIRECTORY_FILE) && !(existing & FILE_ATTRIBUTE_DIRECTORY)) return ST_NOT_A_DIRECTORY;
-        if ((options & FILE_NON_DIRECTORY_FILE) && (existing & FILE_ATTRIBUTE_DIRECTORY)) return ST_FILE_IS_A_DIRECTORY;
+        st = check_security(path, &existing);
+        exists = st == ST_SUCCESS;
+        if (!exists && (st != ST_OBJECT_NAME_NOT_FOUND || disposition == FILE_OPEN || disposition == FILE_OVERWRITE))
+            return st;
+        if (exists && (options & FILE_DIRECTORY_FILE) && !(existing & FILE_ATTRIBUTE_DIRECTORY)) return ST_NOT_A_DIRECTORY;
+        if (exists && (options & FILE_NON_DIRECTORY_FILE) && (existing & FILE_ATTRIBUTE_DIRECTORY)) return ST_FILE_IS_A_DIRECTORY;
     }
-    else
+    if (!exists)
     {
-        /* The create check reads the parent's security: a missing parent is OBJECT_PATH_NOT_FOUND. */
+        /* The create check reads the parent: a missing parent is OBJECT_PATH_NOT_FOUND. */
         char parent[PATH_CHARS];
         uint32_t parent_attributes = 0;
         parent_of(path, parent);
-        st = security_by_name(parent, &parent_attributes, &sec, &sec_size, &overflowed);
-        free(sec);
+        st = check_security(parent, &parent_attributes);
         if (st == ST_OBJECT_NAME_NOT_FOUND) return ST_OBJECT_PATH_NOT_FOUND;
         if (st != ST_SUCCESS) return st;
         if (!(parent_attributes & FILE_ATTRIBUTE_DIRECTORY)) return ST_NOT_A_DIRECTORY;
@@ -289,7 +293,7 @@ static NTSTATUS32 do_open(run *r, handle *h, const char *path, uint32_t disposit
     int created = 0;
     switch (disposition)
     {
-    case FILE_CREATE:
+    case FILE_CREATE: /* Create answers OBJECT_NAME_COLLISION itself (reference 3.2) */
         st = IF()->CreateEx(FS(), name, create_options, access, attributes, sd, 0, NULL, 0, 0, &ctx, &ofi->FileInfo);
         created = 1;
         break;
@@ -297,7 +301,7 @@ static NTSTATUS32 do_open(run *r, handle *h, const char *path, uint32_t disposit
     case FILE_OVERWRITE:
         st = IF()->Open(FS(), name, create_options, access, &ctx, &ofi->FileInfo);
         break;
-    default: /* OPEN_IF, OVERWRITE_IF, SUPERSEDE: Open, or Create when it is not there (reference 3.2) */
+    default: /* OPEN_IF, OVERWRITE_IF, SUPERSEDE: Open; on OBJECT_NAME_NOT_FOUND, Create (reference 3.2) */
         st = IF()->Open(FS(), name, create_options, access, &ctx, &ofi->FileInfo);
         if (st == ST_OBJECT_NAME_NOT_FOUND)
         {
@@ -401,17 +405,16 @@ static NTSTATUS32 do_list(run *r, handle *h, uint32_t buffer_size, int *count, c
     }
     free(buffer);
     *count = n;
-    const char *has = option(args, nargs, "has");
-    if (has != NULL)
+    for (int k = 0; k < nargs; k++)
     {
+        int has = strncmp(args[k], "has=", 4) == 0, lacks = strncmp(args[k], "lacks=", 6) == 0;
+        if (!has && !lacks) continue;
+        const char *want = args[k] + (has ? 4 : 6);
         int found = 0;
-        for (int i = 0; i < n; i++) found |= strcmp(names[i], has) == 0;
-        if (!found) fail(r, "expected has=%s in the listing%s", has, "");
+        for (int i = 0; i < n; i++) found |= strcmp(names[i], want) == 0;
+        if (has && !found) fail(r, "expected %s in the listing%s", want, "");
+        if (lacks && found) fail(r, "expected no %s in the listing%s", want, "");
     }
-    const char *lacks = option(args, nargs, "lacks");
-    if (lacks != NULL)
-        for (int i = 0; i < n; i++)
-            if (ieq(names[i], lacks)) fail(r, "expected no %s in the listing%s", lacks, "");
     const char *first = option(args, nargs, "first");
     if (first != NULL && (n == 0 || strcmp(names[0], first) != 0))
         fail(r, "expected first=%s got %s", first, n ? names[0] : "(empty)");
@@ -472,6 +475,23 @@ static void step(run *r, char **w, int n, FILE *report)
         char *dir_args[] = { "dir" };
         st = do_open(r, &tmp, args[0], FILE_CREATE, dir_args, 1, &ofi);
         if (st == ST_SUCCESS) do_close(r, &tmp);
+        expect_status(r, want, st);
+        return;
+    }
+    if (strcmp(verb, "files") == 0 && nargs >= 2)
+    {
+        /* files PREFIX N: creates PREFIX000 .. PREFIX(N-1), empty */
+        uint64_t count = number(args[1]);
+        for (uint64_t i = 0; i < count && st == ST_SUCCESS; i++)
+        {
+            char path[PATH_CHARS];
+            handle tmp;
+            memset(&tmp, 0, sizeof tmp);
+            FSP_FSCTL_OPEN_FILE_INFO ofi;
+            snprintf(path, sizeof path, "%s%03llu", args[0], (unsigned long long)i);
+            st = do_open(r, &tmp, path, FILE_CREATE, NULL, 0, &ofi);
+            if (st == ST_SUCCESS) do_close(r, &tmp);
+        }
         expect_status(r, want, st);
         return;
     }
