@@ -1,6 +1,5 @@
 using System.CommandLine;
 using WinReflink.Cli.Infrastructure;
-using WinReflink.Fuse.Control;
 
 namespace WinReflink.Cli.Commands;
 
@@ -27,7 +26,7 @@ internal static class CloneCommand
             {
                 dst = Path.Combine(dst, Path.GetFileName(src));
             }
-            long bytes = MountClient.Clone(src, dst);
+            long bytes = MountControl.Clone(src, dst);
             context.Out.WriteLine($"cloned {src} to {dst} ({ByteSize.FormatExact(bytes)} shared, nothing copied)");
             return ExitCodes.Success;
         }));

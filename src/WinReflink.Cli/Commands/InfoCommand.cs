@@ -2,7 +2,6 @@ using System.CommandLine;
 using WinReflink.Cli.Infrastructure;
 using System.Text.Json;
 using WinReflink.Core;
-using WinReflink.Fuse.Control;
 
 namespace WinReflink.Cli.Commands;
 
@@ -62,9 +61,9 @@ internal static class InfoCommand
     /// <summary>From the volume folder, or through the control channel of a mounted volume.</summary>
     private static (string Where, VolumeInfo Info) Read(CliContext context, string path)
     {
-        if (!MountedPaths.IsVolumeFolder(path) && OperatingSystem.IsLinux() && (File.Exists(path) || Directory.Exists(path)) && MountClient.IsOnMount(path))
+        if (!MountedPaths.IsVolumeFolder(path) && MountControl.Supported && (File.Exists(path) || Directory.Exists(path)) && MountControl.IsOnMount(path))
         {
-            using var doc = JsonDocument.Parse(MountClient.InfoJson(path));
+            using var doc = JsonDocument.Parse(MountControl.InfoJson(path));
             var r = doc.RootElement;
             long L(string name) => r.GetProperty(name).GetInt64();
             return (Path.GetFullPath(path) + " (mounted)", new VolumeInfo(L("capacityBytes"), L("usedBytes"), L("freeBytes"), L("sharedBytes"), L("savedBytes"),

@@ -15,7 +15,7 @@ internal static class MountCommand
     public static Command Create()
     {
         var volume = GlobalOptions.Volume("The volume folder (formatted with defaults if it does not exist)");
-        var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "An existing, empty directory" };
+        var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "Linux: an existing, empty directory. Windows: R:, * for the next free letter, or a directory that does not exist yet" };
         var cacheSize = GlobalOptions.Size("--cache-size", "ExtentCache size (default: a quarter of the memory)");
         var allowOther = new Option<bool>("--allow-other") { Description = "Let other users use the mount (as root, or with user_allow_other in /etc/fuse.conf)" };
         var kernelCache = new Option<bool>("--kernel-cache") { Description = "Cache file data in the kernel page cache too (faster small reads of unshared files; clones no longer share RAM)" };
@@ -32,15 +32,26 @@ internal static class MountCommand
                 r.AddError("--threads must be 1 to 64");
             }
         });
-        var command = new Command("mount", "Mount a volume at a directory (Linux, FUSE) and serve it in the foreground")
+        var launcher = new Option<bool>("--launcher")
         {
-            volume, mountPoint, cacheSize, allowOther, kernelCache, readOnly, threads,
+            Description = @"Windows: started by the WinFsp launcher as `mount --launcher %1 %2`: VOLUME is \winreflink\NAME, served from --volumes-dir",
+        };
+        var volumesDir = new Option<string>("--volumes-dir") { Description = "Windows, with --launcher: the folder holding the volumes by name" };
+        var command = new Command("mount", "Mount a volume at a directory (Linux, FUSE) or a drive letter (Windows, WinFsp) and serve it in the foreground")
+        {
+            volume, mountPoint, cacheSize, allowOther, kernelCache, readOnly, threads, launcher, volumesDir,
         };
         command.SetAction(parse => CommandRunner.Run(parse, context =>
         {
+            if (OperatingSystem.IsWindows())
+            {
+                return WindowsMount.Run(context, new WindowsMountRequest(parse.GetRequiredValue(volume), parse.GetRequiredValue(mountPoint),
+                    parse.GetValue(readOnly), parse.GetValue(kernelCache), parse.GetValue(cacheSize), parse.GetValue(launcher),
+                    parse.GetValue(volumesDir) ?? WindowsMount.DefaultVolumesDir));
+            }
             if (!OperatingSystem.IsLinux())
             {
-                throw new CliException("mount is available on Linux; on Windows volumes are mounted by the WinFsp host");
+                throw new CliException("mount is available on Linux (FUSE) and Windows (WinFsp)");
             }
             string folder = parse.GetRequiredValue(volume);
             string target = parse.GetRequiredValue(mountPoint);

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using WinReflink.Cli.Infrastructure;
-using WinReflink.Fuse.Control;
 
 namespace WinReflink.Cli.Commands;
 
@@ -23,7 +22,7 @@ internal static class StatsCommand
         {
             string path = parse.GetRequiredValue(mountPoint);
             MountedPaths.RequireMount(path);
-            using var doc = JsonDocument.Parse(MountClient.InfoJson(path));
+            using var doc = JsonDocument.Parse(MountControl.InfoJson(path));
             var c = doc.RootElement.GetProperty("cache");
             long L(string name) => c.GetProperty(name).GetInt64();
             var s = new StatsJson(L("cachedBytes"), L("savedBytes"), c.GetProperty("hitRate").GetDouble(), L("dirtyBytes"), L("limitBytes"),

@@ -2,6 +2,7 @@ using System.CommandLine;
 using WinReflink.Cli.Infrastructure;
 using WinReflink.Fuse;
 using WinReflink.Fuse.Mounting;
+using WinReflink.WinFsp.Hosting;
 
 namespace WinReflink.Cli.Commands;
 
@@ -18,6 +19,22 @@ internal static class UnmountCommand
         };
         command.SetAction(parse => CommandRunner.Run(parse, _ =>
         {
+            if (OperatingSystem.IsWindows())
+            {
+                string point = parse.GetRequiredValue(mountPoint);
+                if (!UnmountSignal.TrySignal(point))
+                {
+                    throw new CliException($"no WinReflink volume is mounted at {point} by this user");
+                }
+                // The mount commits and closes before its drive goes: wait for that, as the Linux unmount waits for the kernel.
+                string drive = point.TrimEnd('\\') + "\\";
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+                while (Environment.GetLogicalDrives().Contains(drive, StringComparer.OrdinalIgnoreCase) && DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(100);
+                }
+                return ExitCodes.Success;
+            }
             try
             {
                 FuseHost.Unmount(parse.GetRequiredValue(mountPoint), parse.GetValue(lazy));

@@ -1,4 +1,3 @@
-using WinReflink.Fuse.Control;
 
 namespace WinReflink.Cli.Infrastructure;
 
@@ -14,7 +13,7 @@ internal static class MountedPaths
         {
             throw new CliException($"{path}: no such file or directory");
         }
-        if (!OperatingSystem.IsLinux() || !MountClient.IsOnMount(path))
+        if (!MountControl.IsOnMount(path))
         {
             throw new CliException($"{path} is not on a mounted WinReflink volume");
         }
