@@ -86,6 +86,27 @@ public class WindowsCliTests : WindowsCliFixture
         Assert.That(WindowsOk("check", vol), Does.Contain("clean"), "nothing was changed");
     }
 
+    [Test]
+    public void MountWithoutWinFspSaysWhereToGetIt()
+    {
+        string vol = Win("v.wrl");
+        WindowsOk("format", vol, "--size", "64M");
+        // This prefix has neither winfsp-x64.dll nor HKLM\SOFTWARE\WinFsp InstallDir (reference 1.1).
+        var r = Windows("mount", vol, "R:");
+        AssertOneLineError(r, 1, "WinFsp is not installed");
+        Assert.That(r.Stderr, Does.Contain("https://winfsp.dev/rel/"));
+        Assert.That(WindowsOk("check", vol), Does.Contain("clean"));
+    }
+
+    [TestCase("C:")]
+    [TestCase("z")]
+    public void MountOnADriveLetterInUseIsRefused(string drive)
+    {
+        string vol = Win("v.wrl");
+        WindowsOk("format", vol, "--size", "64M");
+        AssertOneLineError(Windows("mount", vol, drive), 1, "already in use");
+    }
+
     private static byte[] ReadAll(FileSystem fs, string path)
     {
         Assert.That(fs.Resolve(path, out var attributes), Is.EqualTo(Core.Errors.FsError.Ok), path);

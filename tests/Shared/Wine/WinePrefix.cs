@@ -54,7 +54,11 @@ internal sealed class WinePrefix : IDisposable
     public ProcessResult RunWindows(string exe, IEnumerable<string> args, TimeSpan timeout) => Run(Loader, [exe, .. args], timeout);
 
     /// <summary>Starts a Windows program and returns the wine64 loader process that runs it.</summary>
-    public Process StartWindows(string exe, IEnumerable<string> args) => Process.Start(StartInfo(Loader, [exe, .. args], null))!;
+    public Process StartWindows(string exe, IEnumerable<string> args, IDictionary<string, string>? env = null) =>
+        Process.Start(StartInfo(Loader, [exe, .. args], env))!;
+
+    /// <summary>Waits for every process of the prefix to end (wineserver -w), so files they wrote are complete.</summary>
+    public void WaitForServer() => Run(Server, ["-w"], SetupTimeout);
 
     /// <summary>Writes a registry value (REG_SZ) with Wine's reg.exe.</summary>
     public void RegAdd(string key, string name, string value)
@@ -96,6 +100,9 @@ internal sealed class WinePrefix : IDisposable
         {
             start.Environment.Remove(key);
         }
+        // .NET 10's W^X double mapping of JIT code fails under Wine 8.0: a long mount died with
+        // "Internal CLR error (0x80131506)" in DynamicResolver's finalizer, and ran clean without it.
+        start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
         start.Environment["WINEPREFIX"] = Path;
         start.Environment["WINEDEBUG"] = "-all";
         foreach (var (key, value) in env ?? new Dictionary<string, string>())
