@@ -8,6 +8,7 @@
 FSP_API BOOLEAN8 FspFileSystemAddDirInfo(FSP_FSCTL_DIR_INFO *, void *, uint32_t, uint32_t *);
 FSP_API NTSTATUS32 FspSetSecurityDescriptor(void *, uint32_t, void *, void **);
 FSP_API void FspDeleteSecurityDescriptor(void *, NTSTATUS32 (*)(void));
+FSP_API NTSTATUS32 FspFileSystemCreate(WCHAR16 *, const FSP_FSCTL_VOLUME_PARAMS *, const FSP_FILE_SYSTEM_INTERFACE *, FSP_FILE_SYSTEM **);
 
 static int passed, failed;
 
@@ -67,6 +68,17 @@ int main(void)
     FspDeleteSecurityDescriptor(merged, NULL);
     uint8_t junk[32] = { 7 };
     check(FspSetSecurityDescriptor(junk, 1, b, &merged) != ST_SUCCESS && merged == NULL, "a malformed descriptor is refused");
+
+    /* Loaded as the real DLL would be, without a script: every Create fails, and nothing is allocated. */
+    unsetenv("WINFSP_STANDIN_SCENARIOS");
+    unsetenv("WINFSP_STANDIN_REPORT");
+    FSP_FSCTL_VOLUME_PARAMS params;
+    FSP_FILE_SYSTEM_INTERFACE table;
+    FSP_FILE_SYSTEM *fs = (FSP_FILE_SYSTEM *)&params;
+    memset(&params, 0, sizeof params);
+    memset(&table, 0, sizeof table);
+    params.Version = sizeof params;
+    check(FspFileSystemCreate(NULL, &params, &table, &fs) != ST_SUCCESS && fs == NULL, "without WINFSP_STANDIN_* every Create fails cleanly");
 
     printf("selftest: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
