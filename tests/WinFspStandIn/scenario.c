@@ -334,7 +334,6 @@ static NTSTATUS32 do_open(run *r, handle *h, const char *path, uint32_t disposit
         utf8_from_utf16(h->path, sizeof h->path, normalized, ofi->NormalizedNameSize / 2);
     else
         snprintf(h->path, sizeof h->path, "%s", path);
-    (void)r;
     return ST_SUCCESS;
 }
 
