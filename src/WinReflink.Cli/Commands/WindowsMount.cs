@@ -41,6 +41,29 @@ internal static class WindowsMount
         {
             throw new CliException(e.Message);
         }
+        // A known mount point is claimed before anything is formatted or mounted, so a second mount of it changes nothing.
+        EventWaitHandle? unmount;
+        try
+        {
+            unmount = mountPoint == null ? null : UnmountSignal.Create(mountPoint);
+        }
+        catch (WinFspMountException e)
+        {
+            throw new CliException(e.Message);
+        }
+        try
+        {
+            return Serve(context, request, api, folder, mountPoint, prefix, ref unmount);
+        }
+        finally
+        {
+            unmount?.Dispose();
+        }
+    }
+
+    private static int Serve(CliContext context, WindowsMountRequest request, WinFspApi api, string folder, string? mountPoint, string? prefix,
+        ref EventWaitHandle? unmount)
+    {
         if (!request.Launcher && !Directory.Exists(folder) && !File.Exists(folder))
         {
             FileSystem.Format(folder, new FormatOptions());
@@ -63,28 +86,31 @@ internal static class WindowsMount
         {
             // Ctrl+Break may not be cancellable: hold the handler until the volume has committed and closed.
             e.Cancel = true;
-            stop.Set();
-            closed.WaitOne(TimeSpan.FromSeconds(60));
+            try
+            {
+                stop.Set();
+                closed.WaitOne(TimeSpan.FromSeconds(60));
+            }
+            catch (ObjectDisposedException)
+            {
+                // The mount had already ended and let go of its events: nothing is left to stop.
+            }
         }
         Console.CancelKeyPress += OnCancel;
         try
         {
-            WinFspHost host;
             try
             {
-                host = WinFspHost.Mount(api, fs, mountPoint, options, context.LoggerFactory, prefix);
+                using var host = WinFspHost.Mount(api, fs, mountPoint, options, context.LoggerFactory, prefix);
+                host.Stopped += _ => stop.Set();
+                unmount ??= UnmountSignal.Create(host.MountPoint);
+                context.Out.WriteLine($"mounted {fs.VolumePath} at {host.MountPoint} (Ctrl+C or `winreflink unmount {host.MountPoint}` to unmount)");
+                context.Out.Flush();
+                WaitHandle.WaitAny([stop, unmount]);
             }
             catch (WinFspMountException e)
             {
                 throw new CliException($"cannot mount {fs.VolumePath}: {e.Message}");
-            }
-            using (host)
-            {
-                host.Stopped += _ => stop.Set();
-                using var unmount = UnmountSignal.Create(host.MountPoint);
-                context.Out.WriteLine($"mounted {fs.VolumePath} at {host.MountPoint} (Ctrl+C or `winreflink unmount {host.MountPoint}` to unmount)");
-                context.Out.Flush();
-                WaitHandle.WaitAny([stop, unmount]);
             }
             fs.Dispose();
             if (fs.Failure is { } failure)

@@ -246,7 +246,9 @@ internal sealed unsafe partial class WinFspAdapter
         }
         if ((flags & CleanupFlags.Delete) != 0 && fileName != null)
         {
+            // A deleted file's times and allocation no longer matter to anyone who can name it.
             DeleteOnCleanup(handle, fileName);
+            return;
         }
         var fields = SetAttributeFields.None;
         var e = _fs.GetAttributes(handle.Ino, out var a);

@@ -5,7 +5,6 @@ internal static class NtStatus
 {
     public const int Success = 0;
     public const int BufferOverflow = unchecked((int)0x80000005);
-    public const int NoMoreFiles = unchecked((int)0x80000006);
     public const int InvalidParameter = unchecked((int)0xC000000D);
     public const int InvalidDeviceRequest = unchecked((int)0xC0000010);
     public const int EndOfFile = unchecked((int)0xC0000011);
@@ -18,27 +17,20 @@ internal static class NtStatus
     public const int SharingViolation = unchecked((int)0xC0000043);
     public const int EaTooLarge = unchecked((int)0xC0000050);
     public const int NoEasOnFile = unchecked((int)0xC0000052);
-    public const int DeletePending = unchecked((int)0xC0000056);
     public const int InvalidSecurityDescr = unchecked((int)0xC0000079);
     public const int DiskFull = unchecked((int)0xC000007F);
-    public const int InsufficientResources = unchecked((int)0xC000009A);
     public const int MediaWriteProtected = unchecked((int)0xC00000A2);
     public const int FileIsADirectory = unchecked((int)0xC00000BA);
-    public const int NotSupported = unchecked((int)0xC00000BB);
     public const int NotSameDevice = unchecked((int)0xC00000D4);
     public const int FileCorruptError = unchecked((int)0xC0000102);
     public const int UnexpectedIoError = unchecked((int)0xC00000E9);
     public const int DirectoryNotEmpty = unchecked((int)0xC0000101);
     public const int NotADirectory = unchecked((int)0xC0000103);
-    public const int NameTooLong = unchecked((int)0xC0000106);
     public const int InvalidHandle = unchecked((int)0xC0000008);
     public const int CannotDelete = unchecked((int)0xC0000121);
-    public const int FileClosed = unchecked((int)0xC0000128);
     public const int TooManyLinks = unchecked((int)0xC0000265);
     public const int NotAReparsePoint = unchecked((int)0xC0000275);
     public const int CantWait = unchecked((int)0xC00000D8);
-    public const int CannotMake = unchecked((int)0xC00002EA);
     public const int InvalidVolumeLabel = unchecked((int)0xC0000086);
     public const int EasNotSupported = unchecked((int)0xC000004F);
-    public const int InvalidBufferSize = unchecked((int)0xC0000206);
 }

@@ -5,7 +5,6 @@ internal static class CreateOptions
 {
     public const uint DirectoryFile = 0x00000001;
     public const uint NonDirectoryFile = 0x00000040;
-    public const uint DeleteOnClose = 0x00001000;
 }
 
 /// <summary>Access mask bits the host looks at in GrantedAccess (winnt.h; generic rights are mapped by then).</summary>
