@@ -103,6 +103,52 @@ public class WineMountTests
     }
 
     [Test]
+    public void UnmountFromAnotherProcessAndASecondMountOfTheSameLetter()
+    {
+        var prefix = _prefix!;
+        string exe = RepoPaths.RequireWindowsCli();
+        string script = Path.Combine(_temp, "no-scenarios.txt");
+        string reportPath = Path.Combine(_temp, "report-unmount.txt");
+        File.WriteAllText(script, "# nothing to run: the mount only has to stay up\n");
+        string first = Path.Combine(_temp, "first.wrl"), second = Path.Combine(_temp, "second.wrl");
+        FileSystem.Format(first, new FormatOptions { SizeBytes = 256L << 20 });
+        FileSystem.Format(second, new FormatOptions { SizeBytes = 256L << 20 });
+        var env = new Dictionary<string, string>
+        {
+            ["WINFSP_STANDIN_SCENARIOS"] = WinePrefix.ToWindows(script),
+            ["WINFSP_STANDIN_REPORT"] = WinePrefix.ToWindows(reportPath),
+        };
+        using var mount = prefix.StartWindows(exe, ["mount", WinePrefix.ToWindows(first), "R:"], env);
+        var stdout = mount.StandardOutput.ReadToEndAsync();
+        var stderr = mount.StandardError.ReadToEndAsync();
+        try
+        {
+            ScenarioReport.WaitForDone(reportPath, TimeSpan.FromMinutes(2), () => mount.HasExited ? $"exit {mount.ExitCode}\n{stdout.Result}{stderr.Result}" : null);
+            var again = prefix.RunWindows(exe, ["mount", WinePrefix.ToWindows(second), "R:"], TimeSpan.FromMinutes(2));
+            Assert.That(again.ExitCode, Is.EqualTo(1), again.ToString());
+            Assert.That(again.StderrLines, Has.Length.EqualTo(1).And.Some.Contains("R:"), again.ToString());
+            var unmount = prefix.RunWindows(exe, ["unmount", "R:"], TimeSpan.FromMinutes(2));
+            Assert.That(unmount.ExitCode, Is.Zero, unmount.ToString());
+            Assert.That(mount.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, "the mount did not end after unmount R:");
+        }
+        finally
+        {
+            if (!mount.HasExited)
+            {
+                mount.Kill(entireProcessTree: true);
+                mount.WaitForExit();
+            }
+        }
+        Assert.That(mount.ExitCode, Is.Zero, stdout.Result + stderr.Result);
+        Assert.That(stdout.Result, Does.Contain("volume closed cleanly"));
+        var none = prefix.RunWindows(exe, ["unmount", "R:"], TimeSpan.FromMinutes(2));
+        Assert.That(none.ExitCode, Is.EqualTo(1), "nothing is mounted at R: any more\n" + none);
+        prefix.WaitForServer();
+        using var check = FileSystem.Open(first, new OpenOptions { ReadOnly = true });
+        Assert.That(check.Check(), Is.Empty);
+    }
+
+    [Test]
     public void TheVolumeChecksCleanOnLinuxAfterward() =>
         Assert.That(_violations.Select(v => v.ToString()), Is.Empty);
 
