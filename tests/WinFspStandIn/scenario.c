@@ -614,7 +614,7 @@ static void step(run *r, char **w, int n, FILE *report)
             /* PostDispositionWhenNecessaryOnly: only directories reach SetDelete (reference 3.4). */
             WCHAR16 name[PATH_CHARS];
             to_wide(name, h->path);
-            st = IF()->SetDelete != NULL ? IF()->SetDelete(FS(), h->ctx, name, 1) : IF()->CanDelete(FS(), h->ctx, name);
+            st = IF()->SetDelete(FS(), h->ctx, name, 1);
         }
         if (st == ST_SUCCESS) { h->delete_pending = 1; h->posix_delete = verb[0] == 'p'; }
     }
@@ -888,6 +888,34 @@ void standin_run_scenarios(const char *scenarios_path, const char *report_path)
     {
         fprintf(report, "FAIL setup: the stand-in plays UmFileContextIsUserContext2 only (flags 0x%08X)\n", (unsigned)g_volume.params.Flags);
         failed++;
+    }
+    /* Every slot the stand-in calls: a NULL one is a host bug reported here, not a crash later. */
+    static const FSP_FILE_SYSTEM_INTERFACE none;
+    const FSP_FILE_SYSTEM_INTERFACE *t = IF() != NULL ? IF() : &none;
+    const struct { const char *name; const void *slot; } slots[] = {
+        { "GetVolumeInfo", (const void *)t->GetVolumeInfo }, { "SetVolumeLabel", (const void *)t->SetVolumeLabel },
+        { "GetSecurityByName", (const void *)t->GetSecurityByName }, { "CreateEx", (const void *)t->CreateEx },
+        { "Open", (const void *)t->Open }, { "OverwriteEx", (const void *)t->OverwriteEx },
+        { "Cleanup", (const void *)t->Cleanup }, { "Close", (const void *)t->Close }, { "Read", (const void *)t->Read },
+        { "Write", (const void *)t->Write }, { "GetFileInfo", (const void *)t->GetFileInfo },
+        { "SetBasicInfo", (const void *)t->SetBasicInfo }, { "SetFileSize", (const void *)t->SetFileSize },
+        { "SetDelete", (const void *)t->SetDelete }, { "Rename", (const void *)t->Rename },
+        { "GetSecurity", (const void *)t->GetSecurity }, { "SetSecurity", (const void *)t->SetSecurity },
+        { "ReadDirectory", (const void *)t->ReadDirectory }, { "GetDirInfoByName", (const void *)t->GetDirInfoByName },
+        { "Control", (const void *)t->Control },
+    };
+    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
+        if (slots[i].slot == NULL)
+        {
+            fprintf(report, "FAIL setup: the host left %s NULL\n", slots[i].name);
+            failed++;
+        }
+    if (failed)
+    {
+        fclose(in);
+        fprintf(report, "TOTAL 0 passed, %d failed\nDONE\n", failed);
+        fclose(report);
+        return;
     }
     static run r;
     int in_scenario = 0;
