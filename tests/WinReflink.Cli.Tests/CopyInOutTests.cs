@@ -45,6 +45,20 @@ public class CopyInOutTests : CliFixture
     }
 
     [Test]
+    public void BackslashSeparatesComponentsAsSlashDoes()
+    {
+        FormatVolume();
+        var (host, data) = HostFile("a.bin", 5000);
+        Cli.Ok("mkdir", At("\\dir"));
+        Cli.Ok("put", host, At("\\dir\\a.bin"));
+        string back = Path.Combine(Temp, "back.bin");
+        Cli.Ok("get", At("/dir/a.bin"), back);
+        Assert.That(File.ReadAllBytes(back), Is.EqualTo(data));
+        var names = Json(Cli.Ok("ls", At("/"), "--json")).GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("name").GetString());
+        Assert.That(names.Single(), Is.EqualTo("dir"), "one directory, not a name holding a backslash");
+    }
+
+    [Test]
     public void ZeroChunksStayHolesInAndOut()
     {
         FormatVolume();

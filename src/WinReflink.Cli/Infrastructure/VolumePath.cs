@@ -63,7 +63,8 @@ internal sealed class VolumePath
         }
         string inner = text[(colon + 1)..];
         var components = new List<string>();
-        foreach (string part in inner.Split('/', '\\', StringSplitOptions.RemoveEmptyEntries))
+        // An array, not Split('/', '\\', ...): that binds to Split(char, int count, ...) with '\\' as a count.
+        foreach (string part in inner.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries))
         {
             if (part == ".")
             {

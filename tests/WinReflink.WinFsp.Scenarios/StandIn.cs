@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace WinReflink.WinFsp.Scenarios;
+
+/// <summary>
+/// The WinFsp stand-in (tests/WinFspStandIn): built with its Makefile into artifacts/winfsp-standin
+/// (make only rebuilds what changed), its scenario script, and the report it writes.
+/// </summary>
+internal static class StandIn
+{
+    public static string SourceDir => Path.Combine(RepoPaths.Root, "tests", "WinFspStandIn");
+
+    public static string OutDir => Path.Combine(RepoPaths.Root, "artifacts", "winfsp-standin");
+
+    public static string Scenarios => Path.Combine(SourceDir, "scenarios.txt");
+
+    public static string LinuxLibrary => Path.Combine(OutDir, "libwinfsp-standin.so");
+
+    public static string WindowsDll => Path.Combine(OutDir, "winfsp-x64.dll");
+
+    public static string SelfTest => Path.Combine(OutDir, "standin-selftest");
+
+    private static readonly Lock BuildLock = new();
+
+    /// <summary>Builds the .so, the DLL and the self-test, failing with what to install when a tool is missing.</summary>
+    public static void Build()
+    {
+        foreach (var (tool, package) in new[] { ("make", "make"), ("gcc", "gcc"), ("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64") })
+        {
+            if (!OnPath(tool))
+            {
+                Assert.Fail($"{tool} is not installed; install it with tools/deps or: apt-get install {package}");
+            }
+        }
+        lock (BuildLock)
+        {
+            var start = new ProcessStartInfo("make") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string a in new[] { "-C", SourceDir, "OUT=" + OutDir })
+            {
+                start.ArgumentList.Add(a);
+            }
+            using var make = Process.Start(start)!;
+            string output = make.StandardOutput.ReadToEnd() + make.StandardError.ReadToEnd();
+            make.WaitForExit();
+            Assert.That(make.ExitCode, Is.Zero, "building the stand-in failed:\n" + output);
+        }
+    }
+
+    /// <summary>The scenario names in the order of scenarios.txt (one NUnit case each).</summary>
+    public static IEnumerable<string> ScenarioNames() =>
+        File.ReadLines(Scenarios)
+            .Select(l => l.Trim())
+            .Where(l => l.StartsWith("scenario ", StringComparison.Ordinal))
+            .Select(l => l["scenario ".Length..].Trim());
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
+}
