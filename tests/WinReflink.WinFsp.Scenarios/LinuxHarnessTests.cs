@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using WinReflink.Core;
+using WinReflink.WinFsp.Hosting;
+using WinReflink.WinFsp.Interop;
 
 namespace WinReflink.WinFsp.Scenarios;
 
@@ -32,7 +34,7 @@ public class LinuxHarnessTests
         using var loggers = LoggerFactory.Create(b => b.AddProvider(_log));
         using (var fs = FileSystem.Open(volume))
         {
-            var host = HostSeam.MountWith(StandIn.LinuxLibrary, fs, "R:", loggers);
+            var host = WinFspHost.Mount(WinFspLibrary.LoadFrom(StandIn.LinuxLibrary), fs, "R:", new WinFspMountOptions(), loggers);
             try
             {
                 _report = ScenarioReport.WaitForDone(reportPath, RunTimeout);
