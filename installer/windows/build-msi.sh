@@ -6,7 +6,8 @@ version="$1" publish="$2" msi="$3"
 here="$(dirname "$0")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-"$here/files-fragment.sh" "$publish" > "$work/files.wxs"
+# wixl takes a File Source only relative to the current folder.
+"$here/files-fragment.sh" "$(realpath --relative-to=. "$publish")" > "$work/files.wxs"
 rm -f "$msi"
 # The launcher passes \winreflink\<instance> and the drive letter (winfsp.md 6.1).
 wixl -a x64 -D Version="$version" -D LauncherCommandLine='mount --launcher %1 %2' \
