@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using WinReflink.Bench;
 
 var directory = new Option<DirectoryInfo>("--dir") { Description = "Folder on the host disk for the scratch volumes (where the dd peers ran)", Required = true };
@@ -18,6 +19,18 @@ var command = new RootCommand("WinReflink engine benchmarks: clone, extent scali
 {
     directory, size, runs, clones, extents, randomWrites, cache, dirty, only, peers, json,
 };
+var standInDir = new Option<DirectoryInfo>("--dir") { Description = "Folder for the scratch volume", Required = true };
+var standInLibrary = new Option<FileInfo>("--library") { Description = "The stand-in built for Linux (libwinfsp-standin.so)", Required = true };
+var standIn = new Command("winfsp-standin", "The WinFsp host driven in process by the test stand-in's dispatcher; prints its BENCH lines (tools/bench/winfsp)")
+{
+    standInDir, standInLibrary,
+};
+standIn.SetAction(parsed =>
+{
+    using var loggers = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+    return WinReflink.Bench.Benchmarks.WinFspStandInBenchmark.Run(parsed.GetValue(standInDir)!.FullName, parsed.GetValue(standInLibrary)!.FullName, loggers);
+});
+command.Subcommands.Add(standIn);
 command.SetAction(parsed =>
 {
     var options = new BenchOptions
