@@ -59,8 +59,13 @@ public sealed class DebPackageTests
         try
         {
             Assert.That(MountTable.TypeAt(area.MountPoint), Is.EqualTo("fuse.winreflink"));
-            File.WriteAllText(Path.Combine(area.MountPoint, "a.txt"), "through mount(8)");
-            ProcessRunner.RunOk("cp", "--reflink=always", Path.Combine(area.MountPoint, "a.txt"), Path.Combine(area.MountPoint, "b.txt"));
+            var data = new byte[1 << 20];
+            new Random(8).NextBytes(data);
+            File.WriteAllBytes(Path.Combine(area.MountPoint, "a.bin"), data);
+            // cp's copy_file_range becomes a reflink on the mount (FUSE forwards no FICLONE).
+            ProcessRunner.RunOk("cp", Path.Combine(area.MountPoint, "a.bin"), Path.Combine(area.MountPoint, "b.bin"));
+            var info = ProcessRunner.RunOk("/usr/bin/winreflink", "info", area.MountPoint, "--json");
+            Assert.That(System.Text.Json.JsonDocument.Parse(info.Stdout).RootElement.GetProperty("sharedBytes").GetInt64(), Is.GreaterThanOrEqualTo(1L << 20), info.Stdout);
         }
         finally
         {
