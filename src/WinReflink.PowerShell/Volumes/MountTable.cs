@@ -9,6 +9,8 @@ internal sealed record MountEntry(string MountPoint, string VolumePath);
 internal static class MountTable
 {
     private const string FsType = "fuse.winreflink";
+    /// <summary>The FUSE host names its mounts' source "winreflink:" and the volume folder.</summary>
+    private const string SourcePrefix = "winreflink:";
 
     public static IReadOnlyList<MountEntry> Mounts()
     {
@@ -26,7 +28,8 @@ internal static class MountTable
             {
                 continue;
             }
-            result.Add(new MountEntry(Unescape(fields[4]), Unescape(fields[dash + 2])));
+            string source = Unescape(fields[dash + 2]);
+            result.Add(new MountEntry(Unescape(fields[4]), source.StartsWith(SourcePrefix, StringComparison.Ordinal) ? source[SourcePrefix.Length..] : source));
         }
         return result;
     }
