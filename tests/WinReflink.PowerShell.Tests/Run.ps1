@@ -1,4 +1,5 @@
-# Runs the module's Pester specs and prints Pester's counts as one line tools/test adds to its own.
+# Runs the module's Pester specs and prints Pester's counts on one line (passed=N failed=N skipped=N)
+# that tools/test adds to its own closing line.
 # Exit code: 0 when every spec passed.
 $ErrorActionPreference = 'Stop'
 Import-Module Pester -RequiredVersion 6.2.0
@@ -9,6 +10,6 @@ $config.Output.Verbosity = 'Detailed'
 $result = Invoke-Pester -Configuration $config
 # A block or file that fails before its tests run counts as a failure too.
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-"pester: $($result.PassedCount) passed, $failed failed, $($result.SkippedCount + $result.NotRunCount) skipped"
+"pester counts: passed=$($result.PassedCount) failed=$failed skipped=$($result.SkippedCount + $result.NotRunCount)"
 if ($result.Result -ne 'Passed' -or $result.PassedCount -eq 0) { exit 1 }
 exit 0
