@@ -7,8 +7,8 @@ using WinReflink.PowerShell.Volumes;
 namespace WinReflink.PowerShell.Cmdlets;
 
 /// <summary>
-/// Mount-ReflinkVolume: starts `winreflink mount --background`, which returns once the mount answers, and
-/// writes the mounted volume.
+/// Mount-ReflinkVolume: starts `winreflink mount --background` (Linux; on Windows the mount process is left
+/// running), returns once the mount answers, and writes the mounted volume.
 /// </summary>
 [Cmdlet(VerbsData.Mount, "ReflinkVolume", SupportsShouldProcess = true)]
 [OutputType(typeof(ReflinkVolume))]
@@ -18,7 +18,7 @@ public sealed class MountReflinkVolumeCommand : PSCmdlet
     [Alias("VolumePath")]
     public string Path { get; set; } = "";
 
-    /// <summary>Linux: an existing empty directory. Windows: R:, * or a directory that does not exist yet.</summary>
+    /// <summary>Linux: an existing empty directory. Windows: a drive letter such as R:, or a directory that does not exist yet.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     public string MountPoint { get; set; } = "";
 
@@ -35,7 +35,14 @@ public sealed class MountReflinkVolumeCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         string volume = GetUnresolvedProviderPathFromPSPath(Path);
-        string point = MountPoint is "*" || (MountPoint.Length == 2 && MountPoint[1] == ':') ? MountPoint : GetUnresolvedProviderPathFromPSPath(MountPoint);
+        if (MountPoint == "*")
+        {
+            // The letter the mount would take is known only to it; the cmdlet must know where to wait.
+            WriteError(new ErrorRecord(new ArgumentException("-MountPoint * is not supported here: name a drive letter such as R: or a directory"),
+                "MountPointRequired", ErrorCategory.InvalidArgument, MountPoint));
+            return;
+        }
+        string point = MountPoint.Length == 2 && MountPoint[1] == ':' ? MountPoint : GetUnresolvedProviderPathFromPSPath(MountPoint);
         if (!ShouldProcess($"{volume} at {point}", "Mount WinReflink volume"))
         {
             return;
@@ -59,10 +66,19 @@ public sealed class MountReflinkVolumeCommand : PSCmdlet
         }
         try
         {
-            var (exitCode, _, error) = Cli.Run([.. arguments]);
-            if (exitCode != 0 || !MountClient.IsOnMount(point))
+            string? reason;
+            if (OperatingSystem.IsWindows())
             {
-                string reason = error.Length > 0 ? error : $"winreflink mount exited with {exitCode} and the mount does not answer";
+                reason = Cli.StartUntil(() => MountClient.IsOnMount(point), [.. arguments]);
+            }
+            else
+            {
+                var (exitCode, _, error) = Cli.Run([.. arguments]);
+                reason = exitCode == 0 && MountClient.IsOnMount(point) ? null
+                    : error.Length > 0 ? error : $"winreflink mount exited with {exitCode} and the mount does not answer";
+            }
+            if (reason != null)
+            {
                 WriteError(new ErrorRecord(new IOException($"cannot mount {volume} at {point}: {reason}"), "MountFailed", ErrorCategory.OpenError, volume));
                 return;
             }
