@@ -216,9 +216,53 @@ Describe 'Dismount-ReflinkVolume and Test-ReflinkVolume' {
         Test-ReflinkVolume -Path $volA -Quiet | Should -BeTrue
     }
 
+    It 'writes an error record, not a terminating one, for a volume that is mounted' {
+        Mount-ReflinkVolume -Path $volB -MountPoint $mntB | Out-Null
+        try {
+            Test-ReflinkVolume -Path $volB -Quiet -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $e[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            $e[0].Exception.Message | Should -Match 'in use'
+        }
+        finally { Dismount-ReflinkVolume -MountPoint $mntB }
+    }
+
     It 'writes an error record for a folder that is not a volume' {
         Test-ReflinkVolume -Path $root -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}
+
+Describe 'A full volume' {
+    It 'is an error record for a plain copy onto it, and leaves no partial file' {
+        New-ReflinkVolume -Path "$root/small.wrl" -Size 16MB | Out-Null
+        New-Item -ItemType Directory "$root/mnt-small" | Out-Null
+        Mount-ReflinkVolume -Path $volA -MountPoint $mntA | Out-Null
+        Mount-ReflinkVolume -Path "$root/small.wrl" -MountPoint "$root/mnt-small" | Out-Null
+        try {
+            $chunk = [byte[]]::new(1MB); (New-Object Random 3).NextBytes($chunk)
+            $stream = [IO.File]::OpenWrite("$root/mnt-small/fill.bin")
+            try { while ($true) { $stream.Write($chunk, 0, $chunk.Length); $stream.Flush() } } catch [IO.IOException] { } finally { try { $stream.Dispose() } catch [IO.IOException] { } }
+            (Get-ReflinkVolume -MountPoint "$root/mnt-small").Free | Should -BeLessThan 256KB
+            Copy-ReflinkItem -Path "$mntA/tree/big.bin" -Destination "$root/mnt-small/big.bin" -Fallback -ErrorVariable e -ErrorAction SilentlyContinue
+            $e.Count | Should -Be 1
+            $e[0].CategoryInfo.Category | Should -Be 'WriteError'
+            Test-Path "$root/mnt-small/big.bin" | Should -BeFalse
+            @(Get-ChildItem -Force "$root/mnt-small" -Filter '*.reflink-tmp').Count | Should -Be 0
+        }
+        finally {
+            Dismount-ReflinkVolume -MountPoint "$root/mnt-small"
+            Dismount-ReflinkVolume -MountPoint $mntA
+        }
+        Test-ReflinkVolume -Path "$root/small.wrl" -Quiet | Should -BeTrue
+    }
+
+    It 'is free to open again as soon as Dismount-ReflinkVolume returns, after many writes' {
+        Mount-ReflinkVolume -Path $volB -MountPoint $mntB | Out-Null
+        New-Item -ItemType Directory "$mntB/many" | Out-Null
+        $data = [byte[]]::new(16KB)
+        for ($i = 0; $i -lt 2000; $i++) { [IO.File]::WriteAllBytes("$mntB/many/f$i", $data) }
+        Dismount-ReflinkVolume -MountPoint $mntB
+        Test-ReflinkVolume -Path $volB -Quiet | Should -BeTrue
     }
 }
 
@@ -232,5 +276,11 @@ Describe 'New-ReflinkVolume' {
         $v.CaseSensitive | Should -BeTrue
         $v.Label | Should -Be 'gamma'
         Test-ReflinkVolume -Path "$root/new.wrl" -Quiet | Should -BeTrue
+    }
+
+    It 'writes an error record for a bad block size and creates nothing' {
+        New-ReflinkVolume -Path "$root/bad.wrl" -BlockSize 3000 -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $e[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Test-Path "$root/bad.wrl/meta.db" | Should -BeFalse
     }
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using WinReflink.Core;
+using WinReflink.Core.Volume;
 using WinReflink.PowerShell.Objects;
 
 namespace WinReflink.PowerShell.Cmdlets;
@@ -55,7 +56,7 @@ public sealed class NewReflinkVolumeCommand : PSCmdlet
                 FormatVersion = info.FormatVersion,
             });
         }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException or VolumeException)
         {
             WriteError(new ErrorRecord(e, "FormatFailed", ErrorCategory.InvalidArgument, full));
         }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using WinReflink.Core;
+using WinReflink.Core.Volume;
 using WinReflink.PowerShell.Objects;
 
 namespace WinReflink.PowerShell.Cmdlets;
@@ -43,7 +44,7 @@ public sealed class TestReflinkVolumeCommand : PSCmdlet
                 });
             }
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or VolumeException)
         {
             WriteError(new ErrorRecord(e, "OpenFailed", ErrorCategory.ResourceUnavailable, full));
         }
