@@ -1,5 +1,6 @@
 using System.CommandLine;
 using WinReflink.Cli.Infrastructure;
+using WinReflink.Client;
 
 namespace WinReflink.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class CloneCommand
             {
                 dst = Path.Combine(dst, Path.GetFileName(src));
             }
-            long bytes = MountControl.Clone(src, dst);
+            long bytes = MountClient.Clone(src, dst);
             context.Out.WriteLine($"cloned {src} to {dst} ({ByteSize.FormatExact(bytes)} shared, nothing copied)");
             return ExitCodes.Success;
         }));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using WinReflink.Cli.Infrastructure;
+using WinReflink.Client;
 using WinReflink.Core;
 
 namespace WinReflink.Cli.Commands;
@@ -55,13 +56,13 @@ internal static class ExtentsCommand
     /// <summary>From a VOLUME:/path, or through the control channel for a file on a mount.</summary>
     private static (string Name, long Ino, long Size, int BlockSize, IReadOnlyList<FileExtent> Extents) Read(CliContext context, string text)
     {
-        bool onMount = MountControl.Supported && File.Exists(text) && !VolumeSyntax(text);
+        bool onMount = MountClient.Supported && File.Exists(text) && !VolumeSyntax(text);
         if (onMount)
         {
             MountedPaths.RequireMount(text);
-            var extents = MountControl.Extents(text);
-            using var doc = System.Text.Json.JsonDocument.Parse(MountControl.InfoJson(text));
-            return (Path.GetFullPath(text), MountControl.InodeOf(text), new FileInfo(text).Length, doc.RootElement.GetProperty("blockSize").GetInt32(), extents);
+            var extents = MountClient.Extents(text);
+            using var doc = System.Text.Json.JsonDocument.Parse(MountClient.InfoJson(text));
+            return (Path.GetFullPath(text), MountClient.InodeOf(text), new FileInfo(text).Length, doc.RootElement.GetProperty("blockSize").GetInt32(), extents);
         }
         if (!VolumePath.TryParse(text, out var path, out string error))
         {

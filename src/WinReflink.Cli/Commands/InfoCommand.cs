@@ -1,6 +1,7 @@
 using System.CommandLine;
-using WinReflink.Cli.Infrastructure;
 using System.Text.Json;
+using WinReflink.Cli.Infrastructure;
+using WinReflink.Client;
 using WinReflink.Core;
 
 namespace WinReflink.Cli.Commands;
@@ -61,9 +62,9 @@ internal static class InfoCommand
     /// <summary>From the volume folder, or through the control channel of a mounted volume.</summary>
     private static (string Where, VolumeInfo Info) Read(CliContext context, string path)
     {
-        if (!MountedPaths.IsVolumeFolder(path) && MountControl.Supported && (File.Exists(path) || Directory.Exists(path)) && MountControl.IsOnMount(path))
+        if (!MountedPaths.IsVolumeFolder(path) && MountClient.Supported && (File.Exists(path) || Directory.Exists(path)) && MountClient.IsOnMount(path))
         {
-            using var doc = JsonDocument.Parse(MountControl.InfoJson(path));
+            using var doc = JsonDocument.Parse(MountClient.InfoJson(path));
             var r = doc.RootElement;
             long L(string name) => r.GetProperty(name).GetInt64();
             return (Path.GetFullPath(path) + " (mounted)", new VolumeInfo(L("capacityBytes"), L("usedBytes"), L("freeBytes"), L("sharedBytes"), L("savedBytes"),

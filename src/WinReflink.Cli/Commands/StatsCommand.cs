@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using WinReflink.Cli.Infrastructure;
+using WinReflink.Client;
 
 namespace WinReflink.Cli.Commands;
 
@@ -22,7 +23,7 @@ internal static class StatsCommand
         {
             string path = parse.GetRequiredValue(mountPoint);
             MountedPaths.RequireMount(path);
-            using var doc = JsonDocument.Parse(MountControl.InfoJson(path));
+            using var doc = JsonDocument.Parse(MountClient.InfoJson(path));
             var c = doc.RootElement.GetProperty("cache");
             long L(string name) => c.GetProperty(name).GetInt64();
             var s = new StatsJson(L("cachedBytes"), L("savedBytes"), c.GetProperty("hitRate").GetDouble(), L("dirtyBytes"), L("limitBytes"),

@@ -1,3 +1,4 @@
+using WinReflink.Client;
 
 namespace WinReflink.Cli.Infrastructure;
 
@@ -13,7 +14,7 @@ internal static class MountedPaths
         {
             throw new CliException($"{path}: no such file or directory");
         }
-        if (!MountControl.IsOnMount(path))
+        if (!MountClient.IsOnMount(path))
         {
             throw new CliException($"{path} is not on a mounted WinReflink volume");
         }

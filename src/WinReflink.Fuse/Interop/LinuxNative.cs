@@ -88,12 +88,6 @@ internal static unsafe partial class LinuxNative
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int cmd, int arg);
 
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    public static partial int Ioctl(int fd, nuint request, void* arg);
-
-    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    public static partial int Stat(string path, byte* statBuffer);
-
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEUid();
 

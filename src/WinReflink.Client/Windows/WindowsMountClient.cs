@@ -5,15 +5,15 @@ using Microsoft.Win32.SafeHandles;
 using WinReflink.Core;
 using WinReflink.Core.Control;
 
-namespace WinReflink.WinFsp.Control;
+namespace WinReflink.Client.Windows;
 
 /// <summary>
-/// The CLI's side of the control channel on a volume mounted through WinFsp: DeviceIoControl with the
+/// The client side of the control channel on a volume mounted through WinFsp: DeviceIoControl with the
 /// <see cref="WindowsIoctl"/> codes on handles of the mount (winfsp.md 4.2), so the I/O manager checks
 /// each code's access against the handle, as the Linux client relies on the kernel's permission checks.
 /// </summary>
 [SupportedOSPlatform("windows")]
-public static unsafe class WindowsMountClient
+internal static unsafe class WindowsMountClient
 {
     /// <summary>Whether the path lies on a mounted WinReflink volume (the Info control answers).</summary>
     public static bool IsOnMount(string path)

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
 
-namespace WinReflink.WinFsp.Control;
+namespace WinReflink.Client.Windows;
 
 /// <summary>The Win32 calls of the Windows control client, one declaration each.</summary>
 [SupportedOSPlatform("windows")]

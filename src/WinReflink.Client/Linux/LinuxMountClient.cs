@@ -2,15 +2,14 @@ using System.Runtime.InteropServices;
 using System.Text;
 using WinReflink.Core;
 using WinReflink.Core.Control;
-using WinReflink.Fuse.Interop;
 
-namespace WinReflink.Fuse.Control;
+namespace WinReflink.Client.Linux;
 
 /// <summary>
-/// The CLI's side of the control channel on a mounted volume: ioctls on files and directories of the
+/// The client side of the control channel on a FUSE mount: ioctls on files and directories of the
 /// mount, so every request passes the filesystem's own permission checks.
 /// </summary>
-public static unsafe class MountClient
+internal static unsafe class LinuxMountClient
 {
     /// <summary>Whether the path lies on a mounted WinReflink volume (the Info ioctl answers).</summary>
     public static bool IsOnMount(string path)
@@ -25,12 +24,12 @@ public static unsafe class MountClient
             var buffer = new byte[ControlProtocol.InfoBytes];
             fixed (byte* p = buffer)
             {
-                return LinuxNative.Ioctl(fd, LinuxIoctl.Info, p) == 0;
+                return Libc.Ioctl(fd, LinuxIoctl.Info, p) == 0;
             }
         }
         finally
         {
-            LinuxNative.Close(fd);
+            Libc.Close(fd);
         }
     }
 
@@ -43,14 +42,14 @@ public static unsafe class MountClient
             var buffer = new byte[ControlProtocol.InfoBytes];
             fixed (byte* p = buffer)
             {
-                Check(LinuxNative.Ioctl(fd, LinuxIoctl.Info, p), path, "is not on a WinReflink mount");
+                Check(Libc.Ioctl(fd, LinuxIoctl.Info, p), path, "is not on a WinReflink mount");
             }
             int end = Array.IndexOf(buffer, (byte)0);
             return Encoding.UTF8.GetString(buffer, 0, end < 0 ? buffer.Length : end);
         }
         finally
         {
-            LinuxNative.Close(fd);
+            Libc.Close(fd);
         }
     }
 
@@ -68,7 +67,7 @@ public static unsafe class MountClient
                 fixed (byte* p = page)
                 {
                     ((ExtentsPageHeader*)p)->StartIndex = start;
-                    Check(LinuxNative.Ioctl(fd, LinuxIoctl.Extents, p), path, "is not a file on a WinReflink mount");
+                    Check(Libc.Ioctl(fd, LinuxIoctl.Extents, p), path, "is not a file on a WinReflink mount");
                     var header = *(ExtentsPageHeader*)p;
                     var records = (ExtentRecord*)(p + sizeof(ExtentsPageHeader));
                     for (int i = 0; i < header.Count; i++)
@@ -86,7 +85,7 @@ public static unsafe class MountClient
         }
         finally
         {
-            LinuxNative.Close(fd);
+            Libc.Close(fd);
         }
     }
 
@@ -101,16 +100,16 @@ public static unsafe class MountClient
         try
         {
             var token = new CloneToken();
-            Check(LinuxNative.Ioctl(src, LinuxIoctl.GetCloneToken, &token), source, "is not a regular file on a WinReflink mount");
-            using var dst = File.Open(destination, System.IO.FileMode.Create, FileAccess.Write);
+            Check(Libc.Ioctl(src, LinuxIoctl.GetCloneToken, &token), source, "is not a regular file on a WinReflink mount");
+            using var dst = File.Open(destination, FileMode.Create, FileAccess.Write);
             var request = new CloneFromTokenRequest { Token = token.Token, Length = ulong.MaxValue };
             int fd = (int)dst.SafeFileHandle.DangerousGetHandle();
-            Check(LinuxNative.Ioctl(fd, LinuxIoctl.CloneFromToken, &request), destination, "is not on the same WinReflink mount as the source");
+            Check(Libc.Ioctl(fd, LinuxIoctl.CloneFromToken, &request), destination, "is not on the same WinReflink mount as the source");
             return (long)request.Length;
         }
         finally
         {
-            LinuxNative.Close(src);
+            Libc.Close(src);
         }
     }
 
@@ -118,17 +117,17 @@ public static unsafe class MountClient
     public static long InodeOf(string path)
     {
         byte* st = stackalloc byte[256];
-        if (LinuxNative.Stat(path, st) != 0)
+        if (Libc.Stat(path, st) != 0)
         {
-            throw new IOException($"{path}: {LinuxNative.Describe(LinuxNative.LastError)}");
+            throw new IOException($"{path}: {Libc.Describe(Libc.LastError)}");
         }
         return *(long*)(st + 8);
     }
 
     private static int OpenPath(string path, bool write, out int errno)
     {
-        int fd = LinuxNative.Open(path, (write ? LinuxNative.ORdWr : LinuxNative.ORdOnly) | LinuxNative.OCloExec, 0);
-        errno = fd < 0 ? LinuxNative.LastError : 0;
+        int fd = Libc.Open(path, (write ? Libc.ORdWr : Libc.ORdOnly) | Libc.OCloExec, 0);
+        errno = fd < 0 ? Libc.LastError : 0;
         return fd;
     }
 
@@ -137,7 +136,7 @@ public static unsafe class MountClient
         int fd = OpenPath(path, write, out int errno);
         if (fd < 0)
         {
-            throw new IOException($"{path}: {LinuxNative.Describe(errno)}");
+            throw new IOException($"{path}: {Libc.Describe(errno)}");
         }
         return fd;
     }
@@ -149,8 +148,8 @@ public static unsafe class MountClient
             return;
         }
         int errno = Marshal.GetLastPInvokeError();
-        throw new IOException(errno is LinuxNative.ENotTy or LinuxNative.EOpNotSupp or LinuxNative.ENoSys
+        throw new IOException(errno is Libc.ENotTy or Libc.EOpNotSupp or Libc.ENoSys
             ? $"{path} {whenNotSupported}"
-            : $"{path}: {LinuxNative.Describe(errno)}");
+            : $"{path}: {Libc.Describe(errno)}");
     }
 }

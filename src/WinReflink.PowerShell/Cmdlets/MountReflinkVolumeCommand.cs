@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Management.Automation;
+using WinReflink.Client;
+using WinReflink.PowerShell.Objects;
+using WinReflink.PowerShell.Volumes;
+
+namespace WinReflink.PowerShell.Cmdlets;
+
+/// <summary>
+/// Mount-ReflinkVolume: starts `winreflink mount --background` (Linux; on Windows the mount process is left
+/// running), returns once the mount answers, and writes the mounted volume.
+/// </summary>
+[Cmdlet(VerbsData.Mount, "ReflinkVolume", SupportsShouldProcess = true)]
+[OutputType(typeof(ReflinkVolume))]
+public sealed class MountReflinkVolumeCommand : PSCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("VolumePath")]
+    public string Path { get; set; } = "";
+
+    /// <summary>Linux: an existing empty directory. Windows: a drive letter such as R:, or a directory that does not exist yet.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    public string MountPoint { get; set; } = "";
+
+    /// <summary>The ExtentCache's size in bytes (default: a quarter of the memory).</summary>
+    [Parameter]
+    public long CacheSize { get; set; }
+
+    [Parameter]
+    public SwitchParameter ReadOnly { get; set; }
+
+    [Parameter]
+    public SwitchParameter KernelCache { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        string volume = GetUnresolvedProviderPathFromPSPath(Path);
+        if (MountPoint == "*")
+        {
+            // The letter the mount would take is known only to it; the cmdlet must know where to wait.
+            WriteError(new ErrorRecord(new ArgumentException("-MountPoint * is not supported here: name a drive letter such as R: or a directory"),
+                "MountPointRequired", ErrorCategory.InvalidArgument, MountPoint));
+            return;
+        }
+        string point = MountPoint.Length == 2 && MountPoint[1] == ':' ? MountPoint : GetUnresolvedProviderPathFromPSPath(MountPoint);
+        if (!ShouldProcess($"{volume} at {point}", "Mount WinReflink volume"))
+        {
+            return;
+        }
+        var arguments = new List<string> { "mount", volume, point };
+        if (OperatingSystem.IsLinux())
+        {
+            arguments.Add("--background");
+        }
+        if (CacheSize > 0)
+        {
+            arguments.AddRange(["--cache-size", CacheSize.ToString(CultureInfo.InvariantCulture)]);
+        }
+        if (ReadOnly)
+        {
+            arguments.Add("--read-only");
+        }
+        if (KernelCache)
+        {
+            arguments.Add("--kernel-cache");
+        }
+        try
+        {
+            string? reason;
+            if (OperatingSystem.IsWindows())
+            {
+                reason = Cli.StartUntil(() => MountClient.IsOnMount(point), [.. arguments]);
+            }
+            else
+            {
+                var (exitCode, _, error) = Cli.Run([.. arguments]);
+                reason = exitCode == 0 && MountClient.IsOnMount(point) ? null
+                    : error.Length > 0 ? error : $"winreflink mount exited with {exitCode} and the mount does not answer";
+            }
+            if (reason != null)
+            {
+                WriteError(new ErrorRecord(new IOException($"cannot mount {volume} at {point}: {reason}"), "MountFailed", ErrorCategory.OpenError, volume));
+                return;
+            }
+            WriteObject(MountedVolumes.Read(point));
+        }
+        catch (IOException e)
+        {
+            WriteError(new ErrorRecord(e, "MountFailed", ErrorCategory.OpenError, volume));
+        }
+    }
+}
