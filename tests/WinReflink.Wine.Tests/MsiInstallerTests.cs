@@ -68,6 +68,10 @@ public sealed class MsiInstallerTests
         TestContext.Out.WriteLine($"MSI {new FileInfo(_msi).Length / (1024.0 * 1024):0.0} MiB installed in {watch.Elapsed.TotalSeconds:0.0} s under Wine");
 
         Assert.That(File.Exists(Path.Combine(InstalledFolder, "winreflink.exe")), Is.True);
+        // Where PowerShell 7 finds modules for all users, with only the Windows x64 native library.
+        Assert.That(File.ReadAllText(Path.Combine(ModuleFolder, "WinReflink.psd1")), Does.Contain($"ModuleVersion        = '{_version}'"));
+        Assert.That(Directory.GetDirectories(Path.Combine(ModuleFolder, "runtimes")).Select(Path.GetFileName), Is.EqualTo((string[])["win-x64"]));
+        Assert.That(File.Exists(Path.Combine(ModuleFolder, "en-US", "WinReflink.dll-Help.xml")), Is.True, "the module's help is installed");
         Assert.That(Query(EnvironmentKey, "PATH"), Does.Contain(InstallDir), "the install folder is on the machine PATH");
         Assert.Multiple(() =>
         {
@@ -86,7 +90,8 @@ public sealed class MsiInstallerTests
     {
         string next = NextVersion(_version);
         string msi = Path.Combine(_work, $"WinReflink-{next}-x64.msi");
-        var build = Run(Path.Combine(RepoPaths.Root, "installer", "windows", "build-msi.sh"), next, Path.Combine(RepoPaths.Root, "artifacts", "win-x64"), msi);
+        var build = Run(Path.Combine(RepoPaths.Root, "installer", "windows", "build-msi.sh"), next, Path.Combine(RepoPaths.Root, "artifacts", "win-x64"),
+            Path.Combine(RepoPaths.Root, "artifacts", "module", "WinReflink"), msi);
         Assert.That(build.ExitCode, Is.Zero, build.ToString());
         var r = Msiexec("/i", msi, "upgrade.log");
         Assert.That(r.ExitCode, Is.Zero, r.ToString());
@@ -103,12 +108,15 @@ public sealed class MsiInstallerTests
         var r = Msiexec("/x", _msi, "uninstall.log");
         Assert.That(r.ExitCode, Is.Zero, r.ToString());
         Assert.That(Directory.Exists(InstalledFolder), Is.False, "the install folder is gone");
+        Assert.That(Directory.Exists(ModuleFolder), Is.False, "the module folder is gone");
         Assert.That(Prefix.RunWindows("reg", ["query", LauncherKey, "/reg:32"], Timeout).ExitCode, Is.Not.Zero, "the launcher class is gone");
         Assert.That(Query(EnvironmentKey, "PATH").Split(';'), Has.None.Contains("WinReflink"), "the PATH entry is gone");
         Assert.That(Prefix.RunWindows("reg", ["query", UninstallKey, "/s"], Timeout).Stdout, Does.Not.Contain("WinReflink"), "no product is registered");
     }
 
     private string InstalledFolder => Path.Combine(Prefix.DriveC, "Program Files", "WinReflink");
+
+    private string ModuleFolder => Path.Combine(Prefix.DriveC, "Program Files", "PowerShell", "Modules", "WinReflink");
 
     private ProcessResult Msiexec(string action, string msi, string log) =>
         Prefix.RunWindows("msiexec", [action, WinePrefix.ToWindows(msi), "/qn", "/l*v", WinePrefix.ToWindows(Path.Combine(_work, log))], Timeout);

@@ -11,7 +11,8 @@ namespace WinReflink.Fuse.Tests.Packaging;
 [NonParallelizable]
 public sealed class DebPackageTests
 {
-    private static readonly string[] InstalledPaths = ["/usr/lib/winreflink", "/usr/bin/winreflink", "/sbin/mount.fuse.winreflink"];
+    private const string ModuleLink = "/usr/local/share/powershell/Modules/WinReflink";
+    private static readonly string[] InstalledPaths = ["/usr/lib/winreflink", "/usr/bin/winreflink", "/sbin/mount.fuse.winreflink", ModuleLink];
     private string _deb = "";
 
     [OneTimeSetUp]
@@ -48,6 +49,27 @@ public sealed class DebPackageTests
         var r = ProcessRunner.RunOk("/usr/bin/winreflink", "--version");
         Assert.That(r.Stdout.Trim(), Does.StartWith(version));
         Assert.That(ProcessRunner.RunOk("dpkg-query", "-W", "-f", "${Version} ${Depends}", "winreflink").Stdout, Does.StartWith(version).And.Contain("fuse3"));
+    }
+
+    [Test]
+    public void PowerShellImportsTheModuleByName()
+    {
+        // pwsh's own default module path, as a user's shell has it: nothing set by the test run.
+        var psi = new System.Diagnostics.ProcessStartInfo(Programs.Pwsh) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "-NoProfile", "-NonInteractive", "-Command",
+            "Import-Module WinReflink -ErrorAction Stop; $m = Get-Module WinReflink; \"$($m.Version) $(@($m.ExportedCmdlets.Keys).Count) $($m.ModuleBase)\"" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment.Remove("PSModulePath");
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        Assert.That(p.WaitForExit(120_000), Is.True, "pwsh did not finish");
+        Assert.That(p.ExitCode, Is.Zero, stderr);
+        string version = Path.GetFileName(_deb).Split('_')[1];
+        Assert.That(stdout.Trim(), Is.EqualTo($"{version} 7 {ModuleLink}"), stderr);
+        Assert.That(Directory.GetDirectories("/usr/lib/winreflink/powershell-module/runtimes").Select(Path.GetFileName), Is.EqualTo((string[])["linux-x64"]),
+            "the .deb carries only its own platform's native library");
     }
 
     [Test]
