@@ -1,3 +1,4 @@
+using ExtentsPageLayout = WinReflink.Core.Control.ExtentsPage;
 using System.Runtime.InteropServices;
 using System.Text;
 using WinReflink.Core;
@@ -87,7 +88,6 @@ internal sealed unsafe partial class FuseOperations
 
     private void ExtentsPage(in FuseRequest r, ReplyWriter reply, in FuseIoctlIn io, ReadOnlySpan<byte> input)
     {
-        ulong start = input.Length >= sizeof(ExtentsPageHeader) ? MemoryMarshal.Read<ExtentsPageHeader>(input).StartIndex : 0;
         var e = _fs.GetExtents(r.NodeId, out var extents);
         if (e != FsError.Ok)
         {
@@ -95,27 +95,7 @@ internal sealed unsafe partial class FuseOperations
             return;
         }
         var page = new byte[ControlProtocol.ExtentsPageBytes];
-        int count = (int)Math.Min((ulong)ControlProtocol.ExtentsPerPage, (ulong)extents.Count > start ? (ulong)extents.Count - start : 0);
-        fixed (byte* p = page)
-        {
-            var header = (ExtentsPageHeader*)p;
-            header->StartIndex = start;
-            header->Count = (uint)count;
-            header->Total = (ulong)extents.Count;
-            var records = (ExtentRecord*)(p + sizeof(ExtentsPageHeader));
-            for (int i = 0; i < count; i++)
-            {
-                var x = extents[(int)start + i];
-                records[i] = new ExtentRecord
-                {
-                    LogicalOffset = (ulong)x.LogicalOffset,
-                    PhysicalOffset = (ulong)x.PhysicalOffset,
-                    Length = (ulong)x.Length,
-                    ShareCount = (uint)x.ShareCount,
-                    Flags = x.Unwritten ? 1u : 0u,
-                };
-            }
-        }
+        ExtentsPageLayout.Write(extents, ExtentsPageLayout.StartIndex(input), page);
         IoctlReply(r, reply, io, page);
     }
 

@@ -67,29 +67,12 @@ internal sealed unsafe partial class WinFspAdapter
         {
             return NtStatus.BufferTooSmall;
         }
-        ulong start = input.Length >= sizeof(ExtentsPageHeader) ? MemoryMarshal.Read<ExtentsPageHeader>(input).StartIndex : 0;
         var e = _fs.GetExtents(handle.Ino, out var extents);
         if (e != FsError.Ok)
         {
             return e.ToNtStatus();
         }
-        int room = Math.Min(ControlProtocol.ExtentsPerPage, (output.Length - sizeof(ExtentsPageHeader)) / sizeof(ExtentRecord));
-        int count = (int)Math.Min((ulong)room, (ulong)extents.Count > start ? (ulong)extents.Count - start : 0);
-        MemoryMarshal.Write(output, new ExtentsPageHeader { StartIndex = start, Count = (uint)count, Total = (ulong)extents.Count });
-        var records = MemoryMarshal.Cast<byte, ExtentRecord>(output[sizeof(ExtentsPageHeader)..]);
-        for (int i = 0; i < count; i++)
-        {
-            var x = extents[(int)start + i];
-            records[i] = new ExtentRecord
-            {
-                LogicalOffset = (ulong)x.LogicalOffset,
-                PhysicalOffset = (ulong)x.PhysicalOffset,
-                Length = (ulong)x.Length,
-                ShareCount = (uint)x.ShareCount,
-                Flags = x.Unwritten ? 1u : 0u,
-            };
-        }
-        *bytesTransferred = (uint)(sizeof(ExtentsPageHeader) + count * sizeof(ExtentRecord));
+        *bytesTransferred = (uint)ExtentsPage.Write(extents, ExtentsPage.StartIndex(input), output);
         return NtStatus.Success;
     }
 
