@@ -376,6 +376,10 @@ internal sealed partial class ModelHarness : IDisposable
     /// <summary>Unmount and mount again: open handles are gone, so orphans are reclaimed; Check() must be clean.</summary>
     public void Reopen()
     {
+        if (!_ownsVolume)
+        {
+            throw new InvalidOperationException("a harness on a shared volume cannot remount it; its owner does, then calls Remounted");
+        }
         _fs.Dispose();
         _fs = OpenVolume();
         ForgetHandles();
@@ -477,8 +481,11 @@ internal sealed partial class ModelHarness : IDisposable
             ScanHoles(f);
         }
         CompareNamespace();
-        CompareSharing();
-        if (Step % _options.CheckEvery == 0)
+        if (_ownsVolume)
+        {
+            CompareSharing();
+        }
+        if (_ownsVolume && Step % _options.CheckEvery == 0)
         {
             RequireClean(Inv($"at step {Step}"));
         }
@@ -585,7 +592,10 @@ internal sealed partial class ModelHarness : IDisposable
         if (!_disposed)
         {
             _disposed = true;
-            _fs.Dispose();
+            if (_ownsVolume)
+            {
+                _fs.Dispose();
+            }
         }
     }
 }
