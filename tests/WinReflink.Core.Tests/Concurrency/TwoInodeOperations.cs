@@ -1,0 +1,129 @@
+using System.Globalization;
+using WinReflink.Core.Errors;
+using WinReflink.Core.Tests.Model;
+
+namespace WinReflink.Core.Tests.Concurrency;
+
+/// <summary>
+/// Every operation on two inodes, each in both orders, over the same few pairs: two files A (in
+/// directory D1) and B (in D2), names that move between D1 and D2, and a directory that does. Each call
+/// lists the answers a race may give; anything else is a failure. Single-inode writes and fsyncs are
+/// mixed in so commits and write-back take their locks among the others.
+/// </summary>
+internal sealed class TwoInodeOperations
+{
+    private const uint RegularFile = 0x81A4;
+    private const uint DirectoryMode = 0x41ED;
+    private const int FileBytes = 64 << 10;
+
+    private readonly long _d1, _d2, _a, _b;
+
+    private TwoInodeOperations(long d1, long d2, long a, long b)
+    {
+        _d1 = d1;
+        _d2 = d2;
+        _a = a;
+        _b = b;
+        All = Build();
+    }
+
+    /// <summary>The operations by name ("clone A->B", "clone B->A", ...).</summary>
+    public IReadOnlyList<TwoInodeOperation> All { get; }
+
+    public static TwoInodeOperations Create(FileSystem fs)
+    {
+        long Mkdir(long parent, string name)
+        {
+            EngineAnswer.Ok(fs.Mkdir(parent, name, new CreateRequest(DirectoryMode, 0, 0), out var attr), "mkdir " + name);
+            return attr.Ino;
+        }
+        long NewFile(long parent, string name, int dataSeed)
+        {
+            EngineAnswer.Ok(fs.Create(parent, name, new CreateRequest(RegularFile, 0, 0), out var attr), "create " + name);
+            if (dataSeed != 0)
+            {
+                EngineAnswer.Ok(fs.Write(attr.Ino, 0, ModelData.Generate(dataSeed, FileBytes), out _), "write " + name);
+            }
+            return attr.Ino;
+        }
+        long d1 = Mkdir(FileSystem.RootIno, "D1"), d2 = Mkdir(FileSystem.RootIno, "D2");
+        // A and B start equal, so dedupe between them succeeds until a write makes them differ.
+        long a = NewFile(d1, "a", 7), b = NewFile(d2, "b", 7);
+        NewFile(d1, "m", 0);
+        NewFile(d1, "v", 0);
+        NewFile(d2, "v", 0);
+        NewFile(d1, "e1", 0);
+        Mkdir(d2, "e2");
+        Mkdir(d1, "sub");
+        return new TwoInodeOperations(d1, d2, a, b);
+    }
+
+    private List<TwoInodeOperation> Build()
+    {
+        var ops = new List<TwoInodeOperation>();
+        void Both(string name, Func<FileSystem, Random, long, long, long, long, FsError> call, params FsError[] allowed)
+        {
+            // The same call with the roles of (D1, A) and (D2, B) swapped: the other lock order.
+            ops.Add(new TwoInodeOperation(name.Replace("{x}", "1", StringComparison.Ordinal).Replace("{y}", "2", StringComparison.Ordinal).Replace("{X}", "A", StringComparison.Ordinal).Replace("{Y}", "B", StringComparison.Ordinal),
+                (fs, rng) => call(fs, rng, _d1, _d2, _a, _b), allowed));
+            ops.Add(new TwoInodeOperation(name.Replace("{x}", "2", StringComparison.Ordinal).Replace("{y}", "1", StringComparison.Ordinal).Replace("{X}", "B", StringComparison.Ordinal).Replace("{Y}", "A", StringComparison.Ordinal),
+                (fs, rng) => call(fs, rng, _d2, _d1, _b, _a), allowed));
+        }
+        Both("rename D{x}/m -> D{y}/m", (fs, _, from, to, _, _) => fs.Rename(from, "m", to, "m", RenameFlags.None), FsError.Ok, FsError.NotFound);
+        Both("rename D{x}/m -> D{y}/m (NOREPLACE)", (fs, _, from, to, _, _) => fs.Rename(from, "m", to, "m", RenameFlags.NoReplace), FsError.Ok, FsError.NotFound, FsError.Exists);
+        Both("rename D{x}/v over D{y}/v", (fs, _, from, to, _, _) => fs.Rename(from, "v", to, "v", RenameFlags.None), FsError.Ok, FsError.NotFound);
+        Both("create D{x}/v", (fs, _, dir, _, _, _) => fs.Create(dir, "v", new CreateRequest(RegularFile, 0, 0), out _), FsError.Ok, FsError.Exists);
+        Both("exchange D{x}/e{x} <-> D{y}/e{y}", (fs, _, from, to, _, _) => from == _d1
+            ? fs.Rename(from, "e1", to, "e2", RenameFlags.Exchange)
+            : fs.Rename(from, "e2", to, "e1", RenameFlags.Exchange), FsError.Ok);
+        Both("rename directory D{x}/sub -> D{y}/sub", (fs, _, from, to, _, _) => fs.Rename(from, "sub", to, "sub", RenameFlags.None), FsError.Ok, FsError.NotFound);
+        Both("link {X} into D{y} as l{X}", (fs, _, _, to, src, _) => fs.Link(src, to, src == _a ? "lA" : "lB", out _), FsError.Ok, FsError.Exists);
+        Both("unlink D{y}/l{X}", (fs, _, _, to, src, _) => fs.Unlink(to, src == _a ? "lA" : "lB"), FsError.Ok, FsError.NotFound);
+        Both("clone {X} -> {Y}", (fs, rng, _, _, src, dst) =>
+        {
+            var (s, d, n) = Ranges(fs, rng);
+            return fs.CloneRange(src, s, dst, d, n, out _);
+        }, FsError.Ok);
+        Both("dedupe {X} -> {Y}", (fs, rng, _, _, src, dst) =>
+        {
+            var (s, d, n) = Ranges(fs, rng);
+            int bs = fs.BlockSize;
+            // Congruent offsets: what is left is whether the bytes are equal, which a race decides.
+            return fs.DedupeRange(src, s, dst, s % bs + d / bs * bs, Math.Min(n, FileBytes - (s % bs + d / bs * bs)), out _);
+        }, FsError.Ok, FsError.DataDiffers);
+        Both("write {X}", (fs, rng, _, _, file, _) =>
+        {
+            int offset = rng.Next(FileBytes);
+            return fs.Write(file, offset, ModelData.Generate(rng.Next(1, 4), rng.Next(1, FileBytes - offset + 1)), out _);
+        }, FsError.Ok);
+        Both("fsync {X}", (fs, _, _, _, file, _) => fs.Fsync(file), FsError.Ok);
+        return ops;
+    }
+
+    /// <summary>A source offset, destination offset and length inside the files' fixed size (so neither grows).</summary>
+    private static (long Src, long Dst, long Length) Ranges(FileSystem fs, Random rng)
+    {
+        int bs = fs.BlockSize;
+        bool aligned = rng.Next(2) == 0;
+        long s = aligned ? rng.Next(FileBytes / bs) * (long)bs : rng.Next(FileBytes);
+        long d = aligned ? rng.Next(FileBytes / bs) * (long)bs : rng.Next(FileBytes);
+        long n = rng.Next(1, (int)(FileBytes - Math.Max(s, d)) + 1);
+        return (s, d, n);
+    }
+
+    /// <summary>After the run, with the workers stopped: A and B are whole and still where they were.</summary>
+    public void Verify(FileSystem fs)
+    {
+        foreach (var (dir, name, ino) in new[] { (_d1, "a", _a), (_d2, "b", _b) })
+        {
+            EngineAnswer.Ok(fs.Lookup(dir, name, out var attr), "lookup " + name);
+            if (attr.Ino != ino || attr.Size != FileBytes)
+            {
+                throw new ModelDivergenceException(string.Create(CultureInfo.InvariantCulture, $"{name} is ino {attr.Ino} of {attr.Size} bytes; it was ino {ino} of {FileBytes}"));
+            }
+        }
+    }
+}
+
+/// <summary>One call in one lock order, and the answers a race may give it.</summary>
+internal sealed record TwoInodeOperation(string Name, Func<FileSystem, Random, FsError> Call, FsError[] Allowed);
