@@ -39,7 +39,7 @@ internal sealed class ConcurrentExerciser : IDisposable
         _seed = seed;
         _profile = profile;
         _options = profile.Options(seed);
-        FileSystem.Format(folder, new FormatOptions { SizeBytes = _options.VolumeBytes, BlockSize = _options.BlockSize, CaseSensitive = _options.CaseSensitive });
+        FileSystem.Format(folder, _options.ToFormatOptions());
         if (_options.Crash != null)
         {
             _image = new CrashImage(_options.BlockSize, _options.VolumeBytes / _options.BlockSize);
@@ -52,8 +52,8 @@ internal sealed class ConcurrentExerciser : IDisposable
             var seeds = new Random(seed);
             for (int i = 0; i < workers; i++)
             {
-                EngineAnswer.Ok(_fs.Mkdir(FileSystem.RootIno, string.Create(CultureInfo.InvariantCulture, $"w{i}"), new CreateRequest(0x41ED, 0, 0), out var dir), "mkdir of a worker's directory");
-                _workers.Add(new ConcurrentWorker(i, seeds.Next(), _fs, dir.Ino, profile, _options, _sources, _race, recordFsyncs: _image != null));
+                long dir = NewNode.Directory(_fs, FileSystem.RootIno, string.Create(CultureInfo.InvariantCulture, $"w{i}"));
+                _workers.Add(new ConcurrentWorker(i, seeds.Next(), _fs, dir, profile, _options, _sources, _race, recordFsyncs: _image != null));
             }
         });
     }
@@ -64,17 +64,7 @@ internal sealed class ConcurrentExerciser : IDisposable
     /// <summary>Operations each worker did, in worker order.</summary>
     public IReadOnlyList<int> Operations => _workers.Select(w => w.Operations).ToList();
 
-    private FileSystem OpenVolume()
-    {
-        var image = _image;
-        return FileSystem.Open(_folder, new OpenOptions
-        {
-            CommitInterval = _options.CommitInterval,
-            CacheSizeBytes = _options.CacheSizeBytes,
-            DirtyLimitBytes = _options.DirtyLimitBytes,
-            BlockStoreFactory = image == null ? null : s => new CrashingBlockStore(image, s.BlockSize, s.CapacityBlocks),
-        });
-    }
+    private FileSystem OpenVolume() => FileSystem.Open(_folder, _options.ToOpenOptions(_image));
 
     /// <summary>All workers at once for <paramref name="duration"/> (and at least a few operations each); then recording workers fsync some files last.</summary>
     public void Run(TimeSpan duration)

@@ -16,8 +16,6 @@ namespace WinReflink.Core.Tests.Concurrency;
 /// </summary>
 internal sealed class SharedNamespaceRace
 {
-    private const uint RegularFile = 0x81A4;
-    private const uint DirectoryMode = 0x41ED;
     private const int RacingFiles = 4;
     private const int RacingDirectories = 2;
     private static readonly string[] Names = ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7"];
@@ -45,29 +43,19 @@ internal sealed class SharedNamespaceRace
 
     public static SharedNamespaceRace Create(FileSystem fs, int workers)
     {
-        long Mkdir(long parent, string name)
-        {
-            EngineAnswer.Ok(fs.Mkdir(parent, name, new CreateRequest(DirectoryMode, 0, 0), out var attr), "mkdir " + name);
-            return attr.Ino;
-        }
-        long NewFile(long parent, string name)
-        {
-            EngineAnswer.Ok(fs.Create(parent, name, new CreateRequest(RegularFile, 0, 0), out var attr), "create " + name);
-            return attr.Ino;
-        }
-        long[] dirs = [Mkdir(FileSystem.RootIno, "race0"), Mkdir(FileSystem.RootIno, "race1")];
-        long anchor = Mkdir(FileSystem.RootIno, "anchor");
+        long[] dirs = [NewNode.Directory(fs, FileSystem.RootIno, "race0"), NewNode.Directory(fs, FileSystem.RootIno, "race1")];
+        long anchor = NewNode.Directory(fs, FileSystem.RootIno, "anchor");
         var files = new long[RacingFiles];
         for (int i = 0; i < files.Length; i++)
         {
-            files[i] = NewFile(anchor, Inv($"r{i}"));
+            files[i] = NewNode.RegularFile(fs, anchor, Inv($"r{i}"));
             EngineAnswer.Ok(fs.Link(files[i], dirs[0], Names[i], out _), Inv($"link r{i} into race0"));
         }
         var directories = new long[RacingDirectories];
         for (int i = 0; i < directories.Length; i++)
         {
-            directories[i] = Mkdir(dirs[1], Names[i]);
-            NewFile(directories[i], "keep");
+            directories[i] = NewNode.Directory(fs, dirs[1], Names[i]);
+            NewNode.RegularFile(fs, directories[i], "keep");
         }
         return new SharedNamespaceRace(dirs, anchor, files, directories, workers);
     }

@@ -10,9 +10,6 @@ namespace WinReflink.Core.Tests.Concurrency;
 /// </summary>
 internal sealed class SharedSources
 {
-    private const uint RegularFile = 0x81A4;
-    private const uint DirectoryMode = 0x41ED;
-
     private SharedSources(IReadOnlyList<SharedSource> files)
     {
         Files = files;
@@ -24,21 +21,16 @@ internal sealed class SharedSources
     public static SharedSources Create(FileSystem fs)
     {
         int bs = fs.BlockSize;
-        EngineAnswer.Ok(fs.Mkdir(FileSystem.RootIno, "sources", new CreateRequest(DirectoryMode, 0, 0), out var dir), "mkdir sources");
+        long dir = NewNode.Directory(fs, FileSystem.RootIno, "sources");
         int[] sizes = [3 * bs + 123, 8 * bs, 100_003];
         var files = new List<SharedSource>();
         for (int i = 0; i < sizes.Length; i++)
         {
             string name = string.Create(CultureInfo.InvariantCulture, $"s{i}");
-            EngineAnswer.Ok(fs.Create(dir.Ino, name, new CreateRequest(RegularFile, 0, 0), out var attr), "create source " + name);
             var content = ModelData.Generate(1000 + i, sizes[i]);
-            EngineAnswer.Ok(fs.Write(attr.Ino, 0, content, out int written), "write source " + name);
-            if (written != content.Length)
-            {
-                throw new ModelDivergenceException(string.Create(CultureInfo.InvariantCulture, $"source {name}: wrote {written} of {content.Length} bytes"));
-            }
-            EngineAnswer.Ok(fs.Fsync(attr.Ino), "fsync source " + name);
-            files.Add(new SharedSource(name, attr.Ino, content));
+            long ino = NewNode.RegularFile(fs, dir, name, content);
+            EngineAnswer.Ok(fs.Fsync(ino), "fsync source " + name);
+            files.Add(new SharedSource(name, ino, content));
         }
         return new SharedSources(files);
     }

@@ -12,8 +12,6 @@ namespace WinReflink.Core.Tests.Concurrency;
 /// </summary>
 internal sealed class TwoInodeOperations
 {
-    private const uint RegularFile = 0x81A4;
-    private const uint DirectoryMode = 0x41ED;
     private const int FileBytes = 64 << 10;
 
     private readonly long _d1, _d2, _a, _b;
@@ -32,29 +30,15 @@ internal sealed class TwoInodeOperations
 
     public static TwoInodeOperations Create(FileSystem fs)
     {
-        long Mkdir(long parent, string name)
-        {
-            EngineAnswer.Ok(fs.Mkdir(parent, name, new CreateRequest(DirectoryMode, 0, 0), out var attr), "mkdir " + name);
-            return attr.Ino;
-        }
-        long NewFile(long parent, string name, int dataSeed)
-        {
-            EngineAnswer.Ok(fs.Create(parent, name, new CreateRequest(RegularFile, 0, 0), out var attr), "create " + name);
-            if (dataSeed != 0)
-            {
-                EngineAnswer.Ok(fs.Write(attr.Ino, 0, ModelData.Generate(dataSeed, FileBytes), out _), "write " + name);
-            }
-            return attr.Ino;
-        }
-        long d1 = Mkdir(FileSystem.RootIno, "D1"), d2 = Mkdir(FileSystem.RootIno, "D2");
+        long d1 = NewNode.Directory(fs, FileSystem.RootIno, "D1"), d2 = NewNode.Directory(fs, FileSystem.RootIno, "D2");
         // A and B start equal, so dedupe between them succeeds until a write makes them differ.
-        long a = NewFile(d1, "a", 7), b = NewFile(d2, "b", 7);
-        NewFile(d1, "m", 0);
-        NewFile(d1, "v", 0);
-        NewFile(d2, "v", 0);
-        NewFile(d1, "e1", 0);
-        Mkdir(d2, "e2");
-        Mkdir(d1, "sub");
+        long a = NewNode.RegularFile(fs, d1, "a", ModelData.Generate(7, FileBytes)), b = NewNode.RegularFile(fs, d2, "b", ModelData.Generate(7, FileBytes));
+        NewNode.RegularFile(fs, d1, "m");
+        NewNode.RegularFile(fs, d1, "v");
+        NewNode.RegularFile(fs, d2, "v");
+        NewNode.RegularFile(fs, d1, "e1");
+        NewNode.Directory(fs, d2, "e2");
+        NewNode.Directory(fs, d1, "sub");
         return new TwoInodeOperations(d1, d2, a, b);
     }
 
@@ -72,7 +56,7 @@ internal sealed class TwoInodeOperations
         Both("rename D{x}/m -> D{y}/m", (fs, _, from, to, _, _) => fs.Rename(from, "m", to, "m", RenameFlags.None), FsError.Ok, FsError.NotFound);
         Both("rename D{x}/m -> D{y}/m (NOREPLACE)", (fs, _, from, to, _, _) => fs.Rename(from, "m", to, "m", RenameFlags.NoReplace), FsError.Ok, FsError.NotFound, FsError.Exists);
         Both("rename D{x}/v over D{y}/v", (fs, _, from, to, _, _) => fs.Rename(from, "v", to, "v", RenameFlags.None), FsError.Ok, FsError.NotFound);
-        Both("create D{x}/v", (fs, _, dir, _, _, _) => fs.Create(dir, "v", new CreateRequest(RegularFile, 0, 0), out _), FsError.Ok, FsError.Exists);
+        Both("create D{x}/v", (fs, _, dir, _, _, _) => fs.Create(dir, "v", NewNode.FileRequest, out _), FsError.Ok, FsError.Exists);
         Both("exchange D{x}/e{x} <-> D{y}/e{y}", (fs, _, from, to, _, _) => from == _d1
             ? fs.Rename(from, "e1", to, "e2", RenameFlags.Exchange)
             : fs.Rename(from, "e2", to, "e1", RenameFlags.Exchange), FsError.Ok);

@@ -26,7 +26,7 @@ internal sealed partial class ModelHarness : IDisposable
     {
         _folder = folder;
         _options = options;
-        FileSystem.Format(folder, new FormatOptions { SizeBytes = options.VolumeBytes, BlockSize = options.BlockSize, CaseSensitive = options.CaseSensitive });
+        FileSystem.Format(folder, options.ToFormatOptions());
         _model = new ModelVolume(options.CaseSensitive);
         if (options.Crash != null)
         {
@@ -50,17 +50,7 @@ internal sealed partial class ModelHarness : IDisposable
     public IReadOnlyList<(int Dir, string Name)> Entries =>
         _model.Directories.SelectMany(d => d.Entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => (d.Id, e.Name))).ToList();
 
-    private FileSystem OpenVolume()
-    {
-        var image = _image;
-        return FileSystem.Open(_folder, new OpenOptions
-        {
-            CommitInterval = _options.CommitInterval,
-            CacheSizeBytes = _options.CacheSizeBytes,
-            DirtyLimitBytes = _options.DirtyLimitBytes,
-            BlockStoreFactory = image == null ? null : s => new CrashingBlockStore(image, s.BlockSize, s.CapacityBlocks, _options.IgnoreFlushes),
-        });
-    }
+    private FileSystem OpenVolume() => FileSystem.Open(_folder, _options.ToOpenOptions(_image));
 
     private ModelFile File(int id)
     {
