@@ -6,7 +6,8 @@ namespace WinReflink.Core.Tests.Concurrency;
 
 /// <summary>
 /// Deadlock freedom: eight workers call every two-inode operation (rename across directories both
-/// ways, rename over an existing name, NOREPLACE, exchange, a directory moving between parents, link,
+/// ways, rename over an existing name, NOREPLACE, exchange, a directory moving between parents, two
+/// directories moving into each other, link,
 /// clone and dedupe A->B and B->A) on the same pairs at random for a while, with writes and fsyncs
 /// mixed in and the group-commit timer running. The run must end within a generous watchdog; a hung
 /// worker fails the test with the operation every worker had in flight. Then every operation must have

@@ -6,7 +6,8 @@ namespace WinReflink.Core.Tests.Concurrency;
 
 /// <summary>
 /// Every operation on two inodes, each in both orders, over the same few pairs: two files A (in
-/// directory D1) and B (in D2), names that move between D1 and D2, and a directory that does. Each call
+/// directory D1) and B (in D2), names that move between D1 and D2, a directory that does, and two
+/// directories T1 and T2 that move into each other and back. Each call
 /// lists the answers a race may give; anything else is a failure. Single-inode writes and fsyncs are
 /// mixed in so commits and write-back take their locks among the others.
 /// </summary>
@@ -14,14 +15,16 @@ internal sealed class TwoInodeOperations
 {
     private const int FileBytes = 64 << 10;
 
-    private readonly long _d1, _d2, _a, _b;
+    private readonly long _d1, _d2, _a, _b, _t1, _t2;
 
-    private TwoInodeOperations(long d1, long d2, long a, long b)
+    private TwoInodeOperations(long d1, long d2, long a, long b, long t1, long t2)
     {
         _d1 = d1;
         _d2 = d2;
         _a = a;
         _b = b;
+        _t1 = t1;
+        _t2 = t2;
         All = Build();
     }
 
@@ -39,7 +42,8 @@ internal sealed class TwoInodeOperations
         NewNode.RegularFile(fs, d1, "e1");
         NewNode.Directory(fs, d2, "e2");
         NewNode.Directory(fs, d1, "sub");
-        return new TwoInodeOperations(d1, d2, a, b);
+        long t1 = NewNode.Directory(fs, FileSystem.RootIno, "T1"), t2 = NewNode.Directory(fs, FileSystem.RootIno, "T2");
+        return new TwoInodeOperations(d1, d2, a, b, t1, t2);
     }
 
     private List<TwoInodeOperation> Build()
@@ -61,6 +65,14 @@ internal sealed class TwoInodeOperations
             ? fs.Rename(from, "e1", to, "e2", RenameFlags.Exchange)
             : fs.Rename(from, "e2", to, "e1", RenameFlags.Exchange), FsError.Ok);
         Both("rename directory D{x}/sub -> D{y}/sub", (fs, _, from, to, _, _) => fs.Rename(from, "sub", to, "sub", RenameFlags.None), FsError.Ok, FsError.NotFound);
+        // T1 and T2 move into each other and back: each move must see whether the target is inside the
+        // moved directory while the other move changes exactly that (InvalidArgument when it is).
+        Both("move T{x} from the root into T{y}", (fs, _, from, _, _, _) => from == _d1
+            ? fs.Rename(FileSystem.RootIno, "T1", _t2, "T1", RenameFlags.None)
+            : fs.Rename(FileSystem.RootIno, "T2", _t1, "T2", RenameFlags.None), FsError.Ok, FsError.NotFound, FsError.InvalidArgument);
+        Both("move T{x} from T{y} back to the root", (fs, _, from, _, _, _) => from == _d1
+            ? fs.Rename(_t2, "T1", FileSystem.RootIno, "T1", RenameFlags.None)
+            : fs.Rename(_t1, "T2", FileSystem.RootIno, "T2", RenameFlags.None), FsError.Ok, FsError.NotFound);
         Both("link {X} into D{y} as l{X}", (fs, _, _, to, src, _) => fs.Link(src, to, src == _a ? "lA" : "lB", out _), FsError.Ok, FsError.Exists);
         Both("unlink D{y}/l{X}", (fs, _, _, to, src, _) => fs.Unlink(to, src == _a ? "lA" : "lB"), FsError.Ok, FsError.NotFound);
         Both("clone {X} -> {Y}", (fs, rng, _, _, src, dst) =>
@@ -95,9 +107,15 @@ internal sealed class TwoInodeOperations
         return (s, d, n);
     }
 
-    /// <summary>After the run, with the workers stopped: A and B are whole and still where they were.</summary>
+    /// <summary>After the run, with the workers stopped: A and B are whole and still where they were; T1 and T2 are not a loop cut off from the root.</summary>
     public void Verify(FileSystem fs)
     {
+        bool t1AtRoot = fs.Lookup(FileSystem.RootIno, "T1", out _) == FsError.Ok, t2AtRoot = fs.Lookup(FileSystem.RootIno, "T2", out _) == FsError.Ok;
+        bool t1InT2 = fs.Lookup(_t2, "T1", out _) == FsError.Ok, t2InT1 = fs.Lookup(_t1, "T2", out _) == FsError.Ok;
+        if ((t1AtRoot ? 1 : 0) + (t1InT2 ? 1 : 0) != 1 || (t2AtRoot ? 1 : 0) + (t2InT1 ? 1 : 0) != 1 || (t1InT2 && t2InT1))
+        {
+            throw new ModelDivergenceException($"T1 (at the root: {t1AtRoot}, in T2: {t1InT2}) and T2 (at the root: {t2AtRoot}, in T1: {t2InT1}) must each have one place, and not be inside each other");
+        }
         foreach (var (dir, name, ino) in new[] { (_d1, "a", _a), (_d2, "b", _b) })
         {
             EngineAnswer.Ok(fs.Lookup(dir, name, out var attr), "lookup " + name);
