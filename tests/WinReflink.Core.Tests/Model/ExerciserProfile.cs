@@ -112,6 +112,9 @@ internal sealed class ExerciserProfile
         return all;
     }
 
+    private static Dictionary<OpKind, int> Without(IReadOnlyDictionary<OpKind, int> mix, params OpKind[] kinds) =>
+        mix.Where(kv => !kinds.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+
     /// <summary>4, 16 and 64 KiB blocks in turn by seed.</summary>
     private static int BlockSizeFor(int seed) => (4 << 10) << (2 * (seed % 3));
 
@@ -193,6 +196,40 @@ internal sealed class ExerciserProfile
             CacheSizeBytes = 256 << 10,
             DirtyLimitBytes = 32 << 10,
             CheckEvery = 10,
+            Crash = (CrashPolicy)(seed % 3),
+        });
+
+    /// <summary>
+    /// One thread's mix in the concurrent exerciser: data and namespace operations in a directory of its
+    /// own, without what is volume-wide (remount, power cut, Check()), which the test does between runs.
+    /// The seed sets up the shared volume: 4, 16 and 64 KiB blocks in turn; odd seeds with a 1 MiB cache,
+    /// a small dirty limit and the group-commit timer every 2 ms, so eviction, write-back and background
+    /// commits run among the threads.
+    /// </summary>
+    public static ExerciserProfile Concurrent { get; } = new("concurrent",
+        With(DataOps, NamespaceOps),
+        seed => new HarnessOptions
+        {
+            BlockSize = BlockSizeFor(seed),
+            CacheSizeBytes = seed % 2 == 0 ? 64L << 20 : 1L << 20,
+            DirtyLimitBytes = seed % 2 == 0 ? 16L << 20 : 128 << 10,
+            CommitInterval = seed % 2 == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(2),
+        });
+
+    /// <summary>
+    /// One thread's mix in the concurrent power-cut test: data operations on files that keep their names
+    /// (no unlink, no open handles), so a file fsync'd once is there after the crash. The test draws the
+    /// fsyncs itself, to record what each made durable. The seed picks the crash policy; the store is in
+    /// memory and the cache small, so dirty data reaches the store between commits.
+    /// </summary>
+    public static ExerciserProfile ConcurrentCrash { get; } = new("concurrent-crash",
+        Without(DataOps, OpKind.Create, OpKind.Unlink, OpKind.Open, OpKind.Release, OpKind.Fsync),
+        seed => new HarnessOptions
+        {
+            VolumeBytes = 64L << 20,
+            CacheSizeBytes = 512 << 10,
+            DirtyLimitBytes = 64 << 10,
+            CommitInterval = seed % 2 == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(5),
             Crash = (CrashPolicy)(seed % 3),
         });
 }

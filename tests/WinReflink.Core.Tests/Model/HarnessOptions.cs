@@ -28,6 +28,17 @@ internal sealed record HarnessOptions
     /// </summary>
     public bool AllowNoSpace { get; init; }
 
+    public FormatOptions ToFormatOptions() => new() { SizeBytes = VolumeBytes, BlockSize = BlockSize, CaseSensitive = CaseSensitive };
+
+    /// <param name="image">With <see cref="Crash"/>: the in-memory data file the volume's store writes to, outliving each mount.</param>
+    public OpenOptions ToOpenOptions(CrashImage? image) => new()
+    {
+        CommitInterval = CommitInterval,
+        CacheSizeBytes = CacheSizeBytes,
+        DirtyLimitBytes = DirtyLimitBytes,
+        BlockStoreFactory = image == null ? null : s => new CrashingBlockStore(image, s.BlockSize, s.CapacityBlocks, IgnoreFlushes),
+    };
+
     public string ToCSharp()
     {
         var inv = CultureInfo.InvariantCulture;

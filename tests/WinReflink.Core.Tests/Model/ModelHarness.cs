@@ -26,7 +26,7 @@ internal sealed partial class ModelHarness : IDisposable
     {
         _folder = folder;
         _options = options;
-        FileSystem.Format(folder, new FormatOptions { SizeBytes = options.VolumeBytes, BlockSize = options.BlockSize, CaseSensitive = options.CaseSensitive });
+        FileSystem.Format(folder, options.ToFormatOptions());
         _model = new ModelVolume(options.CaseSensitive);
         if (options.Crash != null)
         {
@@ -50,17 +50,7 @@ internal sealed partial class ModelHarness : IDisposable
     public IReadOnlyList<(int Dir, string Name)> Entries =>
         _model.Directories.SelectMany(d => d.Entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => (d.Id, e.Name))).ToList();
 
-    private FileSystem OpenVolume()
-    {
-        var image = _image;
-        return FileSystem.Open(_folder, new OpenOptions
-        {
-            CommitInterval = _options.CommitInterval,
-            CacheSizeBytes = _options.CacheSizeBytes,
-            DirtyLimitBytes = _options.DirtyLimitBytes,
-            BlockStoreFactory = image == null ? null : s => new CrashingBlockStore(image, s.BlockSize, s.CapacityBlocks, _options.IgnoreFlushes),
-        });
-    }
+    private FileSystem OpenVolume() => FileSystem.Open(_folder, _options.ToOpenOptions(_image));
 
     private ModelFile File(int id)
     {
@@ -376,6 +366,10 @@ internal sealed partial class ModelHarness : IDisposable
     /// <summary>Unmount and mount again: open handles are gone, so orphans are reclaimed; Check() must be clean.</summary>
     public void Reopen()
     {
+        if (!_ownsVolume)
+        {
+            throw new InvalidOperationException("a harness on a shared volume cannot remount it; its owner does, then calls Remounted");
+        }
         _fs.Dispose();
         _fs = OpenVolume();
         ForgetHandles();
@@ -477,8 +471,11 @@ internal sealed partial class ModelHarness : IDisposable
             ScanHoles(f);
         }
         CompareNamespace();
-        CompareSharing();
-        if (Step % _options.CheckEvery == 0)
+        if (_ownsVolume)
+        {
+            CompareSharing();
+        }
+        if (_ownsVolume && Step % _options.CheckEvery == 0)
         {
             RequireClean(Inv($"at step {Step}"));
         }
@@ -585,7 +582,10 @@ internal sealed partial class ModelHarness : IDisposable
         if (!_disposed)
         {
             _disposed = true;
-            _fs.Dispose();
+            if (_ownsVolume)
+            {
+                _fs.Dispose();
+            }
         }
     }
 }

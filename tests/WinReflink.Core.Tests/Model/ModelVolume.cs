@@ -14,11 +14,15 @@ internal sealed class ModelVolume
 
     private readonly SortedDictionary<int, ModelNode> _nodes = new();
 
-    public ModelVolume(bool caseSensitive)
+    /// <param name="rootIno">The inode the model's root stands for: the volume's root, or a directory a harness on a shared volume owns.</param>
+    public ModelVolume(bool caseSensitive, long rootIno = FileSystem.RootIno)
     {
         CaseSensitive = caseSensitive;
-        _nodes.Add(RootId, new ModelDirectory(RootId, FileSystem.RootIno, RootId));
+        RootIno = rootIno;
+        _nodes.Add(RootId, new ModelDirectory(RootId, rootIno, RootId));
     }
+
+    public long RootIno { get; }
 
     public bool CaseSensitive { get; }
     public IEnumerable<ModelNode> Nodes => _nodes.Values;
@@ -32,7 +36,7 @@ internal sealed class ModelVolume
 
     public ModelVolume Clone()
     {
-        var copy = new ModelVolume(CaseSensitive);
+        var copy = new ModelVolume(CaseSensitive, RootIno);
         copy._nodes.Clear();
         foreach (var (id, node) in _nodes)
         {
