@@ -16,19 +16,22 @@ public class BackgroundWriteBackTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private PausableBlockStore _store = null!;
+    private ExtentCache? _cache;
 
     [SetUp]
     public void CreateStore() => _store = new PausableBlockStore(BlockSize, 4096);
 
+    /// <summary>A held write is released before the cache waits for its writer, so a failed test cannot hang.</summary>
     [TearDown]
-    public void DisposeStore()
+    public void DisposeCacheAndStore()
     {
         _store.Release();
+        _cache?.Dispose();
         _store.Dispose();
     }
 
     /// <summary>A 1 MiB dirty limit: the writer starts at 32 dirty blocks and stops at 16.</summary>
-    private ExtentCache NewCache() => new(_store, 512L * WindowBytes, 16L * WindowBytes, NullLogger.Instance, background: true);
+    private ExtentCache NewCache() => _cache = new(_store, 512L * WindowBytes, 16L * WindowBytes, NullLogger.Instance, background: true);
 
     private static byte[] Filled(int length, byte value)
     {
@@ -53,7 +56,7 @@ public class BackgroundWriteBackTests
     [Test]
     public void DirtyDataPastTheBackgroundShareIsWrittenByTheWriterThread()
     {
-        using var cache = NewCache();
+        var cache = NewCache();
         cache.Write(0, Filled(512 << 10, 7), ino: 1, logicalBlock: 0, fresh: true);
         WaitFor(() => cache.DirtyBytes <= 16 * BlockSize, "the writer to bring dirty data down to its stop mark");
         Assert.That(_store.WriterThreads, Is.Not.Empty.And.All.EqualTo(WriterThread), "the engine's thread wrote nothing");
@@ -68,7 +71,7 @@ public class BackgroundWriteBackTests
     [Test]
     public void AWriterPastTheLimitWaitsForTheBackgroundWriterInsteadOfWriting()
     {
-        using var cache = NewCache();
+        var cache = NewCache();
         var chunk = new byte[WindowBytes];
         for (int i = 0; i < 128; i++)
         {
@@ -87,7 +90,7 @@ public class BackgroundWriteBackTests
     [Test]
     public void ABlockRewrittenWhileItsCopyIsOnTheWayStaysDirty()
     {
-        using var cache = NewCache();
+        var cache = NewCache();
         _store.HoldWritesOf(5);
         cache.Write(0, Filled(32 * BlockSize, 1), ino: 1, logicalBlock: 0, fresh: true);
         Assert.That(_store.WaitUntilHeld(Patience), Is.True, "the writer took the batch holding block 5");
@@ -103,7 +106,7 @@ public class BackgroundWriteBackTests
     [Test]
     public void AFlushWaitsForTheBatchSoItsStaleCopyCannotLandLast()
     {
-        using var cache = NewCache();
+        var cache = NewCache();
         _store.HoldWritesOf(5);
         cache.Write(0, Filled(32 * BlockSize, 1), ino: 1, logicalBlock: 0, fresh: true);
         Assert.That(_store.WaitUntilHeld(Patience), Is.True, "the writer took the batch holding block 5");
@@ -120,7 +123,7 @@ public class BackgroundWriteBackTests
     [Test]
     public void AFailedBackgroundWriteFailsTheNextFlushAndKeepsTheDataDirty()
     {
-        using var cache = NewCache();
+        var cache = NewCache();
         _store.FailWrites = "Input/output error (injected)";
         cache.Write(0, Filled(64 * BlockSize, 9), ino: 1, logicalBlock: 0, fresh: true);
         WaitFor(() => _store.WriterThreads.Count > 0, "the writer to try");
@@ -133,7 +136,7 @@ public class BackgroundWriteBackTests
     [Test]
     public void StoppingWriteBackMakesTheWritersAtTheLimitWriteThemselves()
     {
-        using var cache = NewCache();
+        var cache = NewCache();
         cache.StopWriteBack();
         cache.Write(0, Filled(4 << 20, 4), ino: 1, logicalBlock: 0, fresh: true);
         Assert.That(cache.DirtyBytes, Is.LessThanOrEqualTo(cache.DirtyLimitBytes));
