@@ -37,6 +37,13 @@ internal sealed class CacheEntry
     public NativeBuffer Buffer { get; }
     public ulong Valid;
     public ulong Dirty;
+    /// <summary>Dirty blocks whose copy the background writer is writing now (outside the cache's lock).</summary>
+    public ulong InFlight;
+    /// <summary>
+    /// Blocks among <see cref="InFlight"/> written or discarded since the writer copied them: the copy on
+    /// its way to disk is stale for them, so they stay dirty when it lands.
+    /// </summary>
+    public ulong Redirtied;
     /// <summary>
     /// Sorted by inode, then logical base, and each (inode, logical base) once: a file that maps the
     /// window at two offsets (cloned within itself) is two owners, and the owners of one file sit

@@ -9,7 +9,15 @@ namespace WinReflink.Core.Cache;
 /// shared by every file that maps it. Write-back with a dirty limit, bounded in size, and evicted by
 /// a segmented LRU (new windows enter a probation segment and only a second use promotes them), so
 /// a single scan of a large file cannot push out the working set.
-/// The engine calls it under the volume lock; it does no locking of its own.
+/// The engine calls it under the volume lock. Its own lock (<c>_gate</c>) is for the background
+/// writer (<see cref="WriteBackThread"/>), which copies dirty blocks under it and writes the copies
+/// to the data file outside it, so the engine's writers overlap their copying with the disk's
+/// writing and block only at the dirty limit.
+/// Invariants, under <c>_gate</c>: Dirty ⊆ Valid in every entry; <c>_dirty</c> holds exactly the
+/// windows of the entries with Dirty ≠ 0; <c>_dirtyBlocks</c> is the sum of their dirty blocks; InFlight ≠ 0 only in
+/// windows of <c>_inFlight</c>, and no block of those windows is written to the store by anyone but
+/// the background writer until its batch has landed (a later write of the same block must not be
+/// overtaken by the stale copy).
 /// </summary>
 internal sealed class ExtentCache : IDisposable
 {
@@ -24,7 +32,19 @@ internal sealed class ExtentCache : IDisposable
     private readonly WindowMemory _memory;
     private readonly LinkedList<CacheEntry> _probation = new();
     private readonly LinkedList<CacheEntry> _protected = new();
-    private readonly HashSet<CacheEntry> _dirty = new();
+    /// <summary>The windows holding dirty blocks, in physical order for write-back.</summary>
+    private readonly SortedSet<long> _dirty = new();
+    private readonly object _gate = new();
+    private readonly WriteBackThread? _writer;
+    /// <summary>Where the background writer's copies wait for the disk: one batch, block aligned for unbuffered I/O.</summary>
+    private readonly NativeBuffer? _staging;
+    private readonly HashSet<long> _inFlight = new();
+    private readonly long _backgroundStartBlocks;
+    private readonly long _backgroundStopBlocks;
+    /// <summary>The background writer goes through the dirty windows in physical order, as an elevator, from here.</summary>
+    private long _writeBackCursor;
+    private Exception? _writeBackError;
+    private bool _writeBackStopped;
     private readonly long _maxEntries;
     private readonly long _maxProtected;
     private CacheEntry? _lastUsed;
@@ -33,7 +53,9 @@ internal sealed class ExtentCache : IDisposable
     private long _misses;
     private long _writtenBack;
 
-    public ExtentCache(BlockStore store, long capacityBytes, long dirtyLimitBytes, ILogger logger)
+    /// <param name="background">Write dirty data from a thread of its own once a share of the dirty limit
+    /// is reached; without it, the writer that reaches the limit writes back itself.</param>
+    public ExtentCache(BlockStore store, long capacityBytes, long dirtyLimitBytes, ILogger logger, bool background)
     {
         _store = store;
         _logger = logger;
@@ -44,14 +66,32 @@ internal sealed class ExtentCache : IDisposable
         _maxProtected = _maxEntries * 4 / 5;
         CapacityBytes = _maxEntries * _windowBytes;
         DirtyLimitBytes = Math.Max(_windowBytes, Math.Min(dirtyLimitBytes, CapacityBytes / 2));
+        long limitBlocks = DirtyLimitBytes / _blockSize;
+        // Early enough that the disk is busy long before writers reach the limit, late enough that
+        // blocks rewritten within a commit interval are mostly written once (by the commit).
+        _backgroundStartBlocks = Math.Max(WindowBlocks, limitBlocks / 8);
+        _backgroundStopBlocks = limitBlocks / 16;
+        if (background)
+        {
+            _staging = new NativeBuffer(MaxGatherBytes, BlockStore.Alignment);
+            _writer = new WriteBackThread(WriteBackBatch, logger);
+        }
     }
 
     public long CapacityBytes { get; }
     public long DirtyLimitBytes { get; }
-    public long DirtyBytes => _dirtyBlocks * _blockSize;
+    public long DirtyBytes => Volatile.Read(ref _dirtyBlocks) * _blockSize;
 
     /// <summary>Reads bytes at a physical byte position through the cache on behalf of an owner.</summary>
     public void Read(long physicalByte, Span<byte> destination, long ino, long logicalBlock)
+    {
+        lock (_gate)
+        {
+            ReadLocked(physicalByte, destination, ino, logicalBlock);
+        }
+    }
+
+    private void ReadLocked(long physicalByte, Span<byte> destination, long ino, long logicalBlock)
     {
         var windows = ReadMissingTogether(physicalByte, destination.Length);
         int index = 0;
@@ -149,6 +189,15 @@ internal sealed class ExtentCache : IDisposable
     /// </summary>
     public void Write(long physicalByte, ReadOnlySpan<byte> source, long ino, long logicalBlock, bool fresh)
     {
+        lock (_gate)
+        {
+            WriteLocked(physicalByte, source, ino, logicalBlock, fresh);
+            ThrottleLocked();
+        }
+    }
+
+    private void WriteLocked(long physicalByte, ReadOnlySpan<byte> source, long ino, long logicalBlock, bool fresh)
+    {
         long pos = physicalByte;
         int done = 0;
         long firstBlock = physicalByte / _blockSize;
@@ -186,40 +235,77 @@ internal sealed class ExtentCache : IDisposable
             source.Slice(done, n).CopyTo(span.Slice(inWindow, n));
             ulong mask = RangeMask(first, last);
             entry.Valid |= mask;
+            entry.Redirtied |= mask & entry.InFlight;
             ulong newlyDirty = mask & ~entry.Dirty;
             if (newlyDirty != 0)
             {
                 entry.Dirty |= newlyDirty;
                 _dirtyBlocks += BitOperations.PopCount(newlyDirty);
-                _dirty.Add(entry);
+                _dirty.Add(entry.Window);
             }
             done += n;
             pos += n;
         }
-        if (DirtyBytes > DirtyLimitBytes)
+    }
+
+    /// <summary>
+    /// Past the background share of the dirty limit, wakes the writer; past the limit, waits for it
+    /// (or, without one, writes back down to half the limit here).
+    /// </summary>
+    private void ThrottleLocked()
+    {
+        if (_writer == null || _writeBackStopped)
         {
-            WriteBack(DirtyLimitBytes / 2);
+            if (DirtyBytes > DirtyLimitBytes)
+            {
+                WriteBack(DirtyLimitBytes / 2);
+            }
+            return;
+        }
+        if (_dirtyBlocks >= _backgroundStartBlocks)
+        {
+            _writer.Wake();
+        }
+        while (DirtyBytes > DirtyLimitBytes && !_writeBackStopped)
+        {
+            ThrowIfWriteBackFailed();
+            _writer.Wake();
+            Monitor.Wait(_gate, 100);
+        }
+    }
+
+    private void ThrowIfWriteBackFailed()
+    {
+        if (_writeBackError != null)
+        {
+            throw new IOException($"background write-back to the data file failed: {_writeBackError.Message}", _writeBackError);
         }
     }
 
     /// <summary>Forgets blocks that no file maps any more, dirty or not: nothing may write them later.</summary>
     public void Discard(long block, long count)
     {
-        ForEachWindow(block, count, (entry, mask) =>
+        lock (_gate)
         {
-            ulong dropDirty = entry.Dirty & mask;
-            _dirtyBlocks -= BitOperations.PopCount(dropDirty);
-            entry.Dirty &= ~mask;
-            entry.Valid &= ~mask;
-            if (entry.Dirty == 0)
-            {
-                _dirty.Remove(entry);
-            }
-            if (entry.Valid == 0)
-            {
-                Drop(entry);
-            }
-        });
+            ForEachWindow(block, count, DiscardLocked);
+        }
+    }
+
+    private void DiscardLocked(CacheEntry entry, ulong mask)
+    {
+        entry.Redirtied |= mask & entry.InFlight;
+        ulong dropDirty = entry.Dirty & mask;
+        _dirtyBlocks -= BitOperations.PopCount(dropDirty);
+        entry.Dirty &= ~mask;
+        entry.Valid &= ~mask;
+        if (entry.Dirty == 0)
+        {
+            _dirty.Remove(entry.Window);
+        }
+        if (entry.Valid == 0)
+        {
+            Drop(entry);
+        }
     }
 
     /// <summary>
@@ -229,7 +315,10 @@ internal sealed class ExtentCache : IDisposable
     /// </summary>
     public void RemoveOwner(long ino, long logicalBlock, long physicalBlock, long count)
     {
-        ForEachWindow(physicalBlock, count, (entry, mask) => entry.RemoveOwner(ino, logicalBlock - (physicalBlock - entry.Window), mask));
+        lock (_gate)
+        {
+            ForEachWindow(physicalBlock, count, (entry, mask) => entry.RemoveOwner(ino, logicalBlock - (physicalBlock - entry.Window), mask));
+        }
     }
 
     private void ForEachWindow(long block, long count, Action<CacheEntry, ulong> action)
@@ -283,17 +372,160 @@ internal sealed class ExtentCache : IDisposable
         return m << first;
     }
 
-    /// <summary>Writes every dirty block to the store (not yet durable: the caller flushes the store).</summary>
-    public void FlushDirty() => WriteBack(0);
+    /// <summary>
+    /// Writes every dirty block to the store (not yet durable: the caller flushes the store), after the
+    /// background writer's batch, if one is in flight, has landed. Throws if background write-back
+    /// failed: that data never reached the store, and the commit must not claim it did.
+    /// </summary>
+    public void FlushDirty()
+    {
+        lock (_gate)
+        {
+            WaitForInFlight();
+            ThrowIfWriteBackFailed();
+            WriteBack(0);
+        }
+    }
+
+    /// <summary>Stops background write-back for good (the volume failed: nothing more is written to it).</summary>
+    public void StopWriteBack()
+    {
+        lock (_gate)
+        {
+            _writeBackStopped = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private void WaitForInFlight()
+    {
+        while (_inFlight.Count > 0)
+        {
+            Monitor.Wait(_gate);
+        }
+    }
+
+    /// <summary>
+    /// One background batch: copies dirty runs, in physical order from the cursor, into the staging
+    /// buffer under the lock, writes them outside it, and marks clean what was not written again
+    /// meanwhile. Answers whether another batch is due now. Never throws: a store failure is kept and
+    /// thrown to the next writer at the limit and to the next commit.
+    /// </summary>
+    private bool WriteBackBatch()
+    {
+        var runs = new List<(long Block, int Offset, int Bytes)>();
+        var batch = new List<(CacheEntry Entry, ulong Mask)>();
+        lock (_gate)
+        {
+            if (_writeBackStopped || _writeBackError != null || _dirtyBlocks <= _backgroundStopBlocks)
+            {
+                return false;
+            }
+            CopyBatchLocked(runs, batch);
+        }
+        Exception? failure = null;
+        try
+        {
+            var memory = _staging!.Memory;
+            foreach (var (block, offset, bytes) in runs)
+            {
+                _store.Write(block, new[] { (ReadOnlyMemory<byte>)memory.Slice(offset, bytes) });
+            }
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        lock (_gate)
+        {
+            foreach (var (entry, mask) in batch)
+            {
+                ulong clean = failure == null ? entry.Dirty & mask & ~entry.Redirtied : 0;
+                if (clean != 0)
+                {
+                    entry.Dirty &= ~clean;
+                    _dirtyBlocks -= BitOperations.PopCount(clean);
+                    _writtenBack += (long)BitOperations.PopCount(clean) * _blockSize;
+                    if (entry.Dirty == 0)
+                    {
+                        _dirty.Remove(entry.Window);
+                    }
+                }
+                entry.InFlight = 0;
+                entry.Redirtied = 0;
+                _inFlight.Remove(entry.Window);
+            }
+            if (failure != null)
+            {
+                _writeBackError = failure;
+                _logger.LogError(failure, "Background write-back to the data file failed; the next commit reports it");
+            }
+            Monitor.PulseAll(_gate);
+            return failure == null && !_writeBackStopped && _dirtyBlocks > _backgroundStopBlocks;
+        }
+    }
+
+    private void CopyBatchLocked(List<(long Block, int Offset, int Bytes)> runs, List<(CacheEntry Entry, ulong Mask)> batch)
+    {
+        var staging = _staging!.GetSpan();
+        int used = 0;
+        foreach (var entry in DirtyFromCursor())
+        {
+            int bytes = BitOperations.PopCount(entry.Dirty) * _blockSize;
+            if (used + bytes > staging.Length)
+            {
+                break;
+            }
+            var source = entry.Buffer.GetSpan();
+            ulong dirty = entry.Dirty;
+            ulong remaining = dirty;
+            while (NextRun(ref remaining, out int b, out int end))
+            {
+                int length = (end - b + 1) * _blockSize;
+                source.Slice(b * _blockSize, length).CopyTo(staging.Slice(used, length));
+                long physical = entry.Window + b;
+                if (runs.Count > 0 && runs[^1].Block + runs[^1].Bytes / _blockSize == physical)
+                {
+                    runs[^1] = (runs[^1].Block, runs[^1].Offset, runs[^1].Bytes + length);
+                }
+                else
+                {
+                    runs.Add((physical, used, length));
+                }
+                used += length;
+            }
+            entry.InFlight = dirty;
+            entry.Redirtied = 0;
+            _inFlight.Add(entry.Window);
+            batch.Add((entry, dirty));
+            _writeBackCursor = entry.Window + WindowBlocks;
+        }
+    }
+
+    /// <summary>The dirty windows at or past the cursor, then those before it (a snapshot: the caller changes no membership while walking).</summary>
+    private IEnumerable<CacheEntry> DirtyFromCursor()
+    {
+        if (_dirty.Count == 0)
+        {
+            return Array.Empty<CacheEntry>();
+        }
+        if (_writeBackCursor > _dirty.Max)
+        {
+            _writeBackCursor = 0;
+        }
+        var windows = _dirty.GetViewBetween(_writeBackCursor, _dirty.Max).Concat(_dirty.TakeWhile(w => w < _writeBackCursor));
+        return windows.Select(w => _entries[w]).ToList();
+    }
 
     /// <summary>Writes dirty windows back, in physical order, until at most <paramref name="target"/> dirty bytes remain.</summary>
     private void WriteBack(long target)
     {
+        WaitForInFlight();
         if (_dirty.Count == 0)
         {
             return;
         }
-        var ordered = _dirty.OrderBy(e => e.Window).ToList();
+        var ordered = _dirty.Select(w => _entries[w]).ToList();
         var gather = new List<ReadOnlyMemory<byte>>();
         long gatherStart = -1, gatherNext = -1;
         int gatherBytes = 0;
@@ -333,12 +565,20 @@ internal sealed class ExtentCache : IDisposable
             }
             _dirtyBlocks -= BitOperations.PopCount(dirty);
             entry.Dirty = 0;
-            _dirty.Remove(entry);
+            _dirty.Remove(entry.Window);
         }
         Submit();
     }
 
     public CacheStatistics Statistics()
+    {
+        lock (_gate)
+        {
+            return StatisticsLocked();
+        }
+    }
+
+    private CacheStatistics StatisticsLocked()
     {
         long cached = 0, saved = 0;
         int maxOwners = 0;
@@ -356,6 +596,14 @@ internal sealed class ExtentCache : IDisposable
 
     /// <summary>The owners of the window holding a physical block, for tests and diagnostics.</summary>
     public IReadOnlyList<CacheOwner> OwnersOf(long block)
+    {
+        lock (_gate)
+        {
+            return OwnersOfLocked(block);
+        }
+    }
+
+    private IReadOnlyList<CacheOwner> OwnersOfLocked(long block)
     {
         return _entries.TryGetValue(block - block % WindowBlocks, out var e) ? e.Owners.Select(o => o.Owner).ToList() : Array.Empty<CacheOwner>();
     }
@@ -408,6 +656,10 @@ internal sealed class ExtentCache : IDisposable
     private void EvictOne()
     {
         var victim = (_probation.Last ?? _protected.Last)!.Value;
+        if (_inFlight.Contains(victim.Window))
+        {
+            WaitForInFlight();
+        }
         if (victim.Dirty != 0)
         {
             WriteBackEntry(victim);
@@ -427,7 +679,7 @@ internal sealed class ExtentCache : IDisposable
         }
         _dirtyBlocks -= BitOperations.PopCount(entry.Dirty);
         entry.Dirty = 0;
-        _dirty.Remove(entry);
+        _dirty.Remove(entry.Window);
     }
 
     private void Drop(CacheEntry entry)
@@ -438,7 +690,7 @@ internal sealed class ExtentCache : IDisposable
             entry.Node = null;
         }
         _entries.Remove(entry.Window);
-        _dirty.Remove(entry);
+        _dirty.Remove(entry.Window);
         if (_lastUsed == entry)
         {
             _lastUsed = null;
@@ -469,6 +721,16 @@ internal sealed class ExtentCache : IDisposable
     /// <summary>Drops everything; dirty data must have been flushed (or deliberately lost, in crash tests).</summary>
     public void Dispose()
     {
+        // Outside the lock: the writer takes it to finish its batch.
+        _writer?.Dispose();
+        lock (_gate)
+        {
+            DisposeLocked();
+        }
+    }
+
+    private void DisposeLocked()
+    {
         if (_dirtyBlocks > 0)
         {
             _logger.LogDebug("Extent cache closed with {Bytes} dirty bytes discarded", DirtyBytes);
@@ -478,5 +740,6 @@ internal sealed class ExtentCache : IDisposable
             Drop(e);
         }
         _memory.Dispose();
+        ((IDisposable?)_staging)?.Dispose();
     }
 }

@@ -81,6 +81,7 @@ public sealed partial class FileSystem
             return;
         }
         _failure = cause;
+        _cache.StopWriteBack();
         _logger.LogCritical(exception, "Volume {Volume} stopped accepting changes: {Cause}. It stays readable; changes since its last commit are lost, and fsync and close of the files they touched fail with EIO until it is opened again",
             _layout.Folder, cause);
     }

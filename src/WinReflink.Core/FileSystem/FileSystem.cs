@@ -60,7 +60,7 @@ public sealed partial class FileSystem : IDisposable
         // A damaged volume is never written on top of: what open found stays as it is for `check` and `check --repair`.
         _readOnly = options.ReadOnly || damage != null;
         long cacheSize = options.CacheSizeBytes ?? Math.Max(64L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
-        _cache = new ExtentCache(store, cacheSize, options.DirtyLimitBytes ?? (256L << 20), logger);
+        _cache = new ExtentCache(store, cacheSize, options.DirtyLimitBytes ?? (256L << 20), logger, background: !_readOnly && options.BackgroundWriteBack);
         if (!_readOnly && options.CommitInterval > TimeSpan.Zero)
         {
             _commitTimer = new Timer(_ => GroupCommit(), null, options.CommitInterval, options.CommitInterval);

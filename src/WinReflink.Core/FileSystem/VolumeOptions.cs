@@ -29,6 +29,11 @@ public sealed class OpenOptions
     /// <summary>Opened by `check --repair`: damage found at open is what it is there for, so it is not logged as an error.</summary>
     public bool Repairing { get; init; }
     public ILoggerFactory? LoggerFactory { get; init; }
+    /// <summary>
+    /// Dirty data goes to the data file from a thread of its own (the default); tests that count the
+    /// store's calls turn it off so every write happens on the calling thread, in a fixed order.
+    /// </summary>
+    internal bool BackgroundWriteBack { get; init; } = true;
     /// <summary>Tests substitute a store that can lose unflushed writes.</summary>
     internal Func<VolumeSettings, BlockStore>? BlockStoreFactory { get; init; }
 }

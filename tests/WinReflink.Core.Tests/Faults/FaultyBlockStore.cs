@@ -19,6 +19,7 @@ public enum FaultSite
 internal sealed class FaultyBlockStore : BlockStore
 {
     private readonly FileBlockStore _inner;
+    private readonly Lock _gate = new();
 
     public FaultyBlockStore(string dataImage, int blockSize, long capacityBlocks)
         : base(blockSize, capacityBlocks)
@@ -37,28 +38,37 @@ internal sealed class FaultyBlockStore : BlockStore
 
     public override void Flush()
     {
-        Hit(FaultSite.Flush, ++Flushes);
+        Hit(FaultSite.Flush, () => ++Flushes);
         _inner.Flush();
     }
 
     protected override void ReadCore(long offset, Span<byte> destination)
     {
-        Hit(FaultSite.Read, ++Reads);
+        Hit(FaultSite.Read, () => ++Reads);
         _inner.Read(offset / BlockSize, destination);
     }
 
     protected override void WriteCore(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
-        Hit(FaultSite.Write, ++Writes);
+        Hit(FaultSite.Write, () => ++Writes);
         _inner.Write(offset / BlockSize, buffers);
     }
 
-    private void Hit(FaultSite site, int count)
+    /// <summary>Counts the call (the engine's background writer calls from a thread of its own) and fails it if it is the chosen one.</summary>
+    private void Hit(FaultSite site, Func<int> count)
     {
-        if (site == Site && count == FailAt)
+        int n;
+        lock (_gate)
         {
-            Fired = true;
-            throw new IOException($"{Error} (injected at {site.ToString().ToLowerInvariant()} #{count})");
+            n = count();
+            if (site == Site && n == FailAt)
+            {
+                Fired = true;
+            }
+        }
+        if (site == Site && n == FailAt)
+        {
+            throw new IOException($"{Error} (injected at {site.ToString().ToLowerInvariant()} #{n})");
         }
     }
 

@@ -10,7 +10,7 @@ public class CacheOwnerTests : VolumeFixture
     private const int BlockSize = 4096;
     private const int WindowBytes = ExtentCache.WindowBlocks * BlockSize;
 
-    private static ExtentCache NewCache(MemoryBlockStore store) => new(store, 64L * WindowBytes, 16L * WindowBytes, NullLogger.Instance);
+    private static ExtentCache NewCache(MemoryBlockStore store) => new(store, 64L * WindowBytes, 16L * WindowBytes, NullLogger.Instance, background: false);
 
     private static void ReadAs(ExtentCache cache, long physicalByte, int length, long ino, long logicalBlock) =>
         cache.Read(physicalByte, new byte[length], ino, logicalBlock);

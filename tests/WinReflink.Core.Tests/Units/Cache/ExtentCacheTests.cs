@@ -39,7 +39,7 @@ public class ExtentCacheTests
     }
 
     private ExtentCache NewCache(long windows = 64, long dirtyLimitWindows = 16) =>
-        new(_store, windows * WindowBytes, dirtyLimitWindows * WindowBytes, NullLogger.Instance);
+        new(_store, windows * WindowBytes, dirtyLimitWindows * WindowBytes, NullLogger.Instance, background: false);
 
     private static byte[] Read(ExtentCache cache, long physicalByte, int length, long ino = 1, long logicalBlock = 0)
     {
