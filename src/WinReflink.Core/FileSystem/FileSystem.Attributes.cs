@@ -63,7 +63,7 @@ public sealed partial class FileSystem
                     {
                         return FsError.FileTooLarge;
                     }
-                    e = Truncate(inode, request.Size);
+                    e = _data.Truncate(inode, request.Size);
                     if (e != FsError.Ok)
                     {
                         return e;
@@ -115,7 +115,7 @@ public sealed partial class FileSystem
                 attributes = Attributes(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "setattr"))
+            catch (Exception e) when (_health.Fault(e, "setattr"))
             {
                 return FsError.Io;
             }
@@ -168,7 +168,7 @@ public sealed partial class FileSystem
                 Changed(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "setsecurity"))
+            catch (Exception e) when (_health.Fault(e, "setsecurity"))
             {
                 return FsError.Io;
             }
@@ -247,7 +247,7 @@ public sealed partial class FileSystem
                 Changed(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "setxattr"))
+            catch (Exception e) when (_health.Fault(e, "setxattr"))
             {
                 return FsError.Io;
             }
@@ -274,7 +274,7 @@ public sealed partial class FileSystem
                 Changed(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "removexattr"))
+            catch (Exception e) when (_health.Fault(e, "removexattr"))
             {
                 return FsError.Io;
             }
@@ -304,7 +304,7 @@ public sealed partial class FileSystem
                 }
                 return e;
             }
-            catch (Exception e) when (Fault(e, "open"))
+            catch (Exception e) when (_health.Fault(e, "open"))
             {
                 return FsError.Io;
             }
@@ -329,7 +329,7 @@ public sealed partial class FileSystem
                 ReclaimIfUnheld(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "release"))
+            catch (Exception e) when (_health.Fault(e, "release"))
             {
                 return FsError.Io;
             }
@@ -354,10 +354,10 @@ public sealed partial class FileSystem
                 else
                 {
                     _state.Orphans.Remove(ino);
-                    _state.OrphansChanged = true;
+                    _transaction.Changes.OrphansChanged = true;
                 }
             }
-            CommitLocked();
+            _transaction.CommitUnguarded();
         }
     }
 }

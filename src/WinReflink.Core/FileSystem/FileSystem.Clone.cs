@@ -79,7 +79,7 @@ public sealed partial class FileSystem
                 }
                 return cloned > 0 && e == FsError.NoSpace ? FsError.Ok : e;
             }
-            catch (Exception e) when (Fault(e, "clone"))
+            catch (Exception e) when (_health.Fault(e, "clone"))
             {
                 return FsError.Io;
             }
@@ -125,11 +125,11 @@ public sealed partial class FileSystem
     private void ShareBlocks(Inode src, long srcLogical, Inode dst, long dstLogical, long blocks)
     {
         var pieces = src.Extents!.Pieces(srcLogical, blocks);
-        UnmapRange(dst, dstLogical, blocks);
+        _data.Unmap(dst, dstLogical, blocks);
         foreach (var p in pieces)
         {
             dst.Extents!.Insert(new Extent(dstLogical + (p.Logical - srcLogical), p.Physical, p.Length, p.Unwritten));
-            _state.Refcounts.AddReference(p.Physical, p.Length);
+            _space.AddReference(p.Physical, p.Length);
         }
         Changed(dst);
     }
@@ -148,8 +148,8 @@ public sealed partial class FileSystem
             {
                 int n = (int)Math.Min(length - copied, buffer.Length);
                 var span = buffer.AsSpan(0, n);
-                ReadCore(src, srcOffset + copied, span);
-                var e = WriteCore(dst, dstOffset + copied, span);
+                _data.Read(src, srcOffset + copied, span);
+                var e = _data.Write(dst, dstOffset + copied, span);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -201,7 +201,7 @@ public sealed partial class FileSystem
                 }
                 return e;
             }
-            catch (Exception e) when (Fault(e, "dedupe"))
+            catch (Exception e) when (_health.Fault(e, "dedupe"))
             {
                 return FsError.Io;
             }
@@ -234,8 +234,8 @@ public sealed partial class FileSystem
             for (long pos = 0; pos < length;)
             {
                 int n = (int)Math.Min(length - pos, a.Length);
-                ReadCore(src, srcOffset + pos, a.AsSpan(0, n));
-                ReadCore(dst, dstOffset + pos, b.AsSpan(0, n));
+                _data.Read(src, srcOffset + pos, a.AsSpan(0, n));
+                _data.Read(dst, dstOffset + pos, b.AsSpan(0, n));
                 if (!a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, n)))
                 {
                     return FsError.DataDiffers;

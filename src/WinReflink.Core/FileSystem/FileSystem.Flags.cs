@@ -67,7 +67,7 @@ public sealed partial class FileSystem
                 Changed(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "setflags"))
+            catch (Exception e) when (_health.Fault(e, "setflags"))
             {
                 return FsError.Io;
             }

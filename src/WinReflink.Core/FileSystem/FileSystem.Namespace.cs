@@ -152,7 +152,7 @@ public sealed partial class FileSystem
                 }
                 return e;
             }
-            catch (Exception e) when (Fault(e, "create"))
+            catch (Exception e) when (_health.Fault(e, "create"))
             {
                 return FsError.Io;
             }
@@ -205,7 +205,7 @@ public sealed partial class FileSystem
         {
             inode.SecurityId = _state.Security.Acquire(sd);
         }
-        _state.SettingsChanged = true;
+        _transaction.Changes.SettingsChanged = true;
         _state.Inodes.Add(inode.Ino, inode);
         Changed(inode);
         return inode;
@@ -293,7 +293,7 @@ public sealed partial class FileSystem
                 attributes = Attributes(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "link"))
+            catch (Exception e) when (_health.Fault(e, "link"))
             {
                 return FsError.Io;
             }
@@ -360,7 +360,7 @@ public sealed partial class FileSystem
                 DropLink(dir, inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "remove"))
+            catch (Exception e) when (_health.Fault(e, "remove"))
             {
                 return FsError.Io;
             }
@@ -388,7 +388,7 @@ public sealed partial class FileSystem
         if (inode.IsHeld)
         {
             _state.Orphans.Add(inode.Ino);
-            _state.OrphansChanged = true;
+            _transaction.Changes.OrphansChanged = true;
         }
         else
         {
@@ -400,15 +400,14 @@ public sealed partial class FileSystem
     {
         if (inode.Extents != null)
         {
-            UnmapRange(inode, 0, long.MaxValue / 2);
+            _data.Unmap(inode, 0, long.MaxValue / 2);
         }
         _state.Security.Release(inode.SecurityId);
         _state.Inodes.Remove(inode.Ino);
-        _state.ChangedInodes.Remove(inode);
-        _state.DeletedInodes.Add(inode.Ino);
+        _transaction.Changes.Deleted(inode);
         if (_state.Orphans.Remove(inode.Ino))
         {
-            _state.OrphansChanged = true;
+            _transaction.Changes.OrphansChanged = true;
         }
     }
 
@@ -443,7 +442,7 @@ public sealed partial class FileSystem
                 }
                 return e;
             }
-            catch (Exception e) when (Fault(e, "rename"))
+            catch (Exception e) when (_health.Fault(e, "rename"))
             {
                 return FsError.Io;
             }

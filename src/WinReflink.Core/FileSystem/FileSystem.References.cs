@@ -32,7 +32,7 @@ public sealed partial class FileSystem
                 }
                 return e;
             }
-            catch (Exception e) when (Fault(e, "lookup"))
+            catch (Exception e) when (_health.Fault(e, "lookup"))
             {
                 return FsError.Io;
             }
@@ -109,11 +109,11 @@ public sealed partial class FileSystem
                 inode.Linkable = true;
                 inode.OpenCount = 1;
                 _state.Orphans.Add(inode.Ino);
-                _state.OrphansChanged = true;
+                _transaction.Changes.OrphansChanged = true;
                 attributes = Attributes(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "tmpfile"))
+            catch (Exception e) when (_health.Fault(e, "tmpfile"))
             {
                 return FsError.Io;
             }
@@ -127,7 +127,7 @@ public sealed partial class FileSystem
         inode.Parent = dir.Ino;
         if (_state.Orphans.Remove(inode.Ino))
         {
-            _state.OrphansChanged = true;
+            _transaction.Changes.OrphansChanged = true;
         }
     }
 

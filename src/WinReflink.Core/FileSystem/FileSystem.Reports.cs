@@ -12,7 +12,7 @@ public sealed partial class FileSystem
         lock (_lock)
         {
             var s = _state.Settings;
-            return new VolumeStatistics(_blockSize, s.CapacityBlocks, _state.Allocator.FreeBlocks + _state.Allocator.BusyBlocks,
+            return new VolumeStatistics(_blockSize, s.CapacityBlocks, _space.AvailableBlocks,
                 _state.Inodes.Count, long.MaxValue / 2 - _state.Inodes.Count, NameRules.MaxNameLength, s.SerialNumber, s.Label, s.CaseSensitive);
         }
     }
@@ -22,9 +22,9 @@ public sealed partial class FileSystem
         lock (_lock)
         {
             var s = _state.Settings;
-            long free = (_state.Allocator.FreeBlocks + _state.Allocator.BusyBlocks) * _blockSize;
+            long free = (_space.AvailableBlocks) * _blockSize;
             long capacity = s.CapacityBlocks * _blockSize;
-            var (shared, saved) = _state.Refcounts.Totals();
+            var (shared, saved) = _space.SharingTotals();
             long files = 0, dirs = 0, extents = 0;
             foreach (var i in _state.Inodes.Values)
             {
@@ -71,7 +71,7 @@ public sealed partial class FileSystem
                 long done = 0;
                 while (done < ext.Length)
                 {
-                    var (refs, run) = _state.Refcounts.RunAt(ext.Physical + done, ext.Length - done);
+                    var (refs, run) = _space.ShareCount(ext.Physical + done, ext.Length - done);
                     list.Add(new FileExtent((ext.Logical + done) * _blockSize, (ext.Physical + done) * _blockSize, run * _blockSize, refs, ext.Unwritten));
                     done += run;
                 }

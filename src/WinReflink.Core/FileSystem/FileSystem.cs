@@ -2,11 +2,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using WinReflink.Core.Cache;
 using WinReflink.Core.Check;
+using WinReflink.Core.Data;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Extents;
 using WinReflink.Core.Metadata;
 using WinReflink.Core.Namespace;
+using WinReflink.Core.Space;
 using WinReflink.Core.Storage;
+using WinReflink.Core.Transactions;
 using WinReflink.Core.Volume;
 
 namespace WinReflink.Core;
@@ -31,25 +34,16 @@ public sealed partial class FileSystem : IDisposable
     private readonly VolumeState _state;
     private readonly ILogger _logger;
     private readonly int _blockSize;
-    private readonly Timer? _commitTimer;
-    /// <summary>Blocks that went from shared to single-owner in the running transaction: still shared in the last commit, so not overwritten in place.</summary>
-    private readonly RangeSet _recentlyUnshared = new();
-    /// <summary>Blocks allocated in the running transaction: no commit maps them, so they are overwritten in place.</summary>
-    private readonly RangeSet _allocatedSinceCommit = new();
-    private long _lastAllocationEnd;
-    /// <summary>
-    /// Mounted read-only, or damaged at open (or being repaired); a failure (<see cref="Failure"/>)
-    /// makes the volume read-only too.
-    /// </summary>
-    private bool _readOnly;
-    /// <summary>The metadata store was opened read-only, so not even a repair can write.</summary>
-    private readonly bool _openedReadOnly;
+    private readonly VolumeAccess _access;
+    private readonly VolumeHealth _health;
+    private readonly Transaction _transaction;
+    private readonly BlockSpace _space;
+    private readonly DataPath _data;
     private bool _disposed;
 
     private FileSystem(VolumeLayout layout, VolumeLock? volumeLock, MetadataStore meta, VolumeState state, BlockStore store, OpenOptions options, ILogger logger, string? damage)
     {
         Damage = damage;
-        _openedReadOnly = options.ReadOnly;
         _layout = layout;
         _volumeLock = volumeLock;
         _meta = meta;
@@ -57,13 +51,16 @@ public sealed partial class FileSystem : IDisposable
         _store = store;
         _logger = logger;
         _blockSize = state.Settings.BlockSize;
-        // A damaged volume is never written on top of: what open found stays as it is for `check` and `check --repair`.
-        _readOnly = options.ReadOnly || damage != null;
+        _access = new VolumeAccess(options.ReadOnly, damage != null);
+        _health = new VolumeHealth(logger, layout.Folder);
         long cacheSize = options.CacheSizeBytes ?? Math.Max(64L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
         _cache = new ExtentCache(store, cacheSize, options.DirtyLimitBytes ?? (256L << 20), logger);
-        if (!_readOnly && options.CommitInterval > TimeSpan.Zero)
+        _transaction = new Transaction(state, meta, store, _cache, _access, _health);
+        _space = new BlockSpace(state.Allocator, state.Refcounts, _transaction, _health, () => IsReadOnly);
+        _data = new DataPath(_cache, _space, _transaction, _blockSize);
+        if (!_access.ReadOnly && options.CommitInterval > TimeSpan.Zero)
         {
-            _commitTimer = new Timer(_ => GroupCommit(), null, options.CommitInterval, options.CommitInterval);
+            _transaction.StartGroupCommit(options.CommitInterval, _lock);
         }
     }
 
@@ -161,7 +158,8 @@ public sealed partial class FileSystem : IDisposable
         return new FileBlockStore(layout.DataImage, settings.BlockSize, settings.CapacityBlocks, logger);
     }
 
-    private static long Now() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks;
+    /// <summary>The clock of every timestamp: 100 ns ticks since the Unix epoch.</summary>
+    internal static long Now() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks;
 
     private FsError TryGet(long ino, out Inode inode)
     {
@@ -198,7 +196,7 @@ public sealed partial class FileSystem : IDisposable
 
     private FsError CheckWritable() => IsReadOnly ? FsError.ReadOnly : FsError.Ok;
 
-    private void Changed(Inode inode) => _state.ChangedInodes.Add(inode);
+    private void Changed(Inode inode) => _transaction.Changed(inode);
 
     private InodeAttributes Attributes(Inode i)
     {
@@ -217,16 +215,6 @@ public sealed partial class FileSystem : IDisposable
             win, i.Generation, _blockSize);
     }
 
-    /// <summary>
-    /// Corruption found while running: log it with the inode and block, and stop writing so nothing is
-    /// written on top of it. The volume stays readable.
-    /// </summary>
-    private FsError Corrupt(string what, long ino, long block)
-    {
-        Shutdown($"the volume is corrupt: {what} (inode {ino}, block {block})", null);
-        return FsError.Corrupt;
-    }
-
     public void Dispose()
     {
         lock (_lock)
@@ -236,16 +224,17 @@ public sealed partial class FileSystem : IDisposable
                 return;
             }
             _disposed = true;
+            _transaction.StopGroupCommit();
         }
-        _commitTimer?.Dispose();
+        _transaction.Dispose();
         lock (_lock)
         {
             try
             {
-                CommitGuarded();
-                if (_failure != null)
+                _transaction.Commit();
+                if (_health.Failed)
                 {
-                    _logger.LogError("Volume {Volume} closed after a failure ({Cause}): it holds its last successful commit", _layout.Folder, _failure);
+                    _logger.LogError("Volume {Volume} closed after a failure ({Cause}): it holds its last successful commit", _layout.Folder, _health.Failure);
                 }
             }
             finally
@@ -267,8 +256,9 @@ public sealed partial class FileSystem : IDisposable
         lock (_lock)
         {
             _disposed = true;
+            _transaction.StopGroupCommit();
         }
-        _commitTimer?.Dispose();
+        _transaction.Dispose();
         lock (_lock)
         {
             _cache.Dispose();
