@@ -2,11 +2,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using WinReflink.Core.Cache;
 using WinReflink.Core.Check;
+using WinReflink.Core.Control;
 using WinReflink.Core.Data;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Extents;
 using WinReflink.Core.Metadata;
 using WinReflink.Core.Namespace;
+using WinReflink.Core.Reflink;
 using WinReflink.Core.Space;
 using WinReflink.Core.Storage;
 using WinReflink.Core.Transactions;
@@ -39,6 +41,8 @@ public sealed partial class FileSystem : IDisposable
     private readonly Transaction _transaction;
     private readonly BlockSpace _space;
     private readonly DataPath _data;
+    private readonly RangeCloner _cloner;
+    private readonly ControlService _control = new();
     private bool _disposed;
 
     private FileSystem(VolumeLayout layout, VolumeLock? volumeLock, MetadataStore meta, VolumeState state, BlockStore store, OpenOptions options, ILogger logger, string? damage)
@@ -58,6 +62,7 @@ public sealed partial class FileSystem : IDisposable
         _transaction = new Transaction(state, meta, store, _cache, _access, _health);
         _space = new BlockSpace(state.Allocator, state.Refcounts, _transaction, _health, () => IsReadOnly);
         _data = new DataPath(_cache, _space, _transaction, _blockSize);
+        _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
         if (!_access.ReadOnly && options.CommitInterval > TimeSpan.Zero)
         {
             _transaction.StartGroupCommit(options.CommitInterval, _lock);
