@@ -13,10 +13,10 @@ public sealed partial class FileSystem
         attributes = default;
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
             {
-                attributes = Attributes(inode);
+                attributes = _inodes.Attributes(inode);
             }
             return e;
         }
@@ -34,7 +34,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGet(ino, out var inode);
+                e = _inodes.TryGet(ino, out var inode);
                 if (e == FsError.Ok)
                 {
                     e = CheckAttributesSettable(inode, request.Fields);
@@ -112,7 +112,7 @@ public sealed partial class FileSystem
                 }
                 inode.ChangeTime = (f & SetAttributeFields.ChangeTime) != 0 ? request.ChangeTime : now;
                 Changed(inode);
-                attributes = Attributes(inode);
+                attributes = _inodes.Attributes(inode);
                 return FsError.Ok;
             }
             catch (Exception e) when (_health.Fault(e, "setattr"))
@@ -141,7 +141,7 @@ public sealed partial class FileSystem
         descriptor = null;
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
             {
                 descriptor = _state.Security.Get(inode.SecurityId);
@@ -180,7 +180,7 @@ public sealed partial class FileSystem
         value = Array.Empty<byte>();
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             if (e != FsError.Ok)
             {
                 return e;
@@ -199,7 +199,7 @@ public sealed partial class FileSystem
         names = Array.Empty<string>();
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok && inode.Xattrs != null)
             {
                 names = inode.Xattrs.Keys.Order(StringComparer.Ordinal).ToList();
@@ -293,7 +293,7 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = TryGet(ino, out var inode);
+                var e = _inodes.TryGet(ino, out var inode);
                 if (e == FsError.Ok)
                 {
                     e = CheckOpen(inode, intent);
@@ -317,7 +317,7 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = TryGet(ino, out var inode);
+                var e = _inodes.TryGet(ino, out var inode);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -326,7 +326,7 @@ public sealed partial class FileSystem
                 {
                     inode.OpenCount--;
                 }
-                ReclaimIfUnheld(inode);
+                _inodes.ReclaimIfUnheld(inode, IsReadOnly);
                 return FsError.Ok;
             }
             catch (Exception e) when (_health.Fault(e, "release"))
@@ -341,22 +341,11 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            if (IsReadOnly || _state.Orphans.Count == 0)
+            if (IsReadOnly || !_inodes.HasOrphans)
             {
                 return;
             }
-            foreach (long ino in _state.Orphans.ToList())
-            {
-                if (_state.Inodes.TryGetValue(ino, out var inode) && inode.Nlink == 0)
-                {
-                    Destroy(inode);
-                }
-                else
-                {
-                    _state.Orphans.Remove(ino);
-                    _transaction.Changes.OrphansChanged = true;
-                }
-            }
+            _inodes.ReclaimOrphans();
             _transaction.CommitUnguarded();
         }
     }

@@ -28,12 +28,12 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGetRegular(srcIno, out var src);
+                e = _inodes.TryGetRegular(srcIno, out var src);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
-                e = TryGetRegular(dstIno, out var dst);
+                e = _inodes.TryGetRegular(dstIno, out var dst);
                 if (e == FsError.Ok)
                 {
                     e = CheckDataWritable(dst, dstOffset);
@@ -102,10 +102,10 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGetRegular(srcIno, out var src);
+                e = _inodes.TryGetRegular(srcIno, out var src);
                 if (e == FsError.Ok)
                 {
-                    e = TryGetRegular(dstIno, out var dst);
+                    e = _inodes.TryGetRegular(dstIno, out var dst);
                     if (e == FsError.Ok)
                     {
                         e = _cloner.Dedupe(src, srcOffset, dst, dstOffset, length, out deduped);

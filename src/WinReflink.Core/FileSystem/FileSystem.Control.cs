@@ -15,7 +15,7 @@ public sealed partial class FileSystem
         token = 0;
         lock (_lock)
         {
-            var e = TryGetRegular(ino, out _);
+            var e = _inodes.TryGetRegular(ino, out _);
             if (e == FsError.Ok)
             {
                 token = _control.IssueCloneToken(ino);

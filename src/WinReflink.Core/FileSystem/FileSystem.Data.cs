@@ -19,7 +19,7 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = TryGetRegular(ino, out var file);
+                var e = _inodes.TryGetRegular(ino, out var file);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -82,7 +82,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGetRegular(ino, out var file);
+                e = _inodes.TryGetRegular(ino, out var file);
                 if (e == FsError.Ok)
                 {
                     e = CheckDataWritable(file, offset);
@@ -144,7 +144,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGetRegular(ino, out var file);
+                e = _inodes.TryGetRegular(ino, out var file);
                 if (e == FsError.Ok)
                 {
                     e = CheckAllocatable(file, mode);
@@ -179,7 +179,7 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = TryGetRegular(ino, out var file);
+                var e = _inodes.TryGetRegular(ino, out var file);
                 return e != FsError.Ok ? e : _data.Seek(file, offset, whence, out result);
             }
             catch (Exception e) when (_health.Fault(e, "seek"))

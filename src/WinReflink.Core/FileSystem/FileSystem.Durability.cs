@@ -14,7 +14,7 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = TryGet(ino, out var inode);
+                var e = _inodes.TryGet(ino, out var inode);
                 if (e != FsError.Ok)
                 {
                     return e;

@@ -44,7 +44,7 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             return e != FsError.Ok ? e : _transaction.LostChanges(inode);
         }
     }

@@ -18,7 +18,7 @@ public sealed partial class FileSystem
         flags = InodeFlags.None;
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
             {
                 flags = inode.Flags;
@@ -47,7 +47,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGet(ino, out var inode);
+                e = _inodes.TryGet(ino, out var inode);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -138,7 +138,7 @@ public sealed partial class FileSystem
             inode = null!;
             return e;
         }
-        e = TryGet(ino, out inode);
+        e = _inodes.TryGet(ino, out inode);
         return e != FsError.Ok ? e : CheckMetadataWritable(inode);
     }
 

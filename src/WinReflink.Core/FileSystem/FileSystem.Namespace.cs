@@ -13,7 +13,7 @@ public sealed partial class FileSystem
             var e = LookupLocked(parent, name, out var inode);
             if (e == FsError.Ok)
             {
-                attributes = Attributes(inode);
+                attributes = _inodes.Attributes(inode);
             }
             return e;
         }
@@ -22,7 +22,7 @@ public sealed partial class FileSystem
     private FsError LookupLocked(long parent, string name, out Inode inode)
     {
         inode = null!;
-        var e = TryGetDirectory(parent, out var dir);
+        var e = _inodes.TryGetDirectory(parent, out var dir);
         if (e != FsError.Ok)
         {
             return e;
@@ -34,7 +34,7 @@ public sealed partial class FileSystem
         }
         if (name == "..")
         {
-            return TryGet(dir.Parent, out inode);
+            return _inodes.TryGet(dir.Parent, out inode);
         }
         e = NameRules.Validate(name);
         if (e != FsError.Ok)
@@ -45,7 +45,7 @@ public sealed partial class FileSystem
         {
             return FsError.NotFound;
         }
-        return TryGet(record.Ino, out inode);
+        return _inodes.TryGet(record.Ino, out inode);
     }
 
     /// <summary>Resolves a volume path ('/' or '\' separated, relative to the root) to an inode.</summary>
@@ -54,7 +54,7 @@ public sealed partial class FileSystem
         attributes = default;
         lock (_lock)
         {
-            var inode = _state.Inodes[RootIno];
+            var inode = _inodes.Root;
             foreach (string part in path.Split('/', '\\', StringSplitOptions.RemoveEmptyEntries))
             {
                 var e = LookupLocked(inode.Ino, part, out inode);
@@ -63,7 +63,7 @@ public sealed partial class FileSystem
                     return e;
                 }
             }
-            attributes = Attributes(inode);
+            attributes = _inodes.Attributes(inode);
             return FsError.Ok;
         }
     }
@@ -74,7 +74,7 @@ public sealed partial class FileSystem
         storedName = name;
         lock (_lock)
         {
-            var e = TryGetDirectory(parent, out var dir);
+            var e = _inodes.TryGetDirectory(parent, out var dir);
             if (e != FsError.Ok)
             {
                 return e;
@@ -128,13 +128,13 @@ public sealed partial class FileSystem
                 var e = CheckWritable();
                 if (e == FsError.Ok)
                 {
-                    e = TryGetDirectory(parent, out var dir);
+                    e = _inodes.TryGetDirectory(parent, out var dir);
                     if (e == FsError.Ok)
                     {
                         e = CheckNewName(dir, name, out string key);
                         if (e == FsError.Ok)
                         {
-                            var inode = NewInode(dir, request);
+                            var inode = _inodes.Create(dir, request);
                             inode.SymlinkTarget = symlinkTarget;
                             if (symlinkTarget != null)
                             {
@@ -146,7 +146,7 @@ public sealed partial class FileSystem
                                 dir.Nlink++;
                             }
                             TouchDirectory(dir);
-                            attributes = Attributes(inode);
+                            attributes = _inodes.Attributes(inode);
                         }
                     }
                 }
@@ -175,42 +175,6 @@ public sealed partial class FileSystem
         return dir.Children!.TryGet(key, out _) ? FsError.Exists : CheckEntriesAddable(dir);
     }
 
-    private Inode NewInode(Inode dir, CreateRequest request)
-    {
-        long now = Now();
-        var inode = new Inode(_state.Settings.NextIno++, request.Mode)
-        {
-            Uid = request.Uid,
-            Gid = request.Gid,
-            Rdev = request.Rdev,
-            WindowsAttributes = request.WindowsAttributes & ~WindowsAttributes.Directory,
-            AccessTime = now,
-            ModifyTime = now,
-            ChangeTime = now,
-            BirthTime = now,
-            Generation = _state.Settings.NextGeneration++,
-            Parent = dir.Ino,
-        };
-        // A set-group-ID directory hands its group to new entries, and its set-group-ID bit to new subdirectories.
-        if ((dir.Mode & PosixMode.SetGid) != 0)
-        {
-            inode.Gid = dir.Gid;
-            if (inode.IsDirectory)
-            {
-                inode.Mode |= PosixMode.SetGid;
-            }
-        }
-        inode.Nlink = inode.IsDirectory ? 2u : 1u;
-        if (request.SecurityDescriptor is { Length: > 0 } sd)
-        {
-            inode.SecurityId = _state.Security.Acquire(sd);
-        }
-        _transaction.Changes.SettingsChanged = true;
-        _state.Inodes.Add(inode.Ino, inode);
-        Changed(inode);
-        return inode;
-    }
-
     private void TouchDirectory(Inode dir)
     {
         long now = Now();
@@ -224,7 +188,7 @@ public sealed partial class FileSystem
         target = "";
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             if (e != FsError.Ok)
             {
                 return e;
@@ -250,7 +214,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGet(ino, out var inode);
+                e = _inodes.TryGet(ino, out var inode);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -271,7 +235,7 @@ public sealed partial class FileSystem
                 {
                     return FsError.PermissionDenied;
                 }
-                e = TryGetDirectory(newParent, out var dir);
+                e = _inodes.TryGetDirectory(newParent, out var dir);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -284,13 +248,13 @@ public sealed partial class FileSystem
                 dir.Children!.Add(newName, key, inode.Ino);
                 if (inode.Nlink == 0)
                 {
-                    AdoptOrphan(inode, dir);
+                    _inodes.Adopt(inode, dir);
                 }
                 inode.Nlink++;
                 inode.ChangeTime = Now();
                 Changed(inode);
                 TouchDirectory(dir);
-                attributes = Attributes(inode);
+                attributes = _inodes.Attributes(inode);
                 return FsError.Ok;
             }
             catch (Exception e) when (_health.Fault(e, "link"))
@@ -315,7 +279,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGetDirectory(parent, out var dir);
+                e = _inodes.TryGetDirectory(parent, out var dir);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -334,7 +298,7 @@ public sealed partial class FileSystem
                     return e;
                 }
                 string key = _state.Settings.Folding.Key(name);
-                if (!dir.Children!.TryGet(key, out var record) || !_state.Inodes.TryGetValue(record.Ino, out var inode))
+                if (!dir.Children!.TryGet(key, out var record) || _inodes.TryGet(record.Ino, out var inode) != FsError.Ok)
                 {
                     return FsError.NotFound;
                 }
@@ -357,57 +321,13 @@ public sealed partial class FileSystem
                 }
                 dir.Children.Remove(key);
                 TouchDirectory(dir);
-                DropLink(dir, inode);
+                _inodes.DropLink(dir, inode);
                 return FsError.Ok;
             }
             catch (Exception e) when (_health.Fault(e, "remove"))
             {
                 return FsError.Io;
             }
-        }
-    }
-
-    /// <summary>One name of the inode is gone: count it, and reclaim or orphan the inode when none is left.</summary>
-    private void DropLink(Inode dir, Inode inode)
-    {
-        inode.ChangeTime = Now();
-        if (inode.IsDirectory)
-        {
-            dir.Nlink--;
-            inode.Nlink = 0;
-        }
-        else
-        {
-            inode.Nlink--;
-        }
-        Changed(inode);
-        if (inode.Nlink > 0)
-        {
-            return;
-        }
-        if (inode.IsHeld)
-        {
-            _state.Orphans.Add(inode.Ino);
-            _transaction.Changes.OrphansChanged = true;
-        }
-        else
-        {
-            Destroy(inode);
-        }
-    }
-
-    private void Destroy(Inode inode)
-    {
-        if (inode.Extents != null)
-        {
-            _data.Unmap(inode, 0, long.MaxValue / 2);
-        }
-        _state.Security.Release(inode.SecurityId);
-        _state.Inodes.Remove(inode.Ino);
-        _transaction.Changes.Deleted(inode);
-        if (_state.Orphans.Remove(inode.Ino))
-        {
-            _transaction.Changes.OrphansChanged = true;
         }
     }
 
@@ -431,10 +351,10 @@ public sealed partial class FileSystem
                 {
                     return FsError.InvalidArgument;
                 }
-                e = TryGetDirectory(parent, out var fromDir);
+                e = _inodes.TryGetDirectory(parent, out var fromDir);
                 if (e == FsError.Ok)
                 {
-                    e = TryGetDirectory(newParent, out var toDir);
+                    e = _inodes.TryGetDirectory(newParent, out var toDir);
                     if (e == FsError.Ok)
                     {
                         e = RenameLocked(fromDir, name, toDir, newName, flags, whiteoutOwner);
@@ -470,7 +390,7 @@ public sealed partial class FileSystem
         {
             return FsError.NotFound;
         }
-        var inode = _state.Inodes[record.Ino];
+        var inode = _inodes.Named(fromDir, record.Ino);
         bool targetExists = toDir.Children!.TryGet(newKey, out var target);
         if (toDir.Nlink == 0)
         {
@@ -505,7 +425,7 @@ public sealed partial class FileSystem
         Inode? victim = null;
         if (targetExists)
         {
-            victim = _state.Inodes[target!.Ino];
+            victim = _inodes.Named(toDir, target!.Ino);
             if (inode.IsDirectory && !victim.IsDirectory)
             {
                 return FsError.NotDirectory;
@@ -531,7 +451,7 @@ public sealed partial class FileSystem
         if ((flags & RenameFlags.Whiteout) != 0)
         {
             // The whiteout takes the source's place (and its cookie) in the same step, as on ext4.
-            var whiteout = NewInode(fromDir, whiteoutOwner with { Mode = PosixMode.CharDevice, Rdev = 0, WindowsAttributes = WindowsAttributes.None, SecurityDescriptor = null });
+            var whiteout = _inodes.Create(fromDir, whiteoutOwner with { Mode = PosixMode.CharDevice, Rdev = 0, WindowsAttributes = WindowsAttributes.None, SecurityDescriptor = null });
             fromDir.Children.Replace(key, record.Name, whiteout.Ino);
         }
         else
@@ -542,7 +462,7 @@ public sealed partial class FileSystem
         {
             // The target name stays where it was in a listing; only the inode behind it changes.
             toDir.Children.Replace(newKey, newName, inode.Ino);
-            DropLink(toDir, victim);
+            _inodes.DropLink(toDir, victim);
         }
         else
         {
@@ -580,7 +500,7 @@ public sealed partial class FileSystem
                 // The target name exists (it is the source): NOREPLACE refuses it, as Linux does.
                 return (flags & RenameFlags.NoReplace) != 0 ? FsError.Exists : FsError.Ok;
             }
-            var inode = _state.Inodes[record.Ino];
+            var inode = _inodes.Named(fromDir, record.Ino);
             var e = CheckRemovable(fromDir, inode);
             if (e != FsError.Ok)
             {
@@ -597,8 +517,8 @@ public sealed partial class FileSystem
 
     private FsError Exchange(Inode fromDir, DirectoryRecord a, Inode toDir, DirectoryRecord b)
     {
-        var ia = _state.Inodes[a.Ino];
-        var ib = _state.Inodes[b.Ino];
+        var ia = _inodes.Named(fromDir, a.Ino);
+        var ib = _inodes.Named(toDir, b.Ino);
         if (ib.IsDirectory && IsSelfOrAncestor(ib.Ino, fromDir))
         {
             return FsError.InvalidArgument;
@@ -650,7 +570,7 @@ public sealed partial class FileSystem
             {
                 return true;
             }
-            if (d.Ino == RootIno || !_state.Inodes.TryGetValue(d.Parent, out d!))
+            if (d.Ino == RootIno || _inodes.TryGet(d.Parent, out d!) != FsError.Ok)
             {
                 return false;
             }
@@ -668,7 +588,7 @@ public sealed partial class FileSystem
         endCookie = 0;
         lock (_lock)
         {
-            var e = TryGetDirectory(ino, out var dir);
+            var e = _inodes.TryGetDirectory(ino, out var dir);
             if (e == FsError.Ok)
             {
                 endCookie = dir.Children!.NextCookie;
@@ -690,14 +610,14 @@ public sealed partial class FileSystem
             batch.Clear();
             lock (_lock)
             {
-                var e = TryGetDirectory(ino, out var dir);
+                var e = _inodes.TryGetDirectory(ino, out var dir);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
                 foreach (var r in dir.Children!.After(cookie, endCookie))
                 {
-                    uint mode = _state.Inodes.TryGetValue(r.Ino, out var child) ? child.Mode : 0;
+                    uint mode = _inodes.TryGet(r.Ino, out var child) == FsError.Ok ? child.Mode : 0;
                     batch.Add(new DirectoryEntry(r.Name, r.Ino, mode, r.Cookie));
                     if (batch.Count == 256)
                     {

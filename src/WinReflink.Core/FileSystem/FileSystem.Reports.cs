@@ -13,7 +13,7 @@ public sealed partial class FileSystem
         {
             var s = _state.Settings;
             return new VolumeStatistics(_blockSize, s.CapacityBlocks, _space.AvailableBlocks,
-                _state.Inodes.Count, long.MaxValue / 2 - _state.Inodes.Count, NameRules.MaxNameLength, s.SerialNumber, s.Label, s.CaseSensitive);
+                _inodes.Count, long.MaxValue / 2 - _inodes.Count, NameRules.MaxNameLength, s.SerialNumber, s.Label, s.CaseSensitive);
         }
     }
 
@@ -26,7 +26,7 @@ public sealed partial class FileSystem
             long capacity = s.CapacityBlocks * _blockSize;
             var (shared, saved) = _space.SharingTotals();
             long files = 0, dirs = 0, extents = 0;
-            foreach (var i in _state.Inodes.Values)
+            foreach (var i in _inodes.All)
             {
                 if (i.IsDirectory)
                 {
@@ -60,7 +60,7 @@ public sealed partial class FileSystem
         extents = Array.Empty<FileExtent>();
         lock (_lock)
         {
-            var e = TryGetRegular(ino, out var file);
+            var e = _inodes.TryGetRegular(ino, out var file);
             if (e != FsError.Ok)
             {
                 return e;

@@ -42,6 +42,7 @@ public sealed partial class FileSystem : IDisposable
     private readonly BlockSpace _space;
     private readonly DataPath _data;
     private readonly RangeCloner _cloner;
+    private readonly InodeTable _inodes;
     private readonly ControlService _control = new();
     private bool _disposed;
 
@@ -63,6 +64,7 @@ public sealed partial class FileSystem : IDisposable
         _space = new BlockSpace(state.Allocator, state.Refcounts, _transaction, _health, () => IsReadOnly);
         _data = new DataPath(_cache, _space, _transaction, _blockSize);
         _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
+        _inodes = new InodeTable(state, _transaction, _data, _blockSize);
         if (!_access.ReadOnly && options.CommitInterval > TimeSpan.Zero)
         {
             _transaction.StartGroupCommit(options.CommitInterval, _lock);
@@ -166,59 +168,9 @@ public sealed partial class FileSystem : IDisposable
     /// <summary>The clock of every timestamp: 100 ns ticks since the Unix epoch.</summary>
     internal static long Now() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks;
 
-    private FsError TryGet(long ino, out Inode inode)
-    {
-        if (_state.Inodes.TryGetValue(ino, out inode!))
-        {
-            return FsError.Ok;
-        }
-        return FsError.NotFound;
-    }
-
-    private FsError TryGetDirectory(long ino, out Inode dir)
-    {
-        var e = TryGet(ino, out dir);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        return dir.IsDirectory ? FsError.Ok : FsError.NotDirectory;
-    }
-
-    private FsError TryGetRegular(long ino, out Inode file)
-    {
-        var e = TryGet(ino, out file);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        if (file.IsDirectory)
-        {
-            return FsError.IsDirectory;
-        }
-        return file.IsRegular ? FsError.Ok : FsError.InvalidArgument;
-    }
-
     private FsError CheckWritable() => IsReadOnly ? FsError.ReadOnly : FsError.Ok;
 
     private void Changed(Inode inode) => _transaction.Changed(inode);
-
-    private InodeAttributes Attributes(Inode i)
-    {
-        var win = i.WindowsAttributes;
-        if (i.IsDirectory)
-        {
-            win |= WindowsAttributes.Directory;
-        }
-        if ((i.Flags & InodeFlags.Immutable) != 0)
-        {
-            // What Windows programs know of an immutable file; clearing ReadOnly does not clear the flag.
-            win |= WindowsAttributes.ReadOnly;
-        }
-        return new InodeAttributes(i.Ino, i.Mode, i.Nlink, i.Uid, i.Gid, i.Rdev, i.Size,
-            (i.Extents?.MappedBlocks ?? 0) * _blockSize, i.AccessTime, i.ModifyTime, i.ChangeTime, i.BirthTime,
-            win, i.Generation, _blockSize);
-    }
 
     public void Dispose()
     {
