@@ -37,7 +37,7 @@ public sealed partial class FileSystem
                 e = _inodes.TryGet(ino, out var inode);
                 if (e == FsError.Ok)
                 {
-                    e = CheckAttributesSettable(inode, request.Fields);
+                    e = FlagRules.CheckAttributesSettable(inode, request.Fields);
                 }
                 if (e != FsError.Ok)
                 {
@@ -296,7 +296,7 @@ public sealed partial class FileSystem
                 var e = _inodes.TryGet(ino, out var inode);
                 if (e == FsError.Ok)
                 {
-                    e = CheckOpen(inode, intent);
+                    e = FlagRules.CheckOpen(inode, intent);
                 }
                 if (e == FsError.Ok)
                 {

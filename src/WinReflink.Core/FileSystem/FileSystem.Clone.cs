@@ -1,4 +1,5 @@
 using WinReflink.Core.Errors;
+using WinReflink.Core.Namespace;
 
 namespace WinReflink.Core;
 
@@ -36,7 +37,7 @@ public sealed partial class FileSystem
                 e = _inodes.TryGetRegular(dstIno, out var dst);
                 if (e == FsError.Ok)
                 {
-                    e = CheckDataWritable(dst, dstOffset);
+                    e = FlagRules.CheckDataWritable(dst, dstOffset);
                 }
                 if (e != FsError.Ok)
                 {

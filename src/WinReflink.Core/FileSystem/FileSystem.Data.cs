@@ -85,7 +85,7 @@ public sealed partial class FileSystem
                 e = _inodes.TryGetRegular(ino, out var file);
                 if (e == FsError.Ok)
                 {
-                    e = CheckDataWritable(file, offset);
+                    e = FlagRules.CheckDataWritable(file, offset);
                 }
                 if (e != FsError.Ok)
                 {
@@ -147,7 +147,7 @@ public sealed partial class FileSystem
                 e = _inodes.TryGetRegular(ino, out var file);
                 if (e == FsError.Ok)
                 {
-                    e = CheckAllocatable(file, mode);
+                    e = FlagRules.CheckAllocatable(file, mode);
                 }
                 if (e != FsError.Ok)
                 {

@@ -10,42 +10,13 @@ public sealed partial class FileSystem
         attributes = default;
         lock (_lock)
         {
-            var e = LookupLocked(parent, name, out var inode);
+            var e = _tree.Lookup(parent, name, out var inode);
             if (e == FsError.Ok)
             {
                 attributes = _inodes.Attributes(inode);
             }
             return e;
         }
-    }
-
-    private FsError LookupLocked(long parent, string name, out Inode inode)
-    {
-        inode = null!;
-        var e = _inodes.TryGetDirectory(parent, out var dir);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        if (name == ".")
-        {
-            inode = dir;
-            return FsError.Ok;
-        }
-        if (name == "..")
-        {
-            return _inodes.TryGet(dir.Parent, out inode);
-        }
-        e = NameRules.Validate(name);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        if (!dir.Children!.TryGet(_state.Settings.Folding.Key(name), out var record))
-        {
-            return FsError.NotFound;
-        }
-        return _inodes.TryGet(record.Ino, out inode);
     }
 
     /// <summary>Resolves a volume path ('/' or '\' separated, relative to the root) to an inode.</summary>
@@ -57,7 +28,7 @@ public sealed partial class FileSystem
             var inode = _inodes.Root;
             foreach (string part in path.Split('/', '\\', StringSplitOptions.RemoveEmptyEntries))
             {
-                var e = LookupLocked(inode.Ino, part, out inode);
+                var e = _tree.Lookup(inode.Ino, part, out inode);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -131,7 +102,7 @@ public sealed partial class FileSystem
                     e = _inodes.TryGetDirectory(parent, out var dir);
                     if (e == FsError.Ok)
                     {
-                        e = CheckNewName(dir, name, out string key);
+                        e = _tree.CheckNewName(dir, name, out string key);
                         if (e == FsError.Ok)
                         {
                             var inode = _inodes.Create(dir, request);
@@ -145,7 +116,7 @@ public sealed partial class FileSystem
                             {
                                 dir.Nlink++;
                             }
-                            TouchDirectory(dir);
+                            _tree.Touch(dir);
                             attributes = _inodes.Attributes(inode);
                         }
                     }
@@ -157,30 +128,6 @@ public sealed partial class FileSystem
                 return FsError.Io;
             }
         }
-    }
-
-    private FsError CheckNewName(Inode dir, string name, out string key)
-    {
-        key = "";
-        if (dir.Nlink == 0)
-        {
-            return FsError.NotFound;
-        }
-        var e = NameRules.Validate(name);
-        if (e != FsError.Ok)
-        {
-            return name is "." or ".." ? FsError.Exists : e;
-        }
-        key = _state.Settings.Folding.Key(name);
-        return dir.Children!.TryGet(key, out _) ? FsError.Exists : CheckEntriesAddable(dir);
-    }
-
-    private void TouchDirectory(Inode dir)
-    {
-        long now = Now();
-        dir.ModifyTime = now;
-        dir.ChangeTime = now;
-        Changed(dir);
     }
 
     public FsError ReadLink(long ino, out string target)
@@ -240,7 +187,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = CheckNewName(dir, newName, out string key);
+                e = _tree.CheckNewName(dir, newName, out string key);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -253,7 +200,7 @@ public sealed partial class FileSystem
                 inode.Nlink++;
                 inode.ChangeTime = Now();
                 Changed(inode);
-                TouchDirectory(dir);
+                _tree.Touch(dir);
                 attributes = _inodes.Attributes(inode);
                 return FsError.Ok;
             }
@@ -314,13 +261,13 @@ public sealed partial class FileSystem
                 {
                     return FsError.NotEmpty;
                 }
-                e = CheckRemovable(dir, inode);
+                e = FlagRules.CheckRemovable(dir, inode);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
                 dir.Children.Remove(key);
-                TouchDirectory(dir);
+                _tree.Touch(dir);
                 _inodes.DropLink(dir, inode);
                 return FsError.Ok;
             }
@@ -357,7 +304,7 @@ public sealed partial class FileSystem
                     e = _inodes.TryGetDirectory(newParent, out var toDir);
                     if (e == FsError.Ok)
                     {
-                        e = RenameLocked(fromDir, name, toDir, newName, flags, whiteoutOwner);
+                        e = _tree.Rename(fromDir, name, toDir, newName, flags, whiteoutOwner);
                     }
                 }
                 return e;
@@ -365,214 +312,6 @@ public sealed partial class FileSystem
             catch (Exception e) when (_health.Fault(e, "rename"))
             {
                 return FsError.Io;
-            }
-        }
-    }
-
-    private FsError RenameLocked(Inode fromDir, string name, Inode toDir, string newName, RenameFlags flags, in CreateRequest whiteoutOwner)
-    {
-        if (name is "." or ".." || newName is "." or "..")
-        {
-            return FsError.Busy;
-        }
-        var e = NameRules.Validate(name);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        e = NameRules.Validate(newName);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        string key = _state.Settings.Folding.Key(name), newKey = _state.Settings.Folding.Key(newName);
-        if (!fromDir.Children!.TryGet(key, out var record))
-        {
-            return FsError.NotFound;
-        }
-        var inode = _inodes.Named(fromDir, record.Ino);
-        bool targetExists = toDir.Children!.TryGet(newKey, out var target);
-        if (toDir.Nlink == 0)
-        {
-            return FsError.NotFound;
-        }
-        bool exchange = (flags & RenameFlags.Exchange) != 0;
-        if (exchange && !targetExists)
-        {
-            return FsError.NotFound;
-        }
-        if (targetExists && target!.Ino == record.Ino)
-        {
-            return RenameOntoSameInode(fromDir, record, toDir, newName, newKey, flags);
-        }
-        if (inode.IsDirectory && IsSelfOrAncestor(inode.Ino, toDir))
-        {
-            return FsError.InvalidArgument;
-        }
-        if (exchange)
-        {
-            return Exchange(fromDir, record, toDir, target!);
-        }
-        if (targetExists && (flags & RenameFlags.NoReplace) != 0)
-        {
-            return FsError.Exists;
-        }
-        e = CheckRemovable(fromDir, inode);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        Inode? victim = null;
-        if (targetExists)
-        {
-            victim = _inodes.Named(toDir, target!.Ino);
-            if (inode.IsDirectory && !victim.IsDirectory)
-            {
-                return FsError.NotDirectory;
-            }
-            if (!inode.IsDirectory && victim.IsDirectory)
-            {
-                return FsError.IsDirectory;
-            }
-            if (victim.IsDirectory && victim.Children!.Count > 0)
-            {
-                return FsError.NotEmpty;
-            }
-            e = CheckRemovable(toDir, victim);
-        }
-        else
-        {
-            e = CheckEntriesAddable(toDir);
-        }
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        if ((flags & RenameFlags.Whiteout) != 0)
-        {
-            // The whiteout takes the source's place (and its cookie) in the same step, as on ext4.
-            var whiteout = _inodes.Create(fromDir, whiteoutOwner with { Mode = PosixMode.CharDevice, Rdev = 0, WindowsAttributes = WindowsAttributes.None, SecurityDescriptor = null });
-            fromDir.Children.Replace(key, record.Name, whiteout.Ino);
-        }
-        else
-        {
-            fromDir.Children.Remove(key);
-        }
-        if (victim != null)
-        {
-            // The target name stays where it was in a listing; only the inode behind it changes.
-            toDir.Children.Replace(newKey, newName, inode.Ino);
-            _inodes.DropLink(toDir, victim);
-        }
-        else
-        {
-            toDir.Children.Add(newName, newKey, inode.Ino);
-        }
-        if (inode.IsDirectory && fromDir != toDir)
-        {
-            inode.Parent = toDir.Ino;
-            fromDir.Nlink--;
-            toDir.Nlink++;
-        }
-        inode.ChangeTime = Now();
-        Changed(inode);
-        TouchDirectory(fromDir);
-        TouchDirectory(toDir);
-        return FsError.Ok;
-    }
-
-    /// <summary>
-    /// Source and target name one inode (two hard links, or one name under two spellings on a
-    /// case-insensitive volume). POSIX makes this a successful no-op; the one change is a case-only
-    /// rename, which respells the stored name (Windows and the CLI ask for it; the Linux kernel never
-    /// sends it, seeing one dentry). Exchange and whiteout change nothing either, as Linux's vfs_rename.
-    /// </summary>
-    private FsError RenameOntoSameInode(Inode fromDir, DirectoryRecord record, Inode toDir, string newName, string newKey, RenameFlags flags)
-    {
-        if ((flags & (RenameFlags.Exchange | RenameFlags.Whiteout)) != 0)
-        {
-            return FsError.Ok;
-        }
-        if (fromDir == toDir && record.Key == newKey)
-        {
-            if (record.Name == newName)
-            {
-                // The target name exists (it is the source): NOREPLACE refuses it, as Linux does.
-                return (flags & RenameFlags.NoReplace) != 0 ? FsError.Exists : FsError.Ok;
-            }
-            var inode = _inodes.Named(fromDir, record.Ino);
-            var e = CheckRemovable(fromDir, inode);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            fromDir.Children!.Replace(newKey, newName, inode.Ino);
-            inode.ChangeTime = Now();
-            Changed(inode);
-            TouchDirectory(fromDir);
-            return FsError.Ok;
-        }
-        return (flags & RenameFlags.NoReplace) != 0 ? FsError.Exists : FsError.Ok;
-    }
-
-    private FsError Exchange(Inode fromDir, DirectoryRecord a, Inode toDir, DirectoryRecord b)
-    {
-        var ia = _inodes.Named(fromDir, a.Ino);
-        var ib = _inodes.Named(toDir, b.Ino);
-        if (ib.IsDirectory && IsSelfOrAncestor(ib.Ino, fromDir))
-        {
-            return FsError.InvalidArgument;
-        }
-        var e = CheckRemovable(fromDir, ia);
-        if (e == FsError.Ok)
-        {
-            e = CheckRemovable(toDir, ib);
-        }
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        // Both names exist before and after: each keeps its cookie, so a listing in progress sees both.
-        fromDir.Children!.Replace(a.Key, a.Name, ib.Ino);
-        toDir.Children!.Replace(b.Key, b.Name, ia.Ino);
-        if (fromDir != toDir)
-        {
-            if (ia.IsDirectory)
-            {
-                ia.Parent = toDir.Ino;
-                fromDir.Nlink--;
-                toDir.Nlink++;
-            }
-            if (ib.IsDirectory)
-            {
-                ib.Parent = fromDir.Ino;
-                toDir.Nlink--;
-                fromDir.Nlink++;
-            }
-        }
-        long now = Now();
-        ia.ChangeTime = now;
-        ib.ChangeTime = now;
-        Changed(ia);
-        Changed(ib);
-        TouchDirectory(fromDir);
-        TouchDirectory(toDir);
-        return FsError.Ok;
-    }
-
-    /// <summary>Whether <paramref name="ino"/> is <paramref name="dir"/> or one of its ancestors.</summary>
-    private bool IsSelfOrAncestor(long ino, Inode dir)
-    {
-        var d = dir;
-        while (true)
-        {
-            if (d.Ino == ino)
-            {
-                return true;
-            }
-            if (d.Ino == RootIno || _inodes.TryGet(d.Parent, out d!) != FsError.Ok)
-            {
-                return false;
             }
         }
     }

@@ -43,6 +43,7 @@ public sealed partial class FileSystem : IDisposable
     private readonly DataPath _data;
     private readonly RangeCloner _cloner;
     private readonly InodeTable _inodes;
+    private readonly DirectoryTree _tree;
     private readonly ControlService _control = new();
     private bool _disposed;
 
@@ -65,6 +66,7 @@ public sealed partial class FileSystem : IDisposable
         _data = new DataPath(_cache, _space, _transaction, _blockSize);
         _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
         _inodes = new InodeTable(state, _transaction, _data, _blockSize);
+        _tree = new DirectoryTree(_inodes, _transaction, state.Settings.Folding);
         if (!_access.ReadOnly && options.CommitInterval > TimeSpan.Zero)
         {
             _transaction.StartGroupCommit(options.CommitInterval, _lock);
