@@ -108,4 +108,59 @@ public sealed partial class FileSystem
             }
         }
     }
+
+    /// <summary>
+    /// Counts an open handle. An inode whose last name goes while it is open stays readable and
+    /// writable through its handles, as an orphan, until the last <see cref="Release"/>. The
+    /// <paramref name="intent"/> is checked against the inode's flags (no writing an immutable file,
+    /// only appending to an append-only one); nothing is counted when the open is refused.
+    /// </summary>
+    public FsError OpenInode(long ino, OpenIntent intent = OpenIntent.Read)
+    {
+        lock (_lock)
+        {
+            try
+            {
+                var e = _inodes.TryGet(ino, out var inode);
+                if (e == FsError.Ok)
+                {
+                    e = FlagRules.CheckOpen(inode, intent);
+                }
+                if (e == FsError.Ok)
+                {
+                    inode.OpenCount++;
+                }
+                return e;
+            }
+            catch (Exception e) when (_health.Fault(e, "open"))
+            {
+                return FsError.Io;
+            }
+        }
+    }
+
+    public FsError Release(long ino)
+    {
+        lock (_lock)
+        {
+            try
+            {
+                var e = _inodes.TryGet(ino, out var inode);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (inode.OpenCount > 0)
+                {
+                    inode.OpenCount--;
+                }
+                _inodes.ReclaimIfUnheld(inode, IsReadOnly);
+                return FsError.Ok;
+            }
+            catch (Exception e) when (_health.Fault(e, "release"))
+            {
+                return FsError.Io;
+            }
+        }
+    }
 }

@@ -145,6 +145,20 @@ public sealed partial class FileSystem : IDisposable
         }
     }
 
+    /// <summary>Reclaims inodes that were unlinked while open when the volume last went down.</summary>
+    private void ReclaimOrphans()
+    {
+        lock (_lock)
+        {
+            if (IsReadOnly || !_inodes.HasOrphans)
+            {
+                return;
+            }
+            _inodes.ReclaimOrphans();
+            _transaction.CommitUnguarded();
+        }
+    }
+
     private static string? DamageSummary(IReadOnlyList<Violation> found) => found.Count switch
     {
         0 => null,
