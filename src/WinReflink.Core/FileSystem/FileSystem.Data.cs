@@ -40,7 +40,7 @@ public sealed partial class FileSystem
                 // carries on. A write-back that fails while the read evicts a window is an ordinary
                 // IOException and stops the volume below.
                 _logger.LogError(e.InnerException, "Read of inode {Ino} at offset {Offset} ({Length} bytes) failed: physical block {Block} (+{Blocks}) of {Volume}'s data file could not be read",
-                    ino, offset, buffer.Length, e.Block, e.Blocks, _layout.Folder);
+                    ino, offset, buffer.Length, e.Block, e.Blocks, _volume.Layout.Folder);
                 return FsError.Io;
             }
             catch (Exception e) when (_health.Fault(e, "read"))

@@ -68,7 +68,7 @@ public sealed partial class FileSystem
             _transaction.CommitUnguarded();
             if (resealed.Count > 0)
             {
-                _meta.ResealAll();
+                _volume.Meta.ResealAll();
             }
             return new RepairReport(repairs, [], null, true);
         }

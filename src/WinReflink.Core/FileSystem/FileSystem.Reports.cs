@@ -52,7 +52,7 @@ public sealed partial class FileSystem
     }
 
     /// <summary>Bytes written to the data file since open (for write-amplification figures).</summary>
-    public long DataBytesWritten => _store.BytesWritten;
+    public long DataBytesWritten => _volume.Store.BytesWritten;
 
     /// <summary>The file's extents in bytes, split where the share count changes.</summary>
     public FsError GetExtents(long ino, out IReadOnlyList<FileExtent> extents)
