@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using System.Runtime.InteropServices;
 using WinReflink.Core;
+using WinReflink.Core.Interop;
 using WinReflink.Fuse.Interop;
 using WinReflink.Fuse.Mounting;
 using WinReflink.Fuse.Session;
@@ -74,7 +75,7 @@ public static class FuseHost
                 // What is left stays an orphan in meta.db and is reclaimed at the next open.
                 logger.LogError(e, "Releasing the kernel's references at the end of the session failed");
             }
-            LinuxNative.Close(mount.Fd);
+            Libc.Close(mount.Fd);
             fs.Sync();
         }
     }

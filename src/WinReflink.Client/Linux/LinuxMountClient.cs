@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using WinReflink.Core;
 using WinReflink.Core.Control;
+using WinReflink.Core.Interop;
 
 namespace WinReflink.Client.Linux;
 

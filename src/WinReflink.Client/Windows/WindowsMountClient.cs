@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Win32.SafeHandles;
 using WinReflink.Core;
 using WinReflink.Core.Control;
+using WinReflink.Core.Interop;
 
 namespace WinReflink.Client.Windows;
 

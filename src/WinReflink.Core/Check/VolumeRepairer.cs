@@ -2,6 +2,7 @@ using System.Globalization;
 using WinReflink.Core.Extents;
 using WinReflink.Core.Metadata;
 using WinReflink.Core.Namespace;
+using WinReflink.Core.Transactions;
 
 namespace WinReflink.Core.Check;
 
@@ -40,15 +41,17 @@ internal sealed class VolumeRepairer
     public delegate void WriteBlock(long physicalBlock, ReadOnlySpan<byte> block);
 
     private readonly VolumeState _state;
+    private readonly ChangeSet _changes;
     private readonly int _blockSize;
     private readonly long _now;
     private readonly VolumeChecker.ReadBlock _read;
     private readonly WriteBlock _write;
     private readonly List<Repair> _done = new();
 
-    public VolumeRepairer(VolumeState state, int blockSize, long now, VolumeChecker.ReadBlock read, WriteBlock write)
+    public VolumeRepairer(VolumeState state, ChangeSet changes, int blockSize, long now, VolumeChecker.ReadBlock read, WriteBlock write)
     {
         _state = state;
+        _changes = changes;
         _blockSize = blockSize;
         _now = now;
         _read = read;
@@ -152,7 +155,7 @@ internal sealed class VolumeRepairer
             {
                 string key = folding.Key(r.Name);
                 dir.Children.Remove(r.Key);
-                _state.ChangedInodes.Add(dir);
+                _changes.ChangedInodes.Add(dir);
                 if (!dir.Children.TryGet(key, out var holder))
                 {
                     dir.Children.Add(r.Name, key, r.Ino);
@@ -191,14 +194,14 @@ internal sealed class VolumeRepairer
             foreach (var r in dir.Children!.Records.Where(r => !_state.Inodes.ContainsKey(r.Ino) || r.Ino == FileSystem.RootIno).ToList())
             {
                 dir.Children.Remove(r.Key);
-                _state.ChangedInodes.Add(dir);
+                _changes.ChangedInodes.Add(dir);
                 Done($"removed entry '{r.Name}', which named {(r.Ino == FileSystem.RootIno ? "the root" : $"inode {r.Ino}, which does not exist")}", dir.Ino);
             }
         }
         foreach (long ino in _state.Orphans.Where(o => !_state.Inodes.ContainsKey(o)).ToList())
         {
             _state.Orphans.Remove(ino);
-            _state.OrphansChanged = true;
+            _changes.OrphansChanged = true;
             Done("removed the orphan record of an inode that does not exist", ino);
         }
     }
@@ -221,7 +224,7 @@ internal sealed class VolumeRepairer
             {
                 dir.Children.Add(r.Name, r.Key, r.Ino);
             }
-            _state.ChangedInodes.Add(dir);
+            _changes.ChangedInodes.Add(dir);
             Done($"gave the {records.Count} entries of the directory unique readdir cookies", dir.Ino);
         }
     }
@@ -259,12 +262,12 @@ internal sealed class VolumeRepairer
                 keep = entries[0];
                 Done($"set the parent of directory '{keep.Entry.Name}' to the directory naming it, {keep.Dir.Ino} (was {child.Parent})", ino);
                 child.Parent = keep.Dir.Ino;
-                _state.ChangedInodes.Add(child);
+                _changes.ChangedInodes.Add(child);
             }
             foreach (var (dir, entry) in entries.Where(e => e.Dir != keep.Dir))
             {
                 dir.Children!.Remove(entry.Key);
-                _state.ChangedInodes.Add(dir);
+                _changes.ChangedInodes.Add(dir);
                 Done($"removed entry '{entry.Name}', a second name of directory {ino}", dir.Ino);
             }
         }
@@ -281,11 +284,10 @@ internal sealed class VolumeRepairer
                 // Unlinked (its orphan record lost, or kept): reclaimed as the next open would.
                 _state.Security.Release(inode.SecurityId);
                 _state.Inodes.Remove(inode.Ino);
-                _state.ChangedInodes.Remove(inode);
-                _state.DeletedInodes.Add(inode.Ino);
+                _changes.Deleted(inode);
                 if (_state.Orphans.Remove(inode.Ino))
                 {
-                    _state.OrphansChanged = true;
+                    _changes.OrphansChanged = true;
                 }
                 Done("reclaimed an unlinked inode with no name", inode.Ino);
             }
@@ -297,7 +299,7 @@ internal sealed class VolumeRepairer
         foreach (var inode in _state.Inodes.Values.Where(i => named.ContainsKey(i.Ino) && _state.Orphans.Contains(i.Ino)).ToList())
         {
             _state.Orphans.Remove(inode.Ino);
-            _state.OrphansChanged = true;
+            _changes.OrphansChanged = true;
             Done("removed the orphan record of an inode that has a name", inode.Ino);
         }
     }
@@ -316,7 +318,7 @@ internal sealed class VolumeRepairer
             foreach (var (dir, entry) in EntriesByInode().GetValueOrDefault(detached.Ino) ?? [])
             {
                 dir.Children!.Remove(entry.Key);
-                _state.ChangedInodes.Add(dir);
+                _changes.ChangedInodes.Add(dir);
             }
             Link(detached);
         }
@@ -352,11 +354,11 @@ internal sealed class VolumeRepairer
             name = "#" + inode.Ino.ToString(CultureInfo.InvariantCulture) + "." + n.ToString(CultureInfo.InvariantCulture);
         }
         lostAndFound.Children.Add(name, _state.Settings.Folding.Key(name), inode.Ino);
-        _state.ChangedInodes.Add(lostAndFound);
+        _changes.ChangedInodes.Add(lostAndFound);
         if (inode.IsDirectory)
         {
             inode.Parent = lostAndFound.Ino;
-            _state.ChangedInodes.Add(inode);
+            _changes.ChangedInodes.Add(inode);
         }
         Done($"moved an inode with no name to /lost+found as '{name}'", inode.Ino);
     }
@@ -391,11 +393,11 @@ internal sealed class VolumeRepairer
             Generation = settings.NextGeneration++,
             Parent = FileSystem.RootIno,
         };
-        _state.SettingsChanged = true;
+        _changes.SettingsChanged = true;
         _state.Inodes[dir.Ino] = dir;
-        _state.ChangedInodes.Add(dir);
+        _changes.ChangedInodes.Add(dir);
         root.Children!.Add(name, key, dir.Ino);
-        _state.ChangedInodes.Add(root);
+        _changes.ChangedInodes.Add(root);
         Done($"created /{name}", dir.Ino);
         return dir;
     }
@@ -422,7 +424,7 @@ internal sealed class VolumeRepairer
             {
                 Done($"set the link count to {expected} (was {inode.Nlink})", inode.Ino);
                 inode.Nlink = expected;
-                _state.ChangedInodes.Add(inode);
+                _changes.ChangedInodes.Add(inode);
             }
         }
     }
@@ -434,7 +436,7 @@ internal sealed class VolumeRepairer
         {
             Done($"set next_ino to {highest + 1} (was {_state.Settings.NextIno})");
             _state.Settings.NextIno = highest + 1;
-            _state.SettingsChanged = true;
+            _changes.SettingsChanged = true;
         }
     }
 
@@ -452,7 +454,7 @@ internal sealed class VolumeRepairer
             {
                 long from = Math.Max(e.Logical, eofBlocks);
                 inode.Extents.Remove(from, e.LogicalEnd - from);
-                _state.ChangedInodes.Add(inode);
+                _changes.ChangedInodes.Add(inode);
                 Done($"unmapped written blocks {from}..{e.LogicalEnd - 1} past the end of file (size {inode.Size})", inode.Ino, from);
             }
         }

@@ -5,18 +5,15 @@ namespace WinReflink.Core;
 
 public sealed partial class FileSystem
 {
-    public const int MaxXattrNameBytes = 255;
-    public const int MaxXattrValueBytes = 65536;
-
     public FsError GetAttributes(long ino, out InodeAttributes attributes)
     {
         attributes = default;
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
             {
-                attributes = Attributes(inode);
+                attributes = _inodes.Attributes(inode);
             }
             return e;
         }
@@ -34,10 +31,10 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGet(ino, out var inode);
+                e = _inodes.TryGet(ino, out var inode);
                 if (e == FsError.Ok)
                 {
-                    e = CheckAttributesSettable(inode, request.Fields);
+                    e = FlagRules.CheckAttributesSettable(inode, request.Fields);
                 }
                 if (e != FsError.Ok)
                 {
@@ -63,7 +60,7 @@ public sealed partial class FileSystem
                     {
                         return FsError.FileTooLarge;
                     }
-                    e = Truncate(inode, request.Size);
+                    e = _data.Truncate(inode, request.Size);
                     if (e != FsError.Ok)
                     {
                         return e;
@@ -112,10 +109,10 @@ public sealed partial class FileSystem
                 }
                 inode.ChangeTime = (f & SetAttributeFields.ChangeTime) != 0 ? request.ChangeTime : now;
                 Changed(inode);
-                attributes = Attributes(inode);
+                attributes = _inodes.Attributes(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "setattr"))
+            catch (Exception e) when (_health.Fault(e, "setattr"))
             {
                 return FsError.Io;
             }
@@ -141,7 +138,7 @@ public sealed partial class FileSystem
         descriptor = null;
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
             {
                 descriptor = _state.Security.Get(inode.SecurityId);
@@ -168,196 +165,10 @@ public sealed partial class FileSystem
                 Changed(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "setsecurity"))
+            catch (Exception e) when (_health.Fault(e, "setsecurity"))
             {
                 return FsError.Io;
             }
-        }
-    }
-
-    public FsError GetXattr(long ino, string name, out byte[] value)
-    {
-        value = Array.Empty<byte>();
-        lock (_lock)
-        {
-            var e = TryGet(ino, out var inode);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            if (inode.Xattrs == null || !inode.Xattrs.TryGetValue(name, out var v))
-            {
-                return FsError.NoAttribute;
-            }
-            value = v;
-            return FsError.Ok;
-        }
-    }
-
-    public FsError ListXattrs(long ino, out IReadOnlyList<string> names)
-    {
-        names = Array.Empty<string>();
-        lock (_lock)
-        {
-            var e = TryGet(ino, out var inode);
-            if (e == FsError.Ok && inode.Xattrs != null)
-            {
-                names = inode.Xattrs.Keys.Order(StringComparer.Ordinal).ToList();
-            }
-            return e;
-        }
-    }
-
-    public FsError SetXattr(long ino, string name, ReadOnlySpan<byte> value, XattrFlags flags)
-    {
-        if (name.Length == 0)
-        {
-            return FsError.InvalidArgument;
-        }
-        if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxXattrNameBytes)
-        {
-            return FsError.NameTooLong;
-        }
-        if (value.Length > MaxXattrValueBytes)
-        {
-            return FsError.AttributeTooLarge;
-        }
-        lock (_lock)
-        {
-            try
-            {
-                var e = TryGetForMetadataChange(ino, out var inode);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                bool exists = inode.Xattrs?.ContainsKey(name) == true;
-                if ((flags & XattrFlags.Create) != 0 && exists)
-                {
-                    return FsError.Exists;
-                }
-                if ((flags & XattrFlags.Replace) != 0 && !exists)
-                {
-                    return FsError.NoAttribute;
-                }
-                inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
-                inode.Xattrs[name] = value.ToArray();
-                inode.XattrsChanged = true;
-                inode.ChangeTime = Now();
-                Changed(inode);
-                return FsError.Ok;
-            }
-            catch (Exception e) when (Fault(e, "setxattr"))
-            {
-                return FsError.Io;
-            }
-        }
-    }
-
-    public FsError RemoveXattr(long ino, string name)
-    {
-        lock (_lock)
-        {
-            try
-            {
-                var e = TryGetForMetadataChange(ino, out var inode);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                if (inode.Xattrs == null || !inode.Xattrs.Remove(name))
-                {
-                    return FsError.NoAttribute;
-                }
-                inode.XattrsChanged = true;
-                inode.ChangeTime = Now();
-                Changed(inode);
-                return FsError.Ok;
-            }
-            catch (Exception e) when (Fault(e, "removexattr"))
-            {
-                return FsError.Io;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Counts an open handle. An inode whose last name goes while it is open stays readable and
-    /// writable through its handles, as an orphan, until the last <see cref="Release"/>. The
-    /// <paramref name="intent"/> is checked against the inode's flags (no writing an immutable file,
-    /// only appending to an append-only one); nothing is counted when the open is refused.
-    /// </summary>
-    public FsError OpenInode(long ino, OpenIntent intent = OpenIntent.Read)
-    {
-        lock (_lock)
-        {
-            try
-            {
-                var e = TryGet(ino, out var inode);
-                if (e == FsError.Ok)
-                {
-                    e = CheckOpen(inode, intent);
-                }
-                if (e == FsError.Ok)
-                {
-                    inode.OpenCount++;
-                }
-                return e;
-            }
-            catch (Exception e) when (Fault(e, "open"))
-            {
-                return FsError.Io;
-            }
-        }
-    }
-
-    public FsError Release(long ino)
-    {
-        lock (_lock)
-        {
-            try
-            {
-                var e = TryGet(ino, out var inode);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                if (inode.OpenCount > 0)
-                {
-                    inode.OpenCount--;
-                }
-                ReclaimIfUnheld(inode);
-                return FsError.Ok;
-            }
-            catch (Exception e) when (Fault(e, "release"))
-            {
-                return FsError.Io;
-            }
-        }
-    }
-
-    /// <summary>Reclaims inodes that were unlinked while open when the volume last went down.</summary>
-    private void ReclaimOrphans()
-    {
-        lock (_lock)
-        {
-            if (IsReadOnly || _state.Orphans.Count == 0)
-            {
-                return;
-            }
-            foreach (long ino in _state.Orphans.ToList())
-            {
-                if (_state.Inodes.TryGetValue(ino, out var inode) && inode.Nlink == 0)
-                {
-                    Destroy(inode);
-                }
-                else
-                {
-                    _state.Orphans.Remove(ino);
-                    _state.OrphansChanged = true;
-                }
-            }
-            CommitLocked();
         }
     }
 }

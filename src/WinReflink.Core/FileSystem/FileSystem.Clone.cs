@@ -1,14 +1,10 @@
-using System.Buffers;
 using WinReflink.Core.Errors;
-using WinReflink.Core.Extents;
 using WinReflink.Core.Namespace;
 
 namespace WinReflink.Core;
 
 public sealed partial class FileSystem
 {
-    private const int CopyChunk = 1 << 20;
-
     /// <summary>
     /// Makes [dstOffset, dstOffset+length) of the destination show the source's bytes. Block-aligned
     /// parts share the source's extents (O(extents), no data moves); unaligned edges, and ranges whose
@@ -33,15 +29,15 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGetRegular(srcIno, out var src);
+                e = _inodes.TryGetRegular(srcIno, out var src);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
-                e = TryGetRegular(dstIno, out var dst);
+                e = _inodes.TryGetRegular(dstIno, out var dst);
                 if (e == FsError.Ok)
                 {
-                    e = CheckDataWritable(dst, dstOffset);
+                    e = FlagRules.CheckDataWritable(dst, dstOffset);
                 }
                 if (e != FsError.Ok)
                 {
@@ -65,7 +61,7 @@ public sealed partial class FileSystem
                 {
                     return FsError.InvalidArgument;
                 }
-                e = CloneLocked(src, srcOffset, dst, dstOffset, length, out cloned);
+                e = _cloner.Clone(src, srcOffset, dst, dstOffset, length, out cloned);
                 if (cloned > 0)
                 {
                     if (dstOffset + cloned > dst.Size)
@@ -79,93 +75,10 @@ public sealed partial class FileSystem
                 }
                 return cloned > 0 && e == FsError.NoSpace ? FsError.Ok : e;
             }
-            catch (Exception e) when (Fault(e, "clone"))
+            catch (Exception e) when (_health.Fault(e, "clone"))
             {
                 return FsError.Io;
             }
-        }
-    }
-
-    private FsError CloneLocked(Inode src, long srcOffset, Inode dst, long dstOffset, long length, out long done)
-    {
-        done = 0;
-        if (srcOffset % _blockSize != dstOffset % _blockSize)
-        {
-            return CopyBytes(src, srcOffset, dst, dstOffset, length, ref done);
-        }
-        long head = srcOffset % _blockSize == 0 ? 0 : Math.Min(length, _blockSize - srcOffset % _blockSize);
-        var e = CopyBytes(src, srcOffset, dst, dstOffset, head, ref done);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        long rest = length - head;
-        long blocks = rest / _blockSize;
-        long tail = rest % _blockSize;
-        long srcEnd = srcOffset + length, dstEnd = dstOffset + length;
-        bool shareTail = tail > 0 && srcEnd == src.Size && dstEnd >= dst.Size;
-        if (shareTail)
-        {
-            blocks++;
-            tail = 0;
-        }
-        if (blocks > 0)
-        {
-            ShareBlocks(src, (srcOffset + head) / _blockSize, dst, (dstOffset + head) / _blockSize, blocks);
-            done += Math.Min(rest, blocks * _blockSize);
-        }
-        if (tail > 0)
-        {
-            e = CopyBytes(src, srcEnd - tail, dst, dstEnd - tail, tail, ref done);
-        }
-        return e;
-    }
-
-    /// <summary>Maps the source's blocks into the destination and counts the new references. Holes stay holes.</summary>
-    private void ShareBlocks(Inode src, long srcLogical, Inode dst, long dstLogical, long blocks)
-    {
-        var pieces = src.Extents!.Pieces(srcLogical, blocks);
-        UnmapRange(dst, dstLogical, blocks);
-        foreach (var p in pieces)
-        {
-            dst.Extents!.Insert(new Extent(dstLogical + (p.Logical - srcLogical), p.Physical, p.Length, p.Unwritten));
-            _state.Refcounts.AddReference(p.Physical, p.Length);
-        }
-        Changed(dst);
-    }
-
-    private FsError CopyBytes(Inode src, long srcOffset, Inode dst, long dstOffset, long length, ref long done)
-    {
-        if (length <= 0)
-        {
-            return FsError.Ok;
-        }
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, CopyChunk));
-        try
-        {
-            long copied = 0;
-            while (copied < length)
-            {
-                int n = (int)Math.Min(length - copied, buffer.Length);
-                var span = buffer.AsSpan(0, n);
-                ReadCore(src, srcOffset + copied, span);
-                var e = WriteCore(dst, dstOffset + copied, span);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                copied += n;
-                done += n;
-                if (dstOffset + copied > dst.Size)
-                {
-                    dst.Size = dstOffset + copied;
-                }
-            }
-            return FsError.Ok;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -190,72 +103,21 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGetRegular(srcIno, out var src);
+                e = _inodes.TryGetRegular(srcIno, out var src);
                 if (e == FsError.Ok)
                 {
-                    e = TryGetRegular(dstIno, out var dst);
+                    e = _inodes.TryGetRegular(dstIno, out var dst);
                     if (e == FsError.Ok)
                     {
-                        e = DedupeLocked(src, srcOffset, dst, dstOffset, length, out deduped);
+                        e = _cloner.Dedupe(src, srcOffset, dst, dstOffset, length, out deduped);
                     }
                 }
                 return e;
             }
-            catch (Exception e) when (Fault(e, "dedupe"))
+            catch (Exception e) when (_health.Fault(e, "dedupe"))
             {
                 return FsError.Io;
             }
         }
-    }
-
-    private FsError DedupeLocked(Inode src, long srcOffset, Inode dst, long dstOffset, long length, out long deduped)
-    {
-        deduped = 0;
-        if (srcOffset % _blockSize != dstOffset % _blockSize)
-        {
-            return FsError.InvalidArgument;
-        }
-        if (length > src.Size - srcOffset || length > dst.Size - dstOffset)
-        {
-            return FsError.InvalidArgument;
-        }
-        if (src == dst && srcOffset < dstOffset + length && dstOffset < srcOffset + length)
-        {
-            return FsError.InvalidArgument;
-        }
-        if (length == 0)
-        {
-            return FsError.Ok;
-        }
-        byte[] a = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, CopyChunk));
-        byte[] b = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, CopyChunk));
-        try
-        {
-            for (long pos = 0; pos < length;)
-            {
-                int n = (int)Math.Min(length - pos, a.Length);
-                ReadCore(src, srcOffset + pos, a.AsSpan(0, n));
-                ReadCore(dst, dstOffset + pos, b.AsSpan(0, n));
-                if (!a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, n)))
-                {
-                    return FsError.DataDiffers;
-                }
-                pos += n;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(a);
-            ArrayPool<byte>.Shared.Return(b);
-        }
-        long firstBlock = (srcOffset + _blockSize - 1) / _blockSize;
-        long endBlock = (srcOffset + length) / _blockSize;
-        if (endBlock > firstBlock)
-        {
-            long delta = dstOffset / _blockSize - srcOffset / _blockSize;
-            ShareBlocks(src, firstBlock, dst, firstBlock + delta, endBlock - firstBlock);
-        }
-        deduped = length;
-        return FsError.Ok;
     }
 }

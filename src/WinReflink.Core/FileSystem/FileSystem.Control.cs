@@ -1,14 +1,11 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using WinReflink.Core.Control;
 using WinReflink.Core.Errors;
 
 namespace WinReflink.Core;
 
+/// <summary>The control channel's calls: checks, the lock, and <see cref="ControlService"/>.</summary>
 public sealed partial class FileSystem
 {
-    private readonly Dictionary<ulong, (long Ino, DateTime Expires)> _cloneTokens = new();
-
     /// <summary>
     /// Issues a short-lived token naming <paramref name="ino"/> as a clone source. The host calls this
     /// only for a handle opened for reading, so holding the token proves the right to read the source.
@@ -18,23 +15,12 @@ public sealed partial class FileSystem
         token = 0;
         lock (_lock)
         {
-            var e = TryGetRegular(ino, out _);
-            if (e != FsError.Ok)
+            var e = _inodes.TryGetRegular(ino, out _);
+            if (e == FsError.Ok)
             {
-                return e;
+                token = _control.IssueCloneToken(ino);
             }
-            var now = DateTime.UtcNow;
-            foreach (var expired in _cloneTokens.Where(kv => kv.Value.Expires < now).Select(kv => kv.Key).ToList())
-            {
-                _cloneTokens.Remove(expired);
-            }
-            do
-            {
-                token = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-            }
-            while (token == 0 || _cloneTokens.ContainsKey(token));
-            _cloneTokens[token] = (ino, now + ControlProtocol.CloneTokenLifetime);
-            return FsError.Ok;
+            return e;
         }
     }
 
@@ -45,50 +31,14 @@ public sealed partial class FileSystem
         long srcIno;
         lock (_lock)
         {
-            if (!_cloneTokens.TryGetValue(token, out var entry) || entry.Expires < DateTime.UtcNow)
+            if (!_control.TryRedeem(token, out srcIno))
             {
-                _cloneTokens.Remove(token);
                 return FsError.PermissionDenied;
             }
-            srcIno = entry.Ino;
         }
         return CloneRange(srcIno, srcOffset, dstIno, dstOffset, length, out cloned);
     }
 
     /// <summary>The volume's and the cache's figures as one JSON object, for the control channel.</summary>
-    public string InfoJson()
-    {
-        var info = Info();
-        var cache = CacheStatistics();
-        var obj = new Dictionary<string, object>
-        {
-            ["capacityBytes"] = info.CapacityBytes,
-            ["usedBytes"] = info.UsedBytes,
-            ["freeBytes"] = info.FreeBytes,
-            ["sharedBytes"] = info.SharedBytes,
-            ["savedBytes"] = info.SavedBytes,
-            ["files"] = info.Files,
-            ["directories"] = info.Directories,
-            ["extents"] = info.Extents,
-            ["blockSize"] = info.BlockSize,
-            ["caseSensitive"] = info.CaseSensitive,
-            ["label"] = info.Label,
-            ["serial"] = info.SerialNumber,
-            ["formatVersion"] = info.FormatVersion,
-            ["cache"] = new Dictionary<string, object>
-            {
-                ["cachedBytes"] = cache.CachedBytes,
-                ["savedBytes"] = cache.SavedBytes,
-                ["hitRate"] = cache.HitRate,
-                ["dirtyBytes"] = cache.DirtyBytes,
-                ["limitBytes"] = cache.LimitBytes,
-                ["dirtyLimitBytes"] = cache.DirtyLimitBytes,
-                ["hits"] = cache.Hits,
-                ["misses"] = cache.Misses,
-                ["entries"] = cache.Entries,
-                ["maxOwnersPerEntry"] = cache.MaxOwnersPerEntry,
-            },
-        };
-        return JsonSerializer.Serialize(obj);
-    }
+    public string InfoJson() => ControlService.InfoJson(Info(), CacheStatistics());
 }

@@ -11,14 +11,13 @@ namespace WinReflink.Core;
 public sealed partial class FileSystem
 {
     private const InodeFlags SettableFlags = InodeFlags.Immutable | InodeFlags.AppendOnly | InodeFlags.NoDump;
-    private const InodeFlags Protected = InodeFlags.Immutable | InodeFlags.AppendOnly;
 
     public FsError GetFlags(long ino, out InodeFlags flags)
     {
         flags = InodeFlags.None;
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
             {
                 flags = inode.Flags;
@@ -47,12 +46,12 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGet(ino, out var inode);
+                e = _inodes.TryGet(ino, out var inode);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
-                if (((inode.Flags ^ flags) & Protected) != 0 && !privileged)
+                if (((inode.Flags ^ flags) & FlagRules.Protected) != 0 && !privileged)
                 {
                     return FsError.PermissionDenied;
                 }
@@ -67,67 +66,12 @@ public sealed partial class FileSystem
                 Changed(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "setflags"))
+            catch (Exception e) when (_health.Fault(e, "setflags"))
             {
                 return FsError.Io;
             }
         }
     }
-
-    /// <summary>Whether a name may be added to the directory (not while it is immutable).</summary>
-    private static FsError CheckEntriesAddable(Inode dir) =>
-        (dir.Flags & InodeFlags.Immutable) != 0 ? FsError.PermissionDenied : FsError.Ok;
-
-    /// <summary>
-    /// Whether the inode's name in <paramref name="dir"/> may go (unlink, rmdir, rename from or over it):
-    /// not from an immutable or append-only directory, nor when the inode itself is one (Linux's may_delete).
-    /// </summary>
-    private static FsError CheckRemovable(Inode dir, Inode inode) =>
-        ((dir.Flags | inode.Flags) & Protected) != 0 ? FsError.PermissionDenied : FsError.Ok;
-
-    /// <summary>A write of file data at <paramref name="offset"/>: none to an immutable file, only past the end of an append-only one.</summary>
-    private static FsError CheckDataWritable(Inode file, long offset)
-    {
-        if ((file.Flags & InodeFlags.Immutable) != 0)
-        {
-            return FsError.PermissionDenied;
-        }
-        return (file.Flags & InodeFlags.AppendOnly) != 0 && offset < file.Size ? FsError.PermissionDenied : FsError.Ok;
-    }
-
-    /// <summary>
-    /// fallocate: nothing on an immutable file; on an append-only one only a plain allocation (mode 0 or
-    /// KEEP_SIZE), which changes no byte, as Linux's vfs_fallocate.
-    /// </summary>
-    private static FsError CheckAllocatable(Inode file, AllocateMode mode)
-    {
-        if ((file.Flags & InodeFlags.Immutable) != 0)
-        {
-            return FsError.PermissionDenied;
-        }
-        return (file.Flags & InodeFlags.AppendOnly) != 0 && mode is not (AllocateMode.Allocate or AllocateMode.KeepSize)
-            ? FsError.PermissionDenied : FsError.Ok;
-    }
-
-    /// <summary>
-    /// setattr: nothing on an immutable inode; on an append-only one no size, mode, owner or explicit
-    /// time (times set to now are allowed), as Linux's notify_change.
-    /// </summary>
-    private static FsError CheckAttributesSettable(Inode inode, SetAttributeFields fields)
-    {
-        if ((inode.Flags & InodeFlags.Immutable) != 0)
-        {
-            return FsError.PermissionDenied;
-        }
-        const SetAttributeFields refusedWhenAppendOnly = SetAttributeFields.Size | SetAttributeFields.Mode | SetAttributeFields.Uid
-            | SetAttributeFields.Gid | SetAttributeFields.AccessTime | SetAttributeFields.ModifyTime | SetAttributeFields.BirthTime
-            | SetAttributeFields.WindowsAttributes;
-        return (inode.Flags & InodeFlags.AppendOnly) != 0 && (fields & refusedWhenAppendOnly) != 0 ? FsError.PermissionDenied : FsError.Ok;
-    }
-
-    /// <summary>Extended attributes and security descriptors: not on an immutable or append-only inode (Linux's xattr_permission).</summary>
-    private static FsError CheckMetadataWritable(Inode inode) =>
-        (inode.Flags & Protected) != 0 ? FsError.PermissionDenied : FsError.Ok;
 
     /// <summary>The inode whose xattrs or security descriptor a call changes: the volume writable, the inode there, neither immutable nor append-only.</summary>
     private FsError TryGetForMetadataChange(long ino, out Inode inode)
@@ -138,23 +82,7 @@ public sealed partial class FileSystem
             inode = null!;
             return e;
         }
-        e = TryGet(ino, out inode);
-        return e != FsError.Ok ? e : CheckMetadataWritable(inode);
-    }
-
-    /// <summary>An open: not for writing an immutable file; an append-only one only for appending, never truncated (Linux's may_open).</summary>
-    private static FsError CheckOpen(Inode inode, OpenIntent intent)
-    {
-        bool writes = (intent & (OpenIntent.Write | OpenIntent.Truncate)) != 0;
-        if ((inode.Flags & InodeFlags.Immutable) != 0 && writes)
-        {
-            return FsError.PermissionDenied;
-        }
-        if ((inode.Flags & InodeFlags.AppendOnly) != 0
-            && ((intent & OpenIntent.Truncate) != 0 || ((intent & OpenIntent.Write) != 0 && (intent & OpenIntent.Append) == 0)))
-        {
-            return FsError.PermissionDenied;
-        }
-        return FsError.Ok;
+        e = _inodes.TryGet(ino, out inode);
+        return e != FsError.Ok ? e : FlagRules.CheckMetadataWritable(inode);
     }
 }

@@ -22,7 +22,7 @@ public sealed partial class FileSystem
                 return e;
             }
             _state.Settings.Label = label;
-            _state.SettingsChanged = true;
+            _transaction.Changes.SettingsChanged = true;
             return FsError.Ok;
         }
     }

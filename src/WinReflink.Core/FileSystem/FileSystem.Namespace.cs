@@ -10,42 +10,13 @@ public sealed partial class FileSystem
         attributes = default;
         lock (_lock)
         {
-            var e = LookupLocked(parent, name, out var inode);
+            var e = _tree.Lookup(parent, name, out var inode);
             if (e == FsError.Ok)
             {
-                attributes = Attributes(inode);
+                attributes = _inodes.Attributes(inode);
             }
             return e;
         }
-    }
-
-    private FsError LookupLocked(long parent, string name, out Inode inode)
-    {
-        inode = null!;
-        var e = TryGetDirectory(parent, out var dir);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        if (name == ".")
-        {
-            inode = dir;
-            return FsError.Ok;
-        }
-        if (name == "..")
-        {
-            return TryGet(dir.Parent, out inode);
-        }
-        e = NameRules.Validate(name);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        if (!dir.Children!.TryGet(_state.Settings.Folding.Key(name), out var record))
-        {
-            return FsError.NotFound;
-        }
-        return TryGet(record.Ino, out inode);
     }
 
     /// <summary>Resolves a volume path ('/' or '\' separated, relative to the root) to an inode.</summary>
@@ -54,16 +25,16 @@ public sealed partial class FileSystem
         attributes = default;
         lock (_lock)
         {
-            var inode = _state.Inodes[RootIno];
+            var inode = _inodes.Root;
             foreach (string part in path.Split('/', '\\', StringSplitOptions.RemoveEmptyEntries))
             {
-                var e = LookupLocked(inode.Ino, part, out inode);
+                var e = _tree.Lookup(inode.Ino, part, out inode);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
             }
-            attributes = Attributes(inode);
+            attributes = _inodes.Attributes(inode);
             return FsError.Ok;
         }
     }
@@ -74,7 +45,7 @@ public sealed partial class FileSystem
         storedName = name;
         lock (_lock)
         {
-            var e = TryGetDirectory(parent, out var dir);
+            var e = _inodes.TryGetDirectory(parent, out var dir);
             if (e != FsError.Ok)
             {
                 return e;
@@ -128,13 +99,13 @@ public sealed partial class FileSystem
                 var e = CheckWritable();
                 if (e == FsError.Ok)
                 {
-                    e = TryGetDirectory(parent, out var dir);
+                    e = _inodes.TryGetDirectory(parent, out var dir);
                     if (e == FsError.Ok)
                     {
-                        e = CheckNewName(dir, name, out string key);
+                        e = _tree.CheckNewName(dir, name, out string key);
                         if (e == FsError.Ok)
                         {
-                            var inode = NewInode(dir, request);
+                            var inode = _inodes.Create(dir, request);
                             inode.SymlinkTarget = symlinkTarget;
                             if (symlinkTarget != null)
                             {
@@ -145,78 +116,18 @@ public sealed partial class FileSystem
                             {
                                 dir.Nlink++;
                             }
-                            TouchDirectory(dir);
-                            attributes = Attributes(inode);
+                            _tree.Touch(dir);
+                            attributes = _inodes.Attributes(inode);
                         }
                     }
                 }
                 return e;
             }
-            catch (Exception e) when (Fault(e, "create"))
+            catch (Exception e) when (_health.Fault(e, "create"))
             {
                 return FsError.Io;
             }
         }
-    }
-
-    private FsError CheckNewName(Inode dir, string name, out string key)
-    {
-        key = "";
-        if (dir.Nlink == 0)
-        {
-            return FsError.NotFound;
-        }
-        var e = NameRules.Validate(name);
-        if (e != FsError.Ok)
-        {
-            return name is "." or ".." ? FsError.Exists : e;
-        }
-        key = _state.Settings.Folding.Key(name);
-        return dir.Children!.TryGet(key, out _) ? FsError.Exists : CheckEntriesAddable(dir);
-    }
-
-    private Inode NewInode(Inode dir, CreateRequest request)
-    {
-        long now = Now();
-        var inode = new Inode(_state.Settings.NextIno++, request.Mode)
-        {
-            Uid = request.Uid,
-            Gid = request.Gid,
-            Rdev = request.Rdev,
-            WindowsAttributes = request.WindowsAttributes & ~WindowsAttributes.Directory,
-            AccessTime = now,
-            ModifyTime = now,
-            ChangeTime = now,
-            BirthTime = now,
-            Generation = _state.Settings.NextGeneration++,
-            Parent = dir.Ino,
-        };
-        // A set-group-ID directory hands its group to new entries, and its set-group-ID bit to new subdirectories.
-        if ((dir.Mode & PosixMode.SetGid) != 0)
-        {
-            inode.Gid = dir.Gid;
-            if (inode.IsDirectory)
-            {
-                inode.Mode |= PosixMode.SetGid;
-            }
-        }
-        inode.Nlink = inode.IsDirectory ? 2u : 1u;
-        if (request.SecurityDescriptor is { Length: > 0 } sd)
-        {
-            inode.SecurityId = _state.Security.Acquire(sd);
-        }
-        _state.SettingsChanged = true;
-        _state.Inodes.Add(inode.Ino, inode);
-        Changed(inode);
-        return inode;
-    }
-
-    private void TouchDirectory(Inode dir)
-    {
-        long now = Now();
-        dir.ModifyTime = now;
-        dir.ChangeTime = now;
-        Changed(dir);
     }
 
     public FsError ReadLink(long ino, out string target)
@@ -224,7 +135,7 @@ public sealed partial class FileSystem
         target = "";
         lock (_lock)
         {
-            var e = TryGet(ino, out var inode);
+            var e = _inodes.TryGet(ino, out var inode);
             if (e != FsError.Ok)
             {
                 return e;
@@ -250,7 +161,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGet(ino, out var inode);
+                e = _inodes.TryGet(ino, out var inode);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -271,12 +182,12 @@ public sealed partial class FileSystem
                 {
                     return FsError.PermissionDenied;
                 }
-                e = TryGetDirectory(newParent, out var dir);
+                e = _inodes.TryGetDirectory(newParent, out var dir);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
-                e = CheckNewName(dir, newName, out string key);
+                e = _tree.CheckNewName(dir, newName, out string key);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -284,16 +195,16 @@ public sealed partial class FileSystem
                 dir.Children!.Add(newName, key, inode.Ino);
                 if (inode.Nlink == 0)
                 {
-                    AdoptOrphan(inode, dir);
+                    _inodes.Adopt(inode, dir);
                 }
                 inode.Nlink++;
                 inode.ChangeTime = Now();
                 Changed(inode);
-                TouchDirectory(dir);
-                attributes = Attributes(inode);
+                _tree.Touch(dir);
+                attributes = _inodes.Attributes(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "link"))
+            catch (Exception e) when (_health.Fault(e, "link"))
             {
                 return FsError.Io;
             }
@@ -315,7 +226,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGetDirectory(parent, out var dir);
+                e = _inodes.TryGetDirectory(parent, out var dir);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -334,7 +245,7 @@ public sealed partial class FileSystem
                     return e;
                 }
                 string key = _state.Settings.Folding.Key(name);
-                if (!dir.Children!.TryGet(key, out var record) || !_state.Inodes.TryGetValue(record.Ino, out var inode))
+                if (!dir.Children!.TryGet(key, out var record) || _inodes.TryGet(record.Ino, out var inode) != FsError.Ok)
                 {
                     return FsError.NotFound;
                 }
@@ -350,65 +261,20 @@ public sealed partial class FileSystem
                 {
                     return FsError.NotEmpty;
                 }
-                e = CheckRemovable(dir, inode);
+                e = FlagRules.CheckRemovable(dir, inode);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
                 dir.Children.Remove(key);
-                TouchDirectory(dir);
-                DropLink(dir, inode);
+                _tree.Touch(dir);
+                _inodes.DropLink(dir, inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "remove"))
+            catch (Exception e) when (_health.Fault(e, "remove"))
             {
                 return FsError.Io;
             }
-        }
-    }
-
-    /// <summary>One name of the inode is gone: count it, and reclaim or orphan the inode when none is left.</summary>
-    private void DropLink(Inode dir, Inode inode)
-    {
-        inode.ChangeTime = Now();
-        if (inode.IsDirectory)
-        {
-            dir.Nlink--;
-            inode.Nlink = 0;
-        }
-        else
-        {
-            inode.Nlink--;
-        }
-        Changed(inode);
-        if (inode.Nlink > 0)
-        {
-            return;
-        }
-        if (inode.IsHeld)
-        {
-            _state.Orphans.Add(inode.Ino);
-            _state.OrphansChanged = true;
-        }
-        else
-        {
-            Destroy(inode);
-        }
-    }
-
-    private void Destroy(Inode inode)
-    {
-        if (inode.Extents != null)
-        {
-            UnmapRange(inode, 0, long.MaxValue / 2);
-        }
-        _state.Security.Release(inode.SecurityId);
-        _state.Inodes.Remove(inode.Ino);
-        _state.ChangedInodes.Remove(inode);
-        _state.DeletedInodes.Add(inode.Ino);
-        if (_state.Orphans.Remove(inode.Ino))
-        {
-            _state.OrphansChanged = true;
         }
     }
 
@@ -432,292 +298,21 @@ public sealed partial class FileSystem
                 {
                     return FsError.InvalidArgument;
                 }
-                e = TryGetDirectory(parent, out var fromDir);
+                e = _inodes.TryGetDirectory(parent, out var fromDir);
                 if (e == FsError.Ok)
                 {
-                    e = TryGetDirectory(newParent, out var toDir);
+                    e = _inodes.TryGetDirectory(newParent, out var toDir);
                     if (e == FsError.Ok)
                     {
-                        e = RenameLocked(fromDir, name, toDir, newName, flags, whiteoutOwner);
+                        e = _tree.Rename(fromDir, name, toDir, newName, flags, whiteoutOwner);
                     }
                 }
                 return e;
             }
-            catch (Exception e) when (Fault(e, "rename"))
+            catch (Exception e) when (_health.Fault(e, "rename"))
             {
                 return FsError.Io;
             }
-        }
-    }
-
-    private FsError RenameLocked(Inode fromDir, string name, Inode toDir, string newName, RenameFlags flags, in CreateRequest whiteoutOwner)
-    {
-        if (name is "." or ".." || newName is "." or "..")
-        {
-            return FsError.Busy;
-        }
-        var e = NameRules.Validate(name);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        e = NameRules.Validate(newName);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        string key = _state.Settings.Folding.Key(name), newKey = _state.Settings.Folding.Key(newName);
-        if (!fromDir.Children!.TryGet(key, out var record))
-        {
-            return FsError.NotFound;
-        }
-        var inode = _state.Inodes[record.Ino];
-        bool targetExists = toDir.Children!.TryGet(newKey, out var target);
-        if (toDir.Nlink == 0)
-        {
-            return FsError.NotFound;
-        }
-        bool exchange = (flags & RenameFlags.Exchange) != 0;
-        if (exchange && !targetExists)
-        {
-            return FsError.NotFound;
-        }
-        if (targetExists && target!.Ino == record.Ino)
-        {
-            return RenameOntoSameInode(fromDir, record, toDir, newName, newKey, flags);
-        }
-        if (inode.IsDirectory && IsSelfOrAncestor(inode.Ino, toDir))
-        {
-            return FsError.InvalidArgument;
-        }
-        if (exchange)
-        {
-            return Exchange(fromDir, record, toDir, target!);
-        }
-        if (targetExists && (flags & RenameFlags.NoReplace) != 0)
-        {
-            return FsError.Exists;
-        }
-        e = CheckRemovable(fromDir, inode);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        Inode? victim = null;
-        if (targetExists)
-        {
-            victim = _state.Inodes[target!.Ino];
-            if (inode.IsDirectory && !victim.IsDirectory)
-            {
-                return FsError.NotDirectory;
-            }
-            if (!inode.IsDirectory && victim.IsDirectory)
-            {
-                return FsError.IsDirectory;
-            }
-            if (victim.IsDirectory && victim.Children!.Count > 0)
-            {
-                return FsError.NotEmpty;
-            }
-            e = CheckRemovable(toDir, victim);
-        }
-        else
-        {
-            e = CheckEntriesAddable(toDir);
-        }
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        if ((flags & RenameFlags.Whiteout) != 0)
-        {
-            // The whiteout takes the source's place (and its cookie) in the same step, as on ext4.
-            var whiteout = NewInode(fromDir, whiteoutOwner with { Mode = PosixMode.CharDevice, Rdev = 0, WindowsAttributes = WindowsAttributes.None, SecurityDescriptor = null });
-            fromDir.Children.Replace(key, record.Name, whiteout.Ino);
-        }
-        else
-        {
-            fromDir.Children.Remove(key);
-        }
-        if (victim != null)
-        {
-            // The target name stays where it was in a listing; only the inode behind it changes.
-            toDir.Children.Replace(newKey, newName, inode.Ino);
-            DropLink(toDir, victim);
-        }
-        else
-        {
-            toDir.Children.Add(newName, newKey, inode.Ino);
-        }
-        if (inode.IsDirectory && fromDir != toDir)
-        {
-            inode.Parent = toDir.Ino;
-            fromDir.Nlink--;
-            toDir.Nlink++;
-        }
-        inode.ChangeTime = Now();
-        Changed(inode);
-        TouchDirectory(fromDir);
-        TouchDirectory(toDir);
-        return FsError.Ok;
-    }
-
-    /// <summary>
-    /// Source and target name one inode (two hard links, or one name under two spellings on a
-    /// case-insensitive volume). POSIX makes this a successful no-op; the one change is a case-only
-    /// rename, which respells the stored name (Windows and the CLI ask for it; the Linux kernel never
-    /// sends it, seeing one dentry). Exchange and whiteout change nothing either, as Linux's vfs_rename.
-    /// </summary>
-    private FsError RenameOntoSameInode(Inode fromDir, DirectoryRecord record, Inode toDir, string newName, string newKey, RenameFlags flags)
-    {
-        if ((flags & (RenameFlags.Exchange | RenameFlags.Whiteout)) != 0)
-        {
-            return FsError.Ok;
-        }
-        if (fromDir == toDir && record.Key == newKey)
-        {
-            if (record.Name == newName)
-            {
-                // The target name exists (it is the source): NOREPLACE refuses it, as Linux does.
-                return (flags & RenameFlags.NoReplace) != 0 ? FsError.Exists : FsError.Ok;
-            }
-            var inode = _state.Inodes[record.Ino];
-            var e = CheckRemovable(fromDir, inode);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            fromDir.Children!.Replace(newKey, newName, inode.Ino);
-            inode.ChangeTime = Now();
-            Changed(inode);
-            TouchDirectory(fromDir);
-            return FsError.Ok;
-        }
-        return (flags & RenameFlags.NoReplace) != 0 ? FsError.Exists : FsError.Ok;
-    }
-
-    private FsError Exchange(Inode fromDir, DirectoryRecord a, Inode toDir, DirectoryRecord b)
-    {
-        var ia = _state.Inodes[a.Ino];
-        var ib = _state.Inodes[b.Ino];
-        if (ib.IsDirectory && IsSelfOrAncestor(ib.Ino, fromDir))
-        {
-            return FsError.InvalidArgument;
-        }
-        var e = CheckRemovable(fromDir, ia);
-        if (e == FsError.Ok)
-        {
-            e = CheckRemovable(toDir, ib);
-        }
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        // Both names exist before and after: each keeps its cookie, so a listing in progress sees both.
-        fromDir.Children!.Replace(a.Key, a.Name, ib.Ino);
-        toDir.Children!.Replace(b.Key, b.Name, ia.Ino);
-        if (fromDir != toDir)
-        {
-            if (ia.IsDirectory)
-            {
-                ia.Parent = toDir.Ino;
-                fromDir.Nlink--;
-                toDir.Nlink++;
-            }
-            if (ib.IsDirectory)
-            {
-                ib.Parent = fromDir.Ino;
-                toDir.Nlink--;
-                fromDir.Nlink++;
-            }
-        }
-        long now = Now();
-        ia.ChangeTime = now;
-        ib.ChangeTime = now;
-        Changed(ia);
-        Changed(ib);
-        TouchDirectory(fromDir);
-        TouchDirectory(toDir);
-        return FsError.Ok;
-    }
-
-    /// <summary>Whether <paramref name="ino"/> is <paramref name="dir"/> or one of its ancestors.</summary>
-    private bool IsSelfOrAncestor(long ino, Inode dir)
-    {
-        var d = dir;
-        while (true)
-        {
-            if (d.Ino == ino)
-            {
-                return true;
-            }
-            if (d.Ino == RootIno || !_state.Inodes.TryGetValue(d.Parent, out d!))
-            {
-                return false;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Where a listing that starts now ends: entries whose cookie is below this value existed when it
-    /// started; every entry added later, renamed ones included, lies at or past it. A host takes it when
-    /// a listing starts (rewinddir included) and passes it to every <see cref="ReadDirectory"/> of that
-    /// listing, so a loop that renames each entry it reads still ends.
-    /// </summary>
-    public FsError DirectoryListingEnd(long ino, out long endCookie)
-    {
-        endCookie = 0;
-        lock (_lock)
-        {
-            var e = TryGetDirectory(ino, out var dir);
-            if (e == FsError.Ok)
-            {
-                endCookie = dir.Children!.NextCookie;
-            }
-            return e;
-        }
-    }
-
-    /// <summary>
-    /// Lists entries after <paramref name="cookie"/> (0 = from the start) and before <paramref name="endCookie"/>
-    /// until the visitor returns false. "." and ".." are the host's to add.
-    /// </summary>
-    public FsError ReadDirectory(long ino, long cookie, Func<DirectoryEntry, bool> visitor, long endCookie = long.MaxValue)
-    {
-        // Batches are taken under the lock and handed out without it, so a visitor may call back in.
-        var batch = new List<DirectoryEntry>(256);
-        while (true)
-        {
-            batch.Clear();
-            lock (_lock)
-            {
-                var e = TryGetDirectory(ino, out var dir);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                foreach (var r in dir.Children!.After(cookie, endCookie))
-                {
-                    uint mode = _state.Inodes.TryGetValue(r.Ino, out var child) ? child.Mode : 0;
-                    batch.Add(new DirectoryEntry(r.Name, r.Ino, mode, r.Cookie));
-                    if (batch.Count == 256)
-                    {
-                        break;
-                    }
-                }
-            }
-            foreach (var entry in batch)
-            {
-                if (!visitor(entry))
-                {
-                    return FsError.Ok;
-                }
-            }
-            if (batch.Count < 256)
-            {
-                return FsError.Ok;
-            }
-            cookie = batch[^1].Cookie;
         }
     }
 }

@@ -24,15 +24,15 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = TryGet(ino, out var inode);
+                var e = _inodes.TryGet(ino, out var inode);
                 if (e == FsError.Ok)
                 {
                     inode.References++;
-                    attributes = Attributes(inode);
+                    attributes = _inodes.Attributes(inode);
                 }
                 return e;
             }
-            catch (Exception e) when (Fault(e, "lookup"))
+            catch (Exception e) when (_health.Fault(e, "lookup"))
             {
                 return FsError.Io;
             }
@@ -47,12 +47,12 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            if (TryGet(ino, out var inode) != FsError.Ok || ino == RootIno)
+            if (_inodes.TryGet(ino, out var inode) != FsError.Ok || ino == RootIno)
             {
                 return;
             }
             inode.References = Math.Max(0, inode.References - count);
-            ReclaimIfUnheld(inode);
+            _inodes.ReclaimIfUnheld(inode, IsReadOnly);
         }
     }
 
@@ -61,17 +61,7 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            foreach (var inode in _state.Inodes.Values)
-            {
-                inode.References = 0;
-            }
-            foreach (long ino in _state.Orphans.ToList())
-            {
-                if (_state.Inodes.TryGetValue(ino, out var inode))
-                {
-                    ReclaimIfUnheld(inode);
-                }
-            }
+            _inodes.DropAllReferences(IsReadOnly);
         }
     }
 
@@ -95,7 +85,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = TryGetDirectory(parent, out var dir);
+                e = _inodes.TryGetDirectory(parent, out var dir);
                 if (e != FsError.Ok)
                 {
                     return e;
@@ -104,39 +94,73 @@ public sealed partial class FileSystem
                 {
                     return FsError.NotFound;
                 }
-                var inode = NewInode(dir, request with { Mode = (request.Mode & ~PosixMode.TypeMask) | PosixMode.Regular });
+                var inode = _inodes.Create(dir, request with { Mode = (request.Mode & ~PosixMode.TypeMask) | PosixMode.Regular });
                 inode.Nlink = 0;
                 inode.Linkable = true;
                 inode.OpenCount = 1;
-                _state.Orphans.Add(inode.Ino);
-                _state.OrphansChanged = true;
-                attributes = Attributes(inode);
+                _inodes.Orphan(inode);
+                attributes = _inodes.Attributes(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (Fault(e, "tmpfile"))
+            catch (Exception e) when (_health.Fault(e, "tmpfile"))
             {
                 return FsError.Io;
             }
         }
     }
 
-    /// <summary>An orphan gets a name in <paramref name="dir"/>: it is an ordinary inode again.</summary>
-    private void AdoptOrphan(Inode inode, Inode dir)
+    /// <summary>
+    /// Counts an open handle. An inode whose last name goes while it is open stays readable and
+    /// writable through its handles, as an orphan, until the last <see cref="Release"/>. The
+    /// <paramref name="intent"/> is checked against the inode's flags (no writing an immutable file,
+    /// only appending to an append-only one); nothing is counted when the open is refused.
+    /// </summary>
+    public FsError OpenInode(long ino, OpenIntent intent = OpenIntent.Read)
     {
-        inode.Linkable = false;
-        inode.Parent = dir.Ino;
-        if (_state.Orphans.Remove(inode.Ino))
+        lock (_lock)
         {
-            _state.OrphansChanged = true;
+            try
+            {
+                var e = _inodes.TryGet(ino, out var inode);
+                if (e == FsError.Ok)
+                {
+                    e = FlagRules.CheckOpen(inode, intent);
+                }
+                if (e == FsError.Ok)
+                {
+                    inode.OpenCount++;
+                }
+                return e;
+            }
+            catch (Exception e) when (_health.Fault(e, "open"))
+            {
+                return FsError.Io;
+            }
         }
     }
 
-    /// <summary>Destroys an inode that has no name left once nothing holds it; a read-only volume keeps it for the next open.</summary>
-    private void ReclaimIfUnheld(Inode inode)
+    public FsError Release(long ino)
     {
-        if (inode.Nlink == 0 && !inode.IsHeld && inode.Ino != RootIno && !IsReadOnly)
+        lock (_lock)
         {
-            Destroy(inode);
+            try
+            {
+                var e = _inodes.TryGet(ino, out var inode);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                if (inode.OpenCount > 0)
+                {
+                    inode.OpenCount--;
+                }
+                _inodes.ReclaimIfUnheld(inode, IsReadOnly);
+                return FsError.Ok;
+            }
+            catch (Exception e) when (_health.Fault(e, "release"))
+            {
+                return FsError.Io;
+            }
         }
     }
 }

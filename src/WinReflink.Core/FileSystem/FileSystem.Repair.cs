@@ -18,13 +18,13 @@ public sealed partial class FileSystem
         lock (_lock)
         {
             // From here on only this method writes: a refused or dry-run repair leaves changes in memory that must never be committed.
-            _readOnly = true;
+            _access.BeginRepair();
             var found = new VolumeChecker(_state, _blockSize, ReadForCheck).Run();
             if (found.Count == 0)
             {
                 return new RepairReport([], [], null, false);
             }
-            if (!dryRun && _openedReadOnly)
+            if (!dryRun && _access.OpenedReadOnly)
             {
                 return new RepairReport([], found, "the volume was opened read-only", false);
             }
@@ -47,7 +47,7 @@ public sealed partial class FileSystem
             {
                 return new RepairReport([], found, refusal, false);
             }
-            var repairs = new VolumeRepairer(_state, _blockSize, Now(), ReadForCheck, (block, data) => rewritten[block] = data.ToArray()).Run().ToList();
+            var repairs = new VolumeRepairer(_state, _transaction.Changes, _blockSize, Now(), ReadForCheck, (block, data) => rewritten[block] = data.ToArray()).Run().ToList();
             // Rows that failed their checksum but agree with everything else (checked below) keep their values and get a new checksum.
             var resealed = _state.ChecksumFailures.ToList();
             repairs.AddRange(resealed.Select(row => new Repair($"recomputed the checksum of the {row}, which is consistent with the rest of the volume", null, null)));
@@ -65,10 +65,10 @@ public sealed partial class FileSystem
             {
                 _cache.Write(block * _blockSize, data, 0, 0, fresh: false);
             }
-            CommitLocked();
+            _transaction.CommitUnguarded();
             if (resealed.Count > 0)
             {
-                _meta.ResealAll();
+                _volume.Meta.ResealAll();
             }
             return new RepairReport(repairs, [], null, true);
         }

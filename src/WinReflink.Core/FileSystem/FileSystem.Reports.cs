@@ -12,8 +12,8 @@ public sealed partial class FileSystem
         lock (_lock)
         {
             var s = _state.Settings;
-            return new VolumeStatistics(_blockSize, s.CapacityBlocks, _state.Allocator.FreeBlocks + _state.Allocator.BusyBlocks,
-                _state.Inodes.Count, long.MaxValue / 2 - _state.Inodes.Count, NameRules.MaxNameLength, s.SerialNumber, s.Label, s.CaseSensitive);
+            return new VolumeStatistics(_blockSize, s.CapacityBlocks, _space.AvailableBlocks,
+                _inodes.Count, long.MaxValue / 2 - _inodes.Count, NameRules.MaxNameLength, s.SerialNumber, s.Label, s.CaseSensitive);
         }
     }
 
@@ -22,11 +22,11 @@ public sealed partial class FileSystem
         lock (_lock)
         {
             var s = _state.Settings;
-            long free = (_state.Allocator.FreeBlocks + _state.Allocator.BusyBlocks) * _blockSize;
+            long free = (_space.AvailableBlocks) * _blockSize;
             long capacity = s.CapacityBlocks * _blockSize;
-            var (shared, saved) = _state.Refcounts.Totals();
+            var (shared, saved) = _space.SharingTotals();
             long files = 0, dirs = 0, extents = 0;
-            foreach (var i in _state.Inodes.Values)
+            foreach (var i in _inodes.All)
             {
                 if (i.IsDirectory)
                 {
@@ -52,7 +52,7 @@ public sealed partial class FileSystem
     }
 
     /// <summary>Bytes written to the data file since open (for write-amplification figures).</summary>
-    public long DataBytesWritten => _store.BytesWritten;
+    public long DataBytesWritten => _volume.Store.BytesWritten;
 
     /// <summary>The file's extents in bytes, split where the share count changes.</summary>
     public FsError GetExtents(long ino, out IReadOnlyList<FileExtent> extents)
@@ -60,7 +60,7 @@ public sealed partial class FileSystem
         extents = Array.Empty<FileExtent>();
         lock (_lock)
         {
-            var e = TryGetRegular(ino, out var file);
+            var e = _inodes.TryGetRegular(ino, out var file);
             if (e != FsError.Ok)
             {
                 return e;
@@ -71,7 +71,7 @@ public sealed partial class FileSystem
                 long done = 0;
                 while (done < ext.Length)
                 {
-                    var (refs, run) = _state.Refcounts.RunAt(ext.Physical + done, ext.Length - done);
+                    var (refs, run) = _space.ShareCount(ext.Physical + done, ext.Length - done);
                     list.Add(new FileExtent((ext.Logical + done) * _blockSize, (ext.Physical + done) * _blockSize, run * _blockSize, refs, ext.Unwritten));
                     done += run;
                 }

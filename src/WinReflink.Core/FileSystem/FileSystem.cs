@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using WinReflink.Core.Cache;
-using WinReflink.Core.Check;
+using WinReflink.Core.Control;
+using WinReflink.Core.Data;
 using WinReflink.Core.Errors;
-using WinReflink.Core.Extents;
 using WinReflink.Core.Metadata;
 using WinReflink.Core.Namespace;
-using WinReflink.Core.Storage;
+using WinReflink.Core.Reflink;
+using WinReflink.Core.Space;
+using WinReflink.Core.Transactions;
 using WinReflink.Core.Volume;
 
 namespace WinReflink.Core;
@@ -23,51 +24,46 @@ public sealed partial class FileSystem : IDisposable
     public const long MaxFileSize = 1L << 50;
 
     private readonly Lock _lock = new();
-    private readonly VolumeLayout _layout;
-    private readonly VolumeLock? _volumeLock;
-    private readonly MetadataStore _meta;
-    private readonly BlockStore _store;
+    private readonly OpenedVolume _volume;
     private readonly ExtentCache _cache;
     private readonly VolumeState _state;
     private readonly ILogger _logger;
     private readonly int _blockSize;
-    private readonly Timer? _commitTimer;
-    /// <summary>Blocks that went from shared to single-owner in the running transaction: still shared in the last commit, so not overwritten in place.</summary>
-    private readonly RangeSet _recentlyUnshared = new();
-    /// <summary>Blocks allocated in the running transaction: no commit maps them, so they are overwritten in place.</summary>
-    private readonly RangeSet _allocatedSinceCommit = new();
-    private long _lastAllocationEnd;
-    /// <summary>
-    /// Mounted read-only, or damaged at open (or being repaired); a failure (<see cref="Failure"/>)
-    /// makes the volume read-only too.
-    /// </summary>
-    private bool _readOnly;
-    /// <summary>The metadata store was opened read-only, so not even a repair can write.</summary>
-    private readonly bool _openedReadOnly;
+    private readonly VolumeAccess _access;
+    private readonly VolumeHealth _health;
+    private readonly Transaction _transaction;
+    private readonly BlockSpace _space;
+    private readonly DataPath _data;
+    private readonly RangeCloner _cloner;
+    private readonly InodeTable _inodes;
+    private readonly DirectoryTree _tree;
+    private readonly ControlService _control = new();
     private bool _disposed;
 
-    private FileSystem(VolumeLayout layout, VolumeLock? volumeLock, MetadataStore meta, VolumeState state, BlockStore store, OpenOptions options, ILogger logger, string? damage)
+    /// <summary>Builds the components over an opened volume; each owns its part of the state (docs/architecture.md).</summary>
+    private FileSystem(OpenedVolume volume, OpenOptions options)
     {
-        Damage = damage;
-        _openedReadOnly = options.ReadOnly;
-        _layout = layout;
-        _volumeLock = volumeLock;
-        _meta = meta;
-        _state = state;
-        _store = store;
-        _logger = logger;
-        _blockSize = state.Settings.BlockSize;
-        // A damaged volume is never written on top of: what open found stays as it is for `check` and `check --repair`.
-        _readOnly = options.ReadOnly || damage != null;
-        long cacheSize = options.CacheSizeBytes ?? Math.Max(64L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
-        _cache = new ExtentCache(store, cacheSize, options.DirtyLimitBytes ?? (256L << 20), logger, background: !_readOnly && options.BackgroundWriteBack);
-        if (!_readOnly && options.CommitInterval > TimeSpan.Zero)
+        _volume = volume;
+        Damage = volume.Damage;
+        _state = volume.State;
+        _cache = volume.Cache;
+        _logger = volume.Logger;
+        _blockSize = _state.Settings.BlockSize;
+        _access = new VolumeAccess(options.ReadOnly, volume.Damage != null);
+        _health = new VolumeHealth(_logger, volume.Layout.Folder, _cache.StopWriteBack);
+        _transaction = new Transaction(_state, volume.Meta, volume.Store, _cache, _access, _health);
+        _space = new BlockSpace(_state.Allocator, _state.Refcounts, _transaction, _health, () => IsReadOnly);
+        _data = new DataPath(_cache, _space, _transaction, _blockSize);
+        _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
+        _inodes = new InodeTable(_state, _transaction, _data, _blockSize);
+        _tree = new DirectoryTree(_inodes, _transaction, _state.Settings.Folding);
+        if (!_access.ReadOnly && options.CommitInterval > TimeSpan.Zero)
         {
-            _commitTimer = new Timer(_ => GroupCommit(), null, options.CommitInterval, options.CommitInterval);
+            _transaction.StartGroupCommit(options.CommitInterval, _lock);
         }
     }
 
-    public string VolumePath => _layout.Folder;
+    public string VolumePath => _volume.Layout.Folder;
     public int BlockSize => _blockSize;
     public bool CaseSensitive => _state.Settings.CaseSensitive;
     /// <summary>How this volume turns names into lookup keys (stored in the volume; hosts that order or compare names use it).</summary>
@@ -86,146 +82,45 @@ public sealed partial class FileSystem : IDisposable
     public static FileSystem Open(string folder, OpenOptions? options = null)
     {
         options ??= new OpenOptions();
-        var layout = new VolumeLayout(folder);
-        var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("WinReflink.Volume");
-        if (!Directory.Exists(layout.Folder))
-        {
-            throw new VolumeException($"volume {layout.Folder} does not exist (create it with `winreflink format {folder}`)");
-        }
-        if (!File.Exists(layout.MetaDb))
-        {
-            throw new VolumeException($"{layout.Folder} is not a WinReflink volume: its meta.db is missing");
-        }
-        var volumeLock = VolumeLock.Acquire(layout);
-        MetadataStore? meta = null;
-        BlockStore? store = null;
+        var volume = OpenedVolume.Open(folder, options);
         try
         {
-            meta = MetadataStore.Open(layout.MetaDb, options.ReadOnly);
-            var settings = meta.LoadSettings(layout.MetaDb);
-            VolumeFormatter.CheckSettings(layout, settings);
-            if (settings.FormatVersion < VolumeSettings.CurrentFormatVersion && !options.ReadOnly)
-            {
-                var watch = System.Diagnostics.Stopwatch.StartNew();
-                int oldVersion = settings.FormatVersion;
-                meta.Upgrade(settings);
-                settings = meta.LoadSettings(layout.MetaDb);
-                logger.LogInformation("Upgraded volume {Volume} from format version {Old} to {New} in {Ms} ms",
-                    layout.Folder, oldVersion, settings.FormatVersion, watch.ElapsedMilliseconds);
-            }
-            var opening = System.Diagnostics.Stopwatch.StartNew();
-            var state = meta.LoadState(settings, layout.MetaDb);
-            long loadMs = opening.ElapsedMilliseconds;
-            var damage = new VolumeChecker(state, settings.BlockSize, read: null).Run();
-            // What open-time validation costs, for the volume sizes it must stay bounded on (issue 11).
-            logger.LogInformation("Volume {Volume}: {Inodes} inodes loaded in {LoadMs} ms, validated in {ValidateMs} ms",
-                layout.Folder, state.Inodes.Count, loadMs, opening.ElapsedMilliseconds - loadMs);
-            store = options.BlockStoreFactory?.Invoke(settings) ?? OpenDataFile(layout, settings, logger);
-            var fs = new FileSystem(layout, volumeLock, meta, state, store, options, logger, DamageSummary(damage));
+            var fs = new FileSystem(volume, options);
             if (fs.Damage != null && !options.ReadOnly && !options.Repairing)
             {
-                logger.LogError("Volume {Volume} is damaged ({Damage}); opened read-only. `winreflink check` lists every problem; `winreflink check --repair` fixes what it can",
-                    layout.Folder, fs.Damage);
+                volume.Logger.LogError("Volume {Volume} is damaged ({Damage}); opened read-only. `winreflink check` lists every problem; `winreflink check --repair` fixes what it can",
+                    volume.Layout.Folder, fs.Damage);
             }
             fs.ReclaimOrphans();
             return fs;
         }
         catch
         {
-            store?.Dispose();
-            meta?.Dispose();
-            volumeLock.Dispose();
+            volume.Dispose();
             throw;
         }
     }
 
-    private static string? DamageSummary(IReadOnlyList<Violation> found) => found.Count switch
+    /// <summary>Reclaims inodes that were unlinked while open when the volume last went down.</summary>
+    private void ReclaimOrphans()
     {
-        0 => null,
-        1 => found[0].ToString(),
-        _ => $"{found.Count} problems, the first: {found[0]}",
-    };
-
-    private static FileBlockStore OpenDataFile(VolumeLayout layout, VolumeSettings settings, ILogger logger)
-    {
-        if (!File.Exists(layout.DataImage))
+        lock (_lock)
         {
-            throw new VolumeException($"{layout.DataImage} is missing: the volume has lost its data file");
+            if (IsReadOnly || !_inodes.HasOrphans)
+            {
+                return;
+            }
+            _inodes.ReclaimOrphans();
+            _transaction.CommitUnguarded();
         }
-        long expected = settings.CapacityBlocks * settings.BlockSize;
-        long actual = new FileInfo(layout.DataImage).Length;
-        if (actual < expected)
-        {
-            throw new VolumeException($"{layout.DataImage} is {actual} bytes but the volume holds {expected}: the data file is truncated");
-        }
-        return new FileBlockStore(layout.DataImage, settings.BlockSize, settings.CapacityBlocks, logger);
     }
 
-    private static long Now() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks;
-
-    private FsError TryGet(long ino, out Inode inode)
-    {
-        if (_state.Inodes.TryGetValue(ino, out inode!))
-        {
-            return FsError.Ok;
-        }
-        return FsError.NotFound;
-    }
-
-    private FsError TryGetDirectory(long ino, out Inode dir)
-    {
-        var e = TryGet(ino, out dir);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        return dir.IsDirectory ? FsError.Ok : FsError.NotDirectory;
-    }
-
-    private FsError TryGetRegular(long ino, out Inode file)
-    {
-        var e = TryGet(ino, out file);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        if (file.IsDirectory)
-        {
-            return FsError.IsDirectory;
-        }
-        return file.IsRegular ? FsError.Ok : FsError.InvalidArgument;
-    }
+    /// <summary>The clock of every timestamp: 100 ns ticks since the Unix epoch.</summary>
+    internal static long Now() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks;
 
     private FsError CheckWritable() => IsReadOnly ? FsError.ReadOnly : FsError.Ok;
 
-    private void Changed(Inode inode) => _state.ChangedInodes.Add(inode);
-
-    private InodeAttributes Attributes(Inode i)
-    {
-        var win = i.WindowsAttributes;
-        if (i.IsDirectory)
-        {
-            win |= WindowsAttributes.Directory;
-        }
-        if ((i.Flags & InodeFlags.Immutable) != 0)
-        {
-            // What Windows programs know of an immutable file; clearing ReadOnly does not clear the flag.
-            win |= WindowsAttributes.ReadOnly;
-        }
-        return new InodeAttributes(i.Ino, i.Mode, i.Nlink, i.Uid, i.Gid, i.Rdev, i.Size,
-            (i.Extents?.MappedBlocks ?? 0) * _blockSize, i.AccessTime, i.ModifyTime, i.ChangeTime, i.BirthTime,
-            win, i.Generation, _blockSize);
-    }
-
-    /// <summary>
-    /// Corruption found while running: log it with the inode and block, and stop writing so nothing is
-    /// written on top of it. The volume stays readable.
-    /// </summary>
-    private FsError Corrupt(string what, long ino, long block)
-    {
-        Shutdown($"the volume is corrupt: {what} (inode {ino}, block {block})", null);
-        return FsError.Corrupt;
-    }
+    private void Changed(Inode inode) => _transaction.Changed(inode);
 
     public void Dispose()
     {
@@ -236,24 +131,22 @@ public sealed partial class FileSystem : IDisposable
                 return;
             }
             _disposed = true;
+            _transaction.StopGroupCommit();
         }
-        _commitTimer?.Dispose();
+        _transaction.Dispose();
         lock (_lock)
         {
             try
             {
-                CommitGuarded();
-                if (_failure != null)
+                _transaction.Commit();
+                if (_health.Failed)
                 {
-                    _logger.LogError("Volume {Volume} closed after a failure ({Cause}): it holds its last successful commit", _layout.Folder, _failure);
+                    _logger.LogError("Volume {Volume} closed after a failure ({Cause}): it holds its last successful commit", _volume.Layout.Folder, _health.Failure);
                 }
             }
             finally
             {
-                _cache.Dispose();
-                _store.Dispose();
-                _meta.Dispose();
-                _volumeLock?.Dispose();
+                _volume.Dispose();
             }
         }
     }
@@ -267,14 +160,12 @@ public sealed partial class FileSystem : IDisposable
         lock (_lock)
         {
             _disposed = true;
+            _transaction.StopGroupCommit();
         }
-        _commitTimer?.Dispose();
+        _transaction.Dispose();
         lock (_lock)
         {
-            _cache.Dispose();
-            _store.Dispose();
-            _meta.Dispose();
-            _volumeLock?.Dispose();
+            _volume.Dispose();
         }
     }
 }

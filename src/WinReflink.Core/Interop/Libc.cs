@@ -2,12 +2,19 @@ using System.Runtime.InteropServices;
 
 namespace WinReflink.Core.Interop;
 
-/// <summary>The few libc calls .NET does not expose: open with O_DIRECT.</summary>
+/// <summary>
+/// The one declaration of each libc call the core, the FUSE host, the control client and the CLI share
+/// (they reach it through InternalsVisibleTo); calls only the FUSE host makes are in its LinuxNative.
+/// </summary>
 internal static unsafe partial class Libc
 {
+    public const int ORdOnly = 0;
     public const int ORdWr = 2;
     public const int OCloExec = 0x80000;
     public const int EInval = 22;
+    public const int ENotTy = 25;
+    public const int ENoSys = 38;
+    public const int EOpNotSupp = 95;
 
     /// <summary>O_DIRECT differs between architectures (asm-generic vs x86 and arm64 values).</summary>
     public static int ODirect => RuntimeInformation.ProcessArchitecture switch
@@ -17,12 +24,22 @@ internal static unsafe partial class Libc
         _ => 0x4000,
     };
 
+    public static int LastError => Marshal.GetLastPInvokeError();
+
+    public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Open(string path, int flags, int mode);
-}
 
-internal static unsafe partial class Libc
-{
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, void* arg);
+
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Stat(string path, byte* statBuffer);
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEffectiveUid();
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using WinReflink.Core.Extents;
 using WinReflink.Core.Namespace;
+using WinReflink.Core.Transactions;
 using WinReflink.Core.Volume;
 
 namespace WinReflink.Core.Metadata;
@@ -532,11 +533,11 @@ internal sealed class MetadataStore : IDisposable
         p[16].Value = i.Children?.NextCookie ?? 0L;
     }
 
-    /// <summary>Writes every change of the state in one durable transaction.</summary>
-    public void Commit(VolumeState state)
+    /// <summary>Writes every change of the state in one durable transaction; the caller forgets <paramref name="changes"/> once this returns.</summary>
+    public void Commit(VolumeState state, ChangeSet changes)
     {
         using var tx = _db.BeginTransaction();
-        if (state.SettingsChanged)
+        if (changes.SettingsChanged)
         {
             WriteSettings(state.Settings, tx);
         }
@@ -553,7 +554,7 @@ internal sealed class MetadataStore : IDisposable
         using var flagsPut = Command(tx, "INSERT OR REPLACE INTO inode_flags(ino, flags) VALUES ($i, $f)", "$i", "$f");
         using var flagsDel = Command(tx, "DELETE FROM inode_flags WHERE ino = $i", "$i");
 
-        foreach (long ino in state.DeletedInodes)
+        foreach (long ino in changes.DeletedInodes)
         {
             foreach (string table in new[] { "DELETE FROM inodes WHERE ino = $i", "DELETE FROM extents WHERE ino = $i", "DELETE FROM xattrs WHERE ino = $i", "DELETE FROM dirents WHERE parent = $i", "DELETE FROM inode_flags WHERE ino = $i" })
             {
@@ -563,7 +564,7 @@ internal sealed class MetadataStore : IDisposable
             }
         }
 
-        foreach (var inode in state.ChangedInodes)
+        foreach (var inode in changes.ChangedInodes)
         {
             if (!state.Inodes.ContainsKey(inode.Ino))
             {
@@ -688,7 +689,7 @@ internal sealed class MetadataStore : IDisposable
                 }
             });
         }
-        if (state.OrphansChanged)
+        if (changes.OrphansChanged)
         {
             Execute(tx, "DELETE FROM orphans");
             using var put = Command(tx, "INSERT INTO orphans(ino, crc) VALUES ($i, $crc)", "$i", "$crc");
@@ -703,12 +704,6 @@ internal sealed class MetadataStore : IDisposable
             Execute(tx, DanglingRowTables[table]);
         }
         tx.Commit();
-        // Only now: if the commit fails, these still name the inodes whose changes were lost, so
-        // their fsync and close answer EIO (FileSystem.LostChanges).
-        state.DeletedInodes.Clear();
-        state.ChangedInodes.Clear();
-        state.SettingsChanged = false;
-        state.OrphansChanged = false;
         state.DropDanglingRows.Clear();
     }
 

@@ -5,8 +5,8 @@ using WinReflink.Core.Volume;
 namespace WinReflink.Core.Metadata;
 
 /// <summary>
-/// Everything meta.db holds, in memory, with what changed since the last commit. Hot paths read and
-/// change this; only the commit talks to SQLite.
+/// Everything meta.db holds, in memory, as last loaded or changed since; what changed since the last commit is the
+/// transaction's (<see cref="Transactions.ChangeSet"/>). Only the commit talks to SQLite.
 /// </summary>
 internal sealed class VolumeState
 {
@@ -34,12 +34,4 @@ internal sealed class VolumeState
 
     /// <summary>Rows holding a value the engine cannot represent (a count past 32 bits); `check` reports them.</summary>
     public List<string> BadRows { get; } = new();
-
-    public HashSet<Inode> ChangedInodes { get; } = new();
-    public HashSet<long> DeletedInodes { get; } = new();
-    public bool OrphansChanged { get; set; }
-    public bool SettingsChanged { get; set; }
-
-    public bool HasChanges => ChangedInodes.Count > 0 || DeletedInodes.Count > 0 || OrphansChanged || SettingsChanged || DropDanglingRows.Count > 0 || Security.HasChanges
-        || Refcounts.Rows.HasChanges || Allocator.Free.Rows.HasChanges || Allocator.BusyBlocks > 0;
 }

@@ -16,7 +16,8 @@ internal static class SparseFile
         {
             return;
         }
-        if (!Kernel32.DeviceIoControl(file.SafeFileHandle, Kernel32.FsctlSetSparse, null, 0, null, 0, out _, null))
+        uint returned;
+        if (!Kernel32.DeviceIoControl(file.SafeFileHandle, Kernel32.FsctlSetSparse, null, 0, null, 0, &returned, 0))
         {
             int error = Marshal.GetLastPInvokeError();
             throw new VolumeException($"cannot make {path} a sparse file (Windows error {error}: {Marshal.GetPInvokeErrorMessage(error)}); a volume folder must be on NTFS or ReFS");

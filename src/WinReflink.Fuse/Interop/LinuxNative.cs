@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace WinReflink.Fuse.Interop;
 
-/// <summary>The libc calls the FUSE host needs: raw reads and writes on /dev/fuse, mount, and fd passing.</summary>
+/// <summary>The libc calls only the FUSE host makes: raw reads and writes on /dev/fuse, mount, and fd passing (the shared ones are the core's Libc).</summary>
 internal static unsafe partial class LinuxNative
 {
     public const int ORdWr = 2;
@@ -61,12 +61,6 @@ internal static unsafe partial class LinuxNative
         public nuint Length;
     }
 
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    public static partial int Open(string path, int flags, int mode);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    public static partial int Close(int fd);
-
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     public static partial nint Read(int fd, void* buffer, nuint count);
 
@@ -88,17 +82,11 @@ internal static unsafe partial class LinuxNative
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int cmd, int arg);
 
-    [LibraryImport("libc", EntryPoint = "geteuid")]
-    public static partial uint GetEUid();
-
     [LibraryImport("libc", EntryPoint = "setsid", SetLastError = true)]
     public static partial int SetSid();
 
     [LibraryImport("libc", EntryPoint = "dup2", SetLastError = true)]
     public static partial int Dup2(int oldFd, int newFd);
-
-    [LibraryImport("libc", EntryPoint = "getegid")]
-    public static partial uint GetEGid();
 
     [StructLayout(LayoutKind.Sequential)]
     public struct MsgHdr

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using WinReflink.Core.Interop;
 using WinReflink.Fuse.Interop;
 
 namespace WinReflink.Fuse.Mounting;
@@ -30,8 +31,8 @@ public static class BackgroundMount
         }
         Environment.SetEnvironmentVariable(LogVariable, null);
         LinuxNative.SetSid();
-        int logFd = LinuxNative.Open(log, LinuxNative.OWrOnly | LinuxNative.OCreat | LinuxNative.OAppend | LinuxNative.OCloExec, 0x180);
-        int nullFd = LinuxNative.Open("/dev/null", LinuxNative.ORdWr | LinuxNative.OCloExec, 0);
+        int logFd = Libc.Open(log, LinuxNative.OWrOnly | LinuxNative.OCreat | LinuxNative.OAppend | LinuxNative.OCloExec, 0x180);
+        int nullFd = Libc.Open("/dev/null", LinuxNative.ORdWr | LinuxNative.OCloExec, 0);
         if (logFd < 0 || nullFd < 0)
         {
             return;
@@ -51,8 +52,8 @@ public static class BackgroundMount
         LinuxNative.Dup2(nullFd, 0);
         LinuxNative.Dup2(logFd, 1);
         LinuxNative.Dup2(logFd, 2);
-        LinuxNative.Close(logFd);
-        LinuxNative.Close(nullFd);
+        Libc.Close(logFd);
+        Libc.Close(nullFd);
     }
 
     /// <summary>
@@ -107,10 +108,10 @@ public static class BackgroundMount
     /// <summary>One log per mount point, where its owner can read it: /run for root, the user's runtime folder otherwise.</summary>
     private static string LogPath(string mountPoint)
     {
-        string dir = LinuxNative.GetEUid() == 0
+        string dir = Libc.GetEffectiveUid() == 0
             ? "/run/winreflink"
             : Path.Combine(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime ? runtime : Path.GetTempPath(),
-                $"winreflink-{LinuxNative.GetEUid()}");
+                $"winreflink-{Libc.GetEffectiveUid()}");
         Directory.CreateDirectory(dir);
         return Path.Combine(dir, "mount" + mountPoint.Replace('/', '_') + ".log");
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using WinReflink.Core.Interop;
 using WinReflink.Fuse.Interop;
 
 namespace WinReflink.Fuse.Mounting;
@@ -28,24 +29,24 @@ internal sealed class KernelMount
             throw new MountException("/dev/fuse does not exist: load the fuse module (modprobe fuse) or run where FUSE is available");
         }
         string full = Mountpoint.Validate(mountPoint);
-        return LinuxNative.GetEUid() == 0 ? MountAsRoot(full, source, options) : MountWithFusermount(full, source, options);
+        return Libc.GetEffectiveUid() == 0 ? MountAsRoot(full, source, options) : MountWithFusermount(full, source, options);
     }
 
     private static KernelMount MountAsRoot(string target, string source, FuseMountOptions options)
     {
-        int fd = LinuxNative.Open("/dev/fuse", LinuxNative.ORdWr | LinuxNative.OCloExec, 0);
+        int fd = Libc.Open("/dev/fuse", LinuxNative.ORdWr | LinuxNative.OCloExec, 0);
         if (fd < 0)
         {
             int err = LinuxNative.LastError;
             throw new MountException($"cannot open /dev/fuse: {LinuxNative.Describe(err)}");
         }
         string data = string.Create(CultureInfo.InvariantCulture,
-            $"fd={fd},rootmode=40000,user_id={LinuxNative.GetEUid()},group_id={LinuxNative.GetEGid()},default_permissions{(options.AllowOther ? ",allow_other" : "")},max_read={FuseConstants.MaxWrite}");
+            $"fd={fd},rootmode=40000,user_id={Libc.GetEffectiveUid()},group_id={Libc.GetEffectiveGid()},default_permissions{(options.AllowOther ? ",allow_other" : "")},max_read={FuseConstants.MaxWrite}");
         nuint flags = LinuxNative.MsNoSuid | LinuxNative.MsNoDev | (options.ReadOnly ? LinuxNative.MsRdOnly : 0);
         if (LinuxNative.Mount(source, target, "fuse.winreflink", flags, data) != 0)
         {
             int err = LinuxNative.LastError;
-            LinuxNative.Close(fd);
+            Libc.Close(fd);
             throw new MountException($"mount of {target} failed: {LinuxNative.Describe(err)}");
         }
         return new KernelMount(fd, target, viaFusermount: false);
@@ -70,7 +71,7 @@ internal sealed class KernelMount
             psi.ArgumentList.Add(target);
             psi.Environment["_FUSE_COMMFD"] = pair[0].ToString(CultureInfo.InvariantCulture);
             using var process = Process.Start(psi) ?? throw new MountException("cannot start fusermount3");
-            LinuxNative.Close(pair[0]);
+            Libc.Close(pair[0]);
             pair[0] = -1;
             int fd = ReceiveFd(pair[1]);
             string stderr = process.StandardError.ReadToEnd();
@@ -85,9 +86,9 @@ internal sealed class KernelMount
         {
             if (pair[0] >= 0)
             {
-                LinuxNative.Close(pair[0]);
+                Libc.Close(pair[0]);
             }
-            LinuxNative.Close(pair[1]);
+            Libc.Close(pair[1]);
         }
     }
 
@@ -145,7 +146,7 @@ internal sealed class KernelMount
         {
             throw new MountException($"{full} is a {type} mount, not a WinReflink volume");
         }
-        if (LinuxNative.GetEUid() == 0)
+        if (Libc.GetEffectiveUid() == 0)
         {
             if (LinuxNative.Umount2(full, lazy ? LinuxNative.MntDetach : 0) != 0)
             {

@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using WinReflink.Core.Cache;
+
+namespace WinReflink.Core.Control;
+
+/// <summary>
+/// The engine's side of the control channel, the same for both hosts: clone tokens that name a source
+/// file (issued for a handle open for reading, redeemed within <see cref="ControlProtocol.CloneTokenLifetime"/>)
+/// and the volume's figures as JSON. Host-neutral: each host maps its own request codes (Linux ioctl,
+/// Windows DeviceIoControl) onto these calls. Invariant: no issued token is 0, and no two live tokens
+/// are equal. Callers hold the volume lock.
+/// </summary>
+internal sealed class ControlService
+{
+    private readonly Dictionary<ulong, (long Ino, DateTime Expires)> _cloneTokens = new();
+
+    /// <summary>A new token naming <paramref name="ino"/>, which the caller checked is a regular file; expired tokens are dropped first.</summary>
+    public ulong IssueCloneToken(long ino)
+    {
+        var now = DateTime.UtcNow;
+        foreach (var expired in _cloneTokens.Where(kv => kv.Value.Expires < now).Select(kv => kv.Key).ToList())
+        {
+            _cloneTokens.Remove(expired);
+        }
+        ulong token;
+        do
+        {
+            token = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        }
+        while (token == 0 || _cloneTokens.ContainsKey(token));
+        _cloneTokens[token] = (ino, now + ControlProtocol.CloneTokenLifetime);
+        return token;
+    }
+
+    /// <summary>The inode a live token names; false (and the token forgotten) when it is unknown or expired.</summary>
+    public bool TryRedeem(ulong token, out long ino)
+    {
+        if (!_cloneTokens.TryGetValue(token, out var entry) || entry.Expires < DateTime.UtcNow)
+        {
+            _cloneTokens.Remove(token);
+            ino = 0;
+            return false;
+        }
+        ino = entry.Ino;
+        return true;
+    }
+
+    /// <summary>The volume's and the cache's figures as one JSON object.</summary>
+    public static string InfoJson(VolumeInfo info, CacheStatistics cache)
+    {
+        var obj = new Dictionary<string, object>
+        {
+            ["capacityBytes"] = info.CapacityBytes,
+            ["usedBytes"] = info.UsedBytes,
+            ["freeBytes"] = info.FreeBytes,
+            ["sharedBytes"] = info.SharedBytes,
+            ["savedBytes"] = info.SavedBytes,
+            ["files"] = info.Files,
+            ["directories"] = info.Directories,
+            ["extents"] = info.Extents,
+            ["blockSize"] = info.BlockSize,
+            ["caseSensitive"] = info.CaseSensitive,
+            ["label"] = info.Label,
+            ["serial"] = info.SerialNumber,
+            ["formatVersion"] = info.FormatVersion,
+            ["cache"] = new Dictionary<string, object>
+            {
+                ["cachedBytes"] = cache.CachedBytes,
+                ["savedBytes"] = cache.SavedBytes,
+                ["hitRate"] = cache.HitRate,
+                ["dirtyBytes"] = cache.DirtyBytes,
+                ["limitBytes"] = cache.LimitBytes,
+                ["dirtyLimitBytes"] = cache.DirtyLimitBytes,
+                ["hits"] = cache.Hits,
+                ["misses"] = cache.Misses,
+                ["entries"] = cache.Entries,
+                ["maxOwnersPerEntry"] = cache.MaxOwnersPerEntry,
+            },
+        };
+        return JsonSerializer.Serialize(obj);
+    }
+}

@@ -1,0 +1,194 @@
+using System.Buffers;
+using WinReflink.Core.Errors;
+using WinReflink.Core.Extents;
+using WinReflink.Core.Namespace;
+using WinReflink.Core.Space;
+using WinReflink.Core.Transactions;
+
+namespace WinReflink.Core.Data;
+
+internal sealed partial class DataPath
+{
+    /// <summary>Sets the size; blocks past a smaller size are unmapped after the kept last block's tail is zeroed (NoSpace leaves the file whole).</summary>
+    public FsError Truncate(Inode file, long size)
+    {
+        if (size < file.Size)
+        {
+            // Zero the new last block's tail first: it may need a copy-on-write block, and if that
+            // fails for want of space the file must still be whole.
+            var e = ZeroTail(file, size);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            long keepBlocks = (size + _blockSize - 1) / _blockSize;
+            Unmap(file, keepBlocks, long.MaxValue / 2 - keepBlocks);
+        }
+        file.Size = size;
+        _transaction.Changed(file);
+        return FsError.Ok;
+    }
+
+    /// <summary>
+    /// Keeps the bytes past EOF in the last block zero, so that a later extension, or a clone that shares
+    /// the block, never shows old bytes (invariant 8).
+    /// </summary>
+    private FsError ZeroTail(Inode file, long size)
+    {
+        int tail = (int)(size % _blockSize);
+        if (tail == 0)
+        {
+            return FsError.Ok;
+        }
+        return ZeroBytes(file, size, _blockSize - tail);
+    }
+
+    /// <summary>Writes zeros over bytes of blocks that are mapped and written; holes and unwritten blocks already read as zero.</summary>
+    private FsError ZeroBytes(Inode file, long offset, long length)
+    {
+        if (length <= 0)
+        {
+            return FsError.Ok;
+        }
+        long logical = offset / _blockSize;
+        if (!file.Extents!.TryFind(logical, 1, out var ext, out _) || ext.Unwritten)
+        {
+            return FsError.Ok;
+        }
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            Array.Clear(buffer, 0, (int)length);
+            return Write(file, offset, buffer.AsSpan(0, (int)length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// fallocate on a regular, writable file whose range the caller checked (offset &gt;= 0, length &gt; 0,
+    /// end within MaxFileSize). Reserves the blocks it needs before changing anything.
+    /// </summary>
+    public FsError Fallocate(Inode file, long offset, long length, AllocateMode mode)
+    {
+        FsError e;
+        long end = offset + length;
+        long firstWhole = (offset + _blockSize - 1) / _blockSize, endWhole = end / _blockSize;
+        bool punch = mode == AllocateMode.PunchHole;
+        bool zero = mode is AllocateMode.ZeroRange or AllocateMode.ZeroRangeKeepSize;
+        bool keepSize = mode is AllocateMode.KeepSize or AllocateMode.PunchHole or AllocateMode.ZeroRangeKeepSize;
+        if (punch || zero)
+        {
+            e = _space.Reserve((data: this, file, offset, end, firstWhole, endWhole, zero),
+                static s => (s.zero ? Math.Max(0, s.endWhole - s.firstWhole) : 0) + s.data.PartialBlocksNeedingCow(s.file, s.offset, s.end, s.firstWhole, s.endWhole));
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            e = ZeroPartialEdges(file, offset, end, firstWhole, endWhole);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            if (endWhole > firstWhole)
+            {
+                Unmap(file, firstWhole, endWhole - firstWhole);
+                if (zero)
+                {
+                    AllocateUnwritten(file, firstWhole, endWhole - firstWhole);
+                }
+            }
+            long now = FileSystem.Now();
+            file.ModifyTime = now;
+            file.ChangeTime = now;
+        }
+        else
+        {
+            long first = offset / _blockSize, last = (end + _blockSize - 1) / _blockSize;
+            e = _space.Reserve((data: this, file, first, last), static s => s.data.HoleBlocks(s.file, s.first, s.last));
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            AllocateUnwritten(file, first, last - first);
+        }
+        if (!keepSize && end > file.Size)
+        {
+            file.Size = end;
+            long now = FileSystem.Now();
+            file.ModifyTime = now;
+            file.ChangeTime = now;
+        }
+        _transaction.Changed(file);
+        return FsError.Ok;
+    }
+
+    private long HoleBlocks(Inode file, long first, long last)
+    {
+        long holes = 0;
+        for (long b = first; b < last;)
+        {
+            var run = Classify(file, b, last - b);
+            if (run.Kind == RunKind.Hole)
+            {
+                holes += run.Length;
+            }
+            b += run.Length;
+        }
+        return holes;
+    }
+
+    private long PartialBlocksNeedingCow(Inode file, long offset, long end, long firstWhole, long endWhole)
+    {
+        long n = 0;
+        if (offset % _blockSize != 0)
+        {
+            n += BlocksToAllocate(file, offset, 1);
+        }
+        if (end % _blockSize != 0 && endWhole >= firstWhole && (end / _blockSize) != offset / _blockSize)
+        {
+            n += BlocksToAllocate(file, end - 1, 1);
+        }
+        return n;
+    }
+
+    private FsError ZeroPartialEdges(Inode file, long offset, long end, long firstWhole, long endWhole)
+    {
+        if (firstWhole > endWhole)
+        {
+            // Start and end inside one block.
+            return ZeroBytes(file, offset, end - offset);
+        }
+        var e = ZeroBytes(file, offset, firstWhole * _blockSize - offset);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        return ZeroBytes(file, endWhole * _blockSize, end - endWhole * _blockSize);
+    }
+
+    /// <summary>Gives every hole of the range unwritten blocks (space reserved, reads as zeros).</summary>
+    private void AllocateUnwritten(Inode file, long logical, long count)
+    {
+        for (long b = logical; b < logical + count;)
+        {
+            var run = Classify(file, b, logical + count - b);
+            if (run.Kind != RunKind.Hole)
+            {
+                b += run.Length;
+                continue;
+            }
+            long done = 0;
+            while (done < run.Length)
+            {
+                var got = _space.Allocate(file, _space.Goal(file, b + done), run.Length - done);
+                file.Extents!.Insert(new Extent(b + done, got.Start, got.Length, Unwritten: true));
+                done += got.Length;
+            }
+            b += run.Length;
+        }
+    }
+
+}

@@ -1,0 +1,269 @@
+using System.Buffers;
+using WinReflink.Core.Cache;
+using WinReflink.Core.Errors;
+using WinReflink.Core.Extents;
+using WinReflink.Core.Namespace;
+using WinReflink.Core.Space;
+using WinReflink.Core.Transactions;
+
+namespace WinReflink.Core.Data;
+
+/// <summary>
+/// The data path: classifies a file's blocks (hole, owned alone, unwritten, shared), reads through the
+/// ExtentCache, writes in place or by copy-on-write, and unmaps. It decides the copy-on-write policy
+/// from what space (share counts) and the transaction (blocks new or unshared since the last commit)
+/// answer, and never commits. Invariants, on entry and on return of every call: a file's extent map
+/// maps each logical block at most once, to a block that is not free; a block a commit can still see
+/// is never overwritten in place. Callers hold the volume lock and have checked that the file is
+/// regular and writable where they write.
+/// </summary>
+internal sealed partial class DataPath
+{
+    private readonly ExtentCache _cache;
+    private readonly BlockSpace _space;
+    private readonly Transaction _transaction;
+    private readonly int _blockSize;
+
+    public DataPath(ExtentCache cache, BlockSpace space, Transaction transaction, int blockSize)
+    {
+        _cache = cache;
+        _space = space;
+        _transaction = transaction;
+        _blockSize = blockSize;
+    }
+
+    /// <summary>What a run of logical blocks is, for the write path.</summary>
+    private enum RunKind
+    {
+        Hole,
+        /// <summary>Owned by this file alone since the last commit: overwritten in place.</summary>
+        Private,
+        /// <summary>Allocated by fallocate, never written: reads as zeros; converted on write.</summary>
+        PrivateUnwritten,
+        /// <summary>Mapped by another file too (or in the last commit): copy-on-write.</summary>
+        Shared,
+    }
+
+    private readonly record struct Run(RunKind Kind, long Physical, long Length, bool Unwritten);
+
+    /// <summary>The run of blocks from <paramref name="logical"/> (at most max) that one action can handle.</summary>
+    private Run Classify(Inode file, long logical, long max)
+    {
+        if (!file.Extents!.TryFind(logical, max, out var ext, out long hole))
+        {
+            return new Run(RunKind.Hole, 0, hole, false);
+        }
+        long p = ext.Physical + (logical - ext.Logical);
+        long n = Math.Min(max, ext.LogicalEnd - logical);
+        var (refs, refRun) = _space.ShareCount(p, n);
+        if (refs >= 2)
+        {
+            return new Run(RunKind.Shared, p, refRun, ext.Unwritten);
+        }
+        // A block allocated in the running transaction holds no committed data, so nothing a crash
+        // returns to can see it: overwrite it in place, whatever it was before (issue 6, defect 5).
+        var (history, run) = _transaction.History(p, refRun);
+        if (history == BlockHistory.AllocatedSinceCommit)
+        {
+            return new Run(ext.Unwritten ? RunKind.PrivateUnwritten : RunKind.Private, p, run, ext.Unwritten);
+        }
+        if (history == BlockHistory.UnsharedSinceCommit)
+        {
+            return new Run(RunKind.Shared, p, run, ext.Unwritten);
+        }
+        if (!ext.Unwritten && file.CommittedSize % _blockSize != 0)
+        {
+            long eofBlock = file.CommittedSize / _blockSize;
+            if (logical == eofBlock)
+            {
+                return new Run(RunKind.Shared, p, 1, Unwritten: false);
+            }
+            if (logical < eofBlock && logical + run > eofBlock)
+            {
+                run = eofBlock - logical;
+            }
+        }
+        return new Run(ext.Unwritten ? RunKind.PrivateUnwritten : RunKind.Private, p, run, ext.Unwritten);
+    }
+
+    /// <summary>
+    /// Reads [offset, offset+buffer.Length) of <paramref name="file"/>; holes and unwritten blocks read
+    /// as zeros. On entry the range lies within the file's size. Throws BlockReadException when the host
+    /// cannot read clean blocks (nothing is lost).
+    /// </summary>
+    public void Read(Inode file, long offset, Span<byte> buffer)
+    {
+        long pos = offset, end = offset + buffer.Length;
+        while (pos < end)
+        {
+            long logical = pos / _blockSize;
+            int inBlock = (int)(pos % _blockSize);
+            long maxBlocks = (end - pos + inBlock + _blockSize - 1) / _blockSize;
+            long runBytes;
+            if (file.Extents!.TryFind(logical, maxBlocks, out var ext, out long hole))
+            {
+                long blocks = Math.Min(maxBlocks, ext.LogicalEnd - logical);
+                runBytes = Math.Min(end - pos, blocks * _blockSize - inBlock);
+                var dst = buffer.Slice((int)(pos - offset), (int)runBytes);
+                if (ext.Unwritten)
+                {
+                    dst.Clear();
+                }
+                else
+                {
+                    long physical = ext.Physical + (logical - ext.Logical);
+                    _cache.Read(physical * _blockSize + inBlock, dst, file.Ino, logical);
+                }
+            }
+            else
+            {
+                runBytes = Math.Min(end - pos, hole * _blockSize - inBlock);
+                buffer.Slice((int)(pos - offset), (int)runBytes).Clear();
+            }
+            pos += runBytes;
+        }
+    }
+
+    /// <summary>Blocks a write of [offset, offset+length) must allocate: holes and copy-on-write.</summary>
+    private long BlocksToAllocate(Inode file, long offset, long length)
+    {
+        long first = offset / _blockSize, end = (offset + length + _blockSize - 1) / _blockSize;
+        long need = 0;
+        for (long b = first; b < end;)
+        {
+            var run = Classify(file, b, end - b);
+            if (run.Kind is RunKind.Hole or RunKind.Shared)
+            {
+                need += run.Length;
+            }
+            b += run.Length;
+        }
+        return need;
+    }
+
+    /// <summary>
+    /// Writes bytes into the file's blocks, allocating holes and copying shared blocks on write. Fails
+    /// with NoSpace before changing anything when the volume cannot hold the write. On entry the file is
+    /// regular and the range ends at most at MaxFileSize; on return the bytes are in the cache and the
+    /// extent map maps every written block to a block this file owns alone. The caller moves the size.
+    /// </summary>
+    public FsError Write(Inode file, long offset, ReadOnlySpan<byte> data)
+    {
+        var e = _space.Reserve((data: this, file, offset, length: (long)data.Length), static s => s.data.BlocksToAllocate(s.file, s.offset, s.length));
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        long pos = offset, end = offset + data.Length;
+        while (pos < end)
+        {
+            long logical = pos / _blockSize;
+            long endBlock = (end + _blockSize - 1) / _blockSize;
+            var run = Classify(file, logical, endBlock - logical);
+            long runEndByte = Math.Min(end, (logical + run.Length) * _blockSize);
+            var chunk = data.Slice((int)(pos - offset), (int)(runEndByte - pos));
+            int inBlock = (int)(pos % _blockSize);
+            switch (run.Kind)
+            {
+                case RunKind.Private:
+                    _cache.Write(run.Physical * _blockSize + inBlock, chunk, file.Ino, logical, fresh: false);
+                    break;
+                case RunKind.PrivateUnwritten:
+                    file.Extents!.Remove(logical, run.Length);
+                    file.Extents.Insert(new Extent(logical, run.Physical, run.Length, Unwritten: false));
+                    _cache.Write(run.Physical * _blockSize + inBlock, chunk, file.Ino, logical, fresh: true);
+                    break;
+                case RunKind.Hole:
+                    WriteNewBlocks(file, logical, run.Length, inBlock, chunk, null);
+                    break;
+                case RunKind.Shared:
+                    WriteNewBlocks(file, logical, run.Length, inBlock, chunk, run);
+                    break;
+            }
+            pos = runEndByte;
+        }
+        return FsError.Ok;
+    }
+
+    /// <summary>
+    /// Allocates blocks for a hole, or for copy-on-write of a shared run, and writes into them. Only the
+    /// partial first and last blocks of a copy-on-write need the old bytes, so a 4 KiB overwrite of a
+    /// shared file writes 4 KiB.
+    /// </summary>
+    private void WriteNewBlocks(Inode file, long logical, long blocks, int inBlock, ReadOnlySpan<byte> chunk, Run? shared)
+    {
+        long done = 0;
+        int chunkDone = 0;
+        while (done < blocks)
+        {
+            long goal = _space.Goal(file, logical + done);
+            var got = _space.Allocate(file, goal, blocks - done);
+            long l = logical + done;
+            int first = done == 0 ? inBlock : 0;
+            int bytes = (int)Math.Min(chunk.Length - chunkDone, got.Length * _blockSize - first);
+            // After copying the old partial blocks the new blocks are no longer fresh: if the cache
+            // evicts them before the write below, it must read the copy back, not zero-fill it.
+            bool copied = shared is { Unwritten: false };
+            if (shared is { Unwritten: false } s)
+            {
+                long oldPhysical = s.Physical + done;
+                if (first != 0)
+                {
+                    CopyBlock(file, oldPhysical, got.Start, l);
+                }
+                long lastBlockOffset = (first + bytes - 1) / _blockSize;
+                if ((first + bytes) % _blockSize != 0 && (lastBlockOffset != 0 || first == 0))
+                {
+                    CopyBlock(file, oldPhysical + lastBlockOffset, got.Start + lastBlockOffset, l + lastBlockOffset);
+                }
+            }
+            _cache.Write(got.Start * _blockSize + first, chunk.Slice(chunkDone, bytes), file.Ino, l, fresh: !copied);
+            if (shared is { } old)
+            {
+                Unmap(file, l, got.Length);
+            }
+            file.Extents!.Insert(new Extent(l, got.Start, got.Length, Unwritten: false));
+            chunkDone += bytes;
+            done += got.Length;
+        }
+    }
+
+    private void CopyBlock(Inode file, long fromPhysical, long toPhysical, long logical)
+    {
+        byte[] block = ArrayPool<byte>.Shared.Rent(_blockSize);
+        try
+        {
+            var span = block.AsSpan(0, _blockSize);
+            _cache.Read(fromPhysical * _blockSize, span, file.Ino, logical);
+            _cache.Write(toPhysical * _blockSize, span, file.Ino, logical, fresh: true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
+    }
+
+    /// <summary>Unmaps logical blocks; blocks that lose their last owner go busy until the next commit.</summary>
+    public void Unmap(Inode file, long logical, long count)
+    {
+        var removed = file.Extents!.Remove(logical, count);
+        if (removed.Count == 0)
+        {
+            return;
+        }
+        var freed = new List<BlockRange>();
+        foreach (var piece in removed)
+        {
+            if (_space.Unreference(file, piece, freed))
+            {
+                _cache.RemoveOwner(file.Ino, piece.Logical, piece.Physical, piece.Length);
+            }
+        }
+        foreach (var r in freed)
+        {
+            _cache.Discard(r.Start, r.Length);
+        }
+        _transaction.Changed(file);
+    }
+
+}

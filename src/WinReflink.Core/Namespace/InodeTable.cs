@@ -1,0 +1,231 @@
+using WinReflink.Core.Data;
+using WinReflink.Core.Errors;
+using WinReflink.Core.Metadata;
+using WinReflink.Core.Transactions;
+
+namespace WinReflink.Core.Namespace;
+
+/// <summary>
+/// The inodes: lookup by number, attributes as the hosts see them, creation (numbers and generations
+/// from the settings), and lifetime (link counts reaching zero, orphans, destruction). Invariants on
+/// entry and on return of every call: every inode a directory entry or the orphan list names exists;
+/// an inode with no name is in the orphan list while a handle or a host reference holds it, and is
+/// destroyed when neither does, unless the volume is read-only (then the next open reclaims it).
+/// Callers hold the volume lock.
+/// </summary>
+internal sealed class InodeTable
+{
+    private readonly VolumeState _state;
+    private readonly Transaction _transaction;
+    private readonly DataPath _data;
+    private readonly int _blockSize;
+
+    public InodeTable(VolumeState state, Transaction transaction, DataPath data, int blockSize)
+    {
+        _state = state;
+        _transaction = transaction;
+        _data = data;
+        _blockSize = blockSize;
+    }
+
+    public int Count => _state.Inodes.Count;
+
+    public Inode Root => _state.Inodes[FileSystem.RootIno];
+
+    public IEnumerable<Inode> All => _state.Inodes.Values;
+
+    public FsError TryGet(long ino, out Inode inode) =>
+        _state.Inodes.TryGetValue(ino, out inode!) ? FsError.Ok : FsError.NotFound;
+
+    public FsError TryGetDirectory(long ino, out Inode dir)
+    {
+        var e = TryGet(ino, out dir);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        return dir.IsDirectory ? FsError.Ok : FsError.NotDirectory;
+    }
+
+    public FsError TryGetRegular(long ino, out Inode file)
+    {
+        var e = TryGet(ino, out file);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        if (file.IsDirectory)
+        {
+            return FsError.IsDirectory;
+        }
+        return file.IsRegular ? FsError.Ok : FsError.InvalidArgument;
+    }
+
+    /// <summary>
+    /// The inode an entry of <paramref name="dir"/> names. A missing one breaks the table's invariant:
+    /// <see cref="CorruptionException"/>, naming the inode, for the caller's guard to stop the volume.
+    /// </summary>
+    public Inode Named(Inode dir, long ino) =>
+        _state.Inodes.TryGetValue(ino, out var inode) ? inode
+            : throw new CorruptionException($"directory {dir.Ino} has an entry for inode {ino}, which does not exist", ino, -1);
+
+    /// <summary>The inode as the hosts see it.</summary>
+    public InodeAttributes Attributes(Inode i)
+    {
+        var win = i.WindowsAttributes;
+        if (i.IsDirectory)
+        {
+            win |= WindowsAttributes.Directory;
+        }
+        if ((i.Flags & InodeFlags.Immutable) != 0)
+        {
+            // What Windows programs know of an immutable file; clearing ReadOnly does not clear the flag.
+            win |= WindowsAttributes.ReadOnly;
+        }
+        return new InodeAttributes(i.Ino, i.Mode, i.Nlink, i.Uid, i.Gid, i.Rdev, i.Size,
+            (i.Extents?.MappedBlocks ?? 0) * _blockSize, i.AccessTime, i.ModifyTime, i.ChangeTime, i.BirthTime,
+            win, i.Generation, _blockSize);
+    }
+
+    /// <summary>A new inode with one name in <paramref name="dir"/> (two links for a directory); the caller adds the entry.</summary>
+    public Inode Create(Inode dir, CreateRequest request)
+    {
+        long now = FileSystem.Now();
+        var inode = new Inode(_state.Settings.NextIno++, request.Mode)
+        {
+            Uid = request.Uid,
+            Gid = request.Gid,
+            Rdev = request.Rdev,
+            WindowsAttributes = request.WindowsAttributes & ~WindowsAttributes.Directory,
+            AccessTime = now,
+            ModifyTime = now,
+            ChangeTime = now,
+            BirthTime = now,
+            Generation = _state.Settings.NextGeneration++,
+            Parent = dir.Ino,
+        };
+        // A set-group-ID directory hands its group to new entries, and its set-group-ID bit to new subdirectories.
+        if ((dir.Mode & PosixMode.SetGid) != 0)
+        {
+            inode.Gid = dir.Gid;
+            if (inode.IsDirectory)
+            {
+                inode.Mode |= PosixMode.SetGid;
+            }
+        }
+        inode.Nlink = inode.IsDirectory ? 2u : 1u;
+        if (request.SecurityDescriptor is { Length: > 0 } sd)
+        {
+            inode.SecurityId = _state.Security.Acquire(sd);
+        }
+        _transaction.Changes.SettingsChanged = true;
+        _state.Inodes.Add(inode.Ino, inode);
+        _transaction.Changed(inode);
+        return inode;
+    }
+
+    /// <summary>One name of the inode is gone: count it, and reclaim or orphan the inode when none is left.</summary>
+    public void DropLink(Inode dir, Inode inode)
+    {
+        inode.ChangeTime = FileSystem.Now();
+        if (inode.IsDirectory)
+        {
+            dir.Nlink--;
+            inode.Nlink = 0;
+        }
+        else
+        {
+            inode.Nlink--;
+        }
+        _transaction.Changed(inode);
+        if (inode.Nlink > 0)
+        {
+            return;
+        }
+        if (inode.IsHeld)
+        {
+            Orphan(inode);
+        }
+        else
+        {
+            Destroy(inode);
+        }
+    }
+
+    /// <summary>An inode with no name that something still holds: recorded, so a crash reclaims it at the next open.</summary>
+    public void Orphan(Inode inode)
+    {
+        _state.Orphans.Add(inode.Ino);
+        _transaction.Changes.OrphansChanged = true;
+    }
+
+    /// <summary>An orphan gets a name in <paramref name="dir"/>: it is an ordinary inode again.</summary>
+    public void Adopt(Inode inode, Inode dir)
+    {
+        inode.Linkable = false;
+        inode.Parent = dir.Ino;
+        if (_state.Orphans.Remove(inode.Ino))
+        {
+            _transaction.Changes.OrphansChanged = true;
+        }
+    }
+
+    /// <summary>Destroys an inode that has no name left once nothing holds it; a read-only volume keeps it for the next open.</summary>
+    public void ReclaimIfUnheld(Inode inode, bool readOnly)
+    {
+        if (inode.Nlink == 0 && !inode.IsHeld && inode.Ino != FileSystem.RootIno && !readOnly)
+        {
+            Destroy(inode);
+        }
+    }
+
+    /// <summary>The host lets go of every reference; orphans nothing holds open are reclaimed.</summary>
+    public void DropAllReferences(bool readOnly)
+    {
+        foreach (var inode in _state.Inodes.Values)
+        {
+            inode.References = 0;
+        }
+        foreach (long ino in _state.Orphans.ToList())
+        {
+            if (_state.Inodes.TryGetValue(ino, out var inode))
+            {
+                ReclaimIfUnheld(inode, readOnly);
+            }
+        }
+    }
+
+    /// <summary>At open, before any host holds anything: destroys the orphans the last session left, and forgets records of inodes that have a name or are gone.</summary>
+    public void ReclaimOrphans()
+    {
+        foreach (long ino in _state.Orphans.ToList())
+        {
+            if (_state.Inodes.TryGetValue(ino, out var inode) && inode.Nlink == 0)
+            {
+                Destroy(inode);
+            }
+            else
+            {
+                _state.Orphans.Remove(ino);
+                _transaction.Changes.OrphansChanged = true;
+            }
+        }
+    }
+
+    public bool HasOrphans => _state.Orphans.Count > 0;
+
+    private void Destroy(Inode inode)
+    {
+        if (inode.Extents != null)
+        {
+            _data.Unmap(inode, 0, long.MaxValue / 2);
+        }
+        _state.Security.Release(inode.SecurityId);
+        _state.Inodes.Remove(inode.Ino);
+        _transaction.Changes.Deleted(inode);
+        if (_state.Orphans.Remove(inode.Ino))
+        {
+            _transaction.Changes.OrphansChanged = true;
+        }
+    }
+}

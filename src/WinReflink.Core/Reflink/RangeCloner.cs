@@ -1,0 +1,177 @@
+using System.Buffers;
+using WinReflink.Core.Data;
+using WinReflink.Core.Errors;
+using WinReflink.Core.Extents;
+using WinReflink.Core.Namespace;
+using WinReflink.Core.Space;
+using WinReflink.Core.Transactions;
+
+namespace WinReflink.Core.Reflink;
+
+/// <summary>
+/// Clone and dedupe of file ranges: whole blocks are shared (the destination maps the source's blocks
+/// and their share counts rise), the rest is copied through the data path. Invariant on return: every
+/// block either file maps is counted once per mapping. Callers hold the volume lock.
+/// </summary>
+internal sealed class RangeCloner
+{
+    private const int CopyChunk = 1 << 20;
+
+    private readonly DataPath _data;
+    private readonly BlockSpace _space;
+    private readonly Transaction _transaction;
+    private readonly int _blockSize;
+
+    public RangeCloner(DataPath data, BlockSpace space, Transaction transaction, int blockSize)
+    {
+        _data = data;
+        _space = space;
+        _transaction = transaction;
+        _blockSize = blockSize;
+    }
+
+    /// <summary>
+    /// Makes [dstOffset, dstOffset+length) of <paramref name="dst"/> show <paramref name="src"/>'s bytes:
+    /// block-aligned parts share the source's blocks, unaligned edges are copied. On entry both files are
+    /// regular, the destination writable, the range clipped at the source's EOF and not overlapping
+    /// itself; on return <paramref name="done"/> bytes are in place (fewer only on NoSpace midway) and
+    /// every shared block's count includes the destination. The caller moves times and the size.
+    /// </summary>
+    public FsError Clone(Inode src, long srcOffset, Inode dst, long dstOffset, long length, out long done)
+    {
+        done = 0;
+        if (srcOffset % _blockSize != dstOffset % _blockSize)
+        {
+            return CopyBytes(src, srcOffset, dst, dstOffset, length, ref done);
+        }
+        long head = srcOffset % _blockSize == 0 ? 0 : Math.Min(length, _blockSize - srcOffset % _blockSize);
+        var e = CopyBytes(src, srcOffset, dst, dstOffset, head, ref done);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        long rest = length - head;
+        long blocks = rest / _blockSize;
+        long tail = rest % _blockSize;
+        long srcEnd = srcOffset + length, dstEnd = dstOffset + length;
+        bool shareTail = tail > 0 && srcEnd == src.Size && dstEnd >= dst.Size;
+        if (shareTail)
+        {
+            blocks++;
+            tail = 0;
+        }
+        if (blocks > 0)
+        {
+            ShareBlocks(src, (srcOffset + head) / _blockSize, dst, (dstOffset + head) / _blockSize, blocks);
+            done += Math.Min(rest, blocks * _blockSize);
+        }
+        if (tail > 0)
+        {
+            e = CopyBytes(src, srcEnd - tail, dst, dstEnd - tail, tail, ref done);
+        }
+        return e;
+    }
+
+    /// <summary>Maps the source's blocks into the destination and counts the new references. Holes stay holes.</summary>
+    private void ShareBlocks(Inode src, long srcLogical, Inode dst, long dstLogical, long blocks)
+    {
+        var pieces = src.Extents!.Pieces(srcLogical, blocks);
+        _data.Unmap(dst, dstLogical, blocks);
+        foreach (var p in pieces)
+        {
+            dst.Extents!.Insert(new Extent(dstLogical + (p.Logical - srcLogical), p.Physical, p.Length, p.Unwritten));
+            _space.AddReference(p.Physical, p.Length);
+        }
+        _transaction.Changed(dst);
+    }
+
+    private FsError CopyBytes(Inode src, long srcOffset, Inode dst, long dstOffset, long length, ref long done)
+    {
+        if (length <= 0)
+        {
+            return FsError.Ok;
+        }
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, CopyChunk));
+        try
+        {
+            long copied = 0;
+            while (copied < length)
+            {
+                int n = (int)Math.Min(length - copied, buffer.Length);
+                var span = buffer.AsSpan(0, n);
+                _data.Read(src, srcOffset + copied, span);
+                var e = _data.Write(dst, dstOffset + copied, span);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                copied += n;
+                done += n;
+                if (dstOffset + copied > dst.Size)
+                {
+                    dst.Size = dstOffset + copied;
+                }
+            }
+            return FsError.Ok;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// FIDEDUPERANGE on two regular files: shares the whole blocks of the destination range with the
+    /// source's when the two ranges hold the same bytes (DataDiffers otherwise, nothing changed).
+    /// </summary>
+    public FsError Dedupe(Inode src, long srcOffset, Inode dst, long dstOffset, long length, out long deduped)
+    {
+        deduped = 0;
+        if (srcOffset % _blockSize != dstOffset % _blockSize)
+        {
+            return FsError.InvalidArgument;
+        }
+        if (length > src.Size - srcOffset || length > dst.Size - dstOffset)
+        {
+            return FsError.InvalidArgument;
+        }
+        if (src == dst && srcOffset < dstOffset + length && dstOffset < srcOffset + length)
+        {
+            return FsError.InvalidArgument;
+        }
+        if (length == 0)
+        {
+            return FsError.Ok;
+        }
+        byte[] a = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, CopyChunk));
+        byte[] b = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, CopyChunk));
+        try
+        {
+            for (long pos = 0; pos < length;)
+            {
+                int n = (int)Math.Min(length - pos, a.Length);
+                _data.Read(src, srcOffset + pos, a.AsSpan(0, n));
+                _data.Read(dst, dstOffset + pos, b.AsSpan(0, n));
+                if (!a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, n)))
+                {
+                    return FsError.DataDiffers;
+                }
+                pos += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(a);
+            ArrayPool<byte>.Shared.Return(b);
+        }
+        long firstBlock = (srcOffset + _blockSize - 1) / _blockSize;
+        long endBlock = (srcOffset + length) / _blockSize;
+        if (endBlock > firstBlock)
+        {
+            long delta = dstOffset / _blockSize - srcOffset / _blockSize;
+            ShareBlocks(src, firstBlock, dst, firstBlock + delta, endBlock - firstBlock);
+        }
+        deduped = length;
+        return FsError.Ok;
+    }
+}
