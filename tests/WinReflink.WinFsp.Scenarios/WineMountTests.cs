@@ -43,7 +43,8 @@ public class WineMountTests
             ["WINFSP_STANDIN_SCENARIOS"] = WinePrefix.ToWindows(StandIn.Scenarios),
             ["WINFSP_STANDIN_REPORT"] = WinePrefix.ToWindows(reportPath),
         };
-        using var mount = _prefix.StartWindows(exe, ["mount", WinePrefix.ToWindows(volume), "R:"], env);
+        // --verbose: if the mount fails, its stderr holds the failing call's stack, not only its one line.
+        using var mount = _prefix.StartWindows(exe, ["mount", "--verbose", WinePrefix.ToWindows(volume), "R:"], env);
         var stdout = mount.StandardOutput.ReadToEndAsync();
         var stderr = mount.StandardError.ReadToEndAsync();
         try

@@ -7,8 +7,8 @@ namespace WinReflink.Cli.Infrastructure;
 
 /// <summary>
 /// Runs a command's body and turns every failure into one line on stderr ("winreflink: problem") and
-/// an exit code, never a stack trace; only an unexpected exception is logged in full, at debug level
-/// (--verbose), since it is a bug to report.
+/// an exit code, never a stack trace on its own; every exception is logged in full at debug level
+/// (--verbose), so the call that failed can be found.
 /// </summary>
 internal static class CommandRunner
 {
@@ -38,6 +38,12 @@ internal static class CommandRunner
                 {
                     context.Logger.LogDebug(e, "Unexpected failure");
                     failure = $"unexpected {e.GetType().Name}: {e.Message} (run with --verbose for details)";
+                }
+                else
+                {
+                    // The one line is for users; where it came from is for whoever reads a --verbose log
+                    // (an I/O error with no useful message, as a host can report, names no call).
+                    context.Logger.LogDebug(e, "Failed: {Failure}", failure);
                 }
             }
             // A volume that failed (a commit that could not reach disk) has lost changes even when the
