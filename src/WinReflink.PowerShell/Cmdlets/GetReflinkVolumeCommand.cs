@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using WinReflink.Client;
 using WinReflink.PowerShell.Volumes;
 
 namespace WinReflink.PowerShell.Cmdlets;
@@ -23,7 +24,7 @@ public sealed class GetReflinkVolumeCommand : PSCmdlet
     {
         if (ParameterSetName == AllSet)
         {
-            foreach (var m in MountTable.Mounts())
+            foreach (var m in MountClient.Mounted())
             {
                 Emit(m.MountPoint);
             }
