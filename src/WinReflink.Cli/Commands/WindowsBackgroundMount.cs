@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
 using WinReflink.Cli.Infrastructure;
+using WinReflink.Cli.Interop;
+using WinReflink.WinFsp.Hosting;
 
 namespace WinReflink.Cli.Commands;
 
@@ -56,8 +58,16 @@ internal static class WindowsBackgroundMount
     /// </summary>
     public static (int Pid, string Log) Start(IEnumerable<string> mountArguments, string mountPoint)
     {
+        // The mount already serving this point keeps its log: refused here, before the log is started afresh.
+        if (EventWaitHandle.TryOpenExisting(UnmountSignal.Name(mountPoint), out var serving))
+        {
+            serving.Dispose();
+            throw new CliException($"another WinReflink mount already serves {mountPoint}");
+        }
         string log = LogPath(mountPoint);
-        File.WriteAllText(log, "");
+        using (new FileStream(log, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+        }
         string name = @"Local\WinReflink.MountReady." + Guid.NewGuid().ToString("N");
         using var ready = new EventWaitHandle(false, EventResetMode.ManualReset, name);
         string program = Environment.ProcessPath ?? throw new CliException("cannot tell which program to start for the mount");
@@ -81,6 +91,7 @@ internal static class WindowsBackgroundMount
         }
         start.Environment[LogVariable] = log;
         start.Environment[ReadyVariable] = name;
+        ConsoleHandles.StopInheritance();
         using var process = Process.Start(start) ?? throw new CliException("the mount process did not start");
         try
         {
