@@ -26,7 +26,15 @@ public sealed class GetReflinkVolumeCommand : PSCmdlet
         {
             foreach (var m in MountClient.Mounted())
             {
-                Emit(m.MountPoint);
+                try
+                {
+                    WriteObject(MountedVolumes.Read(m.MountPoint));
+                }
+                catch (IOException e)
+                {
+                    // Listed, then gone or not answering (unmounting, or another user's): the others are still worth writing.
+                    WriteWarning($"{m.MountPoint} did not answer: {e.Message}");
+                }
             }
             return;
         }
