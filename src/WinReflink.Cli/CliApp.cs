@@ -41,6 +41,7 @@ internal static class CliApp
             GlobalOptions.Verbose,
             FormatCommand.Create(),
             InfoCommand.Create(),
+            ListCommand.Create(),
             PutCommand.Create(),
             GetCommand.Create(),
             LsCommand.Create(),

@@ -12,6 +12,24 @@ public static class MountClient
 {
     public static bool Supported => OperatingSystem.IsLinux() || OperatingSystem.IsWindows();
 
+    /// <summary>
+    /// Every mounted WinReflink volume of this system: Linux's mount table (type fuse.winreflink), or on
+    /// Windows every drive letter whose root answers the control channel.
+    /// </summary>
+    public static IReadOnlyList<MountedVolume> Mounted() =>
+        OperatingSystem.IsWindows() ? MountedDrives.Mounts() : OperatingSystem.IsLinux() ? MountTable.Mounts() : [];
+
+    /// <summary>The mount holding a full path: the longest mount point that contains it (Linux), or its drive (Windows); null when none does.</summary>
+    public static MountedVolume? Containing(string fullPath)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            string? root = Path.GetPathRoot(fullPath);
+            return root != null && WindowsMountClient.IsOnMount(root) ? new MountedVolume(root.TrimEnd('\\'), "") : null;
+        }
+        return OperatingSystem.IsLinux() ? MountTable.Containing(fullPath) : null;
+    }
+
     /// <summary>Whether the path lies on a mounted WinReflink volume (the Info control answers).</summary>
     public static bool IsOnMount(string path) =>
         OperatingSystem.IsWindows() ? WindowsMountClient.IsOnMount(path) : OperatingSystem.IsLinux() && LinuxMountClient.IsOnMount(path);

@@ -177,6 +177,82 @@ Describe 'Copy-ReflinkItem' {
     }
 }
 
+Describe 'Copy-ReflinkItem -Confirm' {
+    BeforeAll {
+        Add-Type -Path "$PSScriptRoot/AnsweringHost.cs"
+        # One runspace per call, with a host that answers every confirmation prompt with $Answer.
+        function Invoke-Answering([string] $Answer, [string] $Script) {
+            $answering = [WinReflink.Specs.AnsweringHost]::new($Answer)
+            $runspace = [runspacefactory]::CreateRunspace($answering)
+            $runspace.Open()
+            try {
+                $ps = [powershell]::Create()
+                $ps.Runspace = $runspace
+                $null = $ps.AddScript("Import-Module '$module'; $Script").Invoke()
+                [pscustomobject]@{ Prompts = $answering.Prompts; Errors = @($ps.Streams.Error) }
+            }
+            finally { $runspace.Dispose() }
+        }
+    }
+
+    It 'copies nothing when the confirmation is declined' {
+        $r = Invoke-Answering 'No' "Copy-ReflinkItem -Path '$mntA/tree/big.bin' -Destination '$mntA/declined.bin' -Confirm"
+        $r.Prompts.Count | Should -Be 1
+        $r.Prompts[0] | Should -Match 'declined\.bin'
+        $r.Errors | Should -BeNullOrEmpty
+        Test-Path "$mntA/declined.bin" | Should -BeFalse
+        @(Get-ChildItem -Force $mntA -Filter '*.reflink-tmp').Count | Should -Be 0
+    }
+
+    It 'copies a whole tree, one prompt per item, when every confirmation is accepted' {
+        $r = Invoke-Answering 'Yes' "Copy-ReflinkItem -Path '$mntA/tree' -Destination '$mntA/accepted' -Recurse -Confirm"
+        # The tree's two folders and three files.
+        $r.Prompts.Count | Should -Be 5
+        (Get-ChildItem "$mntA/accepted" -Recurse -File).Count | Should -Be 3
+    }
+
+    It 'asks under $ConfirmPreference = Low, and a declined tree leaves nothing' {
+        $r = Invoke-Answering 'No to All' "`$ConfirmPreference = 'Low'; Copy-ReflinkItem -Path '$mntA/tree' -Destination '$mntA/low' -Recurse"
+        $r.Prompts.Count | Should -Be 1
+        Test-Path "$mntA/low" | Should -BeFalse
+    }
+
+    It 'copies without asking with -Confirm:$false even under $ConfirmPreference = Low' {
+        $r = Invoke-Answering 'No' "`$ConfirmPreference = 'Low'; Copy-ReflinkItem -Path '$mntA/tree/big.bin' -Destination '$mntA/unasked.bin' -Confirm:`$false"
+        $r.Prompts.Count | Should -Be 0
+        (Get-FileHash "$mntA/unasked.bin").Hash | Should -Be (Get-FileHash "$mntA/tree/big.bin").Hash
+    }
+}
+
+Describe 'Copy-ReflinkItem progress' {
+    It 'writes a progress record per file of a tree and a completed one' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$module'; Copy-ReflinkItem -Path '$mntA/tree' -Destination '$mntA/progress' -Recurse").Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $records = @($ps.Streams.Progress | Where-Object Activity -eq 'Copy-ReflinkItem')
+        }
+        finally { $ps.Dispose() }
+        $running = @($records | Where-Object RecordType -eq 'Processing')
+        $running.Count | Should -Be 3
+        $running.PercentComplete | Should -Be @(0, 33, 66)
+        $running[0].StatusDescription | Should -Be '0 of 3 files'
+        ($running.CurrentOperation | Sort-Object) | Should -Be (@("$mntA/tree/big.bin", "$mntA/tree/sub/note.txt", "$mntA/tree/sub/other.txt") | Sort-Object)
+        $records[-1].RecordType | Should -Be 'Completed'
+        (Get-ChildItem "$mntA/progress" -Recurse -File).Count | Should -Be 3
+    }
+
+    It 'writes no progress for a single file' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$module'; Copy-ReflinkItem -Path '$mntA/tree/big.bin' -Destination '$mntA/single.bin'").Invoke()
+            @($ps.Streams.Progress | Where-Object Activity -eq 'Copy-ReflinkItem').Count | Should -Be 0
+        }
+        finally { $ps.Dispose() }
+        Test-Path "$mntA/single.bin" | Should -BeTrue
+    }
+}
+
 Describe 'Get-ReflinkExtent' {
     It 'writes one object per extent, from Get-ChildItem' {
         $extents = Get-ChildItem "$mntA/tree" -Recurse -File | Get-ReflinkExtent

@@ -98,6 +98,17 @@ public class WindowsCliTests : WindowsCliFixture
         Assert.That(WindowsOk("check", vol), Does.Contain("clean"));
     }
 
+    [Test]
+    public void ListAsksEveryDriveAndWithNoneMountedPrintsAnEmptyArray()
+    {
+        // C: and Z: are fixed drives here: both are opened and asked for Info, and neither is a WinReflink volume.
+        Assert.That(WindowsOk("list", "--json").Trim(), Is.EqualTo("[]"));
+        var table = Windows("list");
+        Assert.That(table.ExitCode, Is.Zero, table.ToString());
+        Assert.That(table.Stdout, Is.Empty, table.ToString());
+        Assert.That(table.Stderr, Is.Empty, table.ToString());
+    }
+
     [TestCase("C:")]
     [TestCase("z")]
     public void MountOnADriveLetterInUseIsRefused(string drive)

@@ -40,7 +40,7 @@ internal static class MountCommand
         var volumesDir = new Option<string>("--volumes-dir") { Description = "Windows, with --launcher: the folder holding the volumes by name" };
         var background = new Option<bool>("--background")
         {
-            Description = "Linux: serve the volume from a process of its own and return once the mount answers (as mount -t fuse.winreflink does); `umount` or `winreflink unmount` ends it",
+            Description = "Serve the volume from a process of its own and return once the mount answers (as mount -t fuse.winreflink does); `winreflink unmount` (or `umount` on Linux) ends it",
         };
         var command = new Command("mount", "Mount a volume at a directory (Linux, FUSE) or a drive letter (Windows, WinFsp) and serve it in the foreground")
         {
@@ -48,6 +48,10 @@ internal static class MountCommand
         };
         command.SetAction(parse => CommandRunner.Run(parse, context =>
         {
+            if (OperatingSystem.IsWindows() && parse.GetValue(background))
+            {
+                return StartWindowsBackground(context, parse, volume, mountPoint, cacheSize, kernelCache, readOnly, launcher);
+            }
             if (OperatingSystem.IsWindows())
             {
                 return WindowsMount.Run(context, new WindowsMountRequest(parse.GetRequiredValue(volume), parse.GetRequiredValue(mountPoint),
@@ -129,5 +133,34 @@ internal static class MountCommand
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>Windows' --background: the same foreground mount in a detached process, as on Linux.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
+    private static int StartWindowsBackground(CliContext context, ParseResult parse, Argument<string> volume, Argument<string> mountPoint,
+        Option<long?> cacheSize, Option<bool> kernelCache, Option<bool> readOnly, Option<bool> launcher)
+    {
+        string point = parse.GetRequiredValue(mountPoint);
+        if (parse.GetValue(launcher))
+        {
+            throw new CliException("--background is not for the WinFsp launcher, which keeps the mount process itself");
+        }
+        if (point is "*" or "*:")
+        {
+            // The letter WinFsp picks is known only inside the mount; the caller must know what to unmount.
+            throw new CliException("--background needs a drive letter such as R: or a directory, not *");
+        }
+        string folder = Path.GetFullPath(parse.GetRequiredValue(volume));
+        string target = point.Length == 2 && point[1] == ':' ? point.ToUpperInvariant() : Path.GetFullPath(point);
+        var foreground = new List<string> { "mount", folder, target };
+        if (parse.GetValue(cacheSize) is long bytes)
+        {
+            foreground.AddRange(["--cache-size", bytes.ToString(CultureInfo.InvariantCulture)]);
+        }
+        foreground.AddRange(new[] { (kernelCache, "--kernel-cache"), (readOnly, "--read-only"), (GlobalOptions.Verbose, "--verbose") }
+            .Where(o => parse.GetValue(o.Item1)).Select(o => o.Item2));
+        var (pid, log) = WindowsBackgroundMount.Start(foreground, target);
+        context.Out.WriteLine($"mounted {folder} at {target} in the background (process {pid}, log {log}); `winreflink unmount {target}` ends it");
+        return ExitCodes.Success;
     }
 }

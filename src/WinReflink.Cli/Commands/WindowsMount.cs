@@ -106,6 +106,7 @@ internal static class WindowsMount
                 unmount ??= UnmountSignal.Create(host.MountPoint);
                 context.Out.WriteLine($"mounted {fs.VolumePath} at {host.MountPoint} (Ctrl+C or `winreflink unmount {host.MountPoint}` to unmount)");
                 context.Out.Flush();
+                WindowsBackgroundMount.SignalReady();
                 WaitHandle.WaitAny([stop, unmount]);
             }
             catch (WinFspMountException e)

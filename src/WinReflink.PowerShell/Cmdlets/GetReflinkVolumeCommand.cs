@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using WinReflink.Client;
 using WinReflink.PowerShell.Volumes;
 
 namespace WinReflink.PowerShell.Cmdlets;
@@ -23,9 +24,17 @@ public sealed class GetReflinkVolumeCommand : PSCmdlet
     {
         if (ParameterSetName == AllSet)
         {
-            foreach (var m in MountTable.Mounts())
+            foreach (var m in MountClient.Mounted())
             {
-                Emit(m.MountPoint);
+                try
+                {
+                    WriteObject(MountedVolumes.Read(m.MountPoint));
+                }
+                catch (IOException e)
+                {
+                    // Listed, then gone or not answering (unmounting, or another user's): the others are still worth writing.
+                    WriteWarning($"{m.MountPoint} did not answer: {e.Message}");
+                }
             }
             return;
         }

@@ -7,8 +7,8 @@ using WinReflink.PowerShell.Volumes;
 namespace WinReflink.PowerShell.Cmdlets;
 
 /// <summary>
-/// Mount-ReflinkVolume: starts `winreflink mount --background` (Linux; on Windows the mount process is left
-/// running), returns once the mount answers, and writes the mounted volume.
+/// Mount-ReflinkVolume: runs `winreflink mount --background` (the same on Linux and Windows), which returns once
+/// the detached mount serves the volume, checks that it answers, and writes the mounted volume.
 /// </summary>
 [Cmdlet(VerbsData.Mount, "ReflinkVolume", SupportsShouldProcess = true)]
 [OutputType(typeof(ReflinkVolume))]
@@ -37,7 +37,7 @@ public sealed class MountReflinkVolumeCommand : PSCmdlet
         string volume = GetUnresolvedProviderPathFromPSPath(Path);
         if (MountPoint == "*")
         {
-            // The letter the mount would take is known only to it; the cmdlet must know where to wait.
+            // The letter WinFsp would pick is known only inside the mount, and the cmdlet must return the volume mounted there.
             WriteError(new ErrorRecord(new ArgumentException("-MountPoint * is not supported here: name a drive letter such as R: or a directory"),
                 "MountPointRequired", ErrorCategory.InvalidArgument, MountPoint));
             return;
@@ -47,11 +47,7 @@ public sealed class MountReflinkVolumeCommand : PSCmdlet
         {
             return;
         }
-        var arguments = new List<string> { "mount", volume, point };
-        if (OperatingSystem.IsLinux())
-        {
-            arguments.Add("--background");
-        }
+        var arguments = new List<string> { "mount", volume, point, "--background" };
         if (CacheSize > 0)
         {
             arguments.AddRange(["--cache-size", CacheSize.ToString(CultureInfo.InvariantCulture)]);
@@ -66,17 +62,9 @@ public sealed class MountReflinkVolumeCommand : PSCmdlet
         }
         try
         {
-            string? reason;
-            if (OperatingSystem.IsWindows())
-            {
-                reason = Cli.StartUntil(() => MountClient.IsOnMount(point), [.. arguments]);
-            }
-            else
-            {
-                var (exitCode, _, error) = Cli.Run([.. arguments]);
-                reason = exitCode == 0 && MountClient.IsOnMount(point) ? null
-                    : error.Length > 0 ? error : $"winreflink mount exited with {exitCode} and the mount does not answer";
-            }
+            var (exitCode, _, error) = Cli.Run([.. arguments]);
+            string? reason = exitCode == 0 && MountClient.IsOnMount(point) ? null
+                : error.Length > 0 ? error : $"winreflink mount exited with {exitCode} and the mount does not answer";
             if (reason != null)
             {
                 WriteError(new ErrorRecord(new IOException($"cannot mount {volume} at {point}: {reason}"), "MountFailed", ErrorCategory.OpenError, volume));

@@ -25,34 +25,6 @@ internal static class Cli
         throw new FileNotFoundException($"{FileName} was not found beside the module ({moduleDir}) nor on PATH; install WinReflink or add its folder to PATH");
     }
 
-    /// <summary>
-    /// Starts the CLI and leaves it running (Windows' mount has no --background): returns once
-    /// <paramref name="ready"/> holds, or with the reason when the process ends first or 30 s pass.
-    /// </summary>
-    public static string? StartUntil(Func<bool> ready, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Find()) { UseShellExecute = false, RedirectStandardError = true, CreateNoWindow = true };
-        foreach (string a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(start) ?? throw new IOException($"cannot start {start.FileName}");
-        var error = process.StandardError.ReadToEndAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (ready())
-            {
-                return null;
-            }
-            if (process.WaitForExit(100))
-            {
-                return $"winreflink mount exited with {process.ExitCode}: {error.GetAwaiter().GetResult().Trim()}";
-            }
-        }
-        return "the mount did not answer within 30 s";
-    }
-
     /// <summary>Runs the CLI to its end; the exit code and what it wrote to stderr (its reason on failure).</summary>
     public static (int ExitCode, string Output, string Error) Run(params string[] arguments)
     {

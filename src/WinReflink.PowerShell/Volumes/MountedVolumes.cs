@@ -17,11 +17,11 @@ internal static class MountedVolumes
         {
             throw new IOException($"{fullPath} is not on a mounted WinReflink volume");
         }
-        var entry = MountTable.Containing(fullPath);
+        var entry = MountClient.Containing(fullPath);
         return ReflinkVolume.FromInfoJson(MountClient.InfoJson(fullPath), entry?.MountPoint ?? fullPath, entry?.VolumePath ?? "");
     }
 
     /// <summary>Which mount a path is on, for telling one volume from another (the path's root on Windows).</summary>
     public static string? MountOf(string fullPath) =>
-        OperatingSystem.IsWindows() ? Path.GetPathRoot(fullPath) : MountTable.Containing(fullPath)?.MountPoint;
+        OperatingSystem.IsWindows() ? Path.GetPathRoot(fullPath) : MountClient.Containing(fullPath)?.MountPoint;
 }

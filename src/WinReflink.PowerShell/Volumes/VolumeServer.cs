@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using WinReflink.Client;
 
 namespace WinReflink.PowerShell.Volumes;
 
@@ -11,8 +12,8 @@ internal static class VolumeServer
 {
     public static int? Of(string mountPoint)
     {
-        var entry = OperatingSystem.IsWindows() ? null : MountTable.Containing(System.IO.Path.GetFullPath(mountPoint));
-        if (entry == null)
+        var entry = MountClient.Containing(System.IO.Path.GetFullPath(mountPoint));
+        if (entry == null || entry.VolumePath.Length == 0)
         {
             return null;
         }

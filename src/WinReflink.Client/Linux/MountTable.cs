@@ -1,24 +1,17 @@
 using System.Text;
 
-namespace WinReflink.PowerShell.Volumes;
+namespace WinReflink.Client.Linux;
 
-/// <summary>One mounted WinReflink volume: where it is mounted and the volume folder it serves.</summary>
-internal sealed record MountEntry(string MountPoint, string VolumePath);
-
-/// <summary>The mounted WinReflink volumes of this system (Linux: /proc/self/mountinfo, type fuse.winreflink).</summary>
+/// <summary>The mounted WinReflink volumes of a Linux system: /proc/self/mountinfo, type fuse.winreflink.</summary>
 internal static class MountTable
 {
     private const string FsType = "fuse.winreflink";
     /// <summary>The FUSE host names its mounts' source "winreflink:" and the volume folder.</summary>
     private const string SourcePrefix = "winreflink:";
 
-    public static IReadOnlyList<MountEntry> Mounts()
+    public static IReadOnlyList<MountedVolume> Mounts()
     {
-        var result = new List<MountEntry>();
-        if (!OperatingSystem.IsLinux())
-        {
-            return result;
-        }
+        var result = new List<MountedVolume>();
         foreach (string line in File.ReadLines("/proc/self/mountinfo"))
         {
             // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
@@ -29,15 +22,15 @@ internal static class MountTable
                 continue;
             }
             string source = Unescape(fields[dash + 2]);
-            result.Add(new MountEntry(Unescape(fields[4]), source.StartsWith(SourcePrefix, StringComparison.Ordinal) ? source[SourcePrefix.Length..] : source));
+            result.Add(new MountedVolume(Unescape(fields[4]), source.StartsWith(SourcePrefix, StringComparison.Ordinal) ? source[SourcePrefix.Length..] : source));
         }
         return result;
     }
 
     /// <summary>The mount holding a path (the longest mount point that contains it), or null.</summary>
-    public static MountEntry? Containing(string fullPath)
+    public static MountedVolume? Containing(string fullPath)
     {
-        MountEntry? best = null;
+        MountedVolume? best = null;
         foreach (var m in Mounts())
         {
             bool inside = fullPath == m.MountPoint || fullPath.StartsWith(m.MountPoint.TrimEnd('/') + "/", StringComparison.Ordinal);
