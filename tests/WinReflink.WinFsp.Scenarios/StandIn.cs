@@ -46,6 +46,24 @@ internal static class StandIn
         }
     }
 
+    /// <summary>Where the installed stand-in sits in a Wine prefix: WinFsp's own install folder.</summary>
+    public const string WineInstallDir = @"C:\Program Files (x86)\WinFsp\";
+
+    /// <summary>
+    /// Builds the stand-in and installs its DLL in a fresh Wine prefix as WinFsp would be: in its bin
+    /// folder, found through HKLM\SOFTWARE\WinFsp InstallDir in the 32-bit view (reference 1.1).
+    /// </summary>
+    public static WinePrefix CreateWinePrefix()
+    {
+        Build();
+        var prefix = WinePrefix.Create();
+        string bin = Path.Combine(prefix.DriveC, "Program Files (x86)", "WinFsp", "bin");
+        Directory.CreateDirectory(bin);
+        File.Copy(WindowsDll, Path.Combine(bin, "winfsp-x64.dll"));
+        prefix.RegAdd(@"HKLM\SOFTWARE\WOW6432Node\WinFsp", "InstallDir", WineInstallDir);
+        return prefix;
+    }
+
     /// <summary>The scenario names in the order of scenarios.txt (one NUnit case each).</summary>
     public static IEnumerable<string> ScenarioNames() =>
         File.ReadLines(Scenarios)

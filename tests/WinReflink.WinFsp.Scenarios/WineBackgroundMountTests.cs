@@ -12,7 +12,6 @@ namespace WinReflink.WinFsp.Scenarios;
 /// </summary>
 public partial class WineBackgroundMountTests
 {
-    private const string InstallDir = @"C:\Program Files (x86)\WinFsp\";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     private WinePrefix? _prefix;
     private string _temp = "";
@@ -23,12 +22,7 @@ public partial class WineBackgroundMountTests
     public void InstallTheStandIn()
     {
         _exe = RepoPaths.RequireWindowsCli();
-        StandIn.Build();
-        _prefix = WinePrefix.Create();
-        string bin = Path.Combine(_prefix.DriveC, "Program Files (x86)", "WinFsp", "bin");
-        Directory.CreateDirectory(bin);
-        File.Copy(StandIn.WindowsDll, Path.Combine(bin, "winfsp-x64.dll"));
-        _prefix.RegAdd(@"HKLM\SOFTWARE\WOW6432Node\WinFsp", "InstallDir", InstallDir);
+        _prefix = StandIn.CreateWinePrefix();
         _temp = Path.Combine(Path.GetTempPath(), "wrl-winebg-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_temp);
         string script = Path.Combine(_temp, "no-scenarios.txt");

@@ -11,7 +11,6 @@ namespace WinReflink.WinFsp.Scenarios;
 /// </summary>
 public class WineMountTests
 {
-    private const string InstallDir = @"C:\Program Files (x86)\WinFsp\";
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(15);
     private WinePrefix? _prefix;
     private string _temp = "";
@@ -25,12 +24,7 @@ public class WineMountTests
     public void RunEveryScenarioUnderWine()
     {
         string exe = RepoPaths.RequireWindowsCli();
-        StandIn.Build();
-        _prefix = WinePrefix.Create();
-        string bin = Path.Combine(_prefix.DriveC, "Program Files (x86)", "WinFsp", "bin");
-        Directory.CreateDirectory(bin);
-        File.Copy(StandIn.WindowsDll, Path.Combine(bin, "winfsp-x64.dll"));
-        _prefix.RegAdd(@"HKLM\SOFTWARE\WOW6432Node\WinFsp", "InstallDir", InstallDir);
+        _prefix = StandIn.CreateWinePrefix();
 
         _temp = Path.Combine(Path.GetTempPath(), "wrl-winemount-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_temp);
