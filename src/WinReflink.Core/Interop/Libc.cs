@@ -15,6 +15,8 @@ internal static unsafe partial class Libc
     public const int ENotTy = 25;
     public const int ENoSys = 38;
     public const int EOpNotSupp = 95;
+    /// <summary>madvise: fault the range in, writable, now (Linux 5.14).</summary>
+    public const int MadvPopulateWrite = 23;
 
     /// <summary>O_DIRECT differs between architectures (asm-generic vs x86 and arm64 values).</summary>
     public static int ODirect => RuntimeInformation.ProcessArchitecture switch
@@ -39,6 +41,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Stat(string path, byte* statBuffer);
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    public static partial int Madvise(void* address, nuint length, int advice);
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEffectiveUid();
