@@ -71,9 +71,14 @@ internal sealed partial class DataPath
         {
             return new Run(RunKind.Shared, p, run, ext.Unwritten);
         }
-        if (!ext.Unwritten && file.CommittedSize % _blockSize != 0)
+        // Both commits a crash can return to: the durable one, and the one being written.
+        foreach (long committedSize in (ReadOnlySpan<long>)[file.CommittedSize, file.CommittingSize])
         {
-            long eofBlock = file.CommittedSize / _blockSize;
+            if (ext.Unwritten || committedSize < 0 || committedSize % _blockSize == 0)
+            {
+                continue;
+            }
+            long eofBlock = committedSize / _blockSize;
             if (logical == eofBlock)
             {
                 return new Run(RunKind.Shared, p, 1, Unwritten: false);

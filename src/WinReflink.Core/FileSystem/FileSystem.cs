@@ -15,7 +15,8 @@ namespace WinReflink.Core;
 /// <summary>
 /// The one filesystem API both hosts translate to: inodes and open handles, Windows and POSIX
 /// semantics, errors as <see cref="FsError"/> values. Every call runs under the volume lock, so the
-/// in-memory state, the ExtentCache and the running transaction change together.
+/// in-memory state, the ExtentCache and the running transaction change together; a commit's disk
+/// writes and fsyncs run outside it (<see cref="Transaction"/>).
 /// </summary>
 public sealed partial class FileSystem : IDisposable
 {
@@ -51,7 +52,7 @@ public sealed partial class FileSystem : IDisposable
         _blockSize = _state.Settings.BlockSize;
         _access = new VolumeAccess(options.ReadOnly, volume.Damage != null);
         _health = new VolumeHealth(_logger, volume.Layout.Folder, _cache.StopWriteBack);
-        _transaction = new Transaction(_state, volume.Meta, volume.Store, _cache, _access, _health);
+        _transaction = new Transaction(_state, volume.Meta, volume.Store, _cache, _access, _health, _lock);
         _space = new BlockSpace(_state.Allocator, _state.Refcounts, _transaction, _health, () => IsReadOnly);
         _data = new DataPath(_cache, _space, _transaction, _blockSize);
         _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
@@ -59,7 +60,7 @@ public sealed partial class FileSystem : IDisposable
         _tree = new DirectoryTree(_inodes, _transaction, _state.Settings.Folding);
         if (!_access.ReadOnly && options.CommitInterval > TimeSpan.Zero)
         {
-            _transaction.StartGroupCommit(options.CommitInterval, _lock);
+            _transaction.StartGroupCommit(options.CommitInterval);
         }
     }
 
@@ -131,14 +132,14 @@ public sealed partial class FileSystem : IDisposable
                 return;
             }
             _disposed = true;
-            _transaction.StopGroupCommit();
+            _transaction.Close();
         }
         _transaction.Dispose();
         lock (_lock)
         {
             try
             {
-                _transaction.Commit();
+                _transaction.CommitLocked();
                 if (_health.Failed)
                 {
                     _logger.LogError("Volume {Volume} closed after a failure ({Cause}): it holds its last successful commit", _volume.Layout.Folder, _health.Failure);
@@ -152,19 +153,21 @@ public sealed partial class FileSystem : IDisposable
     }
 
     /// <summary>
-    /// Drops the volume as a power cut would: nothing is committed or flushed, the lock is released.
-    /// Tests reopen the volume afterwards and expect the last commit.
+    /// Drops the volume as a power cut would: nothing more is committed or flushed, the lock is released.
+    /// A commit already being written ends first (it may be durable). Tests reopen the volume
+    /// afterwards and expect the last durable commit.
     /// </summary>
     internal void SimulateCrash()
     {
         lock (_lock)
         {
             _disposed = true;
-            _transaction.StopGroupCommit();
+            _transaction.Close();
         }
         _transaction.Dispose();
         lock (_lock)
         {
+            _transaction.WaitForWrite();
             _volume.Dispose();
         }
     }

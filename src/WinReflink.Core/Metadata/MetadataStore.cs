@@ -459,26 +459,31 @@ internal sealed class MetadataStore : IDisposable
 
     private void WriteSettings(VolumeSettings s, SqliteTransaction tx)
     {
-        using var cmd = Command(tx, "INSERT OR REPLACE INTO settings(key, value, crc) VALUES ($k, $v, $crc)", "$k", "$v", "$crc");
-        void Put(string k, string v)
+        var (sql, parameters, table) = Statements[RowStatement.Setting];
+        using var cmd = Command(tx, sql, parameters);
+        foreach (var (key, value) in SettingRows(s))
         {
-            cmd.Parameters[0].Value = k;
-            cmd.Parameters[1].Value = v;
-            Seal(cmd, "settings");
+            cmd.Parameters[0].Value = key;
+            cmd.Parameters[1].Value = value;
+            Seal(cmd, table!);
         }
+    }
+
+    private static IEnumerable<(string Key, string Value)> SettingRows(VolumeSettings s)
+    {
         var inv = CultureInfo.InvariantCulture;
-        Put("format_version", s.FormatVersion.ToString(inv));
-        Put("block_size", s.BlockSize.ToString(inv));
-        Put("capacity_blocks", s.CapacityBlocks.ToString(inv));
-        Put("case_sensitive", s.CaseSensitive ? "1" : "0");
+        yield return ("format_version", s.FormatVersion.ToString(inv));
+        yield return ("block_size", s.BlockSize.ToString(inv));
+        yield return ("capacity_blocks", s.CapacityBlocks.ToString(inv));
+        yield return ("case_sensitive", s.CaseSensitive ? "1" : "0");
         if (!s.CaseSensitive)
         {
-            Put("case_folding", s.Folding.Serialize());
+            yield return ("case_folding", s.Folding.Serialize());
         }
-        Put("label", s.Label);
-        Put("serial", s.SerialNumber.ToString(inv));
-        Put("next_ino", s.NextIno.ToString(inv));
-        Put("next_generation", s.NextGeneration.ToString(inv));
+        yield return ("label", s.Label);
+        yield return ("serial", s.SerialNumber.ToString(inv));
+        yield return ("next_ino", s.NextIno.ToString(inv));
+        yield return ("next_generation", s.NextGeneration.ToString(inv));
     }
 
     private SqliteCommand Command(SqliteTransaction tx, string sql, params string[] parameters)
@@ -496,12 +501,14 @@ internal sealed class MetadataStore : IDisposable
 
     private void WriteInode(Inode i, SqliteTransaction tx)
     {
-        using var cmd = Command(tx, """
-            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, crc)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $crc)
-            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$crc");
-        BindInode(cmd, i);
-        Seal(cmd, "inodes");
+        var (sql, parameters, table) = Statements[RowStatement.InodePut];
+        using var cmd = Command(tx, sql, parameters);
+        object?[] values = InodeValues(i);
+        for (int k = 0; k < values.Length; k++)
+        {
+            cmd.Parameters[k].Value = values[k] ?? DBNull.Value;
+        }
+        Seal(cmd, table!);
     }
 
     /// <summary>Stores the row bound to an INSERT with its checksum (the command's last parameter).</summary>
@@ -511,200 +518,211 @@ internal sealed class MetadataStore : IDisposable
         insert.ExecuteNonQuery();
     }
 
-    private static void BindInode(SqliteCommand cmd, Inode i)
-    {
-        var p = cmd.Parameters;
-        p[0].Value = i.Ino;
-        p[1].Value = (long)i.Mode;
-        p[2].Value = (long)i.Nlink;
-        p[3].Value = (long)i.Uid;
-        p[4].Value = (long)i.Gid;
-        p[5].Value = (long)i.Rdev;
-        p[6].Value = i.Size;
-        p[7].Value = i.AccessTime;
-        p[8].Value = i.ModifyTime;
-        p[9].Value = i.ChangeTime;
-        p[10].Value = i.BirthTime;
-        p[11].Value = (long)i.WindowsAttributes;
-        p[12].Value = i.SecurityId;
-        p[13].Value = i.Generation;
-        p[14].Value = i.Parent;
-        p[15].Value = (object?)i.SymlinkTarget ?? DBNull.Value;
-        p[16].Value = i.Children?.NextCookie ?? 0L;
-    }
+    /// <summary>The values of an inode's row, in the order of the inodes table's columns.</summary>
+    private static object?[] InodeValues(Inode i) =>
+    [
+        i.Ino, (long)i.Mode, (long)i.Nlink, (long)i.Uid, (long)i.Gid, (long)i.Rdev, i.Size, i.AccessTime, i.ModifyTime,
+        i.ChangeTime, i.BirthTime, (long)i.WindowsAttributes, i.SecurityId, i.Generation, i.Parent, i.SymlinkTarget,
+        i.Children?.NextCookie ?? 0L,
+    ];
 
-    /// <summary>Writes every change of the state in one durable transaction; the caller forgets <paramref name="changes"/> once this returns.</summary>
-    public void Commit(VolumeState state, ChangeSet changes)
+    /// <summary>The SQL of each statement a commit writes, its parameters, and the table whose checksum seals the row (null: no checksum).</summary>
+    private static readonly Dictionary<RowStatement, (string Sql, string[] Parameters, string? SealTable)> Statements = new()
     {
-        using var tx = _db.BeginTransaction();
-        if (changes.SettingsChanged)
-        {
-            WriteSettings(state.Settings, tx);
-        }
-        using var inodeCmd = Command(tx, """
+        [RowStatement.Setting] = ("INSERT OR REPLACE INTO settings(key, value, crc) VALUES ($k, $v, $crc)", ["$k", "$v", "$crc"], "settings"),
+        [RowStatement.InodePut] = ("""
             INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, crc)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $crc)
-            """, "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$crc");
-        using var extentPut = Command(tx, "INSERT OR REPLACE INTO extents(ino, logical, physical, length, unwritten, crc) VALUES ($i, $l, $p, $n, $u, $crc)", "$i", "$l", "$p", "$n", "$u", "$crc");
-        using var extentDel = Command(tx, "DELETE FROM extents WHERE ino = $i AND logical = $l", "$i", "$l");
-        using var direntPut = Command(tx, "INSERT OR REPLACE INTO dirents(parent, key, name, ino, cookie, crc) VALUES ($p, $k, $n, $i, $c, $crc)", "$p", "$k", "$n", "$i", "$c", "$crc");
-        using var direntDel = Command(tx, "DELETE FROM dirents WHERE parent = $p AND key = $k", "$p", "$k");
-        using var xattrDelAll = Command(tx, "DELETE FROM xattrs WHERE ino = $i", "$i");
-        using var xattrPut = Command(tx, "INSERT INTO xattrs(ino, name, value, crc) VALUES ($i, $n, $v, $crc)", "$i", "$n", "$v", "$crc");
-        using var flagsPut = Command(tx, "INSERT OR REPLACE INTO inode_flags(ino, flags) VALUES ($i, $f)", "$i", "$f");
-        using var flagsDel = Command(tx, "DELETE FROM inode_flags WHERE ino = $i", "$i");
+            """, ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$crc"], "inodes"),
+        [RowStatement.InodeDelete] = ("DELETE FROM inodes WHERE ino = $i", ["$i"], null),
+        [RowStatement.ExtentPut] = ("INSERT OR REPLACE INTO extents(ino, logical, physical, length, unwritten, crc) VALUES ($i, $l, $p, $n, $u, $crc)", ["$i", "$l", "$p", "$n", "$u", "$crc"], "extents"),
+        [RowStatement.ExtentDelete] = ("DELETE FROM extents WHERE ino = $i AND logical = $l", ["$i", "$l"], null),
+        [RowStatement.ExtentDeleteAll] = ("DELETE FROM extents WHERE ino = $i", ["$i"], null),
+        [RowStatement.DirentPut] = ("INSERT OR REPLACE INTO dirents(parent, key, name, ino, cookie, crc) VALUES ($p, $k, $n, $i, $c, $crc)", ["$p", "$k", "$n", "$i", "$c", "$crc"], "dirents"),
+        [RowStatement.DirentDelete] = ("DELETE FROM dirents WHERE parent = $p AND key = $k", ["$p", "$k"], null),
+        [RowStatement.DirentDeleteAll] = ("DELETE FROM dirents WHERE parent = $i", ["$i"], null),
+        [RowStatement.XattrDeleteAll] = ("DELETE FROM xattrs WHERE ino = $i", ["$i"], null),
+        [RowStatement.XattrPut] = ("INSERT INTO xattrs(ino, name, value, crc) VALUES ($i, $n, $v, $crc)", ["$i", "$n", "$v", "$crc"], "xattrs"),
+        [RowStatement.FlagsPut] = ("INSERT OR REPLACE INTO inode_flags(ino, flags) VALUES ($i, $f)", ["$i", "$f"], null),
+        [RowStatement.FlagsDelete] = ("DELETE FROM inode_flags WHERE ino = $i", ["$i"], null),
+        [RowStatement.SharedPut] = ("INSERT OR REPLACE INTO shared(start, length, refs, crc) VALUES ($s, $l, $r, $crc)", ["$s", "$l", "$r", "$crc"], "shared"),
+        [RowStatement.SharedDelete] = ("DELETE FROM shared WHERE start = $s", ["$s"], null),
+        [RowStatement.FreePut] = ("INSERT OR REPLACE INTO free(start, length, crc) VALUES ($s, $l, $crc)", ["$s", "$l", "$crc"], "free"),
+        [RowStatement.FreeDelete] = ("DELETE FROM free WHERE start = $s", ["$s"], null),
+        [RowStatement.SecurityPut] = ("INSERT OR REPLACE INTO security(id, descriptor, crc) VALUES ($i, $d, $crc)", ["$i", "$d", "$crc"], "security"),
+        [RowStatement.SecurityDelete] = ("DELETE FROM security WHERE id = $i", ["$i"], null),
+        [RowStatement.OrphansClear] = ("DELETE FROM orphans", [], null),
+        [RowStatement.OrphanPut] = ("INSERT INTO orphans(ino, crc) VALUES ($i, $crc)", ["$i", "$crc"], "orphans"),
+    };
 
-        foreach (long ino in changes.DeletedInodes)
+    /// <summary>
+    /// Takes every change of the state since the last capture as values, and forgets the changes:
+    /// on return the state's change tracking is empty and the record alone says what to write. Called
+    /// under the volume lock; cheap next to the write (no I/O).
+    /// </summary>
+    public static CommitRecord Capture(VolumeState state, ChangeSet changes)
+    {
+        var record = new CommitRecord();
+        if (changes.SettingsChanged)
         {
-            foreach (string table in new[] { "DELETE FROM inodes WHERE ino = $i", "DELETE FROM extents WHERE ino = $i", "DELETE FROM xattrs WHERE ino = $i", "DELETE FROM dirents WHERE parent = $i", "DELETE FROM inode_flags WHERE ino = $i" })
+            foreach (var (key, value) in SettingRows(state.Settings))
             {
-                using var del = Command(tx, table, "$i");
-                del.Parameters[0].Value = ino;
-                del.ExecuteNonQuery();
+                record.Add(RowStatement.Setting, key, value);
             }
         }
-
+        foreach (long ino in changes.DeletedInodes)
+        {
+            foreach (var statement in new[] { RowStatement.InodeDelete, RowStatement.ExtentDeleteAll, RowStatement.XattrDeleteAll, RowStatement.DirentDeleteAll, RowStatement.FlagsDelete })
+            {
+                record.Add(statement, ino);
+            }
+        }
         foreach (var inode in changes.ChangedInodes)
         {
             if (!state.Inodes.ContainsKey(inode.Ino))
             {
                 continue;
             }
-            BindInode(inodeCmd, inode);
-            Seal(inodeCmd, "inodes");
+            record.Add(RowStatement.InodePut, InodeValues(inode));
             inode.Extents?.Rows.DrainChanges((logical, present, v) =>
             {
                 if (present)
                 {
-                    extentPut.Parameters[0].Value = inode.Ino;
-                    extentPut.Parameters[1].Value = logical;
-                    extentPut.Parameters[2].Value = v.Physical;
-                    extentPut.Parameters[3].Value = v.Length;
-                    extentPut.Parameters[4].Value = v.Unwritten ? 1L : 0L;
-                    Seal(extentPut, "extents");
+                    record.Add(RowStatement.ExtentPut, inode.Ino, logical, v.Physical, v.Length, v.Unwritten ? 1L : 0L);
                 }
                 else
                 {
-                    extentDel.Parameters[0].Value = inode.Ino;
-                    extentDel.Parameters[1].Value = logical;
-                    extentDel.ExecuteNonQuery();
+                    record.Add(RowStatement.ExtentDelete, inode.Ino, logical);
                 }
             });
-            inode.Children?.DrainChanges((key, record) =>
+            inode.Children?.DrainChanges((key, entry) =>
             {
-                if (record != null)
+                if (entry != null)
                 {
-                    direntPut.Parameters[0].Value = inode.Ino;
-                    direntPut.Parameters[1].Value = key;
-                    direntPut.Parameters[2].Value = record.Name;
-                    direntPut.Parameters[3].Value = record.Ino;
-                    direntPut.Parameters[4].Value = record.Cookie;
-                    Seal(direntPut, "dirents");
+                    record.Add(RowStatement.DirentPut, inode.Ino, key, entry.Name, entry.Ino, entry.Cookie);
                 }
                 else
                 {
-                    direntDel.Parameters[0].Value = inode.Ino;
-                    direntDel.Parameters[1].Value = key;
-                    direntDel.ExecuteNonQuery();
+                    record.Add(RowStatement.DirentDelete, inode.Ino, key);
                 }
             });
             if (inode.XattrsChanged)
             {
-                xattrDelAll.Parameters[0].Value = inode.Ino;
-                xattrDelAll.ExecuteNonQuery();
+                record.Add(RowStatement.XattrDeleteAll, inode.Ino);
                 foreach (var kv in inode.Xattrs ?? new Dictionary<string, byte[]>())
                 {
-                    xattrPut.Parameters[0].Value = inode.Ino;
-                    xattrPut.Parameters[1].Value = kv.Key;
-                    xattrPut.Parameters[2].Value = kv.Value;
-                    Seal(xattrPut, "xattrs");
+                    record.Add(RowStatement.XattrPut, inode.Ino, kv.Key, kv.Value);
                 }
                 inode.XattrsChanged = false;
             }
             if (inode.FlagsChanged)
             {
-                var cmd = inode.Flags != InodeFlags.None ? flagsPut : flagsDel;
-                cmd.Parameters[0].Value = inode.Ino;
                 if (inode.Flags != InodeFlags.None)
                 {
-                    flagsPut.Parameters[1].Value = (long)inode.Flags;
+                    record.Add(RowStatement.FlagsPut, inode.Ino, (long)inode.Flags);
                 }
-                cmd.ExecuteNonQuery();
+                else
+                {
+                    record.Add(RowStatement.FlagsDelete, inode.Ino);
+                }
                 inode.FlagsChanged = false;
             }
         }
-
-        using (var put = Command(tx, "INSERT OR REPLACE INTO shared(start, length, refs, crc) VALUES ($s, $l, $r, $crc)", "$s", "$l", "$r", "$crc"))
-        using (var del = Command(tx, "DELETE FROM shared WHERE start = $s", "$s"))
+        state.Refcounts.Rows.DrainChanges((start, present, v) =>
         {
-            state.Refcounts.Rows.DrainChanges((start, present, v) =>
+            if (present)
             {
-                if (present)
-                {
-                    put.Parameters[0].Value = start;
-                    put.Parameters[1].Value = v.Length;
-                    put.Parameters[2].Value = (long)v.Refs;
-                    Seal(put, "shared");
-                }
-                else
-                {
-                    del.Parameters[0].Value = start;
-                    del.ExecuteNonQuery();
-                }
-            });
-        }
-        using (var put = Command(tx, "INSERT OR REPLACE INTO free(start, length, crc) VALUES ($s, $l, $crc)", "$s", "$l", "$crc"))
-        using (var del = Command(tx, "DELETE FROM free WHERE start = $s", "$s"))
+                record.Add(RowStatement.SharedPut, start, v.Length, (long)v.Refs);
+            }
+            else
+            {
+                record.Add(RowStatement.SharedDelete, start);
+            }
+        });
+        state.Allocator.Free.Rows.DrainChanges((start, present, length) =>
         {
-            state.Allocator.Free.Rows.DrainChanges((start, present, length) =>
+            if (present)
             {
-                if (present)
-                {
-                    put.Parameters[0].Value = start;
-                    put.Parameters[1].Value = length;
-                    Seal(put, "free");
-                }
-                else
-                {
-                    del.Parameters[0].Value = start;
-                    del.ExecuteNonQuery();
-                }
-            });
-        }
-        using (var put = Command(tx, "INSERT OR REPLACE INTO security(id, descriptor, crc) VALUES ($i, $d, $crc)", "$i", "$d", "$crc"))
-        using (var del = Command(tx, "DELETE FROM security WHERE id = $i", "$i"))
+                record.Add(RowStatement.FreePut, start, length);
+            }
+            else
+            {
+                record.Add(RowStatement.FreeDelete, start);
+            }
+        });
+        state.Security.DrainChanges((id, descriptor) =>
         {
-            state.Security.DrainChanges((id, descriptor) =>
+            if (descriptor != null)
             {
-                var cmd = descriptor != null ? put : del;
-                cmd.Parameters[0].Value = id;
-                if (descriptor != null)
-                {
-                    put.Parameters[1].Value = descriptor;
-                    Seal(put, "security");
-                }
-                else
-                {
-                    del.ExecuteNonQuery();
-                }
-            });
-        }
+                record.Add(RowStatement.SecurityPut, id, descriptor);
+            }
+            else
+            {
+                record.Add(RowStatement.SecurityDelete, id);
+            }
+        });
         if (changes.OrphansChanged)
         {
-            Execute(tx, "DELETE FROM orphans");
-            using var put = Command(tx, "INSERT INTO orphans(ino, crc) VALUES ($i, $crc)", "$i", "$crc");
+            record.Add(RowStatement.OrphansClear);
             foreach (long ino in state.Orphans)
             {
-                put.Parameters[0].Value = ino;
-                Seal(put, "orphans");
+                record.Add(RowStatement.OrphanPut, ino);
             }
         }
         foreach (string table in state.DropDanglingRows)
         {
-            Execute(tx, DanglingRowTables[table]);
+            record.Add(RowStatement.DanglingRowsDelete, table);
         }
-        tx.Commit();
         state.DropDanglingRows.Clear();
+        return record;
+    }
+
+    /// <summary>
+    /// Writes a captured commit in one durable SQLite transaction (synchronous=FULL: durable on
+    /// return). Needs no volume lock: it reads only the record. Commits are written one at a time, in
+    /// the order they were captured.
+    /// </summary>
+    public void Write(CommitRecord record)
+    {
+        using var tx = _db.BeginTransaction();
+        var commands = new Dictionary<RowStatement, SqliteCommand>();
+        try
+        {
+            foreach (var row in record.Rows)
+            {
+                if (row.Statement == RowStatement.DanglingRowsDelete)
+                {
+                    Execute(tx, DanglingRowTables[(string)row.Values[0]!]);
+                    continue;
+                }
+                var (sql, parameters, sealTable) = Statements[row.Statement];
+                if (!commands.TryGetValue(row.Statement, out var cmd))
+                {
+                    cmd = Command(tx, sql, parameters);
+                    commands[row.Statement] = cmd;
+                }
+                for (int i = 0; i < row.Values.Length; i++)
+                {
+                    cmd.Parameters[i].Value = row.Values[i] ?? DBNull.Value;
+                }
+                if (sealTable != null)
+                {
+                    Seal(cmd, sealTable);
+                }
+                else
+                {
+                    cmd.ExecuteNonQuery();
+                }
+            }
+            tx.Commit();
+        }
+        finally
+        {
+            foreach (var cmd in commands.Values)
+            {
+                cmd.Dispose();
+            }
+        }
     }
 
     private void Execute(SqliteTransaction tx, string sql)

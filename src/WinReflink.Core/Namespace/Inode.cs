@@ -27,10 +27,12 @@ internal sealed class Inode
     public ulong Rdev;
     public long Size;
     /// <summary>
-    /// The size in the last commit. Its block, when partial, keeps zeros past it on disk, so writes into
-    /// that block go copy-on-write: after a crash the size rolls back and no new bytes show past it (invariant 8).
+    /// The size in the last durable commit. Its block, when partial, keeps zeros past it on disk, so writes
+    /// into that block go copy-on-write: after a crash the size rolls back and no new bytes show past it (invariant 8).
     /// </summary>
     public long CommittedSize;
+    /// <summary>The size in the commit being written, which a crash may return to as well; -1 when that commit does not change this inode.</summary>
+    public long CommittingSize = -1;
     public long AccessTime;
     public long ModifyTime;
     public long ChangeTime;

@@ -33,7 +33,7 @@ internal sealed class BlockSpace
     public long CapacityBlocks => _allocator.CapacityBlocks;
 
     /// <summary>What statfs reports free: busy blocks count, since a commit frees them (see <see cref="Reserve{TState}"/>).</summary>
-    public long AvailableBlocks => _allocator.FreeBlocks + _allocator.BusyBlocks;
+    public long AvailableBlocks => _allocator.FreeBlocks + _allocator.BusyBlocks + _allocator.FencedBlocks;
 
     /// <summary>Bytes of shared blocks and bytes that sharing saves, in blocks.</summary>
     public (long Shared, long Saved) SharingTotals() => _refcounts.Totals();
@@ -43,9 +43,10 @@ internal sealed class BlockSpace
 
     /// <summary>
     /// Whether the blocks an operation needs can be allocated now; <paramref name="count"/> counts them
-    /// from the file's current state. Blocks freed in the running transaction become allocatable once
-    /// it commits, so when they would make the difference, commit first (as XFS forces its log when
-    /// busy extents stand in the way): space that statfs reports free is usable. The commit moves
+    /// from the file's current state. Blocks freed in the running transaction, or in the commit being
+    /// written, become allocatable once durable, so when they would make the difference, commit first
+    /// (as XFS forces its log when busy extents stand in the way), under the lock, after the commit being
+    /// written: space that statfs reports free is usable. The commit moves
     /// committed sizes and ends the transaction's fresh blocks, which can turn a block counted as an
     /// in-place write into copy-on-write, so the blocks are counted again after it (defect 1).
     /// Call only before an operation changes anything, or between two complete steps of one.
@@ -58,11 +59,11 @@ internal sealed class BlockSpace
         {
             return FsError.Ok;
         }
-        if (_readOnly() || need > _allocator.FreeBlocks + _allocator.BusyBlocks)
+        if (_readOnly() || need > AvailableBlocks)
         {
             return FsError.NoSpace;
         }
-        var e = _transaction.Commit();
+        var e = _transaction.CommitLocked();
         if (e != FsError.Ok)
         {
             return e;

@@ -9,11 +9,16 @@ using WinReflink.Core.Volume;
 namespace WinReflink.Core.Transactions;
 
 /// <summary>
-/// The running transaction: what changed since the last commit (the change set, the blocks allocated
-/// and the blocks unshared since then, the busy extents in the allocator), the commit that makes it
-/// durable, and the group-commit timer. It answers the copy-on-write question "may this block be
-/// overwritten in place?" (<see cref="History"/>) but owns no copy-on-write policy, and it forgets its
-/// sets only when a commit has succeeded. Callers hold the volume lock for every call.
+/// The running transaction and the committing one, as jbd2's and XFS's CIL: what changed since the last
+/// capture (the change set, the blocks allocated and unshared since then, the busy extents in the
+/// allocator) runs while the previous capture is written to disk, so writers go on during a commit's
+/// fsyncs. A commit is captured under the volume lock (the dirty data written to the data file, the
+/// metadata changes taken as values), written without it (data file flushed, then SQLite: ordered mode,
+/// invariant 5), and finished under it (the blocks it freed become allocatable, committed sizes move).
+/// One commit is written at a time, in sequence order. The transaction answers the copy-on-write
+/// question "may this block be overwritten in place?" (<see cref="History"/>) against the last durable
+/// commit and the one being written, but owns no copy-on-write policy. Callers hold the volume lock for
+/// every call except <see cref="Commit"/>, which takes it.
 /// </summary>
 internal sealed class Transaction : IDisposable
 {
@@ -23,14 +28,20 @@ internal sealed class Transaction : IDisposable
     private readonly ExtentCache _cache;
     private readonly VolumeAccess _access;
     private readonly VolumeHealth _health;
-    /// <summary>Blocks that went from shared to single-owner since the last commit.</summary>
-    private readonly RangeSet _recentlyUnshared = new();
-    /// <summary>Blocks allocated since the last commit.</summary>
+    private readonly Lock _volumeLock;
+    /// <summary>Blocks that went from shared to single-owner since the last capture.</summary>
+    private RangeSet _recentlyUnshared = new();
+    /// <summary>Blocks allocated since the last capture: no commit, durable or being written, maps them.</summary>
     private readonly RangeSet _allocatedSinceCommit = new();
+    /// <summary>The commit being written, or one whose write failed; null when the last capture is durable.</summary>
+    private CommitInFlight? _committing;
+    private long _runningSequence = 1;
+    private long _durableSequence;
     private Timer? _groupCommit;
-    private bool _stopped;
+    /// <summary>Set when the volume closes: from then on only <see cref="CommitLocked"/> commits.</summary>
+    private bool _closed;
 
-    public Transaction(VolumeState state, MetadataStore meta, BlockStore store, ExtentCache cache, VolumeAccess access, VolumeHealth health)
+    public Transaction(VolumeState state, MetadataStore meta, BlockStore store, ExtentCache cache, VolumeAccess access, VolumeHealth health, Lock volumeLock)
     {
         _state = state;
         _meta = meta;
@@ -38,9 +49,11 @@ internal sealed class Transaction : IDisposable
         _cache = cache;
         _access = access;
         _health = health;
+        _volumeLock = volumeLock;
     }
 
-    public ChangeSet Changes { get; } = new();
+    /// <summary>What the running transaction changed in the metadata; a capture hands it to the commit and starts a new one.</summary>
+    public ChangeSet Changes { get; private set; } = new();
 
     /// <summary>Whether a commit would write anything to meta.db.</summary>
     public bool HasChanges => !Changes.IsEmpty || _state.DropDanglingRows.Count > 0 || _state.Security.HasChanges
@@ -48,15 +61,16 @@ internal sealed class Transaction : IDisposable
 
     public void Changed(Inode inode) => Changes.ChangedInodes.Add(inode);
 
-    /// <summary>Blocks the allocator just handed out. On entry they were free in the last commit.</summary>
+    /// <summary>Blocks the allocator just handed out. On entry they were free in every commit, durable or being written.</summary>
     public void Allocated(BlockRange blocks) => _allocatedSinceCommit.Add(blocks.Start, blocks.Length);
 
-    /// <summary>Blocks whose share count fell to one; the last commit still has them shared.</summary>
+    /// <summary>Blocks whose share count fell to one; the last durable commit may still have them shared.</summary>
     public void Unshared(BlockRange blocks) => _recentlyUnshared.AddMissing(blocks.Start, blocks.Length);
 
     /// <summary>
-    /// What the transaction knows of the single-owner blocks from <paramref name="physical"/> (at most
-    /// <paramref name="length"/>), and for how many blocks (at least 1) that answer holds.
+    /// What the transactions know of the single-owner blocks from <paramref name="physical"/> (at most
+    /// <paramref name="length"/>), and for how many blocks (at least 1) that answer holds. A block
+    /// allocated by the commit being written counts as committed: that commit may become durable.
     /// </summary>
     public (BlockHistory History, long Run) History(long physical, long length)
     {
@@ -65,44 +79,103 @@ internal sealed class Transaction : IDisposable
         {
             return (BlockHistory.AllocatedSinceCommit, freshRun);
         }
-        var (unshared, unsharedRun) = _recentlyUnshared.RunAt(physical, freshRun);
-        return (unshared ? BlockHistory.UnsharedSinceCommit : BlockHistory.Committed, unsharedRun);
-    }
-
-    /// <summary>Commits every <paramref name="interval"/> on a timer thread, under <paramref name="volumeLock"/>, until <see cref="Dispose"/>.</summary>
-    public void StartGroupCommit(TimeSpan interval, Lock volumeLock)
-    {
-        _groupCommit = new Timer(_ =>
+        var (unshared, run) = _recentlyUnshared.RunAt(physical, freshRun);
+        if (!unshared && _committing != null)
         {
-            // Nothing may escape a timer thread (it would end the process): Commit answers failures as the sticky error.
-            lock (volumeLock)
-            {
-                if (!_stopped)
-                {
-                    Commit();
-                }
-            }
-        }, null, interval, interval);
+            (unshared, run) = _committing.Unshared.RunAt(physical, run);
+        }
+        return (unshared ? BlockHistory.UnsharedSinceCommit : BlockHistory.Committed, run);
     }
 
-    /// <summary>Stops the group-commit timer. Call with the volume lock held; a tick already waiting for the lock then does nothing.</summary>
-    public void StopGroupCommit() => _stopped = true;
+    /// <summary>Commits every <paramref name="interval"/> on a timer thread until the volume closes.</summary>
+    public void StartGroupCommit(TimeSpan interval)
+    {
+        // Nothing may escape a timer thread (it would end the process): Commit answers failures as the sticky error.
+        _groupCommit = new Timer(_ => Commit(), null, interval, interval);
+    }
+
+    /// <summary>The volume is closing: commits from the timer and from fsync stop. Call with the volume lock held.</summary>
+    public void Close() => _closed = true;
 
     /// <summary>
-    /// Commits the running transaction. Ok when there was nothing to commit or it is durable; EIO when
-    /// this or an earlier commit failed and changes are lost. Any failure stops the volume: a commit that
-    /// failed halfway leaves the in-memory state ahead of the disk, and committing it later could make a
-    /// half-done state durable. A read-only volume commits nothing.
+    /// Makes durable everything done before the call; for an fsync of <paramref name="covering"/> whose
+    /// changes are all in the commit being written, only that commit. Called
+    /// WITHOUT the volume lock, which it takes only to capture and to finish: writers go on while the
+    /// commit is written, and one commit serves every caller waiting for it (group commit). Ok when
+    /// durable or nothing was to commit; EIO when this or an earlier commit failed and changes are lost.
+    /// Any failure stops the volume: a commit that failed halfway leaves the in-memory state ahead of
+    /// the disk, and committing it later could make a half-done state durable.
     /// </summary>
-    public FsError Commit()
+    public FsError Commit(Inode? covering = null)
     {
-        if (_health.Failed)
+        long target;
+        lock (_volumeLock)
         {
-            return HasChanges || _cache.DirtyBytes > 0 ? FsError.Io : FsError.Ok;
+            FinishWritten();
+            target = Target(covering);
         }
-        if (_access.ReadOnly)
+        while (true)
         {
-            return FsError.Ok;
+            CommitInFlight? other = null, mine = null;
+            lock (_volumeLock)
+            {
+                FinishWritten();
+                if (_durableSequence >= target)
+                {
+                    return FsError.Ok;
+                }
+                var refused = Refusal();
+                if (refused != null)
+                {
+                    return refused.Value;
+                }
+                if (_committing != null)
+                {
+                    other = _committing;
+                }
+                else
+                {
+                    try
+                    {
+                        mine = Capture();
+                    }
+                    catch (Exception e) when (_health.Fault(e, "a commit"))
+                    {
+                        return FsError.Io;
+                    }
+                    if (mine == null)
+                    {
+                        return FsError.Ok;
+                    }
+                }
+            }
+            if (other != null)
+            {
+                other.WaitWritten();
+                continue;
+            }
+            try
+            {
+                WriteCaptured(mine!);
+            }
+            catch (Exception e) when (_health.Fault(e, "a commit"))
+            {
+                // The loop answers EIO: the volume has failed.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Commits with the volume lock held, waiting for a commit being written first: for the free-space
+    /// check, which needs the blocks the running transaction freed, and for closing. Safe under the
+    /// lock because a commit's write never takes it. Ok, or EIO as <see cref="Commit"/>.
+    /// </summary>
+    public FsError CommitLocked()
+    {
+        var refused = _health.Failed || _access.ReadOnly ? Refusal() : null;
+        if (refused != null)
+        {
+            return refused.Value;
         }
         try
         {
@@ -116,36 +189,129 @@ internal sealed class Transaction : IDisposable
     }
 
     /// <summary>
-    /// Commit = data first, then metadata (ordered mode, invariant 5): write back dirty blocks, flush the
-    /// data file, then commit SQLite. Blocks freed in this transaction become allocatable only now
-    /// (invariant 4). On return every committed inode's CommittedSize is its size and the transaction's
-    /// sets are empty; an exception leaves the sets naming what was lost. Only the repair and the
-    /// open-time orphan reclaim call this directly, ignoring the access mode.
+    /// Captures, writes and finishes a commit with the volume lock held, ignoring the access mode; only
+    /// the repair and the open-time orphan reclaim call this directly. On return every committed
+    /// inode's CommittedSize is its size, the running transaction is empty and nothing is being
+    /// written; an exception means the commit failed (the caller's guard stops the volume).
     /// </summary>
     public void CommitUnguarded()
     {
+        WaitForWrite();
+        if (_committing != null)
+        {
+            throw new IOException("the previous commit failed to reach the disk");
+        }
+        var mine = Capture();
+        if (mine != null)
+        {
+            WriteCaptured(mine);
+            FinishWritten();
+        }
+    }
+
+    /// <summary>Waits for a commit being written and finishes it. Call with the volume lock held; afterwards only a failed commit can be left.</summary>
+    public void WaitForWrite()
+    {
+        _committing?.WaitWritten();
+        FinishWritten();
+    }
+
+    /// <summary>EIO when the volume failed and <paramref name="inode"/> has changes that no durable commit holds.</summary>
+    public FsError LostChanges(Inode inode) =>
+        _health.Failed && (Holds(Changes, inode) || (_committing != null && Holds(_committing.Changes, inode))) ? FsError.Io : FsError.Ok;
+
+    public void Dispose() => _groupCommit?.Dispose();
+
+    private static bool Holds(ChangeSet changes, Inode inode) => changes.ChangedInodes.Contains(inode) || changes.DeletedInodes.Contains(inode.Ino);
+
+    /// <summary>
+    /// The sequence number that must be durable for <paramref name="covering"/>: the commit being
+    /// written when that holds its changes and the running transaction does not, else the running
+    /// transaction (also for a file without changes: an fsync then stays the barrier it always was).
+    /// </summary>
+    private long Target(Inode? covering)
+    {
+        if (covering != null && !Holds(Changes, covering) && _committing != null && Holds(_committing.Changes, covering))
+        {
+            return _committing.Sequence;
+        }
+        return _runningSequence;
+    }
+
+    /// <summary>Why no commit may start now, or null when one may: the answer for a failed, read-only or closed volume.</summary>
+    private FsError? Refusal()
+    {
+        if (_health.Failed)
+        {
+            return HasChanges || _cache.DirtyBytes > 0 || _committing != null ? FsError.Io : FsError.Ok;
+        }
+        return _access.ReadOnly || _closed ? FsError.Ok : null;
+    }
+
+    /// <summary>
+    /// Takes the running transaction for a commit and starts the next. On entry the lock is held and
+    /// nothing is being written. On return the dirty data is in the data file (not yet flushed), the
+    /// metadata changes are values in the record, the busy blocks are fenced, and the running
+    /// transaction is empty. Null when there is nothing to commit.
+    /// </summary>
+    private CommitInFlight? Capture()
+    {
+        if (_committing != null)
+        {
+            throw new CorruptionException("a commit was captured while the previous one was being written", 0, 0);
+        }
         if (!HasChanges && _cache.DirtyBytes == 0)
+        {
+            return null;
+        }
+        _cache.FlushDirty();
+        _state.Allocator.FenceBusy();
+        var record = MetadataStore.Capture(_state, Changes);
+        foreach (var inode in Changes.ChangedInodes)
+        {
+            inode.CommittingSize = inode.Size;
+        }
+        _committing = new CommitInFlight(_runningSequence++, record, Changes, _recentlyUnshared);
+        Changes = new ChangeSet();
+        _recentlyUnshared = new RangeSet();
+        _allocatedSinceCommit.Clear();
+        _allocatedSinceCommit.Rows.ForgetChanges();
+        return _committing;
+    }
+
+    /// <summary>Writes a captured commit: data file flushed, then SQLite. Needs no lock; throws when the write fails, after marking it written and failed.</summary>
+    private void WriteCaptured(CommitInFlight commit)
+    {
+        try
+        {
+            _store.Flush();
+            _meta.Write(commit.Record);
+        }
+        catch
+        {
+            commit.SetWritten(failed: true);
+            throw;
+        }
+        commit.SetWritten(failed: false);
+    }
+
+    /// <summary>Finishes a commit whose write succeeded: the blocks it freed become allocatable and its sizes committed. Call with the lock held.</summary>
+    private void FinishWritten()
+    {
+        if (_committing == null || !_committing.IsWritten || _committing.Failed)
         {
             return;
         }
-        _cache.FlushDirty();
-        _store.Flush();
-        _state.Allocator.RetireBusy();
-        foreach (var inode in Changes.ChangedInodes)
+        _state.Allocator.LiftFence();
+        foreach (var inode in _committing.Changes.ChangedInodes)
         {
-            inode.CommittedSize = inode.Size;
+            if (inode.CommittingSize >= 0)
+            {
+                inode.CommittedSize = inode.CommittingSize;
+                inode.CommittingSize = -1;
+            }
         }
-        _meta.Commit(_state, Changes);
-        Changes.Clear();
-        _recentlyUnshared.Clear();
-        _recentlyUnshared.Rows.ForgetChanges();
-        _allocatedSinceCommit.Clear();
-        _allocatedSinceCommit.Rows.ForgetChanges();
+        _durableSequence = _committing.Sequence;
+        _committing = null;
     }
-
-    /// <summary>EIO when the volume failed and <paramref name="inode"/> has changes the last commit does not hold.</summary>
-    public FsError LostChanges(Inode inode) =>
-        _health.Failed && (Changes.ChangedInodes.Contains(inode) || Changes.DeletedInodes.Contains(inode.Ino)) ? FsError.Io : FsError.Ok;
-
-    public void Dispose() => _groupCommit?.Dispose();
 }

@@ -24,19 +24,20 @@ internal sealed class VolumeHealth
         _stopWriting = stopWriting;
     }
 
+    private string? _failure;
+
     /// <summary>Why the volume stopped accepting changes, or null while it is healthy.</summary>
-    public string? Failure { get; private set; }
+    public string? Failure => Volatile.Read(ref _failure);
 
     public bool Failed => Failure != null;
 
-    /// <summary>Records the first failure and logs it once; later ones add nothing.</summary>
+    /// <summary>Records the first failure and logs it once; later ones add nothing. Thread-safe: a commit's write fails without the volume lock.</summary>
     public void Fail(string cause, Exception? exception)
     {
-        if (Failure != null)
+        if (Interlocked.CompareExchange(ref _failure, cause, null) != null)
         {
             return;
         }
-        Failure = cause;
         _stopWriting();
         _logger.LogCritical(exception, "Volume {Volume} stopped accepting changes: {Cause}. It stays readable; changes since its last commit are lost, and fsync and close of the files they touched fail with EIO until it is opened again",
             _volume, cause);

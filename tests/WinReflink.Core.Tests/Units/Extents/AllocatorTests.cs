@@ -77,7 +77,7 @@ public class AllocatorTests
     }
 
     [Test]
-    public void ReleasedBlocksStayBusyUntilRetired()
+    public void ReleasedBlocksStayBusyUntilTheirCommitIsDurable()
     {
         var allocator = Empty(100);
         Assert.That(allocator.TryAllocate(0, 100, out _), Is.True);
@@ -85,8 +85,13 @@ public class AllocatorTests
         Assert.That(allocator.BusyBlocks, Is.EqualTo(10));
         Assert.That(allocator.FreeBlocks, Is.Zero);
         Assert.That(allocator.TryAllocate(20, 1, out _), Is.False, "busy blocks of the running transaction are not allocatable");
-        allocator.RetireBusy();
-        Assert.That(allocator.BusyBlocks, Is.Zero);
+        allocator.FenceBusy();
+        Assert.That(allocator.Free.All(), Is.EqualTo(new[] { new BlockRange(20, 10) }), "the commit being written has them free");
+        Assert.That((allocator.BusyBlocks, allocator.FencedBlocks, allocator.FreeBlocks), Is.EqualTo((0L, 10L, 0L)));
+        allocator.Release(50, 5);
+        Assert.That(allocator.TryAllocate(0, 50, out _), Is.False, "fenced blocks are not allocatable until their commit is durable");
+        allocator.LiftFence();
+        Assert.That(allocator.BusyBlocks, Is.EqualTo(5), "blocks freed while the commit was written wait for the next one");
         Assert.That(allocator.FreeBlocks, Is.EqualTo(10));
         Assert.That(allocator.TryAllocate(0, 50, out var got), Is.True);
         Assert.That(got, Is.EqualTo(new BlockRange(20, 10)));
@@ -113,12 +118,32 @@ public class AllocatorTests
         allocator.Free.Rows.ForgetChanges();
         allocator.Release(40, 10);
         allocator.Release(10, 5);
-        allocator.RetireBusy();
+        allocator.FenceBusy();
+        allocator.LiftFence();
         Assert.That(allocator.Free.All(), Is.EqualTo(new[] { new BlockRange(10, 5), new BlockRange(40, 60) }));
         Assert.That(allocator.Busy.Rows.HasChanges, Is.False, "busy extents are never stored");
         var changed = new Dictionary<long, bool>();
         allocator.Free.Rows.DrainChanges((start, present, _) => changed[start] = present);
         Assert.That(changed, Is.EquivalentTo(new Dictionary<long, bool> { [10] = true, [40] = true, [50] = false }));
+    }
+
+    [Test]
+    public void AllocationSkipsFencedRunsInsideAFreeRangeAndWrapsAround()
+    {
+        var allocator = Empty(100);
+        Assert.That(allocator.TryAllocate(0, 100, out _), Is.True);
+        allocator.Release(10, 10);
+        allocator.FenceBusy();
+        allocator.Unallocate(20, 10);
+        Assert.That(allocator.Free.All(), Is.EqualTo(new[] { new BlockRange(10, 20) }), "one free range, its first half fenced");
+        Assert.That(allocator.TryAllocate(5, 5, out var got), Is.True);
+        Assert.That(got, Is.EqualTo(new BlockRange(20, 5)), "the fenced half is skipped");
+        Assert.That(allocator.TryAllocate(90, 10, out got), Is.True);
+        Assert.That(got, Is.EqualTo(new BlockRange(25, 5)), "the search wraps around and skips the fence again");
+        Assert.That(allocator.TryAllocate(0, 1, out _), Is.False, "only fenced blocks are left, and the search ends");
+        allocator.LiftFence();
+        Assert.That(allocator.TryAllocate(0, 1, out got), Is.True);
+        Assert.That(got, Is.EqualTo(new BlockRange(10, 1)));
     }
 
     [TestCase(1)]
@@ -172,7 +197,8 @@ public class AllocatorTests
             }
             else
             {
-                allocator.RetireBusy();
+                allocator.FenceBusy();
+                allocator.LiftFence();
                 for (int b = 0; b < capacity; b++)
                 {
                     state[b] = state[b] == 'b' ? 'f' : state[b];
