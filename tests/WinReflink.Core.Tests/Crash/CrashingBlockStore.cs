@@ -7,7 +7,7 @@ namespace WinReflink.Core.Tests.Crash;
 /// so a simulated power cut can lose or tear them. Disposing it (as SimulateCrash does) leaves the
 /// image as it is, for the next FileSystem instance to open.
 /// </summary>
-internal sealed class CrashingBlockStore : BlockStore
+internal class CrashingBlockStore : BlockStore
 {
     private readonly CrashImage _image;
     private readonly bool _ignoreFlushes;
