@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using WinReflink.Core;
-using WinReflink.Core.Control;
 using WinReflink.Core.Interop;
+using WinReflink.Protocol;
 
 namespace WinReflink.Client.Linux;
 

@@ -3,8 +3,8 @@ using System.Runtime.Versioning;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using WinReflink.Core;
-using WinReflink.Core.Control;
 using WinReflink.Core.Interop;
+using WinReflink.Protocol;
 
 namespace WinReflink.Client.Windows;
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using WinReflink.Core.Control;
+using WinReflink.Protocol;
 
 namespace WinReflink.Fuse.Tests.Infrastructure;
 
