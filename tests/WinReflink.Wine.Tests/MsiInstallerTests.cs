@@ -68,6 +68,9 @@ public sealed class MsiInstallerTests
         TestContext.Out.WriteLine($"MSI {new FileInfo(_msi).Length / (1024.0 * 1024):0.0} MiB installed in {watch.Elapsed.TotalSeconds:0.0} s under Wine");
 
         Assert.That(File.Exists(Path.Combine(InstalledFolder, "winreflink.exe")), Is.True);
+        // The control channel's wire format is an assembly of its own, which both the CLI and the module's client load.
+        Assert.That(File.Exists(Path.Combine(InstalledFolder, "WinReflink.Protocol.dll")), Is.True);
+        Assert.That(File.Exists(Path.Combine(ModuleFolder, "WinReflink.Protocol.dll")), Is.True);
         // Where PowerShell 7 finds modules for all users, with only the Windows x64 native library.
         Assert.That(File.ReadAllText(Path.Combine(ModuleFolder, "WinReflink.psd1")), Does.Contain($"ModuleVersion        = '{_version}'"));
         Assert.That(Directory.GetDirectories(Path.Combine(ModuleFolder, "runtimes")).Select(Path.GetFileName), Is.EqualTo((string[])["win-x64"]));

@@ -5,7 +5,7 @@ import json
 import os
 import sys
 
-# LinuxIoctl.Info in src/WinReflink.Core/Control/ControlProtocol.cs: _IOR('W', 1, 4096 bytes).
+# LinuxIoctl.Info in src/WinReflink.Protocol/LinuxIoctl.cs: _IOR('W', 1, 4096 bytes).
 INFO_BYTES = 4096
 INFO = (2 << 30) | (INFO_BYTES << 16) | (ord("W") << 8) | 1
 

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using WinReflink.Core;
-using WinReflink.Core.Control;
 using WinReflink.Core.Interop;
+using WinReflink.Protocol;
 
 namespace WinReflink.Client.Linux;
 
@@ -74,7 +74,7 @@ internal static unsafe class LinuxMountClient
                     for (int i = 0; i < header.Count; i++)
                     {
                         var r = records[i];
-                        result.Add(new FileExtent((long)r.LogicalOffset, (long)r.PhysicalOffset, (long)r.Length, (int)r.ShareCount, (r.Flags & 1) != 0));
+                        result.Add(new FileExtent((long)r.LogicalOffset, (long)r.PhysicalOffset, (long)r.Length, (int)r.ShareCount, (r.Flags & ExtentRecord.Unwritten) != 0));
                     }
                     start += header.Count;
                     if (header.Count == 0 || start >= header.Total)

@@ -3,8 +3,8 @@ using System.Runtime.Versioning;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using WinReflink.Core;
-using WinReflink.Core.Control;
 using WinReflink.Core.Interop;
+using WinReflink.Protocol;
 
 namespace WinReflink.Client.Windows;
 
@@ -66,7 +66,7 @@ internal static unsafe class WindowsMountClient
             for (int i = 0; i < header.Count; i++)
             {
                 var r = records[i];
-                result.Add(new FileExtent((long)r.LogicalOffset, (long)r.PhysicalOffset, (long)r.Length, (int)r.ShareCount, (r.Flags & 1) != 0));
+                result.Add(new FileExtent((long)r.LogicalOffset, (long)r.PhysicalOffset, (long)r.Length, (int)r.ShareCount, (r.Flags & ExtentRecord.Unwritten) != 0));
             }
             if (header.Count == 0 || (ulong)result.Count >= header.Total)
             {

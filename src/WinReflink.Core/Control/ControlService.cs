@@ -6,13 +6,17 @@ namespace WinReflink.Core.Control;
 
 /// <summary>
 /// The engine's side of the control channel, the same for both hosts: clone tokens that name a source
-/// file (issued for a handle open for reading, redeemed within <see cref="ControlProtocol.CloneTokenLifetime"/>)
-/// and the volume's figures as JSON. Host-neutral: each host maps its own request codes (Linux ioctl,
-/// Windows DeviceIoControl) onto these calls. Invariant: no issued token is 0, and no two live tokens
-/// are equal. Callers hold the volume lock.
+/// file (issued for a handle open for reading, redeemed within <see cref="CloneTokenLifetime"/>)
+/// and the volume's figures as JSON. Host-neutral: the wire format (request codes and payloads) is
+/// WinReflink.Protocol's, which the core does not reference; each host translates its requests into
+/// these calls. Invariant: no issued token is 0, and no two live tokens are equal. Callers hold the
+/// volume lock.
 /// </summary>
 internal sealed class ControlService
 {
+    /// <summary>How long a clone token stays valid after it is issued.</summary>
+    public static readonly TimeSpan CloneTokenLifetime = TimeSpan.FromSeconds(60);
+
     private readonly Dictionary<ulong, (long Ino, DateTime Expires)> _cloneTokens = new();
 
     /// <summary>A new token naming <paramref name="ino"/>, which the caller checked is a regular file; expired tokens are dropped first.</summary>
@@ -29,7 +33,7 @@ internal sealed class ControlService
             token = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         }
         while (token == 0 || _cloneTokens.ContainsKey(token));
-        _cloneTokens[token] = (ino, now + ControlProtocol.CloneTokenLifetime);
+        _cloneTokens[token] = (ino, now + CloneTokenLifetime);
         return token;
     }
 

@@ -4,14 +4,12 @@ using WinReflink.Core.Namespace;
 namespace WinReflink.Core;
 
 /// <summary>
-/// chattr flags (FS_IOC_GETFLAGS / FS_IOC_SETFLAGS) and the rules they impose, as ext4 and XFS enforce
-/// them: the engine checks them on every path, so the CLI and the Windows host obey them too (the Linux
-/// kernel cannot: it does not know a FUSE inode's flags).
+/// chattr flags (FS_IOC_GETFLAGS / FS_IOC_SETFLAGS): checks, the lock, and <see cref="InodeAttributeWriter"/>.
+/// The rules they impose on every path live in <see cref="FlagRules"/>, so the CLI and the Windows host obey
+/// them too (the Linux kernel cannot: it does not know a FUSE inode's flags).
 /// </summary>
 public sealed partial class FileSystem
 {
-    private const InodeFlags SettableFlags = InodeFlags.Immutable | InodeFlags.AppendOnly | InodeFlags.NoDump;
-
     public FsError GetFlags(long ino, out InodeFlags flags)
     {
         flags = InodeFlags.None;
@@ -33,7 +31,7 @@ public sealed partial class FileSystem
     /// </summary>
     public FsError SetFlags(long ino, InodeFlags flags, bool privileged)
     {
-        if ((flags & ~SettableFlags) != 0)
+        if ((flags & ~InodeAttributeWriter.SettableFlags) != 0)
         {
             return FsError.NotSupported;
         }
@@ -42,29 +40,15 @@ public sealed partial class FileSystem
             try
             {
                 var e = CheckWritable();
-                if (e != FsError.Ok)
+                if (e == FsError.Ok)
                 {
-                    return e;
+                    e = _inodes.TryGet(ino, out var inode);
+                    if (e == FsError.Ok)
+                    {
+                        e = _inodes.AttributeWriter.SetFlags(inode, flags, privileged);
+                    }
                 }
-                e = _inodes.TryGet(ino, out var inode);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                if (((inode.Flags ^ flags) & FlagRules.Protected) != 0 && !privileged)
-                {
-                    return FsError.PermissionDenied;
-                }
-                if ((inode.Flags & InodeFlags.Immutable) != 0 && (flags & InodeFlags.Immutable) != 0 && flags != inode.Flags)
-                {
-                    // An immutable inode changes nothing, not even its other flags, until the flag is cleared.
-                    return FsError.PermissionDenied;
-                }
-                inode.Flags = flags;
-                inode.FlagsChanged = true;
-                inode.ChangeTime = Now();
-                Changed(inode);
-                return FsError.Ok;
+                return e;
             }
             catch (Exception e) when (_health.Fault(e, "setflags"))
             {

@@ -1,29 +1,30 @@
 using WinReflink.Core.Errors;
+using WinReflink.Core.Volume;
 
 namespace WinReflink.Core;
 
+/// <summary>The volume label: checks, the lock, and <see cref="VolumeLabel"/>.</summary>
 public sealed partial class FileSystem
 {
     /// <summary>At most 32 UTF-16 units: what FSP_FSCTL_VOLUME_INFO and NTFS can carry.</summary>
-    public const int MaxLabelLength = 32;
+    public const int MaxLabelLength = VolumeLabel.MaxLength;
 
     /// <summary>Renames the volume (Windows: SetVolumeLabel); committed with the next transaction.</summary>
     public FsError SetLabel(string label)
     {
-        if (label.Length > MaxLabelLength || label.Contains('\0', StringComparison.Ordinal))
+        var e = VolumeLabel.Check(label);
+        if (e != FsError.Ok)
         {
-            return FsError.InvalidArgument;
+            return e;
         }
         lock (_lock)
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
+            e = CheckWritable();
+            if (e == FsError.Ok)
             {
-                return e;
+                VolumeLabel.Set(_state.Settings, _transaction, label);
             }
-            _state.Settings.Label = label;
-            _transaction.Changes.SettingsChanged = true;
-            return FsError.Ok;
+            return e;
         }
     }
 }

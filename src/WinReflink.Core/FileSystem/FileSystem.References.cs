@@ -4,11 +4,10 @@ using WinReflink.Core.Namespace;
 namespace WinReflink.Core;
 
 /// <summary>
-/// How long an inode lives. A host may hold an inode without an open handle (the FUSE kernel keeps
-/// every node id it was given until it forgets it: a working directory, an O_PATH descriptor, a
-/// cached dentry). Invariant: an inode with no name is destroyed exactly when it has no open handle
-/// and no host reference; until then it is an orphan, recorded in meta.db, so a crash reclaims it at
-/// the next open. References live in memory only: after a restart no host holds any.
+/// How long an inode lives: checks, the lock, and <see cref="OpenCounts"/>. A host may hold an inode
+/// without an open handle (the FUSE kernel keeps every node id it was given until it forgets it); an
+/// inode with no name is destroyed exactly when it has no open handle and no host reference, and until
+/// then it is an orphan, recorded in meta.db, so a crash reclaims it at the next open.
 /// </summary>
 public sealed partial class FileSystem
 {
@@ -27,7 +26,7 @@ public sealed partial class FileSystem
                 var e = _inodes.TryGet(ino, out var inode);
                 if (e == FsError.Ok)
                 {
-                    inode.References++;
+                    OpenCounts.Reference(inode);
                     attributes = _inodes.Attributes(inode);
                 }
                 return e;
@@ -47,12 +46,10 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            if (_inodes.TryGet(ino, out var inode) != FsError.Ok || ino == RootIno)
+            if (_inodes.TryGet(ino, out var inode) == FsError.Ok)
             {
-                return;
+                _inodes.Opens.Unreference(inode, count, IsReadOnly);
             }
-            inode.References = Math.Max(0, inode.References - count);
-            _inodes.ReclaimIfUnheld(inode, IsReadOnly);
         }
     }
 
@@ -61,7 +58,7 @@ public sealed partial class FileSystem
     {
         lock (_lock)
         {
-            _inodes.DropAllReferences(IsReadOnly);
+            _inodes.Opens.UnreferenceAll(IsReadOnly);
         }
     }
 
@@ -94,12 +91,7 @@ public sealed partial class FileSystem
                 {
                     return FsError.NotFound;
                 }
-                var inode = _inodes.Create(dir, request with { Mode = (request.Mode & ~PosixMode.TypeMask) | PosixMode.Regular });
-                inode.Nlink = 0;
-                inode.Linkable = true;
-                inode.OpenCount = 1;
-                _inodes.Orphan(inode);
-                attributes = _inodes.Attributes(inode);
+                attributes = _inodes.Attributes(_inodes.CreateUnnamed(dir, request));
                 return FsError.Ok;
             }
             catch (Exception e) when (_health.Fault(e, "tmpfile"))
@@ -122,15 +114,7 @@ public sealed partial class FileSystem
             try
             {
                 var e = _inodes.TryGet(ino, out var inode);
-                if (e == FsError.Ok)
-                {
-                    e = FlagRules.CheckOpen(inode, intent);
-                }
-                if (e == FsError.Ok)
-                {
-                    inode.OpenCount++;
-                }
-                return e;
+                return e != FsError.Ok ? e : OpenCounts.Open(inode, intent);
             }
             catch (Exception e) when (_health.Fault(e, "open"))
             {
@@ -146,16 +130,11 @@ public sealed partial class FileSystem
             try
             {
                 var e = _inodes.TryGet(ino, out var inode);
-                if (e != FsError.Ok)
+                if (e == FsError.Ok)
                 {
-                    return e;
+                    _inodes.Opens.Release(inode, IsReadOnly);
                 }
-                if (inode.OpenCount > 0)
-                {
-                    inode.OpenCount--;
-                }
-                _inodes.ReclaimIfUnheld(inode, IsReadOnly);
-                return FsError.Ok;
+                return e;
             }
             catch (Exception e) when (_health.Fault(e, "release"))
             {

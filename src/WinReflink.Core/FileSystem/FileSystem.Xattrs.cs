@@ -3,11 +3,11 @@ using WinReflink.Core.Namespace;
 
 namespace WinReflink.Core;
 
-/// <summary>Extended attributes: checks, the lock, and the inode's xattr map.</summary>
+/// <summary>Extended attributes: checks, the lock, and <see cref="InodeXattrs"/>.</summary>
 public sealed partial class FileSystem
 {
-    public const int MaxXattrNameBytes = 255;
-    public const int MaxXattrValueBytes = 65536;
+    public const int MaxXattrNameBytes = InodeXattrs.MaxNameBytes;
+    public const int MaxXattrValueBytes = InodeXattrs.MaxValueBytes;
 
     public FsError GetXattr(long ino, string name, out byte[] value)
     {
@@ -15,16 +15,7 @@ public sealed partial class FileSystem
         lock (_lock)
         {
             var e = _inodes.TryGet(ino, out var inode);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            if (inode.Xattrs == null || !inode.Xattrs.TryGetValue(name, out var v))
-            {
-                return FsError.NoAttribute;
-            }
-            value = v;
-            return FsError.Ok;
+            return e != FsError.Ok ? e : InodeXattrs.Get(inode, name, out value);
         }
     }
 
@@ -34,9 +25,9 @@ public sealed partial class FileSystem
         lock (_lock)
         {
             var e = _inodes.TryGet(ino, out var inode);
-            if (e == FsError.Ok && inode.Xattrs != null)
+            if (e == FsError.Ok)
             {
-                names = inode.Xattrs.Keys.Order(StringComparer.Ordinal).ToList();
+                names = InodeXattrs.Names(inode);
             }
             return e;
         }
@@ -44,44 +35,19 @@ public sealed partial class FileSystem
 
     public FsError SetXattr(long ino, string name, ReadOnlySpan<byte> value, XattrFlags flags)
     {
-        if (name.Length == 0)
+        var e = InodeXattrs.CheckArguments(name, value.Length);
+        if (e != FsError.Ok)
         {
-            return FsError.InvalidArgument;
-        }
-        if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxXattrNameBytes)
-        {
-            return FsError.NameTooLong;
-        }
-        if (value.Length > MaxXattrValueBytes)
-        {
-            return FsError.AttributeTooLarge;
+            return e;
         }
         lock (_lock)
         {
             try
             {
-                var e = TryGetForMetadataChange(ino, out var inode);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                bool exists = inode.Xattrs?.ContainsKey(name) == true;
-                if ((flags & XattrFlags.Create) != 0 && exists)
-                {
-                    return FsError.Exists;
-                }
-                if ((flags & XattrFlags.Replace) != 0 && !exists)
-                {
-                    return FsError.NoAttribute;
-                }
-                inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
-                inode.Xattrs[name] = value.ToArray();
-                inode.XattrsChanged = true;
-                inode.ChangeTime = Now();
-                Changed(inode);
-                return FsError.Ok;
+                e = TryGetForMetadataChange(ino, out var inode);
+                return e != FsError.Ok ? e : _inodes.Xattrs.Set(inode, name, value, flags);
             }
-            catch (Exception e) when (_health.Fault(e, "setxattr"))
+            catch (Exception x) when (_health.Fault(x, "setxattr"))
             {
                 return FsError.Io;
             }
@@ -95,18 +61,7 @@ public sealed partial class FileSystem
             try
             {
                 var e = TryGetForMetadataChange(ino, out var inode);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                if (inode.Xattrs == null || !inode.Xattrs.Remove(name))
-                {
-                    return FsError.NoAttribute;
-                }
-                inode.XattrsChanged = true;
-                inode.ChangeTime = Now();
-                Changed(inode);
-                return FsError.Ok;
+                return e != FsError.Ok ? e : _inodes.Xattrs.Remove(inode, name);
             }
             catch (Exception e) when (_health.Fault(e, "removexattr"))
             {

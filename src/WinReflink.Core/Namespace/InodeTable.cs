@@ -11,7 +11,9 @@ namespace WinReflink.Core.Namespace;
 /// entry and on return of every call: every inode a directory entry or the orphan list names exists;
 /// an inode with no name is in the orphan list while a handle or a host reference holds it, and is
 /// destroyed when neither does, unless the volume is read-only (then the next open reclaims it).
-/// Callers hold the volume lock.
+/// Callers hold the volume lock. The parts that change an existing inode are components of their own,
+/// built here over the same state: <see cref="AttributeWriter"/>, <see cref="Xattrs"/>,
+/// <see cref="Security"/> and <see cref="Opens"/> (what holds an inode besides its names).
 /// </summary>
 internal sealed class InodeTable
 {
@@ -26,7 +28,16 @@ internal sealed class InodeTable
         _transaction = transaction;
         _data = data;
         _blockSize = blockSize;
+        AttributeWriter = new InodeAttributeWriter(transaction, data);
+        Xattrs = new InodeXattrs(transaction);
+        Security = new InodeSecurity(state.Security, transaction);
+        Opens = new OpenCounts(this);
     }
+
+    public InodeAttributeWriter AttributeWriter { get; }
+    public InodeXattrs Xattrs { get; }
+    public InodeSecurity Security { get; }
+    public OpenCounts Opens { get; }
 
     public int Count => _state.Inodes.Count;
 
@@ -124,6 +135,20 @@ internal sealed class InodeTable
         return inode;
     }
 
+    /// <summary>
+    /// A regular file with no name (O_TMPFILE), born in <paramref name="dir"/> with one open handle and
+    /// recorded as an orphan, so the table's invariant holds from birth; a link may give it a name.
+    /// </summary>
+    public Inode CreateUnnamed(Inode dir, CreateRequest request)
+    {
+        var inode = Create(dir, request with { Mode = (request.Mode & ~PosixMode.TypeMask) | PosixMode.Regular });
+        inode.Nlink = 0;
+        inode.Linkable = true;
+        inode.OpenCount = 1;
+        Orphan(inode);
+        return inode;
+    }
+
     /// <summary>One name of the inode is gone: count it, and reclaim or orphan the inode when none is left.</summary>
     public void DropLink(Inode dir, Inode inode)
     {
@@ -179,13 +204,9 @@ internal sealed class InodeTable
         }
     }
 
-    /// <summary>The host lets go of every reference; orphans nothing holds open are reclaimed.</summary>
-    public void DropAllReferences(bool readOnly)
+    /// <summary>Destroys every orphan nothing holds any more (after a host let go of all its references).</summary>
+    public void ReclaimUnheldOrphans(bool readOnly)
     {
-        foreach (var inode in _state.Inodes.Values)
-        {
-            inode.References = 0;
-        }
         foreach (long ino in _state.Orphans.ToList())
         {
             if (_state.Inodes.TryGetValue(ino, out var inode))

@@ -1,10 +1,10 @@
-using ExtentsPageLayout = WinReflink.Core.Control.ExtentsPage;
+using ExtentsPageLayout = WinReflink.Protocol.ExtentsPage;
 using System.Runtime.InteropServices;
 using System.Text;
 using WinReflink.Core;
-using WinReflink.Core.Control;
 using WinReflink.Core.Errors;
 using WinReflink.Fuse.Interop;
+using WinReflink.Protocol;
 
 namespace WinReflink.Fuse.Session;
 
@@ -95,7 +95,8 @@ internal sealed unsafe partial class FuseOperations
             return;
         }
         var page = new byte[ControlProtocol.ExtentsPageBytes];
-        ExtentsPageLayout.Write(extents, ExtentsPageLayout.StartIndex(input), page);
+        ExtentsPageLayout.Write(extents, ExtentsPageLayout.StartIndex(input), page,
+            static x => ExtentRecord.Of(x.LogicalOffset, x.PhysicalOffset, x.Length, x.ShareCount, x.Unwritten));
         IoctlReply(r, reply, io, page);
     }
 

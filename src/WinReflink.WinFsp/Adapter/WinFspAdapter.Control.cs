@@ -2,8 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using WinReflink.Core.Control;
 using WinReflink.Core.Errors;
+using WinReflink.Protocol;
 using WinReflink.WinFsp.Interop;
 
 namespace WinReflink.WinFsp.Adapter;
@@ -72,7 +72,8 @@ internal sealed unsafe partial class WinFspAdapter
         {
             return e.ToNtStatus();
         }
-        *bytesTransferred = (uint)ExtentsPage.Write(extents, ExtentsPage.StartIndex(input), output);
+        *bytesTransferred = (uint)ExtentsPage.Write(extents, ExtentsPage.StartIndex(input), output,
+            static x => ExtentRecord.Of(x.LogicalOffset, x.PhysicalOffset, x.Length, x.ShareCount, x.Unwritten));
         return NtStatus.Success;
     }
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using WinReflink.Core.Control;
+using WinReflink.Protocol;
 
 namespace WinReflink.Fuse.Tests.Infrastructure;
 
@@ -56,7 +56,7 @@ internal static class ControlChannel
                 for (int i = 0; i < header.Count; i++)
                 {
                     var r = MemoryMarshal.Read<ExtentRecord>(page.AsSpan(headerSize + i * recordSize));
-                    result.Add(new ExtentFigure((long)r.LogicalOffset, (long)r.PhysicalOffset, (long)r.Length, (int)r.ShareCount, (r.Flags & 1) != 0));
+                    result.Add(new ExtentFigure((long)r.LogicalOffset, (long)r.PhysicalOffset, (long)r.Length, (int)r.ShareCount, (r.Flags & ExtentRecord.Unwritten) != 0));
                 }
                 if (header.Count == 0 || (ulong)result.Count >= header.Total)
                 {

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using WinReflink.Core.Control;
+using WinReflink.Protocol;
 
 namespace WinReflink.Fuse.Tests.Layout;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using WinReflink.Core.Control;
 using WinReflink.Fuse.Tests.Infrastructure;
+using WinReflink.Protocol;
 
 namespace WinReflink.Fuse.Tests.Reflinks;
 

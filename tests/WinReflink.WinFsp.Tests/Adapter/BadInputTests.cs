@@ -41,7 +41,7 @@ public sealed class BadInputTests : AdapterFixture
             Assert.That(H.SetFileSize(h, 0, false, out _), Is.EqualTo(NtStatus.InvalidHandle));
             Assert.That(H.ReadDirectory(h, null, 4096, out _), Is.EqualTo(NtStatus.InvalidHandle));
             Assert.That(H.Rename(h, @"\f", @"\g", false), Is.EqualTo(NtStatus.InvalidHandle));
-            Assert.That(H.Control(h, Core.Control.WindowsIoctl.Info, [], new byte[4096], out _), Is.EqualTo(NtStatus.InvalidHandle));
+            Assert.That(H.Control(h, Protocol.WindowsIoctl.Info, [], new byte[4096], out _), Is.EqualTo(NtStatus.InvalidHandle));
         });
         // Cleanup and Close of a closed context are ignored, never thrown.
         H.Cleanup(h, @"\f", CleanupFlags.Delete);

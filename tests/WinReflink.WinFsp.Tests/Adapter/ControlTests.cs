@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using WinReflink.Core.Control;
+using WinReflink.Protocol;
 using WinReflink.WinFsp.Interop;
 using WinReflink.WinFsp.Tests.Harness;
 using static WinReflink.WinFsp.Tests.Harness.AdapterHarness;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace WinReflink.Core.Control;
+namespace WinReflink.Protocol;
 
 /// <summary>
 /// One page of a file's extent listing in the control channel's layout (<see cref="ExtentsPageHeader"/>
@@ -14,11 +14,13 @@ public static class ExtentsPage
 
     /// <summary>
     /// Writes the header and as many extents from <paramref name="start"/> on as fit in
-    /// <paramref name="output"/> (at most <see cref="ControlProtocol.ExtentsPerPage"/>); returns the bytes
-    /// written. The output must hold at least a header.
+    /// <paramref name="output"/> (at most <see cref="ControlProtocol.ExtentsPerPage"/>), each turned into
+    /// its record by <paramref name="record"/>; returns the bytes written. The output must hold at least a header.
     /// </summary>
-    public static int Write(IReadOnlyList<FileExtent> extents, ulong start, Span<byte> output)
+    public static int Write<TExtent>(IReadOnlyList<TExtent> extents, ulong start, Span<byte> output, Func<TExtent, ExtentRecord> record)
     {
+        ArgumentNullException.ThrowIfNull(extents);
+        ArgumentNullException.ThrowIfNull(record);
         int headerBytes = Marshal.SizeOf<ExtentsPageHeader>(), recordBytes = Marshal.SizeOf<ExtentRecord>();
         int room = Math.Min(ControlProtocol.ExtentsPerPage, (output.Length - headerBytes) / recordBytes);
         int count = (int)Math.Min((ulong)room, (ulong)extents.Count > start ? (ulong)extents.Count - start : 0);
@@ -26,15 +28,7 @@ public static class ExtentsPage
         var records = MemoryMarshal.Cast<byte, ExtentRecord>(output[headerBytes..]);
         for (int i = 0; i < count; i++)
         {
-            var x = extents[(int)start + i];
-            records[i] = new ExtentRecord
-            {
-                LogicalOffset = (ulong)x.LogicalOffset,
-                PhysicalOffset = (ulong)x.PhysicalOffset,
-                Length = (ulong)x.Length,
-                ShareCount = (uint)x.ShareCount,
-                Flags = x.Unwritten ? 1u : 0u,
-            };
+            records[i] = record(extents[(int)start + i]);
         }
         return headerBytes + count * recordBytes;
     }

@@ -1,4 +1,4 @@
-namespace WinReflink.Core.Control;
+namespace WinReflink.Protocol;
 
 /// <summary>
 /// Windows DeviceIoControl codes for WinFsp's Control callback (winfsp.md 4.2): a custom device type

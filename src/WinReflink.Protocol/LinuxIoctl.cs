@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace WinReflink.Core.Control;
+namespace WinReflink.Protocol;
 
 /// <summary>Linux ioctl request numbers (_IOC encoding: dir &lt;&lt; 30 | size &lt;&lt; 16 | 'W' &lt;&lt; 8 | nr).</summary>
 public static class LinuxIoctl

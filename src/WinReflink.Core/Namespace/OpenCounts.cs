@@ -1,0 +1,67 @@
+using WinReflink.Core.Errors;
+
+namespace WinReflink.Core.Namespace;
+
+/// <summary>
+/// What keeps an inode alive besides its names: open handles (<see cref="Inode.OpenCount"/>) and host
+/// references without a handle (<see cref="Inode.References"/>: the FUSE kernel keeps every node id it
+/// was given until it forgets it — a working directory, an O_PATH descriptor, a cached dentry).
+/// Invariants on return: neither count is negative; the root is never let go; an inode with no name is
+/// destroyed (<see cref="InodeTable.ReclaimIfUnheld"/>) as soon as both are zero, unless the volume is
+/// read-only, when the next open reclaims it. References live in memory only: after a restart no host
+/// holds any. Callers hold the volume lock.
+/// </summary>
+internal sealed class OpenCounts
+{
+    private readonly InodeTable _inodes;
+
+    public OpenCounts(InodeTable inodes)
+    {
+        _inodes = inodes;
+    }
+
+    /// <summary>A host reference (FUSE: one per reply that gives the kernel an entry).</summary>
+    public static void Reference(Inode inode) => inode.References++;
+
+    /// <summary>Drops <paramref name="count"/> host references, clamped at zero; the last one may reclaim an unnamed inode.</summary>
+    public void Unreference(Inode inode, long count, bool readOnly)
+    {
+        if (inode.Ino == FileSystem.RootIno)
+        {
+            return;
+        }
+        inode.References = Math.Max(0, inode.References - count);
+        _inodes.ReclaimIfUnheld(inode, readOnly);
+    }
+
+    /// <summary>The host lets go of every reference (its session ended); unnamed inodes nothing holds open are reclaimed.</summary>
+    public void UnreferenceAll(bool readOnly)
+    {
+        foreach (var inode in _inodes.All)
+        {
+            inode.References = 0;
+        }
+        _inodes.ReclaimUnheldOrphans(readOnly);
+    }
+
+    /// <summary>Counts an open handle once <paramref name="intent"/> passes the chattr rules; nothing is counted when it does not.</summary>
+    public static FsError Open(Inode inode, OpenIntent intent)
+    {
+        var e = FlagRules.CheckOpen(inode, intent);
+        if (e == FsError.Ok)
+        {
+            inode.OpenCount++;
+        }
+        return e;
+    }
+
+    /// <summary>Drops an open handle (one more release than opens is ignored); the last one may reclaim an unnamed inode.</summary>
+    public void Release(Inode inode, bool readOnly)
+    {
+        if (inode.OpenCount > 0)
+        {
+            inode.OpenCount--;
+        }
+        _inodes.ReclaimIfUnheld(inode, readOnly);
+    }
+}
