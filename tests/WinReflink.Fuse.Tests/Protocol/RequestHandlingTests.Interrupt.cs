@@ -53,11 +53,7 @@ public sealed unsafe partial class RequestHandlingTests
             if (done == 2 * CloneStep)
             {
                 // Another worker reads the INTERRUPT while this one clones.
-                var interrupt = Interrupt(copyUnique);
-                fixed (byte* p = interrupt)
-                {
-                    Assert.That(_session.Serve(p, interrupt.Length, otherWorker), Is.True);
-                }
+                Serve(Interrupt(copyUnique), otherWorker);
             }
         };
         var reply = Send(copy);
@@ -92,17 +88,7 @@ public sealed unsafe partial class RequestHandlingTests
         Assert.That(Send(interrupt, expectReply: false).Error, Is.Null);
         Thread.Sleep(InterruptibleRequests.UnclaimedWait * 2);
         // The next request's worker answers the INTERRUPT first, then its own request.
-        var getattr = Request(FuseOpcode.GetAttr, Root, new byte[16]);
-        byte* buffer = (byte*)NativeMemory.AlignedAlloc(FuseConstants.RequestBufferBytes, 4096);
-        try
-        {
-            getattr.CopyTo(new Span<byte>(buffer, getattr.Length));
-            Assert.That(_session.Serve(buffer, getattr.Length, _reply), Is.True);
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(buffer);
-        }
+        Serve(Request(FuseOpcode.GetAttr, Root, new byte[16]), _reply);
         byte* replies = stackalloc byte[4096];
         nint n = Read(_readEnd, replies, 4096);
         Assert.That((long)n, Is.GreaterThan(16L));
