@@ -116,7 +116,7 @@ public sealed class LongCloneTests : MountedTest
         Assert.That(latencies.Count, Is.GreaterThanOrEqualTo(10), "the probes ran all through the copy");
         // Under the one lock held for the whole copy, the first probe waited for all of it and no other ran.
         // The numbers stay relative: other processes on the machine stretch both the copy and the probes.
-        Assert.That(latencies[latencies.Count / 2], Is.LessThan(copyTime.Elapsed.TotalMilliseconds / 10), "a probe waits for a step, not for the copy");
+        Assert.That(latencies[latencies.Count / 2], Is.LessThan(copyTime.Elapsed.TotalMilliseconds / 5), "a probe (three requests) waits for a step or two, not for the copy");
         Assert.That(latencies[^1], Is.LessThan(copyTime.Elapsed.TotalMilliseconds / 2), "no probe waits for most of the copy");
         AssertCopiedMarks("dst", copied);
     }
@@ -126,7 +126,7 @@ public sealed class LongCloneTests : MountedTest
     {
         MakeSource("src");
         string program = BuildInterruptedCopy();
-        var r = ProcessRunner.Run(program, [P("src"), "1", P("dst"), (SourceBytes - 1).ToString(), "300"], TimeSpan.FromMinutes(2));
+        var r = ProcessRunner.Run(program, [P("src"), "1", P("dst"), (SourceBytes - 1).ToString(), "100"], TimeSpan.FromMinutes(2));
         TestContext.Out.WriteLine(r.Stdout);
         Assert.That(r.ExitCode, Is.Zero, r.ToString());
         var words = r.Stdout.Trim().Split(' ');
