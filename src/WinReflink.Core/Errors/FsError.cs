@@ -31,6 +31,8 @@ public enum FsError
     DataDiffers,
     NotSymlink,
     Corrupt,
+    /// <summary>Stopped on the caller's request (a cancelled token, FUSE_INTERRUPT) between steps; the part done stays.</summary>
+    Interrupted,
 }
 
 public static class FsErrorText
@@ -63,6 +65,7 @@ public static class FsErrorText
         FsError.DataDiffers => "the ranges hold different bytes",
         FsError.NotSymlink => "not a symbolic link",
         FsError.Corrupt => "the volume is corrupt; it was switched to read-only",
+        FsError.Interrupted => "interrupted",
         _ => e.ToString(),
     };
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Namespace;
 
@@ -5,81 +6,204 @@ namespace WinReflink.Core;
 
 public sealed partial class FileSystem
 {
+    /// <summary>The byte copy one clone step may do under the volume lock (an unaligned clone copies every byte).</summary>
+    internal const long DefaultCloneStepBytes = 32L << 20;
+
+    /// <summary>Tests shrink it to make many steps of a small clone; at least one block.</summary>
+    internal long CloneStepBytes { get; set; } = DefaultCloneStepBytes;
+
+    /// <summary>
+    /// Tests' view of the step boundary: called on the cloning thread after each step but the last,
+    /// with the bytes done, while the volume lock is not held.
+    /// </summary>
+    internal Action<long>? CloneStepEnded { get; set; }
+
     /// <summary>
     /// Makes [dstOffset, dstOffset+length) of the destination show the source's bytes. Block-aligned
     /// parts share the source's extents (O(extents), no data moves); unaligned edges, and ranges whose
     /// offsets differ modulo the block size, are copied as bytes. A range ending at the source's EOF may
     /// share its partial last block when the destination ends there too. The length is clipped at the
-    /// source's EOF; <paramref name="cloned"/> says how many bytes were done (fewer only on NoSpace
-    /// midway, when the bytes before are in place).
+    /// source's EOF; <paramref name="cloned"/> says how many bytes were done (fewer on NoSpace midway,
+    /// or when a step found the files changed, when the bytes before are in place).
     /// </summary>
-    public FsError CloneRange(long srcIno, long srcOffset, long dstIno, long dstOffset, long length, out long cloned)
+    public FsError CloneRange(long srcIno, long srcOffset, long dstIno, long dstOffset, long length, out long cloned) =>
+        CloneRange(srcIno, srcOffset, dstIno, dstOffset, length, CancellationToken.None, out cloned);
+
+    /// <summary>
+    /// <see cref="CloneRange(long, long, long, long, long, out long)"/> in steps of at most
+    /// <see cref="CloneStepBytes"/> of byte copy (more when blocks are shared), taking the volume lock
+    /// for each step only, so other calls and the group commit run between steps. Each step checks
+    /// again what may have changed meanwhile: the volume still writable, both files still there, the
+    /// destination still writable and not truncated below the part done; the source's size as of the
+    /// step clips the range. A check that fails after some bytes stops the clone with the part done (a
+    /// short count, as a short write). <paramref name="cancel"/> is looked at before each step: once
+    /// cancelled the clone answers <see cref="FsError.Interrupted"/>, <paramref name="cloned"/> holding
+    /// the bytes done.
+    /// </summary>
+    public FsError CloneRange(long srcIno, long srcOffset, long dstIno, long dstOffset, long length, CancellationToken cancel, out long cloned)
     {
         cloned = 0;
         if (srcOffset < 0 || dstOffset < 0 || length < 0)
         {
             return FsError.InvalidArgument;
         }
-        lock (_lock)
+        long step = Math.Max(CloneStepBytes, _blockSize);
+        // The end of the source range, fixed by the first step; later steps only clip it further.
+        long srcEnd = -1;
+        while (true)
         {
-            try
+            if (cancel.IsCancellationRequested)
             {
-                var e = CheckWritable();
-                if (e != FsError.Ok)
+                return FsError.Interrupted;
+            }
+            FsError e;
+            bool more;
+            long stepStart = Stopwatch.GetTimestamp();
+            lock (_lock)
+            {
+                try
                 {
-                    return e;
-                }
-                e = _inodes.TryGetRegular(srcIno, out var src);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                e = _inodes.TryGetRegular(dstIno, out var dst);
-                if (e == FsError.Ok)
-                {
-                    e = FlagRules.CheckDataWritable(dst, dstOffset);
-                }
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                if (srcOffset >= src.Size)
-                {
-                    return FsError.Ok;
-                }
-                length = Math.Min(length, src.Size - srcOffset);
-                if (length == 0)
-                {
-                    return FsError.Ok;
-                }
-                // length is clipped to the source's size here, so this cannot overflow as dstOffset + length can.
-                if (dstOffset > MaxFileSize - length)
-                {
-                    return FsError.FileTooLarge;
-                }
-                if (src == dst && srcOffset < dstOffset + length && dstOffset < srcOffset + length)
-                {
-                    return FsError.InvalidArgument;
-                }
-                e = _cloner.Clone(src, srcOffset, dst, dstOffset, length, out cloned);
-                if (cloned > 0)
-                {
-                    if (dstOffset + cloned > dst.Size)
+                    Inode src, dst;
+                    if (srcEnd < 0)
                     {
-                        dst.Size = dstOffset + cloned;
+                        e = StartClone(srcIno, srcOffset, dstIno, dstOffset, length, out src, out dst, out srcEnd);
+                        if (e != FsError.Ok)
+                        {
+                            return e;
+                        }
                     }
-                    long now = Now();
-                    dst.ModifyTime = now;
-                    dst.ChangeTime = now;
-                    Changed(dst);
+                    else if (!CloneMayGoOn(srcIno, dstIno, dstOffset + cloned, ref srcEnd, out src, out dst))
+                    {
+                        // What changed since the last step stops the clone with the part done, as a short write.
+                        return FsError.Ok;
+                    }
+                    if (srcOffset + cloned >= srcEnd)
+                    {
+                        return FsError.Ok;
+                    }
+                    e = CloneStep(src, srcOffset + cloned, dst, dstOffset + cloned, srcEnd - srcOffset - cloned, step, out long done);
+                    cloned += done;
+                    if (e != FsError.Ok)
+                    {
+                        return cloned > 0 && e == FsError.NoSpace ? FsError.Ok : e;
+                    }
+                    more = srcOffset + cloned < srcEnd;
                 }
-                return cloned > 0 && e == FsError.NoSpace ? FsError.Ok : e;
+                catch (Exception x) when (_health.Fault(x, "clone"))
+                {
+                    return FsError.Io;
+                }
             }
-            catch (Exception e) when (_health.Fault(e, "clone"))
+            if (!more)
             {
-                return FsError.Io;
+                return FsError.Ok;
             }
+            CloneStepEnded?.Invoke(cloned);
+            LetWaitersIn(Stopwatch.GetElapsedTime(stepStart));
         }
+    }
+
+    /// <summary>
+    /// Between two steps: the volume lock does not queue its waiters, so a thread that takes it again at
+    /// once wins against the ones it just woke, which then wait for the lock's starvation guard (about
+    /// 100 ms). After a step that held the lock a millisecond or more (a byte copy) the clone sleeps
+    /// 1 ms, for at most a few percent of its time; after a shorter one (sharing blocks) it only yields.
+    /// </summary>
+    private static void LetWaitersIn(TimeSpan step)
+    {
+        if (step >= TimeSpan.FromMilliseconds(1))
+        {
+            Thread.Sleep(1);
+        }
+        else
+        {
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>
+    /// The checks of the whole clone, under the volume lock, before its first step. On return with Ok
+    /// both files are regular and <paramref name="srcEnd"/> is where the source range ends, clipped at
+    /// the source's EOF (srcEnd == srcOffset: nothing to do).
+    /// </summary>
+    private FsError StartClone(long srcIno, long srcOffset, long dstIno, long dstOffset, long length, out Inode src, out Inode dst, out long srcEnd)
+    {
+        srcEnd = srcOffset;
+        src = dst = null!;
+        var e = CheckWritable();
+        if (e == FsError.Ok)
+        {
+            e = _inodes.TryGetRegular(srcIno, out src);
+        }
+        if (e == FsError.Ok)
+        {
+            e = _inodes.TryGetRegular(dstIno, out dst);
+        }
+        if (e == FsError.Ok)
+        {
+            e = FlagRules.CheckDataWritable(dst, dstOffset);
+        }
+        if (e != FsError.Ok || srcOffset >= src.Size)
+        {
+            return e;
+        }
+        length = Math.Min(length, src.Size - srcOffset);
+        // length is clipped to the source's size here, so this cannot overflow as dstOffset + length can.
+        if (length > 0 && dstOffset > MaxFileSize - length)
+        {
+            return FsError.FileTooLarge;
+        }
+        if (src == dst && srcOffset < dstOffset + length && dstOffset < srcOffset + length)
+        {
+            return FsError.InvalidArgument;
+        }
+        srcEnd = srcOffset + length;
+        return FsError.Ok;
+    }
+
+    /// <summary>
+    /// What a step after the first checks again, under the volume lock: the lock was released since the
+    /// last step, so the volume may have failed or gone read-only, either file may be gone, the
+    /// destination may be immutable, append-only or truncated below <paramref name="dstPos"/> (the end
+    /// of the part done; going on would leave a hole the truncation never made), and the source may be
+    /// shorter: <paramref name="srcEnd"/> is clipped at its size. False stops the clone.
+    /// </summary>
+    private bool CloneMayGoOn(long srcIno, long dstIno, long dstPos, ref long srcEnd, out Inode src, out Inode dst)
+    {
+        src = dst = null!;
+        if (CheckWritable() != FsError.Ok || _inodes.TryGetRegular(srcIno, out src) != FsError.Ok)
+        {
+            return false;
+        }
+        srcEnd = Math.Min(srcEnd, src.Size);
+        return _inodes.TryGetRegular(dstIno, out dst) == FsError.Ok
+            && FlagRules.CheckDataWritable(dst, dstPos) == FsError.Ok
+            && dst.Size >= dstPos;
+    }
+
+    /// <summary>
+    /// One step, under the volume lock, of at most <paramref name="remaining"/> bytes. The invariant at
+    /// each step boundary, on entry and on return: the bytes done are in place and the destination's
+    /// size and times show them, in the running transaction; so whatever commits between steps (the
+    /// group commit, another file's fsync) holds a done prefix of the clone and nothing half-done, and a
+    /// crash between steps leaves that prefix.
+    /// </summary>
+    private FsError CloneStep(Inode src, long srcPos, Inode dst, long dstPos, long remaining, long budget, out long done)
+    {
+        long length = _cloner.StepLength(srcPos, dstPos, remaining, budget);
+        var e = _cloner.Clone(src, srcPos, dst, dstPos, length, out done);
+        if (done > 0)
+        {
+            if (dstPos + done > dst.Size)
+            {
+                dst.Size = dstPos + done;
+            }
+            long now = Now();
+            dst.ModifyTime = now;
+            dst.ChangeTime = now;
+            Changed(dst);
+        }
+        return e;
     }
 
     /// <summary>

@@ -25,7 +25,11 @@ public sealed partial class FileSystem
     }
 
     /// <summary>Clones from the token's file into <paramref name="dstIno"/> (whose handle the host checked is writable).</summary>
-    public FsError CloneFromToken(ulong token, long srcOffset, long dstIno, long dstOffset, long length, out long cloned)
+    public FsError CloneFromToken(ulong token, long srcOffset, long dstIno, long dstOffset, long length, out long cloned) =>
+        CloneFromToken(token, srcOffset, dstIno, dstOffset, length, CancellationToken.None, out cloned);
+
+    /// <summary>The same, stopped between clone steps by <paramref name="cancel"/> (<see cref="CloneRange(long, long, long, long, long, CancellationToken, out long)"/>).</summary>
+    public FsError CloneFromToken(ulong token, long srcOffset, long dstIno, long dstOffset, long length, CancellationToken cancel, out long cloned)
     {
         cloned = 0;
         long srcIno;
@@ -36,7 +40,7 @@ public sealed partial class FileSystem
                 return FsError.PermissionDenied;
             }
         }
-        return CloneRange(srcIno, srcOffset, dstIno, dstOffset, length, out cloned);
+        return CloneRange(srcIno, srcOffset, dstIno, dstOffset, length, cancel, out cloned);
     }
 
     /// <summary>The volume's and the cache's figures as one JSON object, for the control channel.</summary>

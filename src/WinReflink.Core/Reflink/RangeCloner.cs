@@ -11,11 +11,17 @@ namespace WinReflink.Core.Reflink;
 /// <summary>
 /// Clone and dedupe of file ranges: whole blocks are shared (the destination maps the source's blocks
 /// and their share counts rise), the rest is copied through the data path. Invariant on return: every
-/// block either file maps is counted once per mapping. Callers hold the volume lock.
+/// block either file maps is counted once per mapping. Callers hold the volume lock for one call; a
+/// long clone is cut into steps (<see cref="StepLength"/>) with the lock released between them.
 /// </summary>
 internal sealed class RangeCloner
 {
     private const int CopyChunk = 1 << 20;
+    /// <summary>
+    /// Sharing costs O(extents) and moves no data, so a share step may cover this many times the byte
+    /// budget of a copy step: a 32 MiB step shares up to 512 MiB, at most 131,072 extents at 4 KiB.
+    /// </summary>
+    private const int ShareStepFactor = 16;
 
     private readonly DataPath _data;
     private readonly BlockSpace _space;
@@ -70,6 +76,29 @@ internal sealed class RangeCloner
             e = CopyBytes(src, srcEnd - tail, dst, dstEnd - tail, tail, ref done);
         }
         return e;
+    }
+
+    /// <summary>
+    /// How much of the <paramref name="remaining"/> bytes from <paramref name="srcPos"/> the next step
+    /// clones: at most <paramref name="copyBudget"/> bytes when the offsets differ modulo the block size
+    /// (every byte is copied), else up to <see cref="ShareStepFactor"/> times that, ending on a source
+    /// block boundary unless it is the last step, so that no step but the first and the last copies a
+    /// partial block. On entry 0 &lt; remaining and copyBudget &gt;= the block size; the result is in
+    /// (0, remaining].
+    /// </summary>
+    public long StepLength(long srcPos, long dstPos, long remaining, long copyBudget)
+    {
+        if (srcPos % _blockSize != dstPos % _blockSize)
+        {
+            return Math.Min(remaining, copyBudget);
+        }
+        long budget = copyBudget * ShareStepFactor;
+        if (remaining <= budget)
+        {
+            return remaining;
+        }
+        long end = (srcPos + budget) / _blockSize * _blockSize;
+        return end - srcPos;
     }
 
     /// <summary>Maps the source's blocks into the destination and counts the new references. Holes stay holes.</summary>

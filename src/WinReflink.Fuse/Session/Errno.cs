@@ -33,6 +33,7 @@ internal static class Errno
         FsError.DataDiffers => LinuxNative.EBadE,
         FsError.NotSymlink => LinuxNative.EInval,
         FsError.Corrupt => LinuxNative.EUClean,
+        FsError.Interrupted => LinuxNative.EIntr,
         _ => LinuxNative.EIo,
     };
 }

@@ -65,16 +65,27 @@ internal sealed unsafe partial class FuseOperations
             }
             var req = MemoryMarshal.Read<CloneFromTokenRequest>(input);
             long length = req.Length > long.MaxValue ? long.MaxValue : (long)req.Length;
-            var e = _fs.CloneFromToken(req.Token, (long)req.SourceOffset, r.NodeId, (long)req.DestinationOffset, length, out long cloned);
+            FsError e;
+            long cloned;
+            using (var interruptible = _interruptible.Register(r.Unique))
+            {
+                e = _fs.CloneFromToken(req.Token, (long)req.SourceOffset, r.NodeId, (long)req.DestinationOffset, length, interruptible.Token, out cloned);
+            }
+            // An interrupted clone answers EINTR whatever it did, as an ioctl has no short count to give.
             if (e != FsError.Ok)
             {
                 reply.Error(r.Unique, Errno.From(e));
-                return;
             }
-            req.Length = (ulong)cloned;
-            IoctlReply(r, reply, io, new ReadOnlySpan<byte>(&req, sizeof(CloneFromTokenRequest)));
-            // The clone changed the file behind the kernel's back: drop its cached attributes and pages.
-            reply.Notify(FuseConstants.NotifyInvalInode, new FuseNotifyInvalInodeOut { Ino = (ulong)r.NodeId, Off = 0, Len = 0 });
+            else
+            {
+                req.Length = (ulong)cloned;
+                IoctlReply(r, reply, io, new ReadOnlySpan<byte>(&req, sizeof(CloneFromTokenRequest)));
+            }
+            if (cloned > 0)
+            {
+                // The clone changed the file behind the kernel's back: drop its cached attributes and pages.
+                reply.Notify(FuseConstants.NotifyInvalInode, new FuseNotifyInvalInodeOut { Ino = (ulong)r.NodeId, Off = 0, Len = 0 });
+            }
         }
         else if (IsFlagsIoctl(cmd))
         {

@@ -203,6 +203,8 @@ internal sealed unsafe partial class FuseOperations
     /// <summary>
     /// copy_file_range is where `cp`, .NET File.Copy and PowerShell Copy-Item arrive after FICLONE
     /// fails on FUSE: it is a reflink here. The 32-bit reply of opcode 47 caps one request at 4 GiB.
+    /// FUSE_INTERRUPT stops it between clone steps: with some bytes done the reply is that short count
+    /// (valid for copy_file_range; cp asks again for the rest), with none EINTR.
     /// </summary>
     private void CopyFileRange(in FuseRequest r, ReplyWriter reply, bool wide)
     {
@@ -218,7 +220,12 @@ internal sealed unsafe partial class FuseOperations
             reply.Error(r.Unique, LinuxNative.EBadF);
             return;
         }
-        var e = _fs.CloneRange(r.NodeId, (long)c.OffIn, (long)c.NodeIdOut, (long)c.OffOut, length, out long cloned);
+        using var interruptible = _interruptible.Register(r.Unique);
+        var e = _fs.CloneRange(r.NodeId, (long)c.OffIn, (long)c.NodeIdOut, (long)c.OffOut, length, interruptible.Token, out long cloned);
+        if (e == FsError.Interrupted && cloned > 0)
+        {
+            e = FsError.Ok;
+        }
         if (e != FsError.Ok)
         {
             reply.Error(r.Unique, Errno.From(e));

@@ -16,6 +16,7 @@ internal sealed unsafe partial class FuseOperations
     private readonly FuseMountOptions _options;
     private readonly ILogger _logger;
     private readonly OpenHandles _handles = new();
+    private readonly InterruptibleRequests _interruptible = new();
     private readonly ulong _timeoutSeconds;
     private bool _allowMmap;
     private uint _minor;
@@ -35,6 +36,11 @@ internal sealed unsafe partial class FuseOperations
     /// <remarks>No exception leaves: a malformed request is answered EINVAL, any other failure EIO, unless a reply already went out.</remarks>
     public bool Handle(in FuseRequest r, ReplyWriter reply)
     {
+        // An INTERRUPT that matched no request for a while: EAGAIN makes the kernel send it again if its request still waits.
+        while (_interruptible.TryTakeUnclaimed(out ulong interrupt))
+        {
+            reply.Error(interrupt, LinuxNative.EAgain);
+        }
         reply.Begin(r.Unique);
         try
         {
@@ -76,7 +82,8 @@ internal sealed unsafe partial class FuseOperations
             case FuseOpcode.Forget: Forget(r); break;
             case FuseOpcode.BatchForget: BatchForget(r); break;
             case FuseOpcode.Interrupt:
-                // No reply, and nothing to stop: requests are short.
+                // No reply now: the request it names answers (a short count or EINTR), or EAGAIN comes later.
+                _interruptible.Interrupt(r.Arg<FuseInterruptIn>().Unique, r.Unique);
                 break;
             case FuseOpcode.TmpFile: TmpFile(r, reply); break;
             case FuseOpcode.Lookup: Lookup(r, reply); break;

@@ -39,6 +39,7 @@ internal static class StatusMapping
         FsError.DataDiffers => NtStatus.InvalidParameter,
         FsError.NotSymlink => NtStatus.NotAReparsePoint,
         FsError.Corrupt => NtStatus.FileCorruptError,
+        FsError.Interrupted => NtStatus.Cancelled,
         _ => NtStatus.UnexpectedIoError,
     };
 }

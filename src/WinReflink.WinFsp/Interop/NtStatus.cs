@@ -31,6 +31,7 @@ internal static class NtStatus
     public const int TooManyLinks = unchecked((int)0xC0000265);
     public const int NotAReparsePoint = unchecked((int)0xC0000275);
     public const int CantWait = unchecked((int)0xC00000D8);
+    public const int Cancelled = unchecked((int)0xC0000120);
     public const int InvalidVolumeLabel = unchecked((int)0xC0000086);
     public const int EasNotSupported = unchecked((int)0xC000004F);
 }

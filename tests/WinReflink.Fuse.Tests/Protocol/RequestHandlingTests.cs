@@ -266,20 +266,26 @@ public sealed unsafe partial class RequestHandlingTests
         return bytes;
     }
 
-    /// <summary>Serves the bytes as one read from /dev/fuse; the reply's error and unique, or nulls when nothing was written.</summary>
-    private (int? Error, ulong Unique, byte[] Payload) Send(byte[] bytes, bool expectReply = true)
+    /// <summary>Serves the bytes as one read from /dev/fuse, answering through <paramref name="reply"/> (a worker's writer).</summary>
+    private void Serve(byte[] bytes, ReplyWriter reply)
     {
         // The buffer the session reads into is larger than any request: copy into one like it.
         byte* buffer = (byte*)NativeMemory.AlignedAlloc(FuseConstants.RequestBufferBytes, 4096);
         try
         {
             bytes.CopyTo(new Span<byte>(buffer, bytes.Length));
-            Assert.That(_session.Serve(buffer, bytes.Length, _reply), Is.True, "the session goes on");
+            Assert.That(_session.Serve(buffer, bytes.Length, reply), Is.True, "the session goes on");
         }
         finally
         {
             NativeMemory.AlignedFree(buffer);
         }
+    }
+
+    /// <summary>Serves the bytes as one read from /dev/fuse; the reply's error and unique, or nulls when nothing was written.</summary>
+    private (int? Error, ulong Unique, byte[] Payload) Send(byte[] bytes, bool expectReply = true)
+    {
+        Serve(bytes, _reply);
         byte* reply = stackalloc byte[4096];
         nint n = Read(_readEnd, reply, 4096);
         if (n < 0)

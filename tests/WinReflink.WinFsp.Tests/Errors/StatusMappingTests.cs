@@ -31,6 +31,7 @@ public sealed class StatusMappingTests
     [TestCase(FsError.DataDiffers, 0xC000000Du, Description = "INVALID_PARAMETER")]
     [TestCase(FsError.NotSymlink, 0xC0000275u, Description = "NOT_A_REPARSE_POINT")]
     [TestCase(FsError.Corrupt, 0xC0000102u, Description = "FILE_CORRUPT_ERROR")]
+    [TestCase(FsError.Interrupted, 0xC0000120u, Description = "CANCELLED: ERROR_OPERATION_ABORTED")]
     public void EngineErrorMapsToTheNtfsStatus(FsError error, uint expected)
     {
         Assert.That(unchecked((uint)error.ToNtStatus()), Is.EqualTo(expected));
