@@ -45,6 +45,16 @@ internal sealed class CacheEntry
     /// </summary>
     public ulong Redirtied;
     /// <summary>
+    /// Blocks a reader is reading from the store into <see cref="Buffer"/> now, outside every lock
+    /// (<see cref="ReadLoad"/>). Disjoint from <see cref="Valid"/>; while it is not zero the entry is
+    /// pinned: it is not evicted, dropped or disposed, and nobody else touches those blocks' bytes.
+    /// </summary>
+    public ulong Loading;
+    /// <summary>Blocks among <see cref="Loading"/> discarded since the load began: the bytes landing for them are stale and stay invalid.</summary>
+    public ulong Superseded;
+    /// <summary>Brought in by readahead and not read yet: its first read is its first use, not a second one.</summary>
+    public bool Prefetched;
+    /// <summary>
     /// Sorted by inode, then logical base, and each (inode, logical base) once: a file that maps the
     /// window at two offsets (cloned within itself) is two owners, and the owners of one file sit
     /// together so statistics can count distinct files in one pass.
