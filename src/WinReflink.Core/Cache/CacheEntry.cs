@@ -52,8 +52,11 @@ internal sealed class CacheEntry
     public ulong Loading;
     /// <summary>Blocks among <see cref="Loading"/> discarded since the load began: the bytes landing for them are stale and stay invalid.</summary>
     public ulong Superseded;
-    /// <summary>Brought in by readahead and not read yet: its first read is its first use, not a second one.</summary>
-    public bool Prefetched;
+    /// <summary>
+    /// Brought in by a load and not read since (readahead, or a read between its passes): its next
+    /// read is its first use (or the same one), not a second. Only ever set on probation.
+    /// </summary>
+    public bool UsePending;
     /// <summary>
     /// Sorted by inode, then logical base, and each (inode, logical base) once: a file that maps the
     /// window at two offsets (cloned within itself) is two owners, and the owners of one file sit

@@ -62,6 +62,8 @@ internal sealed partial class ExtentCache
                     {
                         return;
                     }
+                    // The pass that copies these blocks out completes this use; it is not a second one.
+                    entry.UsePending = !entry.Protected;
                 }
                 else if (load.IsEmpty)
                 {
@@ -99,7 +101,7 @@ internal sealed partial class ExtentCache
                         return false;
                     }
                     entry = AddEntry(window);
-                    entry.Prefetched = true;
+                    entry.UsePending = true;
                 }
                 ulong missing = MaskFor(window, block, end) & ~entry.Valid & ~entry.Loading;
                 if (missing != 0 && !Reserve(entry, missing, load, ahead: true))
@@ -119,7 +121,7 @@ internal sealed partial class ExtentCache
             return true;
         }
         var victim = _probation.Last?.Value;
-        if (victim == null || victim.Dirty != 0 || victim.Loading != 0 || victim.Prefetched || _inFlight.Contains(victim.Window))
+        if (victim == null || victim.Dirty != 0 || victim.Loading != 0 || victim.UsePending || _inFlight.Contains(victim.Window))
         {
             return false;
         }
@@ -142,7 +144,7 @@ internal sealed partial class ExtentCache
         ulong others = missing & entry.Loading;
         if (others != 0)
         {
-            load.Others.Add((entry, others));
+            load.AddOther(entry, others);
         }
         if (mine != 0)
         {
@@ -152,7 +154,7 @@ internal sealed partial class ExtentCache
                 load.PinnedWindows++;
             }
             entry.Loading |= mine;
-            load.Own.Add((entry, mine, ahead));
+            load.AddOwn(entry, mine, ahead);
         }
         return true;
     }

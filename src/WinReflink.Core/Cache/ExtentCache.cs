@@ -642,10 +642,10 @@ internal sealed partial class ExtentCache : IDisposable
     {
         if (_entries.TryGetValue(window, out var entry))
         {
-            if (entry.Prefetched)
+            if (entry.UsePending)
             {
-                // Brought in by readahead: this read is its first use, so it stays on probation.
-                entry.Prefetched = false;
+                // Loaded and not read since: this read is its first use, so it stays on probation.
+                entry.UsePending = false;
                 _probation.Remove(entry.Node!);
                 _probation.AddFirst(entry.Node!);
             }
