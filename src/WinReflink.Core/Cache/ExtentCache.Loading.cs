@@ -39,21 +39,14 @@ internal sealed partial class ExtentCache
     {
         lock (_gate)
         {
-            long pos = physicalByte;
-            int done = 0;
             long firstBlock = physicalByte / _blockSize;
-            while (done < destination.Length)
+            foreach (var piece in new WindowPieces(physicalByte, destination.Length, _blockSize))
             {
-                long block = pos / _blockSize;
-                long window = block - block % WindowBlocks;
-                int inWindow = (int)(pos - window * _blockSize);
-                int n = Math.Min(destination.Length - done, _windowBytes - inWindow);
-                var entry = GetOrAdd(window);
-                int first = inWindow / _blockSize, last = (inWindow + n - 1) / _blockSize;
-                ulong want = RangeMask(first, last);
+                var entry = GetOrAdd(piece.Window);
+                ulong want = RangeMask(piece.First, piece.Last);
                 if (ino > 0)
                 {
-                    entry.AddOwner(ino, logicalBlock + (window - firstBlock), want);
+                    entry.AddOwner(ino, logicalBlock + (piece.Window - firstBlock), want);
                 }
                 ulong missing = want & ~entry.Valid;
                 if (missing != 0)
@@ -67,11 +60,9 @@ internal sealed partial class ExtentCache
                 }
                 else if (load.IsEmpty)
                 {
-                    entry.Buffer.GetSpan().Slice(inWindow, n).CopyTo(destination[done..]);
-                    _hits += last - first + 1;
+                    entry.Buffer.GetSpan().Slice(piece.InWindow, piece.Length).CopyTo(destination[piece.Done..]);
+                    _hits += piece.Last - piece.First + 1;
                 }
-                done += n;
-                pos += n;
             }
         }
     }

@@ -100,25 +100,16 @@ internal sealed partial class ExtentCache : IDisposable
     {
         var windows = ReadMissingTogether(physicalByte, destination.Length);
         int index = 0;
-        long pos = physicalByte;
-        int done = 0;
         long firstBlock = physicalByte / _blockSize;
-        while (done < destination.Length)
+        foreach (var piece in new WindowPieces(physicalByte, destination.Length, _blockSize))
         {
-            long block = pos / _blockSize;
-            long window = block - block % WindowBlocks;
-            int inWindow = (int)(pos - window * _blockSize);
-            int n = Math.Min(destination.Length - done, _windowBytes - inWindow);
-            var entry = windows != null ? windows[index++] : GetOrAdd(window);
-            int first = inWindow / _blockSize, last = (inWindow + n - 1) / _blockSize;
+            var entry = windows != null ? windows[index++] : GetOrAdd(piece.Window);
             if (ino > 0)
             {
-                entry.AddOwner(ino, logicalBlock + (window - firstBlock), RangeMask(first, last));
+                entry.AddOwner(ino, logicalBlock + (piece.Window - firstBlock), RangeMask(piece.First, piece.Last));
             }
-            EnsureValid(entry, first, last);
-            entry.Buffer.GetSpan().Slice(inWindow, n).CopyTo(destination[done..]);
-            done += n;
-            pos += n;
+            EnsureValid(entry, piece.First, piece.Last);
+            entry.Buffer.GetSpan().Slice(piece.InWindow, piece.Length).CopyTo(destination[piece.Done..]);
         }
     }
 
@@ -204,17 +195,11 @@ internal sealed partial class ExtentCache : IDisposable
 
     private void WriteLocked(long physicalByte, ReadOnlySpan<byte> source, long ino, long logicalBlock, bool fresh)
     {
-        long pos = physicalByte;
-        int done = 0;
         long firstBlock = physicalByte / _blockSize;
-        while (done < source.Length)
+        foreach (var piece in new WindowPieces(physicalByte, source.Length, _blockSize))
         {
-            long block = pos / _blockSize;
-            long window = block - block % WindowBlocks;
-            int inWindow = (int)(pos - window * _blockSize);
-            int n = Math.Min(source.Length - done, _windowBytes - inWindow);
+            var (window, inWindow, n, done, first, last) = piece;
             var entry = GetOrAdd(window);
-            int first = inWindow / _blockSize, last = (inWindow + n - 1) / _blockSize;
             // The loader writes these bytes outside every lock; the newer bytes go in after them.
             WaitForLoad(entry, RangeMask(first, last));
             if (ino > 0)
@@ -251,8 +236,6 @@ internal sealed partial class ExtentCache : IDisposable
                 _dirtyBlocks += BitOperations.PopCount(newlyDirty);
                 _dirty.Add(entry.Window);
             }
-            done += n;
-            pos += n;
         }
     }
 
