@@ -17,7 +17,7 @@ namespace WinReflink.Core.Cache;
 /// </summary>
 internal sealed partial class ExtentCache
 {
-    /// <summary>The most a load of a large read, or one coalesced store read, may take at once.</summary>
+    /// <summary>The most buffers one coalesced store read of a load takes (it also stops at 8 MiB).</summary>
     private const int MaxLoadPieces = 256;
     private const long MaxReadaheadBytes = 4L << 20;
 
