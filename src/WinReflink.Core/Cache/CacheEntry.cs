@@ -45,6 +45,19 @@ internal sealed class CacheEntry
     /// </summary>
     public ulong Redirtied;
     /// <summary>
+    /// Blocks a reader is reading from the store into <see cref="Buffer"/> now, outside every lock
+    /// (<see cref="ReadLoad"/>). Disjoint from <see cref="Valid"/>; while it is not zero the entry is
+    /// pinned: it is not evicted, dropped or disposed, and nobody else touches those blocks' bytes.
+    /// </summary>
+    public ulong Loading;
+    /// <summary>Blocks among <see cref="Loading"/> discarded since the load began: the bytes landing for them are stale and stay invalid.</summary>
+    public ulong Superseded;
+    /// <summary>
+    /// Brought in by a load and not read since (readahead, or a read between its passes): its next
+    /// read is its first use (or the same one), not a second. Only ever set on probation.
+    /// </summary>
+    public bool UsePending;
+    /// <summary>
     /// Sorted by inode, then logical base, and each (inode, logical base) once: a file that maps the
     /// window at two offsets (cloned within itself) is two owners, and the owners of one file sit
     /// together so statistics can count distinct files in one pass.

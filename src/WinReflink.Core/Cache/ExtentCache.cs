@@ -17,9 +17,12 @@ namespace WinReflink.Core.Cache;
 /// windows of the entries with Dirty ≠ 0; <c>_dirtyBlocks</c> is the sum of their dirty blocks; InFlight ≠ 0 only in
 /// windows of <c>_inFlight</c>, and no block of those windows is written to the store by anyone but
 /// the background writer until its batch has landed (a later write of the same block must not be
-/// overtaken by the stale copy).
+/// overtaken by the stale copy); Loading ∩ Valid = ∅ in every entry, an entry with Loading ≠ 0 is
+/// neither evicted nor dropped, and only its loader writes those blocks' bytes (everyone else who
+/// needs them waits for the load to land, see ExtentCache.Loading.cs); <c>_loadingEntries</c> counts
+/// the entries with Loading ≠ 0.
 /// </summary>
-internal sealed class ExtentCache : IDisposable
+internal sealed partial class ExtentCache : IDisposable
 {
     public const int WindowBlocks = 16;
     private const int MaxGatherBytes = 8 << 20;
@@ -49,6 +52,8 @@ internal sealed class ExtentCache : IDisposable
     private readonly long _maxProtected;
     private CacheEntry? _lastUsed;
     private long _dirtyBlocks;
+    /// <summary>Whether the background writer has been woken for dirty data past the start mark and has not gone idle since: one wake per crossing.</summary>
+    private bool _writerWoken;
     private long _hits;
     private long _misses;
     private long _writtenBack;
@@ -95,25 +100,16 @@ internal sealed class ExtentCache : IDisposable
     {
         var windows = ReadMissingTogether(physicalByte, destination.Length);
         int index = 0;
-        long pos = physicalByte;
-        int done = 0;
         long firstBlock = physicalByte / _blockSize;
-        while (done < destination.Length)
+        foreach (var piece in new WindowPieces(physicalByte, destination.Length, _blockSize))
         {
-            long block = pos / _blockSize;
-            long window = block - block % WindowBlocks;
-            int inWindow = (int)(pos - window * _blockSize);
-            int n = Math.Min(destination.Length - done, _windowBytes - inWindow);
-            var entry = windows != null ? windows[index++] : GetOrAdd(window);
-            int first = inWindow / _blockSize, last = (inWindow + n - 1) / _blockSize;
+            var entry = windows != null ? windows[index++] : GetOrAdd(piece.Window);
             if (ino > 0)
             {
-                entry.AddOwner(ino, logicalBlock + (window - firstBlock), RangeMask(first, last));
+                entry.AddOwner(ino, logicalBlock + (piece.Window - firstBlock), RangeMask(piece.First, piece.Last));
             }
-            EnsureValid(entry, first, last);
-            entry.Buffer.GetSpan().Slice(inWindow, n).CopyTo(destination[done..]);
-            done += n;
-            pos += n;
+            EnsureValid(entry, piece.First, piece.Last);
+            entry.Buffer.GetSpan().Slice(piece.InWindow, piece.Length).CopyTo(destination[piece.Done..]);
         }
     }
 
@@ -165,6 +161,7 @@ internal sealed class ExtentCache : IDisposable
             var entry = GetOrAdd(window);
             entries.Add(entry);
             int lo = (int)Math.Max(0, first - window), hi = (int)Math.Min(WindowBlocks - 1, last - window);
+            WaitForLoad(entry, RangeMask(lo, hi));
             ulong missing = RangeMask(lo, hi) & ~entry.Valid;
             while (NextRun(ref missing, out int b, out int end))
             {
@@ -198,17 +195,13 @@ internal sealed class ExtentCache : IDisposable
 
     private void WriteLocked(long physicalByte, ReadOnlySpan<byte> source, long ino, long logicalBlock, bool fresh)
     {
-        long pos = physicalByte;
-        int done = 0;
         long firstBlock = physicalByte / _blockSize;
-        while (done < source.Length)
+        foreach (var piece in new WindowPieces(physicalByte, source.Length, _blockSize))
         {
-            long block = pos / _blockSize;
-            long window = block - block % WindowBlocks;
-            int inWindow = (int)(pos - window * _blockSize);
-            int n = Math.Min(source.Length - done, _windowBytes - inWindow);
+            var (window, inWindow, n, done, first, last) = piece;
             var entry = GetOrAdd(window);
-            int first = inWindow / _blockSize, last = (inWindow + n - 1) / _blockSize;
+            // The loader writes these bytes outside every lock; the newer bytes go in after them.
+            WaitForLoad(entry, RangeMask(first, last));
             if (ino > 0)
             {
                 entry.AddOwner(ino, logicalBlock + (window - firstBlock), RangeMask(first, last));
@@ -243,8 +236,6 @@ internal sealed class ExtentCache : IDisposable
                 _dirtyBlocks += BitOperations.PopCount(newlyDirty);
                 _dirty.Add(entry.Window);
             }
-            done += n;
-            pos += n;
         }
     }
 
@@ -262,8 +253,9 @@ internal sealed class ExtentCache : IDisposable
             }
             return;
         }
-        if (_dirtyBlocks >= _backgroundStartBlocks)
+        if (_dirtyBlocks >= _backgroundStartBlocks && !_writerWoken)
         {
+            _writerWoken = true;
             _writer.Wake();
         }
         while (DirtyBytes > DirtyLimitBytes && !_writeBackStopped)
@@ -294,6 +286,9 @@ internal sealed class ExtentCache : IDisposable
     private void DiscardLocked(CacheEntry entry, ulong mask)
     {
         entry.Redirtied |= mask & entry.InFlight;
+        // A load in flight must not make the freed blocks' old bytes valid: a later fresh write of a
+        // reused block zeroes only blocks that are not.
+        entry.Superseded |= mask & entry.Loading;
         ulong dropDirty = entry.Dirty & mask;
         _dirtyBlocks -= BitOperations.PopCount(dropDirty);
         entry.Dirty &= ~mask;
@@ -302,7 +297,7 @@ internal sealed class ExtentCache : IDisposable
         {
             _dirty.Remove(entry.Window);
         }
-        if (entry.Valid == 0)
+        if (entry.Valid == 0 && entry.Loading == 0)
         {
             Drop(entry);
         }
@@ -419,6 +414,7 @@ internal sealed class ExtentCache : IDisposable
         {
             if (_writeBackStopped || _writeBackError != null || _dirtyBlocks <= _backgroundStopBlocks)
             {
+                _writerWoken = false;
                 return false;
             }
             CopyBatchLocked(runs, batch);
@@ -461,7 +457,9 @@ internal sealed class ExtentCache : IDisposable
                 _logger.LogError(failure, "Background write-back to the data file failed; the next commit reports it");
             }
             Monitor.PulseAll(_gate);
-            return failure == null && !_writeBackStopped && _dirtyBlocks > _backgroundStopBlocks;
+            bool more = failure == null && !_writeBackStopped && _dirtyBlocks > _backgroundStopBlocks;
+            _writerWoken = more;
+            return more;
         }
     }
 
@@ -502,19 +500,34 @@ internal sealed class ExtentCache : IDisposable
         }
     }
 
-    /// <summary>The dirty windows at or past the cursor, then those before it (a snapshot: the caller changes no membership while walking).</summary>
+    /// <summary>
+    /// The dirty windows at or past the cursor, then those before it, walked lazily (a batch stops at
+    /// the staging buffer's size, far short of the whole dirty set). The caller holds <c>_gate</c>
+    /// throughout and changes no membership of <c>_dirty</c> while walking; the cursor it moves is read once, here.
+    /// </summary>
     private IEnumerable<CacheEntry> DirtyFromCursor()
     {
         if (_dirty.Count == 0)
         {
-            return Array.Empty<CacheEntry>();
+            yield break;
         }
         if (_writeBackCursor > _dirty.Max)
         {
             _writeBackCursor = 0;
         }
-        var windows = _dirty.GetViewBetween(_writeBackCursor, _dirty.Max).Concat(_dirty.TakeWhile(w => w < _writeBackCursor));
-        return windows.Select(w => _entries[w]).ToList();
+        long cursor = _writeBackCursor;
+        foreach (long window in _dirty.GetViewBetween(cursor, _dirty.Max))
+        {
+            yield return _entries[window];
+        }
+        foreach (long window in _dirty)
+        {
+            if (window >= cursor)
+            {
+                yield break;
+            }
+            yield return _entries[window];
+        }
     }
 
     /// <summary>Writes dirty windows back, in physical order, until at most <paramref name="target"/> dirty bytes remain.</summary>
@@ -612,9 +625,16 @@ internal sealed class ExtentCache : IDisposable
     {
         if (_entries.TryGetValue(window, out var entry))
         {
+            if (entry.UsePending)
+            {
+                // Loaded and not read since: this read is its first use, so it stays on probation.
+                entry.UsePending = false;
+                _probation.Remove(entry.Node!);
+                _probation.AddFirst(entry.Node!);
+            }
             // A reader going through one window in small pieces uses it once, not sixteen times:
             // only a return to the window after touching another one is a second use.
-            if (entry != _lastUsed)
+            else if (entry != _lastUsed)
             {
                 Touch(entry);
             }
@@ -625,11 +645,17 @@ internal sealed class ExtentCache : IDisposable
             {
                 EvictOne();
             }
-            entry = new CacheEntry(window, _memory.Rent());
-            _entries.Add(window, entry);
-            entry.Node = _probation.AddFirst(entry);
+            entry = AddEntry(window);
         }
         _lastUsed = entry;
+        return entry;
+    }
+
+    private CacheEntry AddEntry(long window)
+    {
+        var entry = new CacheEntry(window, _memory.Rent());
+        _entries.Add(window, entry);
+        entry.Node = _probation.AddFirst(entry);
         return entry;
     }
 
@@ -653,9 +679,19 @@ internal sealed class ExtentCache : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops the least recently used window that no load has pinned, waiting for loads to land when
+    /// every window is pinned. Callers hold the volume lock, so the loads that pin windows meanwhile
+    /// are those of readers outside it, which land without it; a reader's own reservations are capped
+    /// (<c>_maxPinnedPerLoad</c>) well below the cache's size.
+    /// </summary>
     private void EvictOne()
     {
-        var victim = (_probation.Last ?? _protected.Last)!.Value;
+        CacheEntry? victim;
+        while ((victim = LeastRecentUnpinned(_probation) ?? LeastRecentUnpinned(_protected)) == null)
+        {
+            Monitor.Wait(_gate);
+        }
         if (_inFlight.Contains(victim.Window))
         {
             WaitForInFlight();
@@ -682,8 +718,22 @@ internal sealed class ExtentCache : IDisposable
         _dirty.Remove(entry.Window);
     }
 
+    private static CacheEntry? LeastRecentUnpinned(LinkedList<CacheEntry> segment)
+    {
+        for (var node = segment.Last; node != null; node = node.Previous)
+        {
+            if (node.Value.Loading == 0)
+            {
+                return node.Value;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>On entry the entry is not pinned (Loading = 0): its buffer goes back to the pool.</summary>
     private void Drop(CacheEntry entry)
     {
+        System.Diagnostics.Debug.Assert(entry.Loading == 0, "a pinned window is never dropped");
         if (entry.Node != null)
         {
             (entry.Protected ? _protected : _probation).Remove(entry.Node);
@@ -701,6 +751,7 @@ internal sealed class ExtentCache : IDisposable
     private void EnsureValid(CacheEntry entry, int first, int last)
     {
         ulong want = RangeMask(first, last);
+        WaitForLoad(entry, want);
         ulong missing = want & ~entry.Valid;
         if (missing == 0)
         {
@@ -731,6 +782,11 @@ internal sealed class ExtentCache : IDisposable
 
     private void DisposeLocked()
     {
+        // Loaders write into the windows' buffers outside every lock; the buffers outlive their loads.
+        while (_loadingEntries > 0)
+        {
+            Monitor.Wait(_gate);
+        }
         if (_dirtyBlocks > 0)
         {
             _logger.LogDebug("Extent cache closed with {Bytes} dirty bytes discarded", DirtyBytes);

@@ -93,10 +93,14 @@ internal sealed partial class DataPath
 
     /// <summary>
     /// Reads [offset, offset+buffer.Length) of <paramref name="file"/>; holes and unwritten blocks read
-    /// as zeros. On entry the range lies within the file's size. Throws BlockReadException when the host
-    /// cannot read clean blocks (nothing is lost).
+    /// as zeros. On entry the range lies within the file's size. Without <paramref name="load"/> the
+    /// blocks the cache lacks are read from the store here, and BlockReadException is thrown when the
+    /// host cannot read clean blocks (nothing is lost). With it, nothing is read from the store: on
+    /// return either <paramref name="load"/> is empty and the buffer holds the bytes, or the buffer is
+    /// undefined and <paramref name="load"/> holds the blocks to load (with readahead past the read
+    /// when it is sequential) before the caller, having let go of the volume lock, reads again.
     /// </summary>
-    public void Read(Inode file, long offset, Span<byte> buffer)
+    public void Read(Inode file, long offset, Span<byte> buffer, ReadLoad? load = null)
     {
         long pos = offset, end = offset + buffer.Length;
         while (pos < end)
@@ -117,7 +121,14 @@ internal sealed partial class DataPath
                 else
                 {
                     long physical = ext.Physical + (logical - ext.Logical);
-                    _cache.Read(physical * _blockSize + inBlock, dst, file.Ino, logical);
+                    if (load == null)
+                    {
+                        _cache.Read(physical * _blockSize + inBlock, dst, file.Ino, logical);
+                    }
+                    else
+                    {
+                        _cache.TryRead(physical * _blockSize + inBlock, dst, file.Ino, logical, load);
+                    }
                 }
             }
             else
@@ -126,6 +137,10 @@ internal sealed partial class DataPath
                 buffer.Slice((int)(pos - offset), (int)runBytes).Clear();
             }
             pos += runBytes;
+        }
+        if (load is { FirstAttempt: true })
+        {
+            ReserveReadahead(file, offset, buffer.Length, load);
         }
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using WinReflink.Core.Cache;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Namespace;
 using WinReflink.Core.Storage;
@@ -8,6 +9,20 @@ namespace WinReflink.Core;
 /// <summary>The data calls: checks, the lock, and the data path (<see cref="Data.DataPath"/>).</summary>
 public sealed partial class FileSystem
 {
+    /// <summary>
+    /// How many passes of a read may load missing blocks outside the volume lock before the read takes
+    /// them under it: a pass finds blocks missing again only when a writer or a discard raced with its
+    /// load, or a read larger than a load may pin.
+    /// </summary>
+    private const int UnlockedLoadPasses = 3;
+
+    /// <summary>
+    /// Reads as if under the volume lock throughout, but blocks the cache lacks are read from the store
+    /// without it: each pass resolves the file and copies from the cache under the lock
+    /// (<see cref="ReadPass"/>); when blocks were missing, it loads them with the lock released
+    /// (<see cref="LoadUnlocked"/>) and the next pass resolves the file again, so a write, truncate,
+    /// punch or clone meanwhile is seen, and the bytes returned come from one pass under the lock.
+    /// </summary>
     public FsError Read(long ino, long offset, Span<byte> buffer, out int bytesRead)
     {
         bytesRead = 0;
@@ -15,10 +30,39 @@ public sealed partial class FileSystem
         {
             return FsError.InvalidArgument;
         }
+        for (int pass = 0; ; pass++)
+        {
+            var load = pass < UnlockedLoadPasses ? new ReadLoad(firstAttempt: pass == 0) : null;
+            var e = ReadPass(ino, offset, buffer, load, out bytesRead);
+            if (load == null || load.IsEmpty)
+            {
+                return e;
+            }
+            e = LoadUnlocked(ino, offset, buffer.Length, load);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One pass of a read under the volume lock. On return either the bytes are in the buffer (or the
+    /// read failed) and <paramref name="load"/> is null or empty, or <paramref name="load"/> holds the
+    /// blocks to load before the next pass, which its caller must then load.
+    /// </summary>
+    private FsError ReadPass(long ino, long offset, Span<byte> buffer, ReadLoad? load, out int bytesRead)
+    {
+        bytesRead = 0;
         lock (_lock)
         {
             try
             {
+                if (_disposed)
+                {
+                    // Closed while this read loaded without the lock.
+                    return FsError.Io;
+                }
                 var e = _inodes.TryGetRegular(ino, out var file);
                 if (e != FsError.Ok)
                 {
@@ -29,25 +73,75 @@ public sealed partial class FileSystem
                     return FsError.Ok;
                 }
                 int n = (int)Math.Min(buffer.Length, file.Size - offset);
-                _data.Read(file, offset, buffer[..n]);
+                _data.Read(file, offset, buffer[..n], load);
+                if (load is { IsEmpty: false })
+                {
+                    return FsError.Ok;
+                }
                 bytesRead = n;
                 UpdateAccessTime(file);
                 return FsError.Ok;
             }
             catch (BlockReadException e)
             {
+                AbandonLoad(load);
                 // Clean blocks the host could not read: this read fails, nothing is lost, the volume
                 // carries on. A write-back that fails while the read evicts a window is an ordinary
                 // IOException and stops the volume below.
-                _logger.LogError(e.InnerException, "Read of inode {Ino} at offset {Offset} ({Length} bytes) failed: physical block {Block} (+{Blocks}) of {Volume}'s data file could not be read",
-                    ino, offset, buffer.Length, e.Block, e.Blocks, _volume.Layout.Folder);
+                LogReadFailure(e, ino, offset, buffer.Length);
                 return FsError.Io;
             }
             catch (Exception e) when (_health.Fault(e, "read"))
             {
+                AbandonLoad(load);
                 return FsError.Io;
             }
+            catch
+            {
+                AbandonLoad(load);
+                throw;
+            }
         }
+    }
+
+    private void AbandonLoad(ReadLoad? load)
+    {
+        if (load is { IsEmpty: false })
+        {
+            _cache.Abandon(load);
+        }
+    }
+
+    /// <summary>Loads a read's missing blocks into the cache without the volume lock, so other calls go on meanwhile.</summary>
+    private FsError LoadUnlocked(long ino, long offset, int length, ReadLoad load)
+    {
+        try
+        {
+            _cache.Load(load);
+            return FsError.Ok;
+        }
+        catch (BlockReadException e)
+        {
+            LogReadFailure(e, ino, offset, length);
+            return FsError.Io;
+        }
+        catch (Exception e)
+        {
+            lock (_lock)
+            {
+                if (_health.Fault(e, "read"))
+                {
+                    return FsError.Io;
+                }
+            }
+            throw;
+        }
+    }
+
+    private void LogReadFailure(BlockReadException e, long ino, long offset, int length)
+    {
+        _logger.LogError(e.InnerException, "Read of inode {Ino} at offset {Offset} ({Length} bytes) failed: physical block {Block} (+{Blocks}) of {Volume}'s data file could not be read",
+            ino, offset, length, e.Block, e.Blocks, _volume.Layout.Folder);
     }
 
     /// <summary>relatime: the access time moves only when it is older than the last change, or a day old.</summary>

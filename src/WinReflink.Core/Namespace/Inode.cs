@@ -58,6 +58,8 @@ internal sealed class Inode
     public bool Linkable;
     /// <summary>Where the next allocation for this file should start, so its writes land contiguously.</summary>
     public long AllocationGoal = -1;
+    /// <summary>Sequential read detection for readahead, made on the first read; never persisted.</summary>
+    public Data.ReadaheadWindow? Readahead;
 
     /// <summary>Whether a handle or a host reference keeps the inode alive after its last name goes.</summary>
     public bool IsHeld => OpenCount > 0 || References > 0;
