@@ -14,9 +14,10 @@ namespace WinReflink.Core;
 
 /// <summary>
 /// The one filesystem API both hosts translate to: inodes and open handles, Windows and POSIX
-/// semantics, errors as <see cref="FsError"/> values. Every call runs under the volume lock, so the
-/// in-memory state, the ExtentCache and the running transaction change together; a commit's disk
-/// writes and fsyncs run outside it (<see cref="Transaction"/>).
+/// semantics, errors as <see cref="FsError"/> values. Every call changes state under the volume lock,
+/// so the in-memory state, the ExtentCache and the running transaction change together. Three let go
+/// of it midway, at points where the state is whole: a commit while its disk writes and fsyncs run
+/// (<see cref="Transaction"/>), a read while it loads missing blocks, and a long clone between steps.
 /// </summary>
 public sealed partial class FileSystem : IDisposable
 {
