@@ -15,8 +15,8 @@ namespace WinReflink.Core.Cache;
 /// writing and block only at the dirty limit.
 /// Invariants, under <c>_gate</c>: Dirty ⊆ Valid in every entry; <c>_dirty</c> holds exactly the
 /// windows of the entries with Dirty ≠ 0; <c>_dirtyBlocks</c> is the sum of their dirty blocks; InFlight ≠ 0 only in
-/// windows of <c>_inFlight</c>, and no block of those windows is written to the store by anyone but
-/// the background writer until its batch has landed (a later write of the same block must not be
+/// windows of <c>_inFlight</c>, such an entry is never dropped (the batch writes from its buffer), and
+/// no block of those windows is written to the store by anyone but the background writer until its batch has landed (a later write of the same block must not be
 /// overtaken by the stale copy); Loading ∩ Valid = ∅ in every entry, an entry with Loading ≠ 0 is
 /// neither evicted nor dropped, and only its loader writes those blocks' bytes (everyone else who
 /// needs them waits for the load to land, see ExtentCache.Loading.cs); <c>_loadingEntries</c> counts
@@ -26,6 +26,8 @@ internal sealed partial class ExtentCache : IDisposable
 {
     public const int WindowBlocks = 16;
     private const int MaxGatherBytes = 8 << 20;
+    /// <summary>Buffers in one gathered write, well under the kernel's IOV_MAX of 1024.</summary>
+    private const int MaxGatherPieces = 512;
 
     private readonly BlockStore _store;
     private readonly ILogger _logger;
@@ -39,8 +41,6 @@ internal sealed partial class ExtentCache : IDisposable
     private readonly SortedSet<long> _dirty = new();
     private readonly object _gate = new();
     private readonly WriteBackThread? _writer;
-    /// <summary>Where the background writer's copies wait for the disk: one batch, block aligned for unbuffered I/O.</summary>
-    private readonly NativeBuffer? _staging;
     private readonly HashSet<long> _inFlight = new();
     private readonly long _backgroundStartBlocks;
     private readonly long _backgroundStopBlocks;
@@ -78,7 +78,6 @@ internal sealed partial class ExtentCache : IDisposable
         _backgroundStopBlocks = limitBlocks / 16;
         if (background)
         {
-            _staging = new NativeBuffer(MaxGatherBytes, BlockStore.Alignment);
             _writer = new WriteBackThread(WriteBackBatch, logger);
         }
     }
@@ -297,7 +296,7 @@ internal sealed partial class ExtentCache : IDisposable
         {
             _dirty.Remove(entry.Window);
         }
-        if (entry.Valid == 0 && entry.Loading == 0)
+        if (entry.Valid == 0 && entry.Loading == 0 && entry.InFlight == 0)
         {
             Drop(entry);
         }
@@ -401,14 +400,17 @@ internal sealed partial class ExtentCache : IDisposable
     }
 
     /// <summary>
-    /// One background batch: copies dirty runs, in physical order from the cursor, into the staging
-    /// buffer under the lock, writes them outside it, and marks clean what was not written again
-    /// meanwhile. Answers whether another batch is due now. Never throws: a store failure is kept and
-    /// thrown to the next writer at the limit and to the next commit.
+    /// One background batch: takes dirty runs, in physical order from the cursor, under the lock, writes
+    /// them from the windows themselves outside it, and marks clean what was not written again
+    /// meanwhile. A block written again while its run is on the way may reach the disk torn between
+    /// the two versions; it is marked Redirtied, stays dirty and is written again before any commit,
+    /// and until then the disk may show any mix of versions of an in-place block anyway. Answers whether
+    /// another batch is due now. Never throws: a store failure is kept and thrown to the next writer
+    /// at the limit and to the next commit.
     /// </summary>
     private bool WriteBackBatch()
     {
-        var runs = new List<(long Block, int Offset, int Bytes)>();
+        var runs = new List<(long Block, List<ReadOnlyMemory<byte>> Pieces)>();
         var batch = new List<(CacheEntry Entry, ulong Mask)>();
         lock (_gate)
         {
@@ -417,15 +419,14 @@ internal sealed partial class ExtentCache : IDisposable
                 _writerWoken = false;
                 return false;
             }
-            CopyBatchLocked(runs, batch);
+            GatherBatchLocked(runs, batch);
         }
         Exception? failure = null;
         try
         {
-            var memory = _staging!.Memory;
-            foreach (var (block, offset, bytes) in runs)
+            foreach (var (block, pieces) in runs)
             {
-                _store.Write(block, new[] { (ReadOnlyMemory<byte>)memory.Slice(offset, bytes) });
+                _store.Write(block, pieces);
             }
         }
         catch (Exception e)
@@ -450,6 +451,11 @@ internal sealed partial class ExtentCache : IDisposable
                 entry.InFlight = 0;
                 entry.Redirtied = 0;
                 _inFlight.Remove(entry.Window);
+                if (entry.Valid == 0 && entry.Loading == 0)
+                {
+                    // Discarded while its run was on the way: its buffer could not go back to the pool until now.
+                    Drop(entry);
+                }
             }
             if (failure != null)
             {
@@ -463,33 +469,35 @@ internal sealed partial class ExtentCache : IDisposable
         }
     }
 
-    private void CopyBatchLocked(List<(long Block, int Offset, int Bytes)> runs, List<(CacheEntry Entry, ulong Mask)> batch)
+    /// <summary>
+    /// Takes the next batch (up to <see cref="MaxGatherBytes"/>) of dirty runs, physically contiguous
+    /// ones joined into one gathered write, and marks their windows in flight: until the batch has
+    /// landed, nothing else writes those blocks to the store and no window's buffer goes back to the pool.
+    /// </summary>
+    private void GatherBatchLocked(List<(long Block, List<ReadOnlyMemory<byte>> Pieces)> runs, List<(CacheEntry Entry, ulong Mask)> batch)
     {
-        var staging = _staging!.GetSpan();
         int used = 0;
+        long next = -1;
         foreach (var entry in DirtyFromCursor())
         {
             int bytes = BitOperations.PopCount(entry.Dirty) * _blockSize;
-            if (used + bytes > staging.Length)
+            if (used + bytes > MaxGatherBytes)
             {
                 break;
             }
-            var source = entry.Buffer.GetSpan();
+            var memory = entry.Buffer.Memory;
             ulong dirty = entry.Dirty;
             ulong remaining = dirty;
             while (NextRun(ref remaining, out int b, out int end))
             {
                 int length = (end - b + 1) * _blockSize;
-                source.Slice(b * _blockSize, length).CopyTo(staging.Slice(used, length));
                 long physical = entry.Window + b;
-                if (runs.Count > 0 && runs[^1].Block + runs[^1].Bytes / _blockSize == physical)
+                if (physical != next || runs[^1].Pieces.Count >= MaxGatherPieces)
                 {
-                    runs[^1] = (runs[^1].Block, runs[^1].Offset, runs[^1].Bytes + length);
+                    runs.Add((physical, new List<ReadOnlyMemory<byte>>()));
                 }
-                else
-                {
-                    runs.Add((physical, used, length));
-                }
+                runs[^1].Pieces.Add(memory.Slice(b * _blockSize, length));
+                next = physical + length / _blockSize;
                 used += length;
             }
             entry.InFlight = dirty;
@@ -566,7 +574,7 @@ internal sealed partial class ExtentCache : IDisposable
             while (NextRun(ref runs, out int b, out int runEnd))
             {
                 long physical = entry.Window + b;
-                if (physical != gatherNext || gatherBytes >= MaxGatherBytes || gather.Count >= 512)
+                if (physical != gatherNext || gatherBytes >= MaxGatherBytes || gather.Count >= MaxGatherPieces)
                 {
                     Submit();
                     gatherStart = physical;
@@ -730,10 +738,18 @@ internal sealed partial class ExtentCache : IDisposable
         return null;
     }
 
-    /// <summary>On entry the entry is not pinned (Loading = 0): its buffer goes back to the pool.</summary>
+    /// <summary>
+    /// On entry the entry is neither pinned (Loading = 0) nor in flight (InFlight = 0): its buffer goes
+    /// back to the pool. An entry already dropped (by the batch that landed while an evicter waited for
+    /// it) is left alone: its buffer must not go back twice.
+    /// </summary>
     private void Drop(CacheEntry entry)
     {
-        System.Diagnostics.Debug.Assert(entry.Loading == 0, "a pinned window is never dropped");
+        System.Diagnostics.Debug.Assert(entry.Loading == 0 && entry.InFlight == 0, "a pinned or in-flight window is never dropped");
+        if (!_entries.TryGetValue(entry.Window, out var current) || current != entry)
+        {
+            return;
+        }
         if (entry.Node != null)
         {
             (entry.Protected ? _protected : _probation).Remove(entry.Node);
@@ -796,6 +812,5 @@ internal sealed partial class ExtentCache : IDisposable
             Drop(e);
         }
         _memory.Dispose();
-        ((IDisposable?)_staging)?.Dispose();
     }
 }

@@ -121,6 +121,25 @@ public class BackgroundWriteBackTests
     }
 
     [Test]
+    public void AWindowDiscardedWhileItsBatchIsOnTheWayKeepsItsBufferUntilTheBatchLands()
+    {
+        var cache = NewCache();
+        // The batch writes from the windows themselves: a buffer given to another window before the
+        // write has read it would put that window's bytes on the discarded window's blocks.
+        _store.TakeBytesAfterHold = true;
+        _store.HoldWritesOf(5);
+        cache.Write(0, Filled(32 * BlockSize, 1), ino: 1, logicalBlock: 0, fresh: true);
+        Assert.That(_store.WaitUntilHeld(Patience), Is.True, "the writer took the batch holding block 5");
+        cache.Discard(0, ExtentCache.WindowBlocks);
+        cache.Write(100L * WindowBytes, Filled(WindowBytes, 4), ino: 2, logicalBlock: 0, fresh: true);
+        _store.Release();
+        WaitFor(() => cache.DirtyBytes == WindowBytes, "the batch to land, leaving only the new window dirty");
+        Assert.That(_store.BlockBytes(5), Is.EqualTo(Filled(BlockSize, 1)), "the discarded window's own bytes, not another window's");
+        cache.FlushDirty();
+        Assert.That(_store.BlockBytes(100 * ExtentCache.WindowBlocks), Is.EqualTo(Filled(BlockSize, 4)));
+    }
+
+    [Test]
     public void AFailedBackgroundWriteFailsTheNextFlushAndKeepsTheDataDirty()
     {
         var cache = NewCache();

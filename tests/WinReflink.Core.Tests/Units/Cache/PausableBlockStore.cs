@@ -58,6 +58,9 @@ internal sealed class PausableBlockStore : BlockStore
     /// <summary>Names of the threads that wrote, one per write call.</summary>
     public List<string?> WriterThreads { get; } = new();
 
+    /// <summary>When set, a held write reads its buffers only once released, so a buffer reused meanwhile shows on the store.</summary>
+    public bool TakeBytesAfterHold { get; set; }
+
     /// <summary>When set, every write fails with this message.</summary>
     public string? FailWrites { get; set; }
 
@@ -154,13 +157,15 @@ internal sealed class PausableBlockStore : BlockStore
                 _holdBlock = -1;
             }
         }
-        // The bytes are taken before the wait, as a disk has them once the request is issued.
-        var copies = buffers.Select(b => b.ToArray()).ToList();
+        // The bytes are taken before the wait, as a disk has them once the request is issued, unless
+        // the test asks for a write that reads its buffers late (a slow pwrite copying from them).
+        var copies = TakeBytesAfterHold ? null : buffers.Select(b => b.ToArray()).ToList();
         if (hold)
         {
             _held.Set();
             _release.Wait();
         }
+        copies ??= buffers.Select(b => b.ToArray()).ToList();
         lock (_gate)
         {
             long at = offset;
