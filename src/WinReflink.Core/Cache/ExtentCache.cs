@@ -410,8 +410,7 @@ internal sealed partial class ExtentCache : IDisposable
     /// </summary>
     private bool WriteBackBatch()
     {
-        var runs = new List<(long Block, List<ReadOnlyMemory<byte>> Pieces)>();
-        var batch = new List<(CacheEntry Entry, ulong Mask)>();
+        var batch = new WriteBatch();
         lock (_gate)
         {
             if (_writeBackStopped || _writeBackError != null || _dirtyBlocks <= _backgroundStopBlocks)
@@ -419,50 +418,17 @@ internal sealed partial class ExtentCache : IDisposable
                 _writerWoken = false;
                 return false;
             }
-            GatherBatchLocked(runs, batch);
+            GatherLocked(DirtyFromCursor(), MaxGatherBytes, batch, moveCursor: true);
         }
-        Exception? failure = null;
-        try
-        {
-            foreach (var (block, pieces) in runs)
-            {
-                _store.Write(block, pieces);
-            }
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
+        var failure = WriteRuns(batch);
         lock (_gate)
         {
-            foreach (var (entry, mask) in batch)
-            {
-                ulong clean = failure == null ? entry.Dirty & mask & ~entry.Redirtied : 0;
-                if (clean != 0)
-                {
-                    entry.Dirty &= ~clean;
-                    _dirtyBlocks -= BitOperations.PopCount(clean);
-                    _writtenBack += (long)BitOperations.PopCount(clean) * _blockSize;
-                    if (entry.Dirty == 0)
-                    {
-                        _dirty.Remove(entry.Window);
-                    }
-                }
-                entry.InFlight = 0;
-                entry.Redirtied = 0;
-                _inFlight.Remove(entry.Window);
-                if (entry.Valid == 0 && entry.Loading == 0)
-                {
-                    // Discarded while its run was on the way: its buffer could not go back to the pool until now.
-                    Drop(entry);
-                }
-            }
+            LandLocked(batch, failure);
             if (failure != null)
             {
                 _writeBackError = failure;
                 _logger.LogError(failure, "Background write-back to the data file failed; the next commit reports it");
             }
-            Monitor.PulseAll(_gate);
             bool more = failure == null && !_writeBackStopped && _dirtyBlocks > _backgroundStopBlocks;
             _writerWoken = more;
             return more;
@@ -470,18 +436,105 @@ internal sealed partial class ExtentCache : IDisposable
     }
 
     /// <summary>
-    /// Takes the next batch (up to <see cref="MaxGatherBytes"/>) of dirty runs, physically contiguous
-    /// ones joined into one gathered write, and marks their windows in flight: until the batch has
-    /// landed, nothing else writes those blocks to the store and no window's buffer goes back to the pool.
+    /// A commit's share of the write-back: takes every block dirty now, in physical order, as one batch
+    /// in flight for <see cref="WriteTaken"/> to write without the volume lock. Called under the volume
+    /// lock when a commit is captured; waits for a background batch in flight first, so on return every
+    /// dirty block is in this batch and only the batch's writer may write them until it lands. Throws
+    /// a background write's failure kept since, taking nothing.
     /// </summary>
-    private void GatherBatchLocked(List<(long Block, List<ReadOnlyMemory<byte>> Pieces)> runs, List<(CacheEntry Entry, ulong Mask)> batch)
+    public WriteBatch TakeDirty()
     {
-        int used = 0;
-        long next = -1;
-        foreach (var entry in DirtyFromCursor())
+        var batch = new WriteBatch();
+        lock (_gate)
         {
+            WaitForInFlight();
+            ThrowIfWriteBackFailed();
+            GatherLocked(_dirty.Select(w => _entries[w]).ToList(), long.MaxValue, batch, moveCursor: false);
+        }
+        return batch;
+    }
+
+    /// <summary>
+    /// Writes a batch <see cref="TakeDirty"/> took and lands it: blocks not written again meanwhile are
+    /// clean on return. Needs no volume lock. On a store failure nothing of the batch is marked clean
+    /// and the failure is thrown (the commit fails and stops the volume).
+    /// </summary>
+    public void WriteTaken(WriteBatch batch)
+    {
+        var failure = WriteRuns(batch);
+        lock (_gate)
+        {
+            LandLocked(batch, failure);
+        }
+        if (failure != null)
+        {
+            throw new IOException($"writing the commit's dirty blocks to the data file failed: {failure.Message}", failure);
+        }
+    }
+
+    private Exception? WriteRuns(WriteBatch batch)
+    {
+        try
+        {
+            foreach (var (block, pieces) in batch.Runs)
+            {
+                _store.Write(block, pieces);
+            }
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>The batch has been written (or failed): marks clean what was not written again meanwhile, and lets its windows go.</summary>
+    private void LandLocked(WriteBatch batch, Exception? failure)
+    {
+        foreach (var (entry, mask) in batch.Entries)
+        {
+            ulong clean = failure == null ? entry.Dirty & mask & ~entry.Redirtied : 0;
+            if (clean != 0)
+            {
+                entry.Dirty &= ~clean;
+                _dirtyBlocks -= BitOperations.PopCount(clean);
+                _writtenBack += (long)BitOperations.PopCount(clean) * _blockSize;
+                if (entry.Dirty == 0)
+                {
+                    _dirty.Remove(entry.Window);
+                }
+            }
+            entry.InFlight = 0;
+            entry.Redirtied = 0;
+            _inFlight.Remove(entry.Window);
+            if (entry.Valid == 0 && entry.Loading == 0)
+            {
+                // Discarded while its run was on the way: its buffer could not go back to the pool until now.
+                Drop(entry);
+            }
+        }
+        Monitor.PulseAll(_gate);
+    }
+
+    /// <summary>
+    /// Takes dirty runs of <paramref name="entries"/> (up to <paramref name="maxBytes"/>; windows another
+    /// batch has in flight are skipped), physically contiguous ones joined into one gathered write, and
+    /// marks their windows in flight: until the batch has landed, nothing else writes those blocks to
+    /// the store and no window's buffer goes back to the pool.
+    /// </summary>
+    private void GatherLocked(IEnumerable<CacheEntry> entries, long maxBytes, WriteBatch batch, bool moveCursor)
+    {
+        var runs = batch.Runs;
+        long used = 0;
+        long next = -1;
+        foreach (var entry in entries)
+        {
+            if (entry.InFlight != 0)
+            {
+                continue;
+            }
             int bytes = BitOperations.PopCount(entry.Dirty) * _blockSize;
-            if (used + bytes > MaxGatherBytes)
+            if (used + bytes > maxBytes)
             {
                 break;
             }
@@ -503,8 +556,11 @@ internal sealed partial class ExtentCache : IDisposable
             entry.InFlight = dirty;
             entry.Redirtied = 0;
             _inFlight.Add(entry.Window);
-            batch.Add((entry, dirty));
-            _writeBackCursor = entry.Window + WindowBlocks;
+            batch.Entries.Add((entry, dirty));
+            if (moveCursor)
+            {
+                _writeBackCursor = entry.Window + WindowBlocks;
+            }
         }
     }
 

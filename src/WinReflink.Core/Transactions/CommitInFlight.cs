@@ -1,3 +1,4 @@
+using WinReflink.Core.Cache;
 using WinReflink.Core.Extents;
 using WinReflink.Core.Metadata;
 
@@ -11,10 +12,11 @@ namespace WinReflink.Core.Transactions;
 /// </summary>
 internal sealed class CommitInFlight
 {
-    public CommitInFlight(long sequence, CommitRecord record, ChangeSet changes, RangeSet unshared)
+    public CommitInFlight(long sequence, CommitRecord record, WriteBatch dirty, ChangeSet changes, RangeSet unshared)
     {
         Sequence = sequence;
         Record = record;
+        Dirty = dirty;
         Changes = changes;
         Unshared = unshared;
     }
@@ -22,6 +24,8 @@ internal sealed class CommitInFlight
     /// <summary>The transaction's number; commits become durable in this order.</summary>
     public long Sequence { get; }
     public CommitRecord Record { get; }
+    /// <summary>The blocks dirty at the capture, in flight until the write lands them.</summary>
+    public WriteBatch Dirty { get; }
     public ChangeSet Changes { get; }
     public RangeSet Unshared { get; }
 

@@ -12,9 +12,10 @@ namespace WinReflink.Core.Transactions;
 /// The running transaction and the committing one, as jbd2's and XFS's CIL: what changed since the last
 /// capture (the change set, the blocks allocated and unshared since then, the busy extents in the
 /// allocator) runs while the previous capture is written to disk, so writers go on during a commit's
-/// fsyncs. A commit is captured under the volume lock (the dirty data written to the data file, the
-/// metadata changes taken as values), written without it (data file flushed, then SQLite: ordered mode,
-/// invariant 5), and finished under it (the blocks it freed become allocatable, committed sizes move).
+/// fsyncs. A commit is captured under the volume lock (the dirty blocks taken as a batch in flight, the
+/// metadata changes taken as values), written without it (the batch, the data file flushed, then
+/// SQLite: ordered mode, invariant 5), and finished under it (the blocks it freed become allocatable,
+/// committed sizes move).
 /// One commit is written at a time, in sequence order. The transaction answers the copy-on-write
 /// question "may this block be overwritten in place?" (<see cref="History"/>) against the last durable
 /// commit and the one being written, but owns no copy-on-write policy. Callers hold the volume lock for
@@ -250,9 +251,10 @@ internal sealed class Transaction : IDisposable
 
     /// <summary>
     /// Takes the running transaction for a commit and starts the next. On entry the lock is held and
-    /// nothing is being written. On return the dirty data is in the data file (not yet flushed), the
-    /// metadata changes are values in the record, the busy blocks are fenced, and the running
-    /// transaction is empty. Null when there is nothing to commit.
+    /// nothing is being written. On return every dirty block is in the commit's write batch (in
+    /// flight: the cache writes them only through it), the metadata changes are values in the record,
+    /// the busy blocks are fenced, and the running transaction is empty. Null when there is nothing to
+    /// commit.
     /// </summary>
     private CommitInFlight? Capture()
     {
@@ -264,14 +266,15 @@ internal sealed class Transaction : IDisposable
         {
             return null;
         }
-        _cache.FlushDirty();
         _state.Allocator.FenceBusy();
         var record = MetadataStore.Capture(_state, Changes);
         foreach (var inode in Changes.ChangedInodes)
         {
             inode.CommittingSize = inode.Size;
         }
-        _committing = new CommitInFlight(_runningSequence++, record, Changes, _recentlyUnshared);
+        // Last: once taken, the dirty blocks are in flight until the commit's write lands them.
+        var dirty = _cache.TakeDirty();
+        _committing = new CommitInFlight(_runningSequence++, record, dirty, Changes, _recentlyUnshared);
         Changes = new ChangeSet();
         _recentlyUnshared = new RangeSet();
         _allocatedSinceCommit.Clear();
@@ -279,11 +282,12 @@ internal sealed class Transaction : IDisposable
         return _committing;
     }
 
-    /// <summary>Writes a captured commit: data file flushed, then SQLite. Needs no lock; throws when the write fails, after marking it written and failed.</summary>
+    /// <summary>Writes a captured commit: its dirty blocks, the data file flushed, then SQLite. Needs no lock; throws when the write fails, after marking it written and failed.</summary>
     private void WriteCaptured(CommitInFlight commit)
     {
         try
         {
+            _cache.WriteTaken(commit.Dirty);
             _store.Flush();
             _meta.Write(commit.Record);
         }

@@ -141,6 +141,30 @@ public class CommitInFlightTests : VolumeFixture
     }
 
     [Test]
+    public void TheCommitWritesItsDirtyBlocksWithoutTheLockAndATruncateMeanwhileLosesNothingOfIt()
+    {
+        var (fs, store) = Open();
+        var f = Bytes(64 << 10, 13);
+        long inoF = CreateWith(fs, "f", f);
+        store.HoldNextWriteOf(Physical(fs, inoF).Single().Start / 4096);
+        var sync = Task.Run(fs.Sync);
+        Assert.That(store.WaitUntilHeld(), Is.True, "the commit writes f's dirty blocks");
+        var work = Task.Run(() =>
+        {
+            CreateWith(fs, "g", Bytes(64 << 10, 14));
+            // f's blocks are freed in the next transaction while the commit that maps them still writes them.
+            Assert.That(fs.SetAttributes(inoF, new SetAttributesRequest(SetAttributeFields.Size, Size: 0), out _), Is.EqualTo(FsError.Ok));
+        });
+        Assert.That(work.Wait(Long), Is.True, "calls went on while the commit wrote its data");
+        store.Release();
+        Assert.That(sync.Wait(Long), Is.True);
+        Assert.That(sync.Result, Is.EqualTo(FsError.Ok));
+        using var again = CrashAndReopen(fs, CrashPolicy.DropPending);
+        Assert.That(Content(again, "f"), Is.EqualTo(f), "the commit holds f with the bytes it had at the capture");
+        Assert.That(again.Lookup(FileSystem.RootIno, "g", out _), Is.EqualTo(FsError.NotFound));
+    }
+
+    [Test]
     public void AnFsyncWhoseChangesAreInTheCommitBeingWrittenWaitsForThatCommitOnly()
     {
         var (fs, store) = Open();

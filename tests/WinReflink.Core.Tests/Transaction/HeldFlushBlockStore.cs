@@ -3,14 +3,16 @@ using WinReflink.Core.Tests.Crash;
 namespace WinReflink.Core.Tests.Transaction;
 
 /// <summary>
-/// A crash-image block store whose next flush can be held (to keep a commit in the middle of its
-/// write while the test acts), and then let through or cut as by a power failure.
+/// A crash-image block store whose next flush, or next write of a chosen block, can be held (to keep
+/// a commit in the middle of its write while the test acts), and then let through or cut as by a
+/// power failure. A held write reads its buffers once released, as a slow pwrite would.
 /// </summary>
 internal sealed class HeldFlushBlockStore : CrashingBlockStore
 {
     private readonly ManualResetEventSlim _held = new(false);
     private readonly ManualResetEventSlim _release = new(true);
     private volatile bool _holdNext;
+    private long _holdBlock = -1;
     private volatile bool _cut;
 
     public HeldFlushBlockStore(CrashImage image)
@@ -26,7 +28,15 @@ internal sealed class HeldFlushBlockStore : CrashingBlockStore
         _holdNext = true;
     }
 
-    /// <summary>Waits until a held flush has started; false on timeout.</summary>
+    /// <summary>The next write that covers <paramref name="block"/> waits, once started, until <see cref="Release"/>.</summary>
+    public void HoldNextWriteOf(long block)
+    {
+        _held.Reset();
+        _release.Reset();
+        Interlocked.Exchange(ref _holdBlock, block);
+    }
+
+    /// <summary>Waits until a held flush or write has started; false on timeout.</summary>
     public bool WaitUntilHeld() => _held.Wait(TimeSpan.FromSeconds(30));
 
     /// <summary>Lets the held flush go on; with <paramref name="cut"/> it fails as the power does, and so does every later one.</summary>
@@ -49,6 +59,19 @@ internal sealed class HeldFlushBlockStore : CrashingBlockStore
             throw new IOException("power cut");
         }
         base.Flush();
+    }
+
+    protected override void WriteCore(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+    {
+        long first = offset / BlockSize;
+        long blocks = buffers.Sum(b => (long)b.Length) / BlockSize;
+        long hold = Interlocked.Read(ref _holdBlock);
+        if (hold >= first && hold < first + blocks && Interlocked.CompareExchange(ref _holdBlock, -1, hold) == hold)
+        {
+            _held.Set();
+            _release.Wait();
+        }
+        base.WriteCore(offset, buffers);
     }
 
     public override void Dispose()
