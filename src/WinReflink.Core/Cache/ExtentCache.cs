@@ -469,14 +469,14 @@ internal sealed partial class ExtentCache : IDisposable
         int used = 0;
         foreach (var entry in DirtyFromCursor())
         {
-            int bytes = BitOperations.PopCount(entry.Dirty) * _blockSize;
+            ulong written = WriteMask(entry);
+            int bytes = BitOperations.PopCount(written) * _blockSize;
             if (used + bytes > staging.Length)
             {
                 break;
             }
             var source = entry.Buffer.GetSpan();
-            ulong dirty = entry.Dirty;
-            ulong remaining = dirty;
+            ulong remaining = written;
             while (NextRun(ref remaining, out int b, out int end))
             {
                 int length = (end - b + 1) * _blockSize;
@@ -492,10 +492,10 @@ internal sealed partial class ExtentCache : IDisposable
                 }
                 used += length;
             }
-            entry.InFlight = dirty;
+            entry.InFlight = written;
             entry.Redirtied = 0;
             _inFlight.Add(entry.Window);
-            batch.Add((entry, dirty));
+            batch.Add((entry, written));
             _writeBackCursor = entry.Window + WindowBlocks;
         }
     }
@@ -548,7 +548,6 @@ internal sealed partial class ExtentCache : IDisposable
             if (gather.Count > 0)
             {
                 _store.Write(gatherStart, gather);
-                _writtenBack += gatherBytes;
                 gather.Clear();
                 gatherBytes = 0;
             }
@@ -562,7 +561,7 @@ internal sealed partial class ExtentCache : IDisposable
             }
             ulong dirty = entry.Dirty;
             var memory = entry.Buffer.Memory;
-            ulong runs = dirty;
+            ulong runs = WriteMask(entry);
             while (NextRun(ref runs, out int b, out int runEnd))
             {
                 long physical = entry.Window + b;
@@ -576,6 +575,7 @@ internal sealed partial class ExtentCache : IDisposable
                 gatherBytes += len;
                 gatherNext = entry.Window + runEnd + 1;
             }
+            _writtenBack += (long)BitOperations.PopCount(dirty) * _blockSize;
             _dirtyBlocks -= BitOperations.PopCount(dirty);
             entry.Dirty = 0;
             _dirty.Remove(entry.Window);
@@ -706,13 +706,13 @@ internal sealed partial class ExtentCache : IDisposable
     private void WriteBackEntry(CacheEntry entry)
     {
         var memory = entry.Buffer.Memory;
-        ulong runs = entry.Dirty;
+        ulong runs = WriteMask(entry);
         while (NextRun(ref runs, out int b, out int end))
         {
             int bytes = (end - b + 1) * _blockSize;
             _store.Write(entry.Window + b, new[] { (ReadOnlyMemory<byte>)memory.Slice(b * _blockSize, bytes) });
-            _writtenBack += bytes;
         }
+        _writtenBack += (long)BitOperations.PopCount(entry.Dirty) * _blockSize;
         _dirtyBlocks -= BitOperations.PopCount(entry.Dirty);
         entry.Dirty = 0;
         _dirty.Remove(entry.Window);
