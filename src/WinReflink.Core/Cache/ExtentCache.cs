@@ -232,9 +232,14 @@ internal sealed partial class ExtentCache : IDisposable
             ulong newlyDirty = mask & ~entry.Dirty;
             if (newlyDirty != 0)
             {
+                // _dirty already holds a window with dirty blocks: a random rewrite of a dirty window
+                // skips the sorted set's search.
+                if (entry.Dirty == 0)
+                {
+                    _dirty.Add(entry.Window);
+                }
                 entry.Dirty |= newlyDirty;
                 _dirtyBlocks += BitOperations.PopCount(newlyDirty);
-                _dirty.Add(entry.Window);
             }
         }
     }
@@ -423,10 +428,7 @@ internal sealed partial class ExtentCache : IDisposable
         try
         {
             var memory = _staging!.Memory;
-            foreach (var (block, offset, bytes) in runs)
-            {
-                _store.Write(block, new[] { (ReadOnlyMemory<byte>)memory.Slice(offset, bytes) });
-            }
+            _store.WriteRuns(runs.Select(r => (r.Block, (IReadOnlyList<ReadOnlyMemory<byte>>)new[] { (ReadOnlyMemory<byte>)memory.Slice(r.Offset, r.Bytes) })).ToList());
         }
         catch (Exception e)
         {
@@ -539,6 +541,9 @@ internal sealed partial class ExtentCache : IDisposable
             return;
         }
         var ordered = _dirty.Select(w => _entries[w]).ToList();
+        // Every gather goes to the store at once at the end (WriteRuns): the entries stay as they are
+        // meanwhile, as the caller holds _gate throughout.
+        var gathers = new List<(long Block, IReadOnlyList<ReadOnlyMemory<byte>> Buffers)>();
         var gather = new List<ReadOnlyMemory<byte>>();
         long gatherStart = -1, gatherNext = -1;
         int gatherBytes = 0;
@@ -547,8 +552,8 @@ internal sealed partial class ExtentCache : IDisposable
         {
             if (gather.Count > 0)
             {
-                _store.Write(gatherStart, gather);
-                gather.Clear();
+                gathers.Add((gatherStart, gather));
+                gather = new List<ReadOnlyMemory<byte>>();
                 gatherBytes = 0;
             }
         }
@@ -581,6 +586,7 @@ internal sealed partial class ExtentCache : IDisposable
             _dirty.Remove(entry.Window);
         }
         Submit();
+        _store.WriteRuns(gathers);
     }
 
     public CacheStatistics Statistics()
