@@ -9,8 +9,8 @@ namespace WinReflink.Core.Storage;
 /// up to <see cref="MaxBatch"/> runs and one io_getevents for their completions, where a pwrite per run
 /// costs a system call and a device notification each (on a VM a trap to the host per 4 KiB block).
 /// The block layer plugs a submission, so a batch reaches the device with one notification.
-/// Every run's memory must stay pinned and unchanged until
-/// <see cref="Write"/> returns, which it does only once every run has completed.
+/// <see cref="Write"/> returns only once every run it submitted has completed, so its callers'
+/// buffers (native memory: the cache's windows and staging buffer) are free again on return.
 /// </summary>
 internal sealed unsafe class LinuxAioWriter : IDisposable
 {
