@@ -37,7 +37,7 @@ internal sealed class CacheEntry
     public NativeBuffer Buffer { get; }
     public ulong Valid;
     public ulong Dirty;
-    /// <summary>Dirty blocks whose copy the background writer is writing now (outside the cache's lock).</summary>
+    /// <summary>Blocks whose copy the background writer is writing now (outside the cache's lock): dirty ones and the clean gaps it fills between them (ExtentCache.WriteRuns.cs).</summary>
     public ulong InFlight;
     /// <summary>
     /// Blocks among <see cref="InFlight"/> written or discarded since the writer copied them: the copy on

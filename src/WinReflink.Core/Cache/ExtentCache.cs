@@ -231,9 +231,14 @@ internal sealed partial class ExtentCache : IDisposable
             ulong newlyDirty = mask & ~entry.Dirty;
             if (newlyDirty != 0)
             {
+                // _dirty already holds a window with dirty blocks: a random rewrite of a dirty window
+                // skips the sorted set's search.
+                if (entry.Dirty == 0)
+                {
+                    _dirty.Add(entry.Window);
+                }
                 entry.Dirty |= newlyDirty;
                 _dirtyBlocks += BitOperations.PopCount(newlyDirty);
-                _dirty.Add(entry.Window);
             }
         }
     }
@@ -476,10 +481,7 @@ internal sealed partial class ExtentCache : IDisposable
     {
         try
         {
-            foreach (var (block, pieces) in batch.Runs)
-            {
-                _store.Write(block, pieces);
-            }
+            _store.WriteRuns(batch.Runs.Select(r => (r.Block, (IReadOnlyList<ReadOnlyMemory<byte>>)r.Pieces)).ToList());
             return null;
         }
         catch (Exception e)
@@ -533,14 +535,14 @@ internal sealed partial class ExtentCache : IDisposable
             {
                 continue;
             }
-            int bytes = BitOperations.PopCount(entry.Dirty) * _blockSize;
+            ulong written = WriteMask(entry);
+            int bytes = BitOperations.PopCount(written) * _blockSize;
             if (used + bytes > maxBytes)
             {
                 break;
             }
             var memory = entry.Buffer.Memory;
-            ulong dirty = entry.Dirty;
-            ulong remaining = dirty;
+            ulong remaining = written;
             while (NextRun(ref remaining, out int b, out int end))
             {
                 int length = (end - b + 1) * _blockSize;
@@ -553,10 +555,10 @@ internal sealed partial class ExtentCache : IDisposable
                 next = physical + length / _blockSize;
                 used += length;
             }
-            entry.InFlight = dirty;
+            entry.InFlight = written;
             entry.Redirtied = 0;
             _inFlight.Add(entry.Window);
-            batch.Entries.Add((entry, dirty));
+            batch.Entries.Add((entry, written));
             if (moveCursor)
             {
                 _writeBackCursor = entry.Window + WindowBlocks;
@@ -603,6 +605,9 @@ internal sealed partial class ExtentCache : IDisposable
             return;
         }
         var ordered = _dirty.Select(w => _entries[w]).ToList();
+        // Every gather goes to the store at once at the end (WriteRuns): the entries stay as they are
+        // meanwhile, as the caller holds _gate throughout.
+        var gathers = new List<(long Block, IReadOnlyList<ReadOnlyMemory<byte>> Buffers)>();
         var gather = new List<ReadOnlyMemory<byte>>();
         long gatherStart = -1, gatherNext = -1;
         int gatherBytes = 0;
@@ -611,9 +616,8 @@ internal sealed partial class ExtentCache : IDisposable
         {
             if (gather.Count > 0)
             {
-                _store.Write(gatherStart, gather);
-                _writtenBack += gatherBytes;
-                gather.Clear();
+                gathers.Add((gatherStart, gather));
+                gather = new List<ReadOnlyMemory<byte>>();
                 gatherBytes = 0;
             }
         }
@@ -626,7 +630,7 @@ internal sealed partial class ExtentCache : IDisposable
             }
             ulong dirty = entry.Dirty;
             var memory = entry.Buffer.Memory;
-            ulong runs = dirty;
+            ulong runs = WriteMask(entry);
             while (NextRun(ref runs, out int b, out int runEnd))
             {
                 long physical = entry.Window + b;
@@ -640,11 +644,13 @@ internal sealed partial class ExtentCache : IDisposable
                 gatherBytes += len;
                 gatherNext = entry.Window + runEnd + 1;
             }
+            _writtenBack += (long)BitOperations.PopCount(dirty) * _blockSize;
             _dirtyBlocks -= BitOperations.PopCount(dirty);
             entry.Dirty = 0;
             _dirty.Remove(entry.Window);
         }
         Submit();
+        _store.WriteRuns(gathers);
     }
 
     public CacheStatistics Statistics()
@@ -770,13 +776,13 @@ internal sealed partial class ExtentCache : IDisposable
     private void WriteBackEntry(CacheEntry entry)
     {
         var memory = entry.Buffer.Memory;
-        ulong runs = entry.Dirty;
+        ulong runs = WriteMask(entry);
         while (NextRun(ref runs, out int b, out int end))
         {
             int bytes = (end - b + 1) * _blockSize;
             _store.Write(entry.Window + b, new[] { (ReadOnlyMemory<byte>)memory.Slice(b * _blockSize, bytes) });
-            _writtenBack += bytes;
         }
+        _writtenBack += (long)BitOperations.PopCount(entry.Dirty) * _blockSize;
         _dirtyBlocks -= BitOperations.PopCount(entry.Dirty);
         entry.Dirty = 0;
         _dirty.Remove(entry.Window);

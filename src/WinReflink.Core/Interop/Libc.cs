@@ -45,6 +45,10 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(void* address, nuint length, int advice);
 
+    /// <summary>syscall(2) with its six argument registers spelled out, for calls glibc does not wrap (native AIO).</summary>
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    public static partial long Syscall(long number, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6);
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEffectiveUid();
 

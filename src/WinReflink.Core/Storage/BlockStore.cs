@@ -63,6 +63,35 @@ internal abstract class BlockStore : IDisposable
         Interlocked.Add(ref _bytesWritten, total);
     }
 
+    /// <summary>
+    /// Writes runs at scattered blocks, each from its buffers gathered, and returns when all have
+    /// landed; the runs may land in any order, so they must not overlap. On failure some may have landed.
+    /// </summary>
+    public void WriteRuns(IReadOnlyList<(long Block, IReadOnlyList<ReadOnlyMemory<byte>> Buffers)> runs)
+    {
+        var byOffset = new (long Offset, IReadOnlyList<ReadOnlyMemory<byte>> Buffers)[runs.Count];
+        long total = 0;
+        for (int i = 0; i < runs.Count; i++)
+        {
+            var (block, buffers) = runs[i];
+            long bytes = buffers.Sum(b => (long)b.Length);
+            CheckRange(block, bytes);
+            byOffset[i] = (block * BlockSize, buffers);
+            total += bytes;
+        }
+        WriteRunsCore(byOffset);
+        Interlocked.Add(ref _bytesWritten, total);
+    }
+
+    /// <summary>One write after another; a store that can have many in flight at once overrides it.</summary>
+    protected virtual void WriteRunsCore(IReadOnlyList<(long Offset, IReadOnlyList<ReadOnlyMemory<byte>> Buffers)> runs)
+    {
+        foreach (var (offset, buffers) in runs)
+        {
+            WriteCore(offset, buffers);
+        }
+    }
+
     /// <summary>Makes every completed write durable.</summary>
     public abstract void Flush();
 

@@ -16,6 +16,8 @@ internal sealed class FileBlockStore : BlockStore
 
     private readonly SafeFileHandle _handle;
     private readonly FileStream _flushStream;
+    /// <summary>Null when the file is buffered (the page cache absorbs each write) or native AIO is missing.</summary>
+    private readonly LinuxAioWriter? _batchWriter;
 
     public bool Unbuffered { get; }
 
@@ -24,6 +26,7 @@ internal sealed class FileBlockStore : BlockStore
     {
         (_handle, Unbuffered) = OpenUnbuffered(path, logger);
         _flushStream = new FileStream(_handle, FileAccess.ReadWrite, 0);
+        _batchWriter = Unbuffered ? LinuxAioWriter.TryCreate(_handle) : null;
     }
 
     private static (SafeFileHandle, bool) OpenUnbuffered(string path, ILogger logger)
@@ -142,10 +145,21 @@ internal sealed class FileBlockStore : BlockStore
         }
     }
 
+    protected override void WriteRunsCore(IReadOnlyList<(long Offset, IReadOnlyList<ReadOnlyMemory<byte>> Buffers)> runs)
+    {
+        if (_batchWriter == null || runs.Count == 1)
+        {
+            base.WriteRunsCore(runs);
+            return;
+        }
+        _batchWriter.Write(runs);
+    }
+
     public override void Flush() => _flushStream.Flush(flushToDisk: true);
 
     public override void Dispose()
     {
+        _batchWriter?.Dispose();
         _flushStream.Dispose();
         _handle.Dispose();
         base.Dispose();

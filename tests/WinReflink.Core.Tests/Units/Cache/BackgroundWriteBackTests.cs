@@ -104,6 +104,27 @@ public class BackgroundWriteBackTests
     }
 
     [Test]
+    public void ACleanBlockWrittenWithTheDirtyOnesAroundItThenRewrittenStaysDirty()
+    {
+        var cache = NewCache();
+        cache.Write(0, Filled(WindowBytes, 1), ino: 1, logicalBlock: 0, fresh: true);
+        cache.FlushDirty();
+        _store.HoldWritesOf(5);
+        cache.Write(4 * BlockSize, Filled(BlockSize, 2), ino: 1, logicalBlock: 4, fresh: false);
+        cache.Write(6 * BlockSize, Filled(BlockSize, 2), ino: 1, logicalBlock: 6, fresh: false);
+        // Past the writer's start mark, so it takes a batch: window 0 goes as blocks 4-6, clean block 5 between.
+        cache.Write(32 * BlockSize, Filled(32 * BlockSize, 9), ino: 1, logicalBlock: 32, fresh: true);
+        Assert.That(_store.WaitUntilHeld(Patience), Is.True, "the writer took the batch with clean block 5 in it");
+        cache.Write(5 * BlockSize, Filled(BlockSize, 3), ino: 1, logicalBlock: 5, fresh: false);
+        _store.Release();
+        WaitFor(() => cache.DirtyBytes == BlockSize, "the batch to land, leaving only the rewritten block dirty");
+        Assert.That(_store.BlockBytes(5), Is.EqualTo(Filled(BlockSize, 1)), "the batch wrote the clean copy it took");
+        Assert.That(_store.BlockBytes(4), Is.EqualTo(Filled(BlockSize, 2)));
+        cache.FlushDirty();
+        Assert.That(_store.BlockBytes(5), Is.EqualTo(Filled(BlockSize, 3)), "the rewrite reached the store");
+    }
+
+    [Test]
     public void AFlushWaitsForTheBatchSoItsStaleCopyCannotLandLast()
     {
         var cache = NewCache();

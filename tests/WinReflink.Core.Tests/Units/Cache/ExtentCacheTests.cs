@@ -336,4 +336,34 @@ public class ExtentCacheTests
         cache.FlushDirty();
         Assert.That(_store.Writes, Is.EqualTo(new[] { (14L, 4L, 2), (20L, 1L, 1) }));
     }
+    [Test]
+    public void LoneDirtyBlocksOfAValidWindowFlushInOneWriteWithTheCleanBlocksBetween()
+    {
+        using var cache = NewCache();
+        Read(cache, 0, WindowBytes);
+        cache.Write(2 * BlockSize, Filled(BlockSize, 1), 1, 2, fresh: false);
+        cache.Write(7 * BlockSize, Filled(BlockSize, 2), 1, 7, fresh: false);
+        cache.Write(10 * BlockSize, Filled(2 * BlockSize, 3), 1, 10, fresh: false);
+        cache.FlushDirty();
+        Assert.That(_store.Writes, Is.EqualTo(new[] { (2L, 10L, 1) }));
+        SequenceAssert.Bytes(_store.Bytes.Slice(2 * BlockSize, BlockSize), Filled(BlockSize, 1), "block 2");
+        SequenceAssert.Bytes(_store.Bytes.Slice(7 * BlockSize, BlockSize), Filled(BlockSize, 2), "block 7");
+        SequenceAssert.Bytes(_store.Bytes.Slice(10 * BlockSize, 2 * BlockSize), Filled(2 * BlockSize, 3), "blocks 10-11");
+        foreach (long b in new long[] { 3, 4, 5, 6, 8, 9 })
+        {
+            SequenceAssert.Bytes(_store.Bytes.Slice((int)(b * BlockSize), BlockSize), StorePattern(b), $"clean block {b} rewritten unchanged");
+        }
+        Assert.That(cache.Statistics().WrittenBackBytes, Is.EqualTo(4L * BlockSize), "only the dirty blocks count as written back");
+    }
+
+    [Test]
+    public void AGapWiderThanEightBlocksSplitsTheWriteEvenWhenValid()
+    {
+        using var cache = NewCache();
+        Read(cache, 0, WindowBytes);
+        cache.Write(0, Filled(BlockSize, 1), 1, 0, fresh: false);
+        cache.Write(10 * BlockSize, Filled(BlockSize, 2), 1, 10, fresh: false);
+        cache.FlushDirty();
+        Assert.That(_store.Writes, Is.EqualTo(new[] { (0L, 1L, 1), (10L, 1L, 1) }));
+    }
 }

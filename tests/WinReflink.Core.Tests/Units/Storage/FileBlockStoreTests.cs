@@ -125,6 +125,42 @@ public class FileBlockStoreTests
     }
 
     [Test]
+    public void ScatteredRunsWrittenAtOnceLandAtTheirOffsets()
+    {
+        // More runs than one native AIO batch takes, some of them gathers of two buffers.
+        const long capacity = 1024;
+        const int runs = LinuxAioWriter.MaxBatch + 44;
+        string path = NewDataFile(Path.GetTempPath(), capacity * BlockSize);
+        using var data = Pattern(3 * runs, 6);
+        var writes = new List<(long Block, IReadOnlyList<ReadOnlyMemory<byte>> Buffers)>();
+        for (int i = 0; i < runs; i++)
+        {
+            var mine = data.Memory.Slice(3 * i * BlockSize, 3 * BlockSize);
+            writes.Add(i % 3 == 0
+                ? (3L * i + 1, new[] { (ReadOnlyMemory<byte>)mine[..BlockSize], mine.Slice(BlockSize, 2 * BlockSize) })
+                : (3L * i + 1, new[] { (ReadOnlyMemory<byte>)mine[..BlockSize] }));
+        }
+        using (var store = new FileBlockStore(path, BlockSize, capacity, new RecordingLogger()))
+        {
+            store.WriteRuns(writes);
+            store.Flush();
+            Assert.That(store.BytesWritten, Is.EqualTo(writes.Sum(w => w.Buffers.Sum(b => (long)b.Length))));
+        }
+        var file = File.ReadAllBytes(path);
+        for (int i = 0; i < runs; i++)
+        {
+            int blocks = i % 3 == 0 ? 3 : 1;
+            var expected = data.GetSpan().Slice(3 * i * BlockSize, blocks * BlockSize);
+            Assert.That(file.AsSpan((int)(3L * i + 1) * BlockSize, blocks * BlockSize).SequenceEqual(expected), Is.True, $"run {i}");
+            if (blocks == 1)
+            {
+                Assert.That(file.AsSpan((int)(3L * i + 2) * BlockSize, 2 * BlockSize).ContainsAnyExcept((byte)0), Is.False, $"after run {i}");
+            }
+        }
+        Assert.That(file.AsSpan(0, BlockSize).ContainsAnyExcept((byte)0), Is.False, "block 0");
+    }
+
+    [Test]
     public void BlocksPastTheEndOfAShortFileReadAsZeros()
     {
         string path = NewDataFile(Path.GetTempPath(), length: 2 * BlockSize);
