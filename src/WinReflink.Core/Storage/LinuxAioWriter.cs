@@ -10,74 +10,40 @@ namespace WinReflink.Core.Storage;
 /// costs a system call and a device notification each (on a VM a trap to the host per 4 KiB block).
 /// The block layer plugs a submission, so a batch reaches the device with one notification.
 /// <see cref="Write"/> returns only once every run it submitted has completed, so its callers'
-/// buffers (native memory: the cache's windows and staging buffer) are free again on return.
+/// buffers (the cache's windows) are free again on return.
 /// </summary>
 internal sealed unsafe class LinuxAioWriter : IDisposable
 {
     public const int MaxBatch = 256;
-    private const ushort IocbCmdPwritev = 8;
 
     private readonly SafeFileHandle _file;
     private readonly int _fd;
     private nuint _context;
-    private readonly Iocb* _iocbs;
-    private readonly Iocb** _iocbPointers;
-    private readonly IoEvent* _events;
+    private readonly LinuxAio.Iocb* _iocbs;
+    private readonly LinuxAio.Iocb** _iocbPointers;
+    private readonly LinuxAio.IoEvent* _events;
     /// <summary>The iocb and event arrays are one batch's at a time.</summary>
     private readonly object _gate = new();
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Iocb
-    {
-        public ulong Data;
-        public uint Key;
-        public int RwFlags;
-        public ushort Opcode;
-        public short RequestPriority;
-        public uint FileDescriptor;
-        public ulong Buffer;
-        public ulong Bytes;
-        public long Offset;
-        public ulong Reserved2;
-        public uint Flags;
-        public uint ResultFd;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoEvent
-    {
-        public ulong Data;
-        public ulong Object;
-        public long Result;
-        public long Result2;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public void* Base;
-        public nuint Length;
-    }
 
     private LinuxAioWriter(SafeFileHandle file, nuint context)
     {
         _file = file;
         _fd = (int)file.DangerousGetHandle();
         _context = context;
-        _iocbs = (Iocb*)NativeMemory.AllocZeroed((nuint)(MaxBatch * sizeof(Iocb)));
-        _iocbPointers = (Iocb**)NativeMemory.AllocZeroed((nuint)(MaxBatch * sizeof(Iocb*)));
-        _events = (IoEvent*)NativeMemory.AllocZeroed((nuint)(MaxBatch * sizeof(IoEvent)));
+        _iocbs = (LinuxAio.Iocb*)NativeMemory.AllocZeroed((nuint)(MaxBatch * sizeof(LinuxAio.Iocb)));
+        _iocbPointers = (LinuxAio.Iocb**)NativeMemory.AllocZeroed((nuint)(MaxBatch * sizeof(LinuxAio.Iocb*)));
+        _events = (LinuxAio.IoEvent*)NativeMemory.AllocZeroed((nuint)(MaxBatch * sizeof(LinuxAio.IoEvent)));
     }
 
     /// <summary>A writer for <paramref name="file"/> (which outlives it), or null where native AIO is not there (another OS or architecture, a kernel without it, or its limit reached).</summary>
     public static LinuxAioWriter? TryCreate(SafeFileHandle file)
     {
-        if (!OperatingSystem.IsLinux() || !Syscalls.Known)
+        if (!OperatingSystem.IsLinux() || !LinuxAio.Known)
         {
             return null;
         }
         nuint context = 0;
-        return Libc.Syscall(Syscalls.IoSetup, MaxBatch, (nint)(&context), 0, 0, 0, 0) == 0 ? new LinuxAioWriter(file, context) : null;
+        return Libc.Syscall(LinuxAio.IoSetup, MaxBatch, (nint)(&context), 0, 0, 0, 0) == 0 ? new LinuxAioWriter(file, context) : null;
     }
 
     /// <summary>
@@ -102,7 +68,7 @@ internal sealed unsafe class LinuxAioWriter : IDisposable
         {
             vectors += runs[start + i].Buffers.Count;
         }
-        var iov = (IoVec*)NativeMemory.Alloc((nuint)(vectors * sizeof(IoVec)));
+        var iov = (LinuxAio.IoVec*)NativeMemory.Alloc((nuint)(vectors * sizeof(LinuxAio.IoVec)));
         var pins = new System.Buffers.MemoryHandle[vectors];
         try
         {
@@ -111,18 +77,18 @@ internal sealed unsafe class LinuxAioWriter : IDisposable
             {
                 var (offset, buffers) = runs[start + i];
                 ulong bytes = 0;
-                IoVec* first = iov + v;
+                LinuxAio.IoVec* first = iov + v;
                 foreach (var buffer in buffers)
                 {
                     pins[v] = buffer.Pin();
-                    iov[v] = new IoVec { Base = pins[v].Pointer, Length = (nuint)buffer.Length };
+                    iov[v] = new LinuxAio.IoVec { Base = pins[v].Pointer, Length = (nuint)buffer.Length };
                     bytes += (ulong)buffer.Length;
                     v++;
                 }
-                _iocbs[i] = new Iocb
+                _iocbs[i] = new LinuxAio.Iocb
                 {
                     Data = bytes,
-                    Opcode = IocbCmdPwritev,
+                    Opcode = LinuxAio.CommandPwritev,
                     FileDescriptor = (uint)_fd,
                     Buffer = (ulong)first,
                     Bytes = (ulong)buffers.Count,
@@ -152,7 +118,7 @@ internal sealed unsafe class LinuxAioWriter : IDisposable
         int submitted = 0;
         while (submitted < count)
         {
-            long n = Libc.Syscall(Syscalls.IoSubmit, (nint)_context, count - submitted, (nint)(_iocbPointers + submitted), 0, 0, 0);
+            long n = Libc.Syscall(LinuxAio.IoSubmit, (nint)_context, count - submitted, (nint)(_iocbPointers + submitted), 0, 0, 0);
             if (n > 0)
             {
                 submitted += (int)n;
@@ -190,7 +156,7 @@ internal sealed unsafe class LinuxAioWriter : IDisposable
         int completed = 0;
         while (completed < submitted)
         {
-            long n = Libc.Syscall(Syscalls.IoGetEvents, (nint)_context, submitted - completed, submitted - completed, (nint)(_events + completed), 0, 0);
+            long n = Libc.Syscall(LinuxAio.IoGetEvents, (nint)_context, submitted - completed, submitted - completed, (nint)(_events + completed), 0, 0);
             if (n >= 0)
             {
                 completed += (int)n;
@@ -209,22 +175,11 @@ internal sealed unsafe class LinuxAioWriter : IDisposable
     {
         if (_context != 0)
         {
-            Libc.Syscall(Syscalls.IoDestroy, (nint)_context, 0, 0, 0, 0, 0);
+            Libc.Syscall(LinuxAio.IoDestroy, (nint)_context, 0, 0, 0, 0, 0);
             _context = 0;
         }
         NativeMemory.Free(_iocbs);
         NativeMemory.Free(_iocbPointers);
         NativeMemory.Free(_events);
-    }
-
-    /// <summary>The AIO system call numbers: x86-64's own table, arm64 the generic one.</summary>
-    private static class Syscalls
-    {
-        public static bool Known => RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
-        private static bool X64 => RuntimeInformation.ProcessArchitecture == Architecture.X64;
-        public static long IoSetup => X64 ? 206 : 0;
-        public static long IoDestroy => X64 ? 207 : 1;
-        public static long IoGetEvents => X64 ? 208 : 4;
-        public static long IoSubmit => X64 ? 209 : 2;
     }
 }
