@@ -25,9 +25,8 @@ namespace WinReflink.Core.Cache;
 internal sealed partial class ExtentCache : IDisposable
 {
     public const int WindowBlocks = 16;
-    private const int MaxGatherBytes = 8 << 20;
-    /// <summary>Buffers in one gathered write, well under the kernel's IOV_MAX of 1024.</summary>
-    private const int MaxGatherPieces = 512;
+    /// <summary>The most one gathered read or write, and one background batch, moves.</summary>
+    internal const int MaxGatherBytes = 8 << 20;
 
     private readonly BlockStore _store;
     private readonly ILogger _logger;
@@ -415,7 +414,7 @@ internal sealed partial class ExtentCache : IDisposable
     /// </summary>
     private bool WriteBackBatch()
     {
-        var batch = new WriteBatch();
+        var batch = new WriteBatch(_blockSize);
         lock (_gate)
         {
             if (_writeBackStopped || _writeBackError != null || _dirtyBlocks <= _backgroundStopBlocks)
@@ -449,7 +448,7 @@ internal sealed partial class ExtentCache : IDisposable
     /// </summary>
     public WriteBatch TakeDirty()
     {
-        var batch = new WriteBatch();
+        var batch = new WriteBatch(_blockSize);
         lock (_gate)
         {
             WaitForInFlight();
@@ -481,7 +480,7 @@ internal sealed partial class ExtentCache : IDisposable
     {
         try
         {
-            _store.WriteRuns(batch.Runs.Select(r => (r.Block, (IReadOnlyList<ReadOnlyMemory<byte>>)r.Pieces)).ToList());
+            _store.WriteRuns(batch.Runs);
             return null;
         }
         catch (Exception e)
@@ -526,9 +525,7 @@ internal sealed partial class ExtentCache : IDisposable
     /// </summary>
     private void GatherLocked(IEnumerable<CacheEntry> entries, long maxBytes, WriteBatch batch, bool moveCursor)
     {
-        var runs = batch.Runs;
         long used = 0;
-        long next = -1;
         foreach (var entry in entries)
         {
             if (entry.InFlight != 0)
@@ -541,20 +538,8 @@ internal sealed partial class ExtentCache : IDisposable
             {
                 break;
             }
-            var memory = entry.Buffer.Memory;
-            ulong remaining = written;
-            while (NextRun(ref remaining, out int b, out int end))
-            {
-                int length = (end - b + 1) * _blockSize;
-                long physical = entry.Window + b;
-                if (physical != next || runs[^1].Pieces.Count >= MaxGatherPieces)
-                {
-                    runs.Add((physical, new List<ReadOnlyMemory<byte>>()));
-                }
-                runs[^1].Pieces.Add(memory.Slice(b * _blockSize, length));
-                next = physical + length / _blockSize;
-                used += length;
-            }
+            AddRuns(batch, entry, written);
+            used += bytes;
             entry.InFlight = written;
             entry.Redirtied = 0;
             _inFlight.Add(entry.Window);
@@ -604,53 +589,38 @@ internal sealed partial class ExtentCache : IDisposable
         {
             return;
         }
-        var ordered = _dirty.Select(w => _entries[w]).ToList();
-        // Every gather goes to the store at once at the end (WriteRuns): the entries stay as they are
-        // meanwhile, as the caller holds _gate throughout.
-        var gathers = new List<(long Block, IReadOnlyList<ReadOnlyMemory<byte>> Buffers)>();
-        var gather = new List<ReadOnlyMemory<byte>>();
-        long gatherStart = -1, gatherNext = -1;
-        int gatherBytes = 0;
-
-        void Submit()
-        {
-            if (gather.Count > 0)
-            {
-                gathers.Add((gatherStart, gather));
-                gather = new List<ReadOnlyMemory<byte>>();
-                gatherBytes = 0;
-            }
-        }
-
-        foreach (var entry in ordered)
+        // Every write goes to the store at once at the end: the entries stay as they are meanwhile,
+        // as the caller holds _gate throughout.
+        var batch = new WriteBatch(_blockSize);
+        foreach (var entry in _dirty.Select(w => _entries[w]).ToList())
         {
             if (target > 0 && DirtyBytes <= target)
             {
                 break;
             }
-            ulong dirty = entry.Dirty;
-            var memory = entry.Buffer.Memory;
-            ulong runs = WriteMask(entry);
-            while (NextRun(ref runs, out int b, out int runEnd))
-            {
-                long physical = entry.Window + b;
-                if (physical != gatherNext || gatherBytes >= MaxGatherBytes || gather.Count >= MaxGatherPieces)
-                {
-                    Submit();
-                    gatherStart = physical;
-                }
-                int len = (runEnd - b + 1) * _blockSize;
-                gather.Add(memory.Slice(b * _blockSize, len));
-                gatherBytes += len;
-                gatherNext = entry.Window + runEnd + 1;
-            }
-            _writtenBack += (long)BitOperations.PopCount(dirty) * _blockSize;
-            _dirtyBlocks -= BitOperations.PopCount(dirty);
-            entry.Dirty = 0;
-            _dirty.Remove(entry.Window);
+            AddRuns(batch, entry, WriteMask(entry));
+            MarkWrittenLocked(entry);
         }
-        Submit();
-        _store.WriteRuns(gathers);
+        _store.WriteRuns(batch.Runs);
+    }
+
+    /// <summary>Adds the runs of <paramref name="mask"/> in <paramref name="entry"/>'s window to the batch, from the window's own buffer.</summary>
+    private void AddRuns(WriteBatch batch, CacheEntry entry, ulong mask)
+    {
+        var memory = entry.Buffer.Memory;
+        while (NextRun(ref mask, out int b, out int end))
+        {
+            batch.Add(entry.Window + b, memory.Slice(b * _blockSize, (end - b + 1) * _blockSize));
+        }
+    }
+
+    /// <summary>The window's dirty blocks are (about to be) written by the caller, under <c>_gate</c> throughout: it is clean.</summary>
+    private void MarkWrittenLocked(CacheEntry entry)
+    {
+        _writtenBack += (long)BitOperations.PopCount(entry.Dirty) * _blockSize;
+        _dirtyBlocks -= BitOperations.PopCount(entry.Dirty);
+        entry.Dirty = 0;
+        _dirty.Remove(entry.Window);
     }
 
     public CacheStatistics Statistics()
@@ -775,17 +745,10 @@ internal sealed partial class ExtentCache : IDisposable
 
     private void WriteBackEntry(CacheEntry entry)
     {
-        var memory = entry.Buffer.Memory;
-        ulong runs = WriteMask(entry);
-        while (NextRun(ref runs, out int b, out int end))
-        {
-            int bytes = (end - b + 1) * _blockSize;
-            _store.Write(entry.Window + b, new[] { (ReadOnlyMemory<byte>)memory.Slice(b * _blockSize, bytes) });
-        }
-        _writtenBack += (long)BitOperations.PopCount(entry.Dirty) * _blockSize;
-        _dirtyBlocks -= BitOperations.PopCount(entry.Dirty);
-        entry.Dirty = 0;
-        _dirty.Remove(entry.Window);
+        var batch = new WriteBatch(_blockSize);
+        AddRuns(batch, entry, WriteMask(entry));
+        _store.WriteRuns(batch.Runs);
+        MarkWrittenLocked(entry);
     }
 
     private static CacheEntry? LeastRecentUnpinned(LinkedList<CacheEntry> segment)

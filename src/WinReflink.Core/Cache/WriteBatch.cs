@@ -1,12 +1,42 @@
 namespace WinReflink.Core.Cache;
 
 /// <summary>
-/// Dirty blocks on their way to the data file outside every lock: the gathered writes (physical
-/// block, the window slices to write there) and the windows they came from with the blocks taken
-/// (their InFlight mask). Built under the cache's lock, written without it, landed under it again.
+/// Dirty blocks on their way to the data file: the gathered writes (physical block, the window
+/// slices to write there, in the store's shape) and, for a batch written outside every lock, the
+/// windows they came from with the blocks taken (their InFlight mask).
 /// </summary>
 internal sealed class WriteBatch
 {
-    public List<(long Block, List<ReadOnlyMemory<byte>> Pieces)> Runs { get; } = new();
+    /// <summary>Buffers in one gathered write, well under the kernel's IOV_MAX of 1024.</summary>
+    private const int MaxPiecesPerWrite = 512;
+
+    private readonly int _blockSize;
+    private List<ReadOnlyMemory<byte>>? _last;
+    private long _lastEnd = -1;
+    private long _lastBytes;
+
+    public WriteBatch(int blockSize)
+    {
+        _blockSize = blockSize;
+    }
+
+    public List<(long Block, IReadOnlyList<ReadOnlyMemory<byte>> Buffers)> Runs { get; } = new();
     public List<(CacheEntry Entry, ulong Mask)> Entries { get; } = new();
+
+    /// <summary>
+    /// Adds whole blocks to write at <paramref name="block"/>: to the last write when they continue it
+    /// physically and it has room (<see cref="ExtentCache.MaxGatherBytes"/>, <see cref="MaxPiecesPerWrite"/>), else as a new one.
+    /// </summary>
+    public void Add(long block, ReadOnlyMemory<byte> blocks)
+    {
+        if (_last == null || block != _lastEnd || _lastBytes >= ExtentCache.MaxGatherBytes || _last.Count >= MaxPiecesPerWrite)
+        {
+            _last = new List<ReadOnlyMemory<byte>>();
+            _lastBytes = 0;
+            Runs.Add((block, _last));
+        }
+        _last.Add(blocks);
+        _lastBytes += blocks.Length;
+        _lastEnd = block + blocks.Length / _blockSize;
+    }
 }
