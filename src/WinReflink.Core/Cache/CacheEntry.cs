@@ -50,6 +50,12 @@ internal sealed class CacheEntry
     /// pinned: it is not evicted, dropped or disposed, and nobody else touches those blocks' bytes.
     /// </summary>
     public ulong Loading;
+    /// <summary>
+    /// Engine calls holding this entry across a wait on the cache's lock (for a load to land, a batch,
+    /// or room): several threads call the cache at once, and another may evict or discard meanwhile.
+    /// While not zero the entry is neither evicted nor dropped.
+    /// </summary>
+    public int Pins;
     /// <summary>Blocks among <see cref="Loading"/> discarded since the load began: the bytes landing for them are stale and stay invalid.</summary>
     public ulong Superseded;
     /// <summary>

@@ -112,7 +112,7 @@ internal sealed partial class ExtentCache
             return true;
         }
         var victim = _probation.Last?.Value;
-        if (victim == null || victim.Dirty != 0 || victim.Loading != 0 || victim.UsePending || _inFlight.Contains(victim.Window))
+        if (victim == null || victim.Dirty != 0 || victim.Loading != 0 || victim.Pins != 0 || victim.UsePending || _inFlight.Contains(victim.Window))
         {
             return false;
         }

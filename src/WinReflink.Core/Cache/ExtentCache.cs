@@ -9,10 +9,12 @@ namespace WinReflink.Core.Cache;
 /// shared by every file that maps it. Write-back with a dirty limit, bounded in size, and evicted by
 /// a segmented LRU (new windows enter a probation segment and only a second use promotes them), so
 /// a single scan of a large file cannot push out the working set.
-/// The engine calls it under the volume lock. Its own lock (<c>_gate</c>) is for the background
-/// writer (<see cref="WriteBackThread"/>), which copies dirty blocks under it and writes the copies
-/// to the data file outside it, so the engine's writers overlap their copying with the disk's
-/// writing and block only at the dirty limit.
+/// Every call takes its own lock (<c>_gate</c>): engine calls come from several threads at once (the
+/// data calls hold the volume lock only shared), loads land from readers outside every engine lock,
+/// and the background writer (<see cref="WriteBackThread"/>) gathers dirty blocks under it and writes
+/// them to the data file outside it, so writers overlap their copying with the disk's writing and
+/// block only at the dirty limit. A call that holds a window across a wait of <c>_gate</c> pins it
+/// (<see cref="CacheEntry.Pins"/>).
 /// Invariants, under <c>_gate</c>: Dirty ⊆ Valid in every entry; <c>_dirty</c> holds exactly the
 /// windows of the entries with Dirty ≠ 0; <c>_dirtyBlocks</c> is the sum of their dirty blocks; InFlight ≠ 0 only in
 /// windows of <c>_inFlight</c>, such an entry is never dropped (the batch writes from its buffer), and
@@ -20,7 +22,7 @@ namespace WinReflink.Core.Cache;
 /// overtaken by the stale copy); Loading ∩ Valid = ∅ in every entry, an entry with Loading ≠ 0 is
 /// neither evicted nor dropped, and only its loader writes those blocks' bytes (everyone else who
 /// needs them waits for the load to land, see ExtentCache.Loading.cs); <c>_loadingEntries</c> counts
-/// the entries with Loading ≠ 0.
+/// the entries with Loading ≠ 0; an entry with Pins ≠ 0 is neither evicted nor dropped.
 /// </summary>
 internal sealed partial class ExtentCache : IDisposable
 {
@@ -97,24 +99,49 @@ internal sealed partial class ExtentCache : IDisposable
     private void ReadLocked(long physicalByte, Span<byte> destination, long ino, long logicalBlock)
     {
         var windows = ReadMissingTogether(physicalByte, destination.Length);
-        int index = 0;
-        long firstBlock = physicalByte / _blockSize;
-        foreach (var piece in new WindowPieces(physicalByte, destination.Length, _blockSize))
+        try
         {
-            var entry = windows != null ? windows[index++] : GetOrAdd(piece.Window);
-            if (ino > 0)
+            int index = 0;
+            long firstBlock = physicalByte / _blockSize;
+            foreach (var piece in new WindowPieces(physicalByte, destination.Length, _blockSize))
             {
-                entry.AddOwner(ino, logicalBlock + (piece.Window - firstBlock), RangeMask(piece.First, piece.Last));
+                var entry = windows != null ? windows[index++] : Pin(GetOrAdd(piece.Window));
+                try
+                {
+                    if (ino > 0)
+                    {
+                        entry.AddOwner(ino, logicalBlock + (piece.Window - firstBlock), RangeMask(piece.First, piece.Last));
+                    }
+                    EnsureValid(entry, piece.First, piece.Last);
+                    entry.Buffer.GetSpan().Slice(piece.InWindow, piece.Length).CopyTo(destination[piece.Done..]);
+                }
+                finally
+                {
+                    if (windows == null)
+                    {
+                        entry.Pins--;
+                    }
+                }
             }
-            EnsureValid(entry, piece.First, piece.Last);
-            entry.Buffer.GetSpan().Slice(piece.InWindow, piece.Length).CopyTo(destination[piece.Done..]);
         }
+        finally
+        {
+            windows?.ForEach(e => e.Pins--);
+        }
+    }
+
+    /// <summary>Under <c>_gate</c>: the caller holds the entry across waits (see <see cref="CacheEntry.Pins"/>) and unpins it after.</summary>
+    private static CacheEntry Pin(CacheEntry entry)
+    {
+        entry.Pins++;
+        return entry;
     }
 
     /// <summary>
     /// Reads the blocks a request spanning several windows lacks with as few store reads as possible
     /// (one scatter read per physically contiguous run), instead of one read per window. Returns the
-    /// windows in order, each touched once, or null when the request is handled window by window.
+    /// windows in order, each touched once and pinned (the caller unpins them), or null when the
+    /// request is handled window by window.
     /// </summary>
     private List<CacheEntry>? ReadMissingTogether(long physicalByte, int length)
     {
@@ -125,8 +152,8 @@ internal sealed partial class ExtentCache : IDisposable
         long first = physicalByte / _blockSize, last = (physicalByte + length - 1) / _blockSize;
         long firstWindow = first - first % WindowBlocks, lastWindow = last - last % WindowBlocks;
         long windows = (lastWindow - firstWindow) / WindowBlocks + 1;
-        // Entries taken here must survive until the read lands: when the cache is full, the probation
-        // segment holds at least a fifth of it, so a request of at most a tenth evicts only older windows.
+        // Entries taken here are pinned until the read has copied them out; a request of at most a tenth
+        // of the cache leaves others enough unpinned windows to evict.
         if (windows < 2 || windows > _maxEntries / 10)
         {
             return null;
@@ -154,26 +181,34 @@ internal sealed partial class ExtentCache : IDisposable
             }
         }
 
-        for (long window = firstWindow; window <= lastWindow; window += WindowBlocks)
+        try
         {
-            var entry = GetOrAdd(window);
-            entries.Add(entry);
-            int lo = (int)Math.Max(0, first - window), hi = (int)Math.Min(WindowBlocks - 1, last - window);
-            WaitForLoad(entry, RangeMask(lo, hi));
-            ulong missing = RangeMask(lo, hi) & ~entry.Valid;
-            while (NextRun(ref missing, out int b, out int end))
+            for (long window = firstWindow; window <= lastWindow; window += WindowBlocks)
             {
-                if (window + b != next)
+                var entry = Pin(GetOrAdd(window));
+                entries.Add(entry);
+                int lo = (int)Math.Max(0, first - window), hi = (int)Math.Min(WindowBlocks - 1, last - window);
+                WaitForLoad(entry, RangeMask(lo, hi));
+                ulong missing = RangeMask(lo, hi) & ~entry.Valid;
+                while (NextRun(ref missing, out int b, out int end))
                 {
-                    Submit();
-                    runStart = window + b;
+                    if (window + b != next)
+                    {
+                        Submit();
+                        runStart = window + b;
+                    }
+                    gather.Add(entry.Buffer.Memory.Slice(b * _blockSize, (end - b + 1) * _blockSize));
+                    filled.Add((entry, RangeMask(b, end)));
+                    next = window + end + 1;
                 }
-                gather.Add(entry.Buffer.Memory.Slice(b * _blockSize, (end - b + 1) * _blockSize));
-                filled.Add((entry, RangeMask(b, end)));
-                next = window + end + 1;
             }
+            Submit();
         }
-        Submit();
+        catch
+        {
+            entries.ForEach(e => e.Pins--);
+            throw;
+        }
         return entries;
     }
 
@@ -196,49 +231,62 @@ internal sealed partial class ExtentCache : IDisposable
         long firstBlock = physicalByte / _blockSize;
         foreach (var piece in new WindowPieces(physicalByte, source.Length, _blockSize))
         {
-            var (window, inWindow, n, done, first, last) = piece;
-            var entry = GetOrAdd(window);
-            // The loader writes these bytes outside every lock; the newer bytes go in after them.
-            WaitForLoad(entry, RangeMask(first, last));
-            if (ino > 0)
+            var entry = Pin(GetOrAdd(piece.Window));
+            try
             {
-                entry.AddOwner(ino, logicalBlock + (window - firstBlock), RangeMask(first, last));
+                WriteWindow(entry, piece, source, ino, logicalBlock + (piece.Window - firstBlock), fresh);
             }
-            var span = entry.Buffer.GetSpan();
-            for (int b = first; b <= last; b++)
+            finally
             {
-                int bs = b * _blockSize, be = bs + _blockSize;
-                bool whole = inWindow <= bs && inWindow + n >= be;
-                if (whole || (entry.Valid & (1UL << b)) != 0)
-                {
-                    continue;
-                }
-                if (fresh)
-                {
-                    span.Slice(bs, _blockSize).Clear();
-                    entry.Valid |= 1UL << b;
-                }
-                else
-                {
-                    EnsureValid(entry, b, b);
-                }
+                entry.Pins--;
             }
-            source.Slice(done, n).CopyTo(span.Slice(inWindow, n));
-            ulong mask = RangeMask(first, last);
-            entry.Valid |= mask;
-            entry.Redirtied |= mask & entry.InFlight;
-            ulong newlyDirty = mask & ~entry.Dirty;
-            if (newlyDirty != 0)
+        }
+    }
+
+    /// <summary>One window's part of <see cref="WriteLocked"/>; the entry is pinned, as the waits for loads let go of the lock.</summary>
+    private void WriteWindow(CacheEntry entry, WindowPiece piece, ReadOnlySpan<byte> source, long ino, long logicalBase, bool fresh)
+    {
+        var (_, inWindow, n, done, first, last) = piece;
+        // The loader writes these bytes outside every lock; the newer bytes go in after them.
+        WaitForLoad(entry, RangeMask(first, last));
+        if (ino > 0)
+        {
+            entry.AddOwner(ino, logicalBase, RangeMask(first, last));
+        }
+        var span = entry.Buffer.GetSpan();
+        for (int b = first; b <= last; b++)
+        {
+            int bs = b * _blockSize, be = bs + _blockSize;
+            bool whole = inWindow <= bs && inWindow + n >= be;
+            if (whole || (entry.Valid & (1UL << b)) != 0)
             {
-                // _dirty already holds a window with dirty blocks: a random rewrite of a dirty window
-                // skips the sorted set's search.
-                if (entry.Dirty == 0)
-                {
-                    _dirty.Add(entry.Window);
-                }
-                entry.Dirty |= newlyDirty;
-                _dirtyBlocks += BitOperations.PopCount(newlyDirty);
+                continue;
             }
+            if (fresh)
+            {
+                span.Slice(bs, _blockSize).Clear();
+                entry.Valid |= 1UL << b;
+            }
+            else
+            {
+                EnsureValid(entry, b, b);
+            }
+        }
+        source.Slice(done, n).CopyTo(span.Slice(inWindow, n));
+        ulong mask = RangeMask(first, last);
+        entry.Valid |= mask;
+        entry.Redirtied |= mask & entry.InFlight;
+        ulong newlyDirty = mask & ~entry.Dirty;
+        if (newlyDirty != 0)
+        {
+            // _dirty already holds a window with dirty blocks: a random rewrite of a dirty window
+            // skips the sorted set's search.
+            if (entry.Dirty == 0)
+            {
+                _dirty.Add(entry.Window);
+            }
+            entry.Dirty |= newlyDirty;
+            _dirtyBlocks += BitOperations.PopCount(newlyDirty);
         }
     }
 
@@ -661,9 +709,18 @@ internal sealed partial class ExtentCache : IDisposable
         return _entries.TryGetValue(block - block % WindowBlocks, out var e) ? e.Owners.Select(o => o.Owner).ToList() : Array.Empty<CacheOwner>();
     }
 
+    /// <summary>
+    /// The window's entry, added (evicting another) when missing. Eviction may wait, letting go of the
+    /// lock, so the window is looked up again after it: another thread may have added it meanwhile.
+    /// </summary>
     private CacheEntry GetOrAdd(long window)
     {
-        if (_entries.TryGetValue(window, out var entry))
+        CacheEntry? entry;
+        while (!_entries.TryGetValue(window, out entry) && _entries.Count >= _maxEntries)
+        {
+            EvictOne();
+        }
+        if (entry != null)
         {
             if (entry.UsePending)
             {
@@ -681,10 +738,6 @@ internal sealed partial class ExtentCache : IDisposable
         }
         else
         {
-            while (_entries.Count >= _maxEntries)
-            {
-                EvictOne();
-            }
             entry = AddEntry(window);
         }
         _lastUsed = entry;
@@ -720,21 +773,25 @@ internal sealed partial class ExtentCache : IDisposable
     }
 
     /// <summary>
-    /// Drops the least recently used window that no load has pinned, waiting for loads to land when
-    /// every window is pinned. Callers hold the volume lock, so the loads that pin windows meanwhile
-    /// are those of readers outside it, which land without it; a reader's own reservations are capped
-    /// (<c>_maxPinnedPerLoad</c>) well below the cache's size.
+    /// Drops the least recently used window that nothing pins, or, when it must wait first (every
+    /// window pinned, or the victim's batch in flight), waits and returns without dropping: the wait
+    /// let go of the lock, so the caller looks again (the room it wanted may have been made or taken).
+    /// What pins windows meanwhile are loads, which land without any lock, and calls holding a few
+    /// windows across such waits; a read's reservations are capped (<c>MaxPinnedPerLoad</c>) well
+    /// below the cache's size.
     /// </summary>
     private void EvictOne()
     {
-        CacheEntry? victim;
-        while ((victim = LeastRecentUnpinned(_probation) ?? LeastRecentUnpinned(_protected)) == null)
+        var victim = LeastRecentUnpinned(_probation) ?? LeastRecentUnpinned(_protected);
+        if (victim == null)
         {
             Monitor.Wait(_gate);
+            return;
         }
         if (_inFlight.Contains(victim.Window))
         {
             WaitForInFlight();
+            return;
         }
         if (victim.Dirty != 0)
         {
@@ -755,7 +812,7 @@ internal sealed partial class ExtentCache : IDisposable
     {
         for (var node = segment.Last; node != null; node = node.Previous)
         {
-            if (node.Value.Loading == 0)
+            if (node.Value.Loading == 0 && node.Value.Pins == 0)
             {
                 return node.Value;
             }
@@ -764,13 +821,18 @@ internal sealed partial class ExtentCache : IDisposable
     }
 
     /// <summary>
-    /// On entry the entry is neither pinned (Loading = 0) nor in flight (InFlight = 0): its buffer goes
+    /// On entry the entry is neither loading (Loading = 0) nor in flight (InFlight = 0): its buffer goes
     /// back to the pool. An entry already dropped (by the batch that landed while an evicter waited for
-    /// it) is left alone: its buffer must not go back twice.
+    /// it) is left alone: its buffer must not go back twice. So is an entry a call pins
+    /// (<see cref="CacheEntry.Pins"/>): it stays, empty if it was discarded, until evicted later.
     /// </summary>
     private void Drop(CacheEntry entry)
     {
-        System.Diagnostics.Debug.Assert(entry.Loading == 0 && entry.InFlight == 0, "a pinned or in-flight window is never dropped");
+        System.Diagnostics.Debug.Assert(entry.Loading == 0 && entry.InFlight == 0, "a loading or in-flight window is never dropped");
+        if (entry.Pins != 0)
+        {
+            return;
+        }
         if (!_entries.TryGetValue(entry.Window, out var current) || current != entry)
         {
             return;

@@ -13,8 +13,17 @@ internal sealed partial class DataPath
     /// </summary>
     private void ReserveReadahead(Inode file, long offset, int length, ReadLoad load)
     {
-        file.Readahead ??= new ReadaheadWindow();
-        long ahead = file.Readahead.Next(offset, length, load.Missed, _cache.ReadaheadLimitBytes);
+        // Readers of one file hold its lock shared, so two may get here at once: one window, one at a time.
+        if (file.Readahead == null)
+        {
+            Interlocked.CompareExchange(ref file.Readahead, new ReadaheadWindow(), null);
+        }
+        var window = file.Readahead;
+        long ahead;
+        lock (window)
+        {
+            ahead = window.Next(offset, length, load.Missed, _cache.ReadaheadLimitBytes);
+        }
         if (ahead == 0)
         {
             return;

@@ -174,6 +174,44 @@ internal sealed partial class DataPath
         {
             return e;
         }
+        WriteReserved(file, offset, data);
+        return FsError.Ok;
+    }
+
+    /// <summary>
+    /// <see cref="Write"/> for a caller holding the volume lock shared and the file's lock exclusive:
+    /// the blocks it needs are reserved against other such writes (<see cref="BlockSpace.TryReserveShared"/>)
+    /// and no commit may run. False, with nothing changed, when they are not plainly free: the caller
+    /// runs <see cref="Write"/> with the volume lock exclusive instead. The count stays right while the
+    /// lock is shared: only a clone (exclusive) adds a reference, and another file dropping one can only
+    /// turn a shared block into a recently unshared one, which is copied on write just the same.
+    /// </summary>
+    public bool TryWriteShared(Inode file, long offset, ReadOnlySpan<byte> data)
+    {
+        long need = BlocksToAllocate(file, offset, data.Length);
+        if (need == 0)
+        {
+            WriteReserved(file, offset, data);
+            return true;
+        }
+        if (!_space.TryReserveShared(need))
+        {
+            return false;
+        }
+        try
+        {
+            WriteReserved(file, offset, data);
+        }
+        finally
+        {
+            _space.ReleaseShared(need);
+        }
+        return true;
+    }
+
+    /// <summary>The write itself, once its blocks are reserved: on entry the allocator has them.</summary>
+    private void WriteReserved(Inode file, long offset, ReadOnlySpan<byte> data)
+    {
         long pos = offset, end = offset + data.Length;
         while (pos < end)
         {
@@ -202,7 +240,6 @@ internal sealed partial class DataPath
             }
             pos = runEndByte;
         }
-        return FsError.Ok;
     }
 
     /// <summary>

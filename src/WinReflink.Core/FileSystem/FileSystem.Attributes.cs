@@ -9,7 +9,7 @@ public sealed partial class FileSystem
     public FsError GetAttributes(long ino, out InodeAttributes attributes)
     {
         attributes = default;
-        lock (_lock)
+        using (_locks.Inode(ino, write: false))
         {
             var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
@@ -23,7 +23,7 @@ public sealed partial class FileSystem
     public FsError SetAttributes(long ino, in SetAttributesRequest request, out InodeAttributes attributes)
     {
         attributes = default;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {
@@ -55,7 +55,7 @@ public sealed partial class FileSystem
     public FsError GetSecurity(long ino, out byte[]? descriptor)
     {
         descriptor = null;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
@@ -68,7 +68,7 @@ public sealed partial class FileSystem
 
     public FsError SetSecurity(long ino, byte[] descriptor)
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {

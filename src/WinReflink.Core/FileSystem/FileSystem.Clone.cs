@@ -6,7 +6,7 @@ namespace WinReflink.Core;
 
 public sealed partial class FileSystem
 {
-    /// <summary>The byte copy one clone step may do under the volume lock (an unaligned clone copies every byte).</summary>
+    /// <summary>The byte copy one clone step may do under its locks (an unaligned clone copies every byte).</summary>
     internal const long DefaultCloneStepBytes = 32L << 20;
 
     /// <summary>Tests shrink it to make many steps of a small clone; at least one block.</summary>
@@ -14,7 +14,7 @@ public sealed partial class FileSystem
 
     /// <summary>
     /// Tests' view of the step boundary: called on the cloning thread after each step but the last,
-    /// with the bytes done, while the volume lock is not held.
+    /// with the bytes done, while no lock is held.
     /// </summary>
     internal Action<long>? CloneStepEnded { get; set; }
 
@@ -31,8 +31,11 @@ public sealed partial class FileSystem
 
     /// <summary>
     /// <see cref="CloneRange(long, long, long, long, long, out long)"/> in steps of at most
-    /// <see cref="CloneStepBytes"/> of byte copy (more when blocks are shared), taking the volume lock
-    /// for each step only, so other calls and the group commit run between steps. Each step checks
+    /// <see cref="CloneStepBytes"/> of byte copy (more when blocks are shared). Each step holds the
+    /// volume lock shared with the source's lock shared and the destination's exclusive (in stripe
+    /// order, <see cref="Locking.EngineLocks.Inodes"/>), so calls on other files run during the steps,
+    /// and readers of these two files and the group commit between them; a step whose byte copy finds
+    /// its blocks not plainly free stops there and runs again with the volume lock exclusive. Each step checks
     /// again what may have changed meanwhile: the volume still writable, both files still there, the
     /// destination still writable and not truncated below the part done; the source's size as of the
     /// step clips the range. A check that fails after some bytes stops the clone with the part done (a
@@ -50,6 +53,8 @@ public sealed partial class FileSystem
         long step = Math.Max(CloneStepBytes, _blockSize);
         // The end of the source range, fixed by the first step; later steps only clip it further.
         long srcEnd = -1;
+        // A step that found its blocks not plainly free runs again with the volume lock exclusive.
+        bool exclusive = false;
         while (true)
         {
             if (cancel.IsCancellationRequested)
@@ -59,7 +64,7 @@ public sealed partial class FileSystem
             FsError e;
             bool more;
             long stepStart = Stopwatch.GetTimestamp();
-            lock (_lock)
+            using (exclusive ? _locks.Exclusive() : _locks.Inodes(srcIno, false, dstIno, true))
             {
                 try
                 {
@@ -81,13 +86,19 @@ public sealed partial class FileSystem
                     {
                         return FsError.Ok;
                     }
-                    e = CloneStep(src, srcOffset + cloned, dst, dstOffset + cloned, srcEnd - srcOffset - cloned, step, out long done);
+                    e = CloneStep(src, srcOffset + cloned, dst, dstOffset + cloned, srcEnd - srcOffset - cloned, step, !exclusive, out long done, out exclusive);
                     cloned += done;
                     if (e != FsError.Ok)
                     {
                         return cloned > 0 && e == FsError.NoSpace ? FsError.Ok : e;
                     }
-                    more = srcOffset + cloned < srcEnd;
+                    if (exclusive && cloned == 0)
+                    {
+                        // Nothing done yet: the exclusive step is the first one, with the first step's checks
+                        // (the later steps' check that the destination reaches the part done assumes a part done).
+                        srcEnd = -1;
+                    }
+                    more = exclusive || srcOffset + cloned < srcEnd;
                 }
                 catch (Exception x) when (_health.Fault(x, "clone"))
                 {
@@ -104,9 +115,9 @@ public sealed partial class FileSystem
     }
 
     /// <summary>
-    /// Between two steps: the volume lock does not queue its waiters, so a thread that takes it again at
-    /// once wins against the ones it just woke, which then wait for the lock's starvation guard (about
-    /// 100 ms). After a step that held the lock a millisecond or more (a byte copy) the clone sleeps
+    /// Between two steps: the locks do not queue their waiters strictly, so a thread that takes them
+    /// again at once can win against the ones it just woke (a stat of the destination, the commit's
+    /// capture). After a step that held them a millisecond or more (a byte copy) the clone sleeps
     /// 1 ms, for at most a few percent of its time; after a shorter one (sharing blocks) it only yields.
     /// </summary>
     private static void LetWaitersIn(TimeSpan step)
@@ -122,7 +133,7 @@ public sealed partial class FileSystem
     }
 
     /// <summary>
-    /// The checks of the whole clone, under the volume lock, before its first step. On return with Ok
+    /// The checks of the whole clone, under the step's locks, before its first step. On return with Ok
     /// both files are regular and <paramref name="srcEnd"/> is where the source range ends, clipped at
     /// the source's EOF (srcEnd == srcOffset: nothing to do).
     /// </summary>
@@ -162,7 +173,7 @@ public sealed partial class FileSystem
     }
 
     /// <summary>
-    /// What a step after the first checks again, under the volume lock: the lock was released since the
+    /// What a step after the first checks again, under the step's locks: they were released since the
     /// last step, so the volume may have failed or gone read-only, either file may be gone, the
     /// destination may be immutable, append-only or truncated below <paramref name="dstPos"/> (the end
     /// of the part done; going on would leave a hole the truncation never made), and the source may be
@@ -182,16 +193,16 @@ public sealed partial class FileSystem
     }
 
     /// <summary>
-    /// One step, under the volume lock, of at most <paramref name="remaining"/> bytes. The invariant at
+    /// One step, under its locks, of at most <paramref name="remaining"/> bytes. The invariant at
     /// each step boundary, on entry and on return: the bytes done are in place and the destination's
     /// size and times show them, in the running transaction; so whatever commits between steps (the
     /// group commit, another file's fsync) holds a done prefix of the clone and nothing half-done, and a
     /// crash between steps leaves that prefix.
     /// </summary>
-    private FsError CloneStep(Inode src, long srcPos, Inode dst, long dstPos, long remaining, long budget, out long done)
+    private FsError CloneStep(Inode src, long srcPos, Inode dst, long dstPos, long remaining, long budget, bool shared, out long done, out bool exclusiveNeeded)
     {
         long length = _cloner.StepLength(srcPos, dstPos, remaining, budget);
-        var e = _cloner.Clone(src, srcPos, dst, dstPos, length, out done);
+        var e = _cloner.Clone(src, srcPos, dst, dstPos, length, shared, out done, out exclusiveNeeded);
         if (done > 0)
         {
             if (dstPos + done > dst.Size)
@@ -209,7 +220,9 @@ public sealed partial class FileSystem
     /// <summary>
     /// Shares the destination range with the source range if, and only if, they hold the same bytes
     /// (FIDEDUPERANGE). Offsets must be congruent modulo the block size; whole blocks are shared, and the
-    /// partial edges, being equal already, are left as they are.
+    /// partial edges, being equal already, are left as they are. Holds the two files' locks (the
+    /// source's shared, the destination's exclusive) and the volume lock shared: the comparison of a
+    /// long range holds up those two files only.
     /// </summary>
     public FsError DedupeRange(long srcIno, long srcOffset, long dstIno, long dstOffset, long length, out long deduped)
     {
@@ -218,7 +231,7 @@ public sealed partial class FileSystem
         {
             return FsError.InvalidArgument;
         }
-        lock (_lock)
+        using (_locks.Inodes(srcIno, false, dstIno, true))
         {
             try
             {

@@ -13,7 +13,7 @@ public sealed partial class FileSystem
     public FsError IssueCloneToken(long ino, out ulong token)
     {
         token = 0;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var e = _inodes.TryGetRegular(ino, out _);
             if (e == FsError.Ok)
@@ -33,7 +33,7 @@ public sealed partial class FileSystem
     {
         cloned = 0;
         long srcIno;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             if (!_control.TryRedeem(token, out srcIno))
             {

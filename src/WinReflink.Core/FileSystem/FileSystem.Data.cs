@@ -47,14 +47,14 @@ public sealed partial class FileSystem
     }
 
     /// <summary>
-    /// One pass of a read under the volume lock. On return either the bytes are in the buffer (or the
+    /// One pass of a read under the file's lock, shared, with the volume lock shared. On return either the bytes are in the buffer (or the
     /// read failed) and <paramref name="load"/> is null or empty, or <paramref name="load"/> holds the
     /// blocks to load before the next pass, which its caller must then load.
     /// </summary>
     private FsError ReadPass(long ino, long offset, Span<byte> buffer, ReadLoad? load, out int bytesRead)
     {
         bytesRead = 0;
-        lock (_lock)
+        using (_locks.Inode(ino, write: false))
         {
             try
             {
@@ -127,7 +127,7 @@ public sealed partial class FileSystem
         }
         catch (Exception e)
         {
-            lock (_lock)
+            using (_locks.Exclusive())
             {
                 if (_health.Fault(e, "read"))
                 {
@@ -159,7 +159,12 @@ public sealed partial class FileSystem
         }
     }
 
-    /// <summary>Writes bytes; with <paramref name="killSuidSgid"/> (a write by someone other than root) clears set-ID bits.</summary>
+    /// <summary>
+    /// Writes bytes; with <paramref name="killSuidSgid"/> (a write by someone other than root) clears
+    /// set-ID bits. Runs under the file's own lock with the volume lock shared, so writes to other
+    /// files and reads go on; a write whose blocks are not plainly free (it may need a commit to free
+    /// them, or NoSpace) runs again with the volume lock exclusive, having changed nothing.
+    /// </summary>
     public FsError Write(long ino, long offset, ReadOnlySpan<byte> data, out int written, bool killSuidSgid = false)
     {
         written = 0;
@@ -167,54 +172,80 @@ public sealed partial class FileSystem
         {
             return FsError.InvalidArgument;
         }
-        lock (_lock)
+        using (_locks.Inode(ino, write: true))
         {
-            try
+            var e = WriteLocked(ino, offset, data, killSuidSgid, shared: true, out written, out bool exclusiveNeeded);
+            if (!exclusiveNeeded)
             {
-                var e = CheckWritable();
-                if (e != FsError.Ok)
+                return e;
+            }
+        }
+        using (_locks.Exclusive())
+        {
+            return WriteLocked(ino, offset, data, killSuidSgid, shared: false, out written, out _);
+        }
+    }
+
+    private FsError WriteLocked(long ino, long offset, ReadOnlySpan<byte> data, bool killSuidSgid, bool shared, out int written, out bool exclusiveNeeded)
+    {
+        written = 0;
+        exclusiveNeeded = false;
+        try
+        {
+            var e = CheckWritable();
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            e = _inodes.TryGetRegular(ino, out var file);
+            if (e == FsError.Ok)
+            {
+                e = FlagRules.CheckDataWritable(file, offset);
+            }
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            if (data.Length == 0)
+            {
+                return FsError.Ok;
+            }
+            // Not offset + length: that overflows for offsets near long.MaxValue and would pass.
+            if (offset > MaxFileSize - data.Length)
+            {
+                return FsError.FileTooLarge;
+            }
+            if (shared)
+            {
+                if (!_data.TryWriteShared(file, offset, data))
                 {
-                    return e;
-                }
-                e = _inodes.TryGetRegular(ino, out var file);
-                if (e == FsError.Ok)
-                {
-                    e = FlagRules.CheckDataWritable(file, offset);
-                }
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                if (data.Length == 0)
-                {
+                    exclusiveNeeded = true;
                     return FsError.Ok;
                 }
-                // Not offset + length: that overflows for offsets near long.MaxValue and would pass.
-                if (offset > MaxFileSize - data.Length)
-                {
-                    return FsError.FileTooLarge;
-                }
+            }
+            else
+            {
                 e = _data.Write(file, offset, data);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
-                file.Size = Math.Max(file.Size, offset + data.Length);
-                long now = Now();
-                file.ModifyTime = now;
-                file.ChangeTime = now;
-                if (killSuidSgid)
-                {
-                    KillSuidSgid(file);
-                }
-                Changed(file);
-                written = data.Length;
-                return FsError.Ok;
             }
-            catch (Exception e) when (_health.Fault(e, "write"))
+            file.Size = Math.Max(file.Size, offset + data.Length);
+            long now = Now();
+            file.ModifyTime = now;
+            file.ChangeTime = now;
+            if (killSuidSgid)
             {
-                return FsError.Io;
+                KillSuidSgid(file);
             }
+            Changed(file);
+            written = data.Length;
+            return FsError.Ok;
+        }
+        catch (Exception e) when (_health.Fault(e, "write"))
+        {
+            return FsError.Io;
         }
     }
 
@@ -229,7 +260,7 @@ public sealed partial class FileSystem
         {
             return FsError.FileTooLarge;
         }
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {
@@ -269,7 +300,7 @@ public sealed partial class FileSystem
         {
             return FsError.NoData;
         }
-        lock (_lock)
+        using (_locks.Inode(ino, write: false))
         {
             try
             {

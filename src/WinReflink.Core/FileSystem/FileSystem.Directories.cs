@@ -15,7 +15,7 @@ public sealed partial class FileSystem
     public FsError DirectoryListingEnd(long ino, out long endCookie)
     {
         endCookie = 0;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var e = _inodes.TryGetDirectory(ino, out var dir);
             if (e == FsError.Ok)
@@ -37,7 +37,7 @@ public sealed partial class FileSystem
         while (true)
         {
             batch.Clear();
-            lock (_lock)
+            using (_locks.Exclusive())
             {
                 var e = _inodes.TryGetDirectory(ino, out var dir);
                 if (e != FsError.Ok)

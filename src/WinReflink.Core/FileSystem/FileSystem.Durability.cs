@@ -13,7 +13,7 @@ public sealed partial class FileSystem
     public FsError Fsync(long ino)
     {
         Inode inode;
-        lock (_lock)
+        using (_locks.Inode(ino, write: false))
         {
             try
             {

@@ -14,7 +14,7 @@ public sealed partial class FileSystem
     {
         get
         {
-            lock (_lock)
+            using (_locks.Exclusive())
             {
                 return _health.Failure;
             }
@@ -30,7 +30,7 @@ public sealed partial class FileSystem
     /// </summary>
     public void ReportUnexpected(Exception exception, string operation)
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             _health.Fault(exception, operation);
         }
@@ -42,7 +42,7 @@ public sealed partial class FileSystem
     /// </summary>
     public FsError Flush(long ino)
     {
-        lock (_lock)
+        using (_locks.Inode(ino, write: false))
         {
             var e = _inodes.TryGet(ino, out var inode);
             return e != FsError.Ok ? e : _transaction.LostChanges(inode);

@@ -13,7 +13,7 @@ public sealed partial class FileSystem
     public FsError GetFlags(long ino, out InodeFlags flags)
     {
         flags = InodeFlags.None;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
@@ -35,7 +35,7 @@ public sealed partial class FileSystem
         {
             return FsError.NotSupported;
         }
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {

@@ -17,7 +17,7 @@ public sealed partial class FileSystem
         {
             return e;
         }
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             e = CheckWritable();
             if (e == FsError.Ok)

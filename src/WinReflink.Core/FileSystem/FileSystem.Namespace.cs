@@ -8,7 +8,7 @@ public sealed partial class FileSystem
     public FsError Lookup(long parent, string name, out InodeAttributes attributes)
     {
         attributes = default;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var e = _tree.Lookup(parent, name, out var inode);
             if (e == FsError.Ok)
@@ -23,7 +23,7 @@ public sealed partial class FileSystem
     public FsError Resolve(string path, out InodeAttributes attributes)
     {
         attributes = default;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var inode = _inodes.Root;
             foreach (string part in path.Split('/', '\\', StringSplitOptions.RemoveEmptyEntries))
@@ -43,7 +43,7 @@ public sealed partial class FileSystem
     public FsError EntryName(long parent, string name, out string storedName)
     {
         storedName = name;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var e = _inodes.TryGetDirectory(parent, out var dir);
             if (e != FsError.Ok)
@@ -92,7 +92,7 @@ public sealed partial class FileSystem
     private FsError CreateNode(long parent, string name, CreateRequest request, string? symlinkTarget, out InodeAttributes attributes)
     {
         attributes = default;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {
@@ -133,7 +133,7 @@ public sealed partial class FileSystem
     public FsError ReadLink(long ino, out string target)
     {
         target = "";
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var e = _inodes.TryGet(ino, out var inode);
             if (e != FsError.Ok)
@@ -152,7 +152,7 @@ public sealed partial class FileSystem
     public FsError Link(long ino, long newParent, string newName, out InodeAttributes attributes)
     {
         attributes = default;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {
@@ -217,7 +217,7 @@ public sealed partial class FileSystem
 
     private FsError Remove(long parent, string name, bool directory)
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {
@@ -284,7 +284,7 @@ public sealed partial class FileSystem
     /// </summary>
     public FsError Rename(long parent, string name, long newParent, string newName, RenameFlags flags, in CreateRequest whiteoutOwner = default)
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {

@@ -19,7 +19,7 @@ public sealed partial class FileSystem
     public FsError Reference(long ino, out InodeAttributes attributes)
     {
         attributes = default;
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {
@@ -44,7 +44,7 @@ public sealed partial class FileSystem
     /// </summary>
     public void Unreference(long ino, long count)
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             if (_inodes.TryGet(ino, out var inode) == FsError.Ok)
             {
@@ -56,7 +56,7 @@ public sealed partial class FileSystem
     /// <summary>The host lets go of every reference (its session ended); orphans nothing holds open are reclaimed.</summary>
     public void UnreferenceAll()
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             _inodes.Opens.UnreferenceAll(IsReadOnly);
         }
@@ -73,7 +73,7 @@ public sealed partial class FileSystem
         {
             return FsError.InvalidArgument;
         }
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {
@@ -109,7 +109,7 @@ public sealed partial class FileSystem
     /// </summary>
     public FsError OpenInode(long ino, OpenIntent intent = OpenIntent.Read)
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {
@@ -125,7 +125,7 @@ public sealed partial class FileSystem
 
     public FsError Release(long ino)
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {

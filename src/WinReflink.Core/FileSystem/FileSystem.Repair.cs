@@ -15,7 +15,7 @@ public sealed partial class FileSystem
     /// </summary>
     public RepairReport Repair(bool dryRun)
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             // From here on only this method writes: a refused or dry-run repair leaves changes in memory that must never be committed.
             _access.BeginRepair();

@@ -9,7 +9,7 @@ public sealed partial class FileSystem
 {
     public VolumeStatistics StatFs()
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var s = _state.Settings;
             return new VolumeStatistics(_blockSize, s.CapacityBlocks, _space.AvailableBlocks,
@@ -19,7 +19,7 @@ public sealed partial class FileSystem
 
     public VolumeInfo Info()
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var s = _state.Settings;
             long free = (_space.AvailableBlocks) * _blockSize;
@@ -45,7 +45,7 @@ public sealed partial class FileSystem
 
     public CacheStatistics CacheStatistics()
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             return _cache.Statistics();
         }
@@ -58,7 +58,7 @@ public sealed partial class FileSystem
     public FsError GetExtents(long ino, out IReadOnlyList<FileExtent> extents)
     {
         extents = Array.Empty<FileExtent>();
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var e = _inodes.TryGetRegular(ino, out var file);
             if (e != FsError.Ok)
@@ -84,7 +84,7 @@ public sealed partial class FileSystem
     /// <summary>Verifies every invariant of the design notes on the current state (commit first to check what is on disk).</summary>
     public IReadOnlyList<Violation> Check()
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             return new VolumeChecker(_state, _blockSize, ReadForCheck).Run();
         }

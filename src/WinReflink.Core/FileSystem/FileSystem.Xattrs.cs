@@ -12,7 +12,7 @@ public sealed partial class FileSystem
     public FsError GetXattr(long ino, string name, out byte[] value)
     {
         value = Array.Empty<byte>();
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var e = _inodes.TryGet(ino, out var inode);
             return e != FsError.Ok ? e : InodeXattrs.Get(inode, name, out value);
@@ -22,7 +22,7 @@ public sealed partial class FileSystem
     public FsError ListXattrs(long ino, out IReadOnlyList<string> names)
     {
         names = Array.Empty<string>();
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
@@ -40,7 +40,7 @@ public sealed partial class FileSystem
         {
             return e;
         }
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {
@@ -56,7 +56,7 @@ public sealed partial class FileSystem
 
     public FsError RemoveXattr(long ino, string name)
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {

@@ -3,6 +3,7 @@ using WinReflink.Core.Cache;
 using WinReflink.Core.Control;
 using WinReflink.Core.Data;
 using WinReflink.Core.Errors;
+using WinReflink.Core.Locking;
 using WinReflink.Core.Metadata;
 using WinReflink.Core.Namespace;
 using WinReflink.Core.Reflink;
@@ -25,7 +26,7 @@ public sealed partial class FileSystem : IDisposable
     /// <summary>The largest file size (1 PiB); writes, truncates and clones past it fail with FileTooLarge.</summary>
     public const long MaxFileSize = 1L << 50;
 
-    private readonly Lock _lock = new();
+    private readonly EngineLocks _locks = new();
     private readonly OpenedVolume _volume;
     private readonly ExtentCache _cache;
     private readonly VolumeState _state;
@@ -53,7 +54,7 @@ public sealed partial class FileSystem : IDisposable
         _blockSize = _state.Settings.BlockSize;
         _access = new VolumeAccess(options.ReadOnly, volume.Damage != null);
         _health = new VolumeHealth(_logger, volume.Layout.Folder, _cache.StopWriteBack);
-        _transaction = new Transaction(_state, volume.Meta, volume.Store, _cache, _access, _health, _lock);
+        _transaction = new Transaction(_state, volume.Meta, volume.Store, _cache, _access, _health, _locks);
         _space = new BlockSpace(_state.Allocator, _state.Refcounts, _transaction, _health, () => IsReadOnly);
         _data = new DataPath(_cache, _space, _transaction, _blockSize);
         _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
@@ -106,7 +107,7 @@ public sealed partial class FileSystem : IDisposable
     /// <summary>Reclaims inodes that were unlinked while open when the volume last went down.</summary>
     private void ReclaimOrphans()
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             if (IsReadOnly || !_inodes.HasOrphans)
             {
@@ -126,7 +127,7 @@ public sealed partial class FileSystem : IDisposable
 
     public void Dispose()
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             if (_disposed)
             {
@@ -136,7 +137,7 @@ public sealed partial class FileSystem : IDisposable
             _transaction.Close();
         }
         _transaction.Dispose();
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             try
             {
@@ -160,13 +161,13 @@ public sealed partial class FileSystem : IDisposable
     /// </summary>
     internal void SimulateCrash()
     {
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             _disposed = true;
             _transaction.Close();
         }
         _transaction.Dispose();
-        lock (_lock)
+        using (_locks.Exclusive())
         {
             _transaction.WaitForWrite();
             _volume.Dispose();

@@ -11,8 +11,13 @@ namespace WinReflink.Core.Reflink;
 /// <summary>
 /// Clone and dedupe of file ranges: whole blocks are shared (the destination maps the source's blocks
 /// and their share counts rise), the rest is copied through the data path. Invariant on return: every
-/// block either file maps is counted once per mapping. Callers hold the volume lock for one call; a
-/// long clone is cut into steps (<see cref="StepLength"/>) with the lock released between them.
+/// block either file maps is counted once per mapping. Callers hold, for one call, either the volume
+/// lock exclusively or the volume lock shared with the source's lock shared and the destination's
+/// exclusive (<c>shared</c>); a long clone is cut into steps (<see cref="StepLength"/>) with the locks
+/// released between them. Adding references with only these two inodes locked is safe: a block whose
+/// count rises is mapped by the source, whose lock this call holds, so no writer of the source is
+/// deciding meanwhile to overwrite it in place; a writer of any other file that maps it already sees
+/// it shared.
 /// </summary>
 internal sealed class RangeCloner
 {
@@ -42,17 +47,22 @@ internal sealed class RangeCloner
     /// regular, the destination writable, the range clipped at the source's EOF and not overlapping
     /// itself; on return <paramref name="done"/> bytes are in place (fewer only on NoSpace midway) and
     /// every shared block's count includes the destination. The caller moves times and the size.
+    /// With <paramref name="shared"/> (the caller holds the two inode locks, not the volume's
+    /// exclusively) a byte copy whose blocks are not plainly free stops before that write, with
+    /// <paramref name="exclusiveNeeded"/> set and the bytes before it done: the caller goes on with the
+    /// volume lock exclusive, where the free-space check may commit or answer NoSpace.
     /// </summary>
-    public FsError Clone(Inode src, long srcOffset, Inode dst, long dstOffset, long length, out long done)
+    public FsError Clone(Inode src, long srcOffset, Inode dst, long dstOffset, long length, bool shared, out long done, out bool exclusiveNeeded)
     {
         done = 0;
+        exclusiveNeeded = false;
         if (srcOffset % _blockSize != dstOffset % _blockSize)
         {
-            return CopyBytes(src, srcOffset, dst, dstOffset, length, ref done);
+            return CopyBytes(src, srcOffset, dst, dstOffset, length, shared, ref done, ref exclusiveNeeded);
         }
         long head = srcOffset % _blockSize == 0 ? 0 : Math.Min(length, _blockSize - srcOffset % _blockSize);
-        var e = CopyBytes(src, srcOffset, dst, dstOffset, head, ref done);
-        if (e != FsError.Ok)
+        var e = CopyBytes(src, srcOffset, dst, dstOffset, head, shared, ref done, ref exclusiveNeeded);
+        if (e != FsError.Ok || exclusiveNeeded)
         {
             return e;
         }
@@ -73,7 +83,7 @@ internal sealed class RangeCloner
         }
         if (tail > 0)
         {
-            e = CopyBytes(src, srcEnd - tail, dst, dstEnd - tail, tail, ref done);
+            e = CopyBytes(src, srcEnd - tail, dst, dstEnd - tail, tail, shared, ref done, ref exclusiveNeeded);
         }
         return e;
     }
@@ -114,7 +124,7 @@ internal sealed class RangeCloner
         _transaction.Changed(dst);
     }
 
-    private FsError CopyBytes(Inode src, long srcOffset, Inode dst, long dstOffset, long length, ref long done)
+    private FsError CopyBytes(Inode src, long srcOffset, Inode dst, long dstOffset, long length, bool shared, ref long done, ref bool exclusiveNeeded)
     {
         if (length <= 0)
         {
@@ -129,10 +139,21 @@ internal sealed class RangeCloner
                 int n = (int)Math.Min(length - copied, buffer.Length);
                 var span = buffer.AsSpan(0, n);
                 _data.Read(src, srcOffset + copied, span);
-                var e = _data.Write(dst, dstOffset + copied, span);
-                if (e != FsError.Ok)
+                if (shared)
                 {
-                    return e;
+                    if (!_data.TryWriteShared(dst, dstOffset + copied, span))
+                    {
+                        exclusiveNeeded = true;
+                        return FsError.Ok;
+                    }
+                }
+                else
+                {
+                    var e = _data.Write(dst, dstOffset + copied, span);
+                    if (e != FsError.Ok)
+                    {
+                        return e;
+                    }
                 }
                 copied += n;
                 done += n;

@@ -10,7 +10,11 @@ namespace WinReflink.Core.Space;
 /// blocks, and the free-space check that data writes and clones pass before they change anything.
 /// Invariant, on entry and on return of every call: a block is exactly one of free, busy, or mapped
 /// (with a share count of 1 when no row says otherwise); the check (<see cref="Reserve{TState}"/>) makes
-/// <see cref="Allocate"/> succeed. Callers hold the volume lock.
+/// <see cref="Allocate"/> succeed. Callers hold the volume lock: exclusively for
+/// <see cref="Reserve{TState}"/> (it may commit) and for adding references; writes holding it shared
+/// reserve with <see cref="TryReserveShared"/> instead, and every call takes <c>_gate</c>, the short
+/// space lock, so their allocations and unreferences interleave whole. Lock order: an inode lock,
+/// then <c>_gate</c>, then the transaction's and the cache's own locks.
 /// </summary>
 internal sealed class BlockSpace
 {
@@ -19,7 +23,10 @@ internal sealed class BlockSpace
     private readonly Transaction _transaction;
     private readonly VolumeHealth _health;
     private readonly Func<bool> _readOnly;
+    private readonly Lock _gate = new();
     private long _lastAllocationEnd;
+    /// <summary>Blocks shared-mode writes in progress have reserved (<see cref="TryReserveShared"/>); zero whenever the volume lock is held exclusively.</summary>
+    private long _sharedReserved;
 
     public BlockSpace(Allocator allocator, RefcountTable refcounts, Transaction transaction, VolumeHealth health, Func<bool> readOnly)
     {
@@ -33,13 +40,34 @@ internal sealed class BlockSpace
     public long CapacityBlocks => _allocator.CapacityBlocks;
 
     /// <summary>What statfs reports free: busy blocks count, since a commit frees them (see <see cref="Reserve{TState}"/>).</summary>
-    public long AvailableBlocks => _allocator.FreeBlocks + _allocator.BusyBlocks + _allocator.FencedBlocks;
+    public long AvailableBlocks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _allocator.FreeBlocks + _allocator.BusyBlocks + _allocator.FencedBlocks;
+            }
+        }
+    }
 
     /// <summary>Bytes of shared blocks and bytes that sharing saves, in blocks.</summary>
-    public (long Shared, long Saved) SharingTotals() => _refcounts.Totals();
+    public (long Shared, long Saved) SharingTotals()
+    {
+        lock (_gate)
+        {
+            return _refcounts.Totals();
+        }
+    }
 
     /// <summary>How many files map the blocks from <paramref name="physical"/>, and for how many blocks (at most <paramref name="length"/>) that count holds.</summary>
-    public (int Refs, long Run) ShareCount(long physical, long length) => _refcounts.RunAt(physical, length);
+    public (int Refs, long Run) ShareCount(long physical, long length)
+    {
+        lock (_gate)
+        {
+            return _refcounts.RunAt(physical, length);
+        }
+    }
 
     /// <summary>
     /// Whether the blocks an operation needs can be allocated now; <paramref name="count"/> counts them
@@ -54,8 +82,12 @@ internal sealed class BlockSpace
     /// </summary>
     public FsError Reserve<TState>(TState state, Func<TState, long> count)
     {
+        if (Volatile.Read(ref _sharedReserved) != 0)
+        {
+            throw new InvalidOperationException("the exclusive free-space check ran while shared-mode writes held reservations");
+        }
         long need = count(state);
-        if (need <= _allocator.FreeBlocks)
+        if (need <= FreeBlocks)
         {
             return FsError.Ok;
         }
@@ -68,7 +100,48 @@ internal sealed class BlockSpace
         {
             return e;
         }
-        return count(state) <= _allocator.FreeBlocks ? FsError.Ok : FsError.NoSpace;
+        return count(state) <= FreeBlocks ? FsError.Ok : FsError.NoSpace;
+    }
+
+    /// <summary>
+    /// The free-space check of a write holding the volume lock shared: reserves <paramref name="need"/>
+    /// blocks when the allocator has them free beyond what other such writes reserved, and never
+    /// commits. False means "not this way": the caller lets go of its locks and runs the write with
+    /// the volume lock exclusive, where <see cref="Reserve{TState}"/> decides exactly (commit first,
+    /// or NoSpace). A reservation taken lasts until <see cref="ReleaseShared"/>, after the write's
+    /// allocations: it over-counts meanwhile, which can only send another write to the exclusive path.
+    /// </summary>
+    public bool TryReserveShared(long need)
+    {
+        lock (_gate)
+        {
+            if (need > _allocator.FreeBlocks - _sharedReserved)
+            {
+                return false;
+            }
+            _sharedReserved += need;
+            return true;
+        }
+    }
+
+    /// <summary>Ends a reservation <see cref="TryReserveShared"/> granted.</summary>
+    public void ReleaseShared(long need)
+    {
+        lock (_gate)
+        {
+            _sharedReserved -= need;
+        }
+    }
+
+    private long FreeBlocks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _allocator.FreeBlocks;
+            }
+        }
     }
 
     /// <summary>
@@ -79,12 +152,16 @@ internal sealed class BlockSpace
     /// </summary>
     public BlockRange Allocate(Inode file, long goal, long want)
     {
-        if (!_allocator.TryAllocate(goal, want, out var got))
+        BlockRange got;
+        lock (_gate)
         {
-            throw new CorruptionException($"allocation of {want} blocks failed after the free-space check reserved them", file.Ino, goal);
+            if (!_allocator.TryAllocate(goal, want, out got))
+            {
+                throw new CorruptionException($"allocation of {want} blocks failed after the free-space check reserved them", file.Ino, goal);
+            }
+            _transaction.Allocated(got);
+            _lastAllocationEnd = got.End;
         }
-        _transaction.Allocated(got);
-        _lastAllocationEnd = got.End;
         file.AllocationGoal = got.End;
         return got;
     }
@@ -95,16 +172,29 @@ internal sealed class BlockSpace
         if (logical > 0 && file.Extents!.TryFind(logical - 1, 1, out var prev, out _))
         {
             long p = prev.Physical + (logical - 1 - prev.Logical) + 1;
-            if (_refcounts.RunAt(p - 1, 1).Refs == 1)
+            if (ShareCount(p - 1, 1).Refs == 1)
             {
                 return p;
             }
         }
-        return file.AllocationGoal >= 0 ? file.AllocationGoal : _lastAllocationEnd;
+        if (file.AllocationGoal >= 0)
+        {
+            return file.AllocationGoal;
+        }
+        lock (_gate)
+        {
+            return _lastAllocationEnd;
+        }
     }
 
     /// <summary>A file maps these blocks once more (a clone or dedupe). On entry they are mapped, not free.</summary>
-    public void AddReference(long physical, long length) => _refcounts.AddReference(physical, length);
+    public void AddReference(long physical, long length)
+    {
+        lock (_gate)
+        {
+            _refcounts.AddReference(physical, length);
+        }
+    }
 
     /// <summary>
     /// <paramref name="file"/> no longer maps <paramref name="piece"/>: its share count drops, blocks that
@@ -113,6 +203,14 @@ internal sealed class BlockSpace
     /// free break the invariant: the volume stops as corrupt (file and block named) and nothing changes.
     /// </summary>
     public bool Unreference(Inode file, Extent piece, List<BlockRange> freed)
+    {
+        lock (_gate)
+        {
+            return UnreferenceLocked(file, piece, freed);
+        }
+    }
+
+    private bool UnreferenceLocked(Inode file, Extent piece, List<BlockRange> freed)
     {
         if (_allocator.Free.Overlaps(piece.Physical, piece.Length))
         {

@@ -1,6 +1,7 @@
 using WinReflink.Core.Cache;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Extents;
+using WinReflink.Core.Locking;
 using WinReflink.Core.Metadata;
 using WinReflink.Core.Namespace;
 using WinReflink.Core.Storage;
@@ -19,7 +20,11 @@ namespace WinReflink.Core.Transactions;
 /// One commit is written at a time, in sequence order. The transaction answers the copy-on-write
 /// question "may this block be overwritten in place?" (<see cref="History"/>) against the last durable
 /// commit and the one being written, but owns no copy-on-write policy. Callers hold the volume lock for
-/// every call except <see cref="Commit"/>, which takes it.
+/// every call except <see cref="Commit"/>, which takes it. The calls of the data path
+/// (<see cref="Changed"/>, <see cref="Allocated"/>, <see cref="Unshared"/>, <see cref="History"/>,
+/// <see cref="LostChanges"/>) may come from several threads holding it shared, so the running sets
+/// are also under <c>_running</c>; the capture and the finish hold the volume lock exclusively, so no
+/// call of the data path is in progress while they swap those sets or move the commit being written.
 /// </summary>
 internal sealed class Transaction : IDisposable
 {
@@ -29,7 +34,9 @@ internal sealed class Transaction : IDisposable
     private readonly ExtentCache _cache;
     private readonly VolumeAccess _access;
     private readonly VolumeHealth _health;
-    private readonly Lock _volumeLock;
+    private readonly EngineLocks _locks;
+    /// <summary>The running sets' own lock, for callers holding the volume lock shared (taken after the space's, never before).</summary>
+    private readonly Lock _running = new();
     /// <summary>Blocks that went from shared to single-owner since the last capture.</summary>
     private RangeSet _recentlyUnshared = new();
     /// <summary>Blocks allocated since the last capture: no commit, durable or being written, maps them.</summary>
@@ -42,7 +49,7 @@ internal sealed class Transaction : IDisposable
     /// <summary>Set when the volume closes: from then on only <see cref="CommitLocked"/> commits.</summary>
     private bool _closed;
 
-    public Transaction(VolumeState state, MetadataStore meta, BlockStore store, ExtentCache cache, VolumeAccess access, VolumeHealth health, Lock volumeLock)
+    public Transaction(VolumeState state, MetadataStore meta, BlockStore store, ExtentCache cache, VolumeAccess access, VolumeHealth health, EngineLocks locks)
     {
         _state = state;
         _meta = meta;
@@ -50,7 +57,7 @@ internal sealed class Transaction : IDisposable
         _cache = cache;
         _access = access;
         _health = health;
-        _volumeLock = volumeLock;
+        _locks = locks;
     }
 
     /// <summary>What the running transaction changed in the metadata; a capture hands it to the commit and starts a new one.</summary>
@@ -60,13 +67,31 @@ internal sealed class Transaction : IDisposable
     public bool HasChanges => !Changes.IsEmpty || _state.DropDanglingRows.Count > 0 || _state.Security.HasChanges
         || _state.Refcounts.Rows.HasChanges || _state.Allocator.Free.Rows.HasChanges || _state.Allocator.BusyBlocks > 0;
 
-    public void Changed(Inode inode) => Changes.ChangedInodes.Add(inode);
+    public void Changed(Inode inode)
+    {
+        lock (_running)
+        {
+            Changes.ChangedInodes.Add(inode);
+        }
+    }
 
     /// <summary>Blocks the allocator just handed out. On entry they were free in every commit, durable or being written.</summary>
-    public void Allocated(BlockRange blocks) => _allocatedSinceCommit.Add(blocks.Start, blocks.Length);
+    public void Allocated(BlockRange blocks)
+    {
+        lock (_running)
+        {
+            _allocatedSinceCommit.Add(blocks.Start, blocks.Length);
+        }
+    }
 
     /// <summary>Blocks whose share count fell to one; the last durable commit may still have them shared.</summary>
-    public void Unshared(BlockRange blocks) => _recentlyUnshared.AddMissing(blocks.Start, blocks.Length);
+    public void Unshared(BlockRange blocks)
+    {
+        lock (_running)
+        {
+            _recentlyUnshared.AddMissing(blocks.Start, blocks.Length);
+        }
+    }
 
     /// <summary>
     /// What the transactions know of the single-owner blocks from <paramref name="physical"/> (at most
@@ -74,6 +99,14 @@ internal sealed class Transaction : IDisposable
     /// allocated by the commit being written counts as committed: that commit may become durable.
     /// </summary>
     public (BlockHistory History, long Run) History(long physical, long length)
+    {
+        lock (_running)
+        {
+            return HistoryLocked(physical, length);
+        }
+    }
+
+    private (BlockHistory History, long Run) HistoryLocked(long physical, long length)
     {
         var (fresh, freshRun) = _allocatedSinceCommit.RunAt(physical, length);
         if (fresh)
@@ -95,7 +128,7 @@ internal sealed class Transaction : IDisposable
         _groupCommit = new Timer(_ => Commit(), null, interval, interval);
     }
 
-    /// <summary>The volume is closing: commits from the timer and from fsync stop. Call with the volume lock held.</summary>
+    /// <summary>The volume is closing: commits from the timer and from fsync stop. Call with the volume lock held exclusively.</summary>
     public void Close() => _closed = true;
 
     /// <summary>
@@ -110,7 +143,7 @@ internal sealed class Transaction : IDisposable
     public FsError Commit(Inode? covering = null)
     {
         long target;
-        lock (_volumeLock)
+        using (_locks.Exclusive())
         {
             FinishWritten();
             target = Target(covering);
@@ -118,7 +151,7 @@ internal sealed class Transaction : IDisposable
         while (true)
         {
             CommitInFlight? other = null, mine = null;
-            lock (_volumeLock)
+            using (_locks.Exclusive())
             {
                 FinishWritten();
                 if (_durableSequence >= target)
@@ -210,7 +243,7 @@ internal sealed class Transaction : IDisposable
         }
     }
 
-    /// <summary>Waits for a commit being written and finishes it. Call with the volume lock held; afterwards only a failed commit can be left.</summary>
+    /// <summary>Waits for a commit being written and finishes it. Call with the volume lock held exclusively; afterwards only a failed commit can be left.</summary>
     public void WaitForWrite()
     {
         _committing?.WaitWritten();
@@ -218,10 +251,28 @@ internal sealed class Transaction : IDisposable
     }
 
     /// <summary>EIO when the volume failed and <paramref name="inode"/> has changes that no durable commit holds.</summary>
-    public FsError LostChanges(Inode inode) =>
-        _health.Failed && (Holds(Changes, inode) || (_committing != null && Holds(_committing.Changes, inode))) ? FsError.Io : FsError.Ok;
+    public FsError LostChanges(Inode inode)
+    {
+        if (!_health.Failed)
+        {
+            return FsError.Ok;
+        }
+        lock (_running)
+        {
+            return Holds(Changes, inode) || (_committing != null && Holds(_committing.Changes, inode)) ? FsError.Io : FsError.Ok;
+        }
+    }
 
     public void Dispose() => _groupCommit?.Dispose();
+
+    /// <summary>The capture and the finish swap the running sets and move sizes that shared-mode calls read without the running lock.</summary>
+    private void RequireExclusive()
+    {
+        if (!_locks.HeldExclusively)
+        {
+            throw new InvalidOperationException("a commit was captured or finished without the volume lock held exclusively");
+        }
+    }
 
     private static bool Holds(ChangeSet changes, Inode inode) => changes.ChangedInodes.Contains(inode) || changes.DeletedInodes.Contains(inode.Ino);
 
@@ -258,6 +309,7 @@ internal sealed class Transaction : IDisposable
     /// </summary>
     private CommitInFlight? Capture()
     {
+        RequireExclusive();
         if (_committing != null)
         {
             throw new CorruptionException("a commit was captured while the previous one was being written", 0, 0);
@@ -299,9 +351,10 @@ internal sealed class Transaction : IDisposable
         commit.SetWritten(failed: false);
     }
 
-    /// <summary>Finishes a commit whose write succeeded: the blocks it freed become allocatable and its sizes committed. Call with the lock held.</summary>
+    /// <summary>Finishes a commit whose write succeeded: the blocks it freed become allocatable and its sizes committed. Call with the volume lock held exclusively.</summary>
     private void FinishWritten()
     {
+        RequireExclusive();
         if (_committing == null || !_committing.IsWritten || _committing.Failed)
         {
             return;

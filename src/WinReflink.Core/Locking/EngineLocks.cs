@@ -1,0 +1,173 @@
+namespace WinReflink.Core.Locking;
+
+/// <summary>
+/// The engine's two levels of locks. The volume lock is a reader/writer lock: a call that changes
+/// state shared between inodes (the namespace, open counts, clones, truncation, the commit's capture
+/// and finish) takes it exclusively and needs nothing else; the data calls (read, write, stat, seek,
+/// the close-time check) take it shared, and under it the lock of their inode, shared to read and
+/// exclusive to write, as XFS's i_rwsem under its freeze protection. So reads and writes of different
+/// files run together, and reads of one file too.
+/// What shared-mode calls touch beyond their inode has its own short lock: the space
+/// (<see cref="Space.BlockSpace"/>), the running transaction's sets (<see cref="Transactions.Transaction"/>),
+/// the cache (<see cref="Cache.ExtentCache"/>), each taken inside an inode lock and never the other way round.
+/// Inode locks are striped over a fixed table (<see cref="Stripes"/>), so their memory does not grow
+/// with the number of inodes. A call on two inodes (a clone, a dedupe) takes both stripes in stripe
+/// order, once when they are the same stripe, as XFS's xfs_lock_two_inodes takes two inodes in inode
+/// order: with every holder of two stripes taking them in one order, no cycle of waits can form.
+/// Neither level is recursive: a call that holds a lock never asks for it again.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The locks live as long as the FileSystem, and a host call racing its Dispose must still find them usable (it then answers from the closed state); they hold no handle until contended, and the GC reclaims those.")]
+internal sealed class EngineLocks
+{
+    /// <summary>Stripes of inode locks: enough that two busy files rarely share one on two cores or sixteen.</summary>
+    public const int Stripes = 256;
+
+    private readonly ReaderWriterLockSlim _volume = new(LockRecursionPolicy.NoRecursion);
+    private readonly ReaderWriterLockSlim[] _inodes = new ReaderWriterLockSlim[Stripes];
+
+    public EngineLocks()
+    {
+        for (int i = 0; i < _inodes.Length; i++)
+        {
+            _inodes[i] = new ReaderWriterLockSlim(LockRecursionPolicy.NoRecursion);
+        }
+    }
+
+    /// <summary>Whether the calling thread holds the volume lock exclusively (for assertions).</summary>
+    public bool HeldExclusively => _volume.IsWriteLockHeld;
+
+    /// <summary>Whether the calling thread holds the volume lock in either mode (for assertions).</summary>
+    public bool Held => _volume.IsWriteLockHeld || _volume.IsReadLockHeld;
+
+    /// <summary>The volume lock alone and exclusively: every other call waits until the scope ends.</summary>
+    public Scope Exclusive()
+    {
+        _volume.EnterWriteLock();
+        return new Scope(_volume, exclusive: true, null, false, null, false);
+    }
+
+    /// <summary>
+    /// The volume lock shared and <paramref name="ino"/>'s lock, exclusive when <paramref name="write"/>:
+    /// calls on other inodes, and reads of this one, go on meanwhile.
+    /// </summary>
+    public Scope Inode(long ino, bool write)
+    {
+        _volume.EnterReadLock();
+        var stripe = _inodes[StripeOf(ino)];
+        try
+        {
+            Enter(stripe, write);
+        }
+        catch
+        {
+            _volume.ExitReadLock();
+            throw;
+        }
+        return new Scope(_volume, exclusive: false, stripe, write, null, false);
+    }
+
+    /// <summary>
+    /// The volume lock shared and the locks of two inodes: <paramref name="a"/>'s exclusive when
+    /// <paramref name="aWrite"/>, <paramref name="b"/>'s when <paramref name="bWrite"/>. Taken in stripe
+    /// order; one stripe (the same inode, or two inodes that share a stripe) is taken once, exclusive
+    /// when either asks for it so.
+    /// </summary>
+    public Scope Inodes(long a, bool aWrite, long b, bool bWrite)
+    {
+        int sa = StripeOf(a), sb = StripeOf(b);
+        if (sa == sb)
+        {
+            return Inode(a, aWrite || bWrite);
+        }
+        var (first, firstWrite, second, secondWrite) = sa < sb ? (sa, aWrite, sb, bWrite) : (sb, bWrite, sa, aWrite);
+        _volume.EnterReadLock();
+        bool firstTaken = false;
+        try
+        {
+            Enter(_inodes[first], firstWrite);
+            firstTaken = true;
+            Enter(_inodes[second], secondWrite);
+        }
+        catch
+        {
+            if (firstTaken)
+            {
+                Scope.Exit(_inodes[first], firstWrite);
+            }
+            _volume.ExitReadLock();
+            throw;
+        }
+        return new Scope(_volume, exclusive: false, _inodes[second], secondWrite, _inodes[first], firstWrite);
+    }
+
+    private static void Enter(ReaderWriterLockSlim stripe, bool write)
+    {
+        if (write)
+        {
+            stripe.EnterWriteLock();
+        }
+        else
+        {
+            stripe.EnterReadLock();
+        }
+    }
+
+    /// <summary>Whether the calling thread holds <paramref name="ino"/>'s lock exclusively, or the volume lock so (for assertions).</summary>
+    public bool HeldForWrite(long ino) => _volume.IsWriteLockHeld || _inodes[StripeOf(ino)].IsWriteLockHeld;
+
+    /// <summary>Fibonacci hashing: consecutive inode numbers (files created together) land far apart. The top 8 bits: <see cref="Stripes"/> is 256.</summary>
+    internal static int StripeOf(long ino) => (int)((ulong)ino * 0x9E3779B97F4A7C15UL >> 56);
+
+    /// <summary>Releases what <see cref="Exclusive"/>, <see cref="Inode"/> or <see cref="Inodes"/> took: the inode locks (the later-taken first), then the volume lock.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly ReaderWriterLockSlim _volume;
+        private readonly bool _exclusive;
+        private readonly ReaderWriterLockSlim? _inode;
+        private readonly bool _inodeWrite;
+        private readonly ReaderWriterLockSlim? _earlier;
+        private readonly bool _earlierWrite;
+
+        internal Scope(ReaderWriterLockSlim volume, bool exclusive, ReaderWriterLockSlim? inode, bool inodeWrite, ReaderWriterLockSlim? earlier, bool earlierWrite)
+        {
+            _volume = volume;
+            _exclusive = exclusive;
+            _inode = inode;
+            _inodeWrite = inodeWrite;
+            _earlier = earlier;
+            _earlierWrite = earlierWrite;
+        }
+
+        public void Dispose()
+        {
+            if (_inode != null)
+            {
+                Exit(_inode, _inodeWrite);
+            }
+            if (_earlier != null)
+            {
+                Exit(_earlier, _earlierWrite);
+            }
+            if (_exclusive)
+            {
+                _volume.ExitWriteLock();
+            }
+            else
+            {
+                _volume.ExitReadLock();
+            }
+        }
+
+        internal static void Exit(ReaderWriterLockSlim stripe, bool write)
+        {
+            if (write)
+            {
+                stripe.ExitWriteLock();
+            }
+            else
+            {
+                stripe.ExitReadLock();
+            }
+        }
+    }
+}

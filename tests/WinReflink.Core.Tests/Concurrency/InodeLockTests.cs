@@ -1,0 +1,166 @@
+using WinReflink.Core.Errors;
+using WinReflink.Core.Locking;
+using WinReflink.Core.Tests.Crash;
+using WinReflink.Core.Tests.Transaction;
+
+namespace WinReflink.Core.Tests.Concurrency;
+
+/// <summary>
+/// Reads, writes and stats hold the volume lock shared and their file's lock: a write of one file that
+/// waits (here at the dirty limit, while the background writer's batch is held in the store) holds up
+/// that file's readers and every call that takes the volume exclusively, and nothing else. A clone
+/// step holds its source's lock shared and its destination's exclusive.
+/// </summary>
+public class InodeLockTests : VolumeFixture
+{
+    private const uint RegularFile = 0x81A4;
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
+    /// <summary>How long a call that must wait is watched: it can only fail to return in time, never too early.</summary>
+    private static readonly TimeSpan Blocked = TimeSpan.FromMilliseconds(300);
+
+    private (FileSystem Fs, HeldFlushBlockStore Store) Open()
+    {
+        FileSystem.Format(Folder, new FormatOptions { SizeBytes = 64L << 20 });
+        HeldFlushBlockStore? store = null;
+        var fs = FileSystem.Open(Folder, new OpenOptions
+        {
+            CommitInterval = TimeSpan.Zero,
+            CacheSizeBytes = 8L << 20,
+            // The smallest limit there is: one window of dirty blocks.
+            DirtyLimitBytes = 1,
+            BlockStoreFactory = s => store = new HeldFlushBlockStore(new CrashImage(s.BlockSize, s.CapacityBlocks)),
+        });
+        return (fs, store!);
+    }
+
+    private static long CreateWith(FileSystem fs, string name, byte[] data)
+    {
+        Assert.That(fs.Create(FileSystem.RootIno, name, new CreateRequest(RegularFile, 0, 0), out var attr), Is.EqualTo(FsError.Ok));
+        Assert.That(fs.Write(attr.Ino, 0, data, out _), Is.EqualTo(FsError.Ok));
+        return attr.Ino;
+    }
+
+    private static byte[] Bytes(int length, int seed)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+
+    private static byte[] ReadAll(FileSystem fs, long ino, int length)
+    {
+        var buffer = new byte[length];
+        Assert.That(fs.Read(ino, 0, buffer, out int read), Is.EqualTo(FsError.Ok));
+        Assert.That(read, Is.EqualTo(length));
+        return buffer;
+    }
+
+    private static T Within<T>(Task<T> task, string what)
+    {
+        Assert.That(task.Wait(Long), Is.True, $"{what} did not finish within {Long.TotalSeconds} s");
+        return task.Result;
+    }
+
+    /// <summary>
+    /// File "a" with one committed block at a known physical block, file "b" committed and cached; then
+    /// a write of "a" large enough to pass the dirty limit, whose background batch waits in the store.
+    /// Returns once that write waits at the limit.
+    /// </summary>
+    private static (long A, long B, byte[] BBytes, Task<FsError> Writer, byte[] Written) HeldWriter(FileSystem fs, HeldFlushBlockStore store)
+    {
+        var bBytes = Bytes(2 * fs.BlockSize, 2);
+        long a = CreateWith(fs, "a", Bytes(fs.BlockSize, 1));
+        long b = CreateWith(fs, "b", bBytes);
+        Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
+        Assert.That(ReadAll(fs, b, bBytes.Length), Is.EqualTo(bBytes));
+        Assert.That(fs.GetExtents(a, out var extents), Is.EqualTo(FsError.Ok));
+        store.HoldNextWriteOf(extents[0].PhysicalOffset / fs.BlockSize);
+        var written = Bytes(40 * fs.BlockSize, 3);
+        var writer = Task.Run(() => fs.Write(a, 0, written, out _));
+        Assert.That(store.WaitUntilHeld(), Is.True, "the background writer's batch reached the store");
+        Assert.That(writer.Wait(Blocked), Is.False, "the write waits at the dirty limit for that batch");
+        return (a, b, bBytes, writer, written);
+    }
+
+    [Test]
+    public void AWriteWaitingAtTheDirtyLimitHoldsUpOnlyItsOwnFile()
+    {
+        var (fs, store) = Open();
+        using (fs)
+        {
+            var (a, b, bBytes, writer, written) = HeldWriter(fs, store);
+            var others = Task.Run(() =>
+            {
+                Assert.That(fs.GetAttributes(b, out var attributes), Is.EqualTo(FsError.Ok));
+                Assert.That(attributes.Size, Is.EqualTo(bBytes.Length));
+                Assert.That(fs.Flush(b), Is.EqualTo(FsError.Ok));
+                return ReadAll(fs, b, bBytes.Length);
+            });
+            Assert.That(Within(others, "a stat, a close and a read of another file while a write waits at the dirty limit"), Is.EqualTo(bBytes));
+            Assert.That(writer.IsCompleted, Is.False, "the write still waits");
+
+            var statA = Task.Run(() => fs.GetAttributes(a, out _));
+            var rename = Task.Run(() => fs.Rename(FileSystem.RootIno, "b", FileSystem.RootIno, "c", RenameFlags.None));
+            Assert.That(statA.Wait(Blocked), Is.False, "a stat of the file being written waits for the write");
+            Assert.That(rename.Wait(Blocked), Is.False, "a rename takes the volume exclusively and waits for the write");
+
+            store.Release();
+            Assert.That(Within(writer, "the write"), Is.EqualTo(FsError.Ok));
+            Assert.That(Within(statA, "the stat of the written file"), Is.EqualTo(FsError.Ok));
+            Assert.That(Within(rename, "the rename"), Is.EqualTo(FsError.Ok));
+            Assert.That(ReadAll(fs, a, written.Length), Is.EqualTo(written));
+            Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
+            Assert.That(fs.Check(), Is.Empty);
+        }
+    }
+
+    [Test]
+    public void ACloneStepHoldsUpOnlyItsTwoFiles()
+    {
+        var (fs, store) = Open();
+        using (fs)
+        {
+            int bs = fs.BlockSize;
+            var source = Bytes(64 * bs, 4);
+            long src = CreateWith(fs, "src", source);
+            long dst = CreateWith(fs, "dst", Bytes(bs, 5));
+            var otherBytes = Bytes(bs, 6);
+            long other = CreateWith(fs, "other", otherBytes);
+            Assert.That(EngineLocks.StripeOf(src), Is.Not.EqualTo(EngineLocks.StripeOf(dst)), "the two files' locks are different stripes");
+            Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
+            Assert.That(ReadAll(fs, src, source.Length), Is.EqualTo(source));
+            Assert.That(ReadAll(fs, other, otherBytes.Length), Is.EqualTo(otherBytes));
+            Assert.That(fs.GetExtents(dst, out var extents), Is.EqualTo(FsError.Ok));
+            // The destination's committed block is overwritten in place by the clone's byte copy (the
+            // offsets differ modulo the block size), and the copy passes the dirty limit: the step waits
+            // for the background writer's batch, held here, with both files locked.
+            store.HoldNextWriteOf(extents[0].PhysicalOffset / bs);
+            long length = 40L * bs;
+            var clone = Task.Run(() => (fs.CloneRange(src, 1, dst, 0, length, out long cloned), cloned));
+            Assert.That(store.WaitUntilHeld(), Is.True, "the background writer's batch reached the store");
+            Assert.That(clone.Wait(Blocked), Is.False, "the clone step waits at the dirty limit");
+
+            var readers = Task.Run(() =>
+            {
+                Assert.That(fs.GetAttributes(src, out _), Is.EqualTo(FsError.Ok));
+                Assert.That(ReadAll(fs, other, otherBytes.Length), Is.EqualTo(otherBytes));
+                return ReadAll(fs, src, source.Length);
+            });
+            Assert.That(Within(readers, "a stat and a read of the source, and a read of another file, during a clone step"), Is.EqualTo(source));
+            var statDst = Task.Run(() => fs.GetAttributes(dst, out _));
+            var writeSrc = Task.Run(() => fs.Write(src, 0, Bytes(bs, 7), out _));
+            Assert.That(statDst.Wait(Blocked), Is.False, "the destination is locked for the step");
+            Assert.That(writeSrc.Wait(Blocked), Is.False, "a write of the source waits for the step");
+
+            store.Release();
+            var (e, cloned) = Within(clone, "the clone");
+            Assert.That(e, Is.EqualTo(FsError.Ok));
+            Assert.That(cloned, Is.EqualTo(length));
+            Assert.That(Within(statDst, "the stat of the destination"), Is.EqualTo(FsError.Ok));
+            Assert.That(Within(writeSrc, "the write of the source"), Is.EqualTo(FsError.Ok));
+            Assert.That(ReadAll(fs, dst, (int)length), Is.EqualTo(source.AsSpan(1, (int)length).ToArray()), "the destination holds the source's bytes as they were before the write that waited");
+            Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
+            Assert.That(fs.Check(), Is.Empty);
+        }
+    }
+}
