@@ -6,7 +6,8 @@ namespace WinReflink.Core.Data;
 /// readahead through a cached mount, which reads ahead of itself, counts too); each
 /// sequential read that misses the cache doubles the window, from <see cref="InitialBytes"/> up to the
 /// cache's limit, and that much past the read is loaded with it. A read elsewhere resets the window,
-/// so random reads load only what they ask for. Kept in memory only, changed under the volume lock.
+/// so random reads load only what they ask for (and the rest of its cache windows, DataPath.ReserveReadAround).
+/// Kept in memory only; readers of a file hold its lock shared, so each change is under the window's own lock.
 /// </summary>
 internal sealed class ReadaheadWindow
 {

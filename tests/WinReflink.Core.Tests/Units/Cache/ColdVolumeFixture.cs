@@ -61,6 +61,13 @@ public abstract class ColdVolumeFixture : VolumeFixture
         return Open();
     }
 
+    /// <summary>Closes the volume and opens it again over the same bytes, with nothing cached.</summary>
+    protected FileSystem Reopen(FileSystem fs)
+    {
+        fs.Dispose();
+        return Open();
+    }
+
     protected static byte[] ReadAll(FileSystem fs, long ino, int length, long offset = 0)
     {
         var buffer = new byte[length];
