@@ -6,10 +6,15 @@ namespace WinReflink.Core;
 /// <summary>Attributes and security descriptors: checks, the lock, and <see cref="InodeAttributeWriter"/> / <see cref="InodeSecurity"/>.</summary>
 public sealed partial class FileSystem
 {
+    /// <summary>
+    /// An inode's attributes. Takes no inode lock, as Linux's getattr: a stat of a file being written
+    /// does not wait for the write (which may wait at the dirty limit), and may see its size and
+    /// times mid-write, each field whole.
+    /// </summary>
     public FsError GetAttributes(long ino, out InodeAttributes attributes)
     {
         attributes = default;
-        using (_locks.Inode(ino, write: false))
+        using (_locks.Shared())
         {
             var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)
@@ -55,7 +60,7 @@ public sealed partial class FileSystem
     public FsError GetSecurity(long ino, out byte[]? descriptor)
     {
         descriptor = null;
-        using (_locks.Exclusive())
+        using (_locks.Shared())
         {
             var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)

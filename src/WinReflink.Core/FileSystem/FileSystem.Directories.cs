@@ -15,7 +15,7 @@ public sealed partial class FileSystem
     public FsError DirectoryListingEnd(long ino, out long endCookie)
     {
         endCookie = 0;
-        using (_locks.Exclusive())
+        using (_locks.Inode(ino, write: false))
         {
             var e = _inodes.TryGetDirectory(ino, out var dir);
             if (e == FsError.Ok)
@@ -37,7 +37,7 @@ public sealed partial class FileSystem
         while (true)
         {
             batch.Clear();
-            using (_locks.Exclusive())
+            using (_locks.Inode(ino, write: false))
             {
                 var e = _inodes.TryGetDirectory(ino, out var dir);
                 if (e != FsError.Ok)

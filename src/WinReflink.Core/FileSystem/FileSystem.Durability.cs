@@ -13,7 +13,7 @@ public sealed partial class FileSystem
     public FsError Fsync(long ino)
     {
         Inode inode;
-        using (_locks.Inode(ino, write: false))
+        using (_locks.Shared())
         {
             try
             {

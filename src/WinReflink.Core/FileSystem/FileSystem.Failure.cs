@@ -42,7 +42,7 @@ public sealed partial class FileSystem
     /// </summary>
     public FsError Flush(long ino)
     {
-        using (_locks.Inode(ino, write: false))
+        using (_locks.Shared())
         {
             var e = _inodes.TryGet(ino, out var inode);
             return e != FsError.Ok ? e : _transaction.LostChanges(inode);

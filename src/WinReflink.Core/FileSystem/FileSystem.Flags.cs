@@ -13,7 +13,7 @@ public sealed partial class FileSystem
     public FsError GetFlags(long ino, out InodeFlags flags)
     {
         flags = InodeFlags.None;
-        using (_locks.Exclusive())
+        using (_locks.Shared())
         {
             var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)

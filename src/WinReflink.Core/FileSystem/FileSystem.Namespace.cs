@@ -8,7 +8,7 @@ public sealed partial class FileSystem
     public FsError Lookup(long parent, string name, out InodeAttributes attributes)
     {
         attributes = default;
-        using (_locks.Exclusive())
+        using (_locks.Inode(parent, write: false))
         {
             var e = _tree.Lookup(parent, name, out var inode);
             if (e == FsError.Ok)
@@ -23,19 +23,28 @@ public sealed partial class FileSystem
     public FsError Resolve(string path, out InodeAttributes attributes)
     {
         attributes = default;
-        using (_locks.Exclusive())
+        long ino = RootIno;
+        foreach (string part in path.Split('/', '\\', StringSplitOptions.RemoveEmptyEntries))
         {
-            var inode = _inodes.Root;
-            foreach (string part in path.Split('/', '\\', StringSplitOptions.RemoveEmptyEntries))
+            // One directory's lock at a time, as a walk of the path by lookups would take them.
+            using (_locks.Inode(ino, write: false))
             {
-                var e = _tree.Lookup(inode.Ino, part, out inode);
+                var e = _tree.Lookup(ino, part, out var next);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
+                ino = next.Ino;
             }
-            attributes = _inodes.Attributes(inode);
-            return FsError.Ok;
+        }
+        using (_locks.Shared())
+        {
+            var e = _inodes.TryGet(ino, out var inode);
+            if (e == FsError.Ok)
+            {
+                attributes = _inodes.Attributes(inode);
+            }
+            return e;
         }
     }
 
@@ -43,7 +52,7 @@ public sealed partial class FileSystem
     public FsError EntryName(long parent, string name, out string storedName)
     {
         storedName = name;
-        using (_locks.Exclusive())
+        using (_locks.Inode(parent, write: false))
         {
             var e = _inodes.TryGetDirectory(parent, out var dir);
             if (e != FsError.Ok)
@@ -133,7 +142,7 @@ public sealed partial class FileSystem
     public FsError ReadLink(long ino, out string target)
     {
         target = "";
-        using (_locks.Exclusive())
+        using (_locks.Shared())
         {
             var e = _inodes.TryGet(ino, out var inode);
             if (e != FsError.Ok)
@@ -149,65 +158,89 @@ public sealed partial class FileSystem
         }
     }
 
+    /// <summary>
+    /// Gives an inode one more name. Holds the volume lock shared with the inode's and the directory's
+    /// locks exclusive (in stripe order); linking an unnamed inode (O_TMPFILE) takes it off the orphan
+    /// list, which only a call holding the volume lock exclusively may change, so that one runs again so.
+    /// </summary>
     public FsError Link(long ino, long newParent, string newName, out InodeAttributes attributes)
     {
-        attributes = default;
+        using (_locks.Inodes(ino, true, newParent, true))
+        {
+            var e = LinkLocked(ino, newParent, newName, exclusive: false, out attributes, out bool exclusiveNeeded);
+            if (!exclusiveNeeded)
+            {
+                return e;
+            }
+        }
         using (_locks.Exclusive())
         {
-            try
+            return LinkLocked(ino, newParent, newName, exclusive: true, out attributes, out _);
+        }
+    }
+
+    private FsError LinkLocked(long ino, long newParent, string newName, bool exclusive, out InodeAttributes attributes, out bool exclusiveNeeded)
+    {
+        attributes = default;
+        exclusiveNeeded = false;
+        try
+        {
+            var e = CheckWritable();
+            if (e != FsError.Ok)
             {
-                var e = CheckWritable();
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                e = _inodes.TryGet(ino, out var inode);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                if (inode.IsDirectory)
-                {
-                    return FsError.PermissionDenied;
-                }
-                if (inode.Nlink == 0 && !inode.Linkable)
-                {
-                    return FsError.NotFound;
-                }
-                if (inode.Nlink >= uint.MaxValue - 1)
-                {
-                    return FsError.TooManyLinks;
-                }
-                if ((inode.Flags & (InodeFlags.Immutable | InodeFlags.AppendOnly)) != 0)
-                {
-                    return FsError.PermissionDenied;
-                }
-                e = _inodes.TryGetDirectory(newParent, out var dir);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                e = _tree.CheckNewName(dir, newName, out string key);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                dir.Children!.Add(newName, key, inode.Ino);
-                if (inode.Nlink == 0)
-                {
-                    _inodes.Adopt(inode, dir);
-                }
-                inode.Nlink++;
-                inode.ChangeTime = Now();
-                Changed(inode);
-                _tree.Touch(dir);
-                attributes = _inodes.Attributes(inode);
-                return FsError.Ok;
+                return e;
             }
-            catch (Exception e) when (_health.Fault(e, "link"))
+            e = _inodes.TryGet(ino, out var inode);
+            if (e != FsError.Ok)
             {
-                return FsError.Io;
+                return e;
             }
+            if (inode.IsDirectory)
+            {
+                return FsError.PermissionDenied;
+            }
+            if (inode.Nlink == 0 && !inode.Linkable)
+            {
+                return FsError.NotFound;
+            }
+            if (inode.Nlink >= uint.MaxValue - 1)
+            {
+                return FsError.TooManyLinks;
+            }
+            if ((inode.Flags & (InodeFlags.Immutable | InodeFlags.AppendOnly)) != 0)
+            {
+                return FsError.PermissionDenied;
+            }
+            e = _inodes.TryGetDirectory(newParent, out var dir);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            e = _tree.CheckNewName(dir, newName, out string key);
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            if (inode.Nlink == 0)
+            {
+                if (!exclusive)
+                {
+                    exclusiveNeeded = true;
+                    return FsError.Ok;
+                }
+                _inodes.Adopt(inode, dir);
+            }
+            dir.Children!.Add(newName, key, inode.Ino);
+            inode.Nlink++;
+            inode.ChangeTime = Now();
+            Changed(inode);
+            _tree.Touch(dir);
+            attributes = _inodes.Attributes(inode);
+            return FsError.Ok;
+        }
+        catch (Exception e) when (_health.Fault(e, "link"))
+        {
+            return FsError.Io;
         }
     }
 
@@ -281,9 +314,32 @@ public sealed partial class FileSystem
     /// <summary>
     /// Renames an entry. With <see cref="RenameFlags.Whiteout"/>, <paramref name="whiteoutOwner"/> gives the
     /// owner of the whiteout left in the source's place (its mode and device are fixed: a character device 0/0).
+    /// A file moved to a name that does not exist yet holds the volume lock shared with the two
+    /// directories' locks exclusive (in stripe order): only those directories, the moved inode's
+    /// change time and the running transaction change. Every other rename (a directory moved: its
+    /// parent and the ancestry check; a name replaced: a link dropped, perhaps an inode reclaimed; an
+    /// exchange; a whiteout: an inode created) runs with the volume lock exclusive.
     /// </summary>
     public FsError Rename(long parent, string name, long newParent, string newName, RenameFlags flags, in CreateRequest whiteoutOwner = default)
     {
+        if ((flags & (RenameFlags.Exchange | RenameFlags.Whiteout)) == 0)
+        {
+            using (_locks.Inodes(parent, true, newParent, true))
+            {
+                try
+                {
+                    if (IsPlainMove(parent, name, newParent, newName, out var fromDir, out var toDir))
+                    {
+                        var e = CheckWritable();
+                        return e != FsError.Ok ? e : _tree.Rename(fromDir, name, toDir, newName, flags, whiteoutOwner);
+                    }
+                }
+                catch (Exception e) when (_health.Fault(e, "rename"))
+                {
+                    return FsError.Io;
+                }
+            }
+        }
         using (_locks.Exclusive())
         {
             try
@@ -314,5 +370,26 @@ public sealed partial class FileSystem
                 return FsError.Io;
             }
         }
+    }
+
+    /// <summary>
+    /// Under the two directories' locks: whether this rename moves an entry that is not a directory to
+    /// a name that does not exist in the target directory (under the volume's folding, so not a
+    /// respelling of the same entry either), the one rename that needs no more than those locks.
+    /// Anything else, including every error, is left to the exclusive path to decide and answer.
+    /// </summary>
+    private bool IsPlainMove(long parent, string name, long newParent, string newName, out Inode fromDir, out Inode toDir)
+    {
+        toDir = null!;
+        if (_inodes.TryGetDirectory(parent, out fromDir) != FsError.Ok || _inodes.TryGetDirectory(newParent, out toDir) != FsError.Ok
+            || NameRules.Validate(name) != FsError.Ok || NameRules.Validate(newName) != FsError.Ok
+            || name is "." or ".." || newName is "." or "..")
+        {
+            return false;
+        }
+        var folding = _state.Settings.Folding;
+        return fromDir.Children!.TryGet(folding.Key(name), out var record)
+            && _inodes.TryGet(record.Ino, out var moved) == FsError.Ok && !moved.IsDirectory
+            && !toDir.Children!.TryGet(folding.Key(newName), out _);
     }
 }

@@ -19,7 +19,7 @@ public sealed partial class FileSystem
     public FsError Reference(long ino, out InodeAttributes attributes)
     {
         attributes = default;
-        using (_locks.Exclusive())
+        using (_locks.Shared())
         {
             try
             {
@@ -44,6 +44,20 @@ public sealed partial class FileSystem
     /// </summary>
     public void Unreference(long ino, long count)
     {
+        using (_locks.Shared())
+        {
+            // Gone, or the root, which is never let go: nothing to drop.
+            if (_inodes.TryGet(ino, out var named) != FsError.Ok || ino == RootIno)
+            {
+                return;
+            }
+            // As in Release: a named inode stays named while the lock is held shared, so nothing is reclaimed.
+            if (named.Nlink > 0)
+            {
+                OpenCounts.UnreferenceNamed(named, count);
+                return;
+            }
+        }
         using (_locks.Exclusive())
         {
             if (_inodes.TryGet(ino, out var inode) == FsError.Ok)
@@ -109,7 +123,7 @@ public sealed partial class FileSystem
     /// </summary>
     public FsError OpenInode(long ino, OpenIntent intent = OpenIntent.Read)
     {
-        using (_locks.Exclusive())
+        using (_locks.Shared())
         {
             try
             {
@@ -123,8 +137,34 @@ public sealed partial class FileSystem
         }
     }
 
+    /// <summary>
+    /// Drops an open handle. A named file's last handle reclaims nothing, so that release needs only
+    /// the volume lock shared; a release that may reclaim an unnamed inode takes it exclusively.
+    /// </summary>
     public FsError Release(long ino)
     {
+        using (_locks.Shared())
+        {
+            try
+            {
+                var e = _inodes.TryGet(ino, out var inode);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                // Names go only under the exclusive lock: while this one is held shared, a named
+                // inode stays named, and dropping its handle cannot make it reclaimable.
+                if (inode.Nlink > 0)
+                {
+                    OpenCounts.ReleaseNamed(inode);
+                    return FsError.Ok;
+                }
+            }
+            catch (Exception e) when (_health.Fault(e, "release"))
+            {
+                return FsError.Io;
+            }
+        }
         using (_locks.Exclusive())
         {
             try

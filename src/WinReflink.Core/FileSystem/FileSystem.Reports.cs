@@ -58,7 +58,7 @@ public sealed partial class FileSystem
     public FsError GetExtents(long ino, out IReadOnlyList<FileExtent> extents)
     {
         extents = Array.Empty<FileExtent>();
-        using (_locks.Exclusive())
+        using (_locks.Inode(ino, write: false))
         {
             var e = _inodes.TryGetRegular(ino, out var file);
             if (e != FsError.Ok)

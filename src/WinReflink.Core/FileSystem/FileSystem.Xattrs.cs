@@ -12,7 +12,7 @@ public sealed partial class FileSystem
     public FsError GetXattr(long ino, string name, out byte[] value)
     {
         value = Array.Empty<byte>();
-        using (_locks.Exclusive())
+        using (_locks.Shared())
         {
             var e = _inodes.TryGet(ino, out var inode);
             return e != FsError.Ok ? e : InodeXattrs.Get(inode, name, out value);
@@ -22,7 +22,7 @@ public sealed partial class FileSystem
     public FsError ListXattrs(long ino, out IReadOnlyList<string> names)
     {
         names = Array.Empty<string>();
-        using (_locks.Exclusive())
+        using (_locks.Shared())
         {
             var e = _inodes.TryGet(ino, out var inode);
             if (e == FsError.Ok)

@@ -2,11 +2,12 @@ namespace WinReflink.Core.Locking;
 
 /// <summary>
 /// The engine's two levels of locks. The volume lock is a reader/writer lock: a call that changes
-/// state shared between inodes (the namespace, open counts, clones, truncation, the commit's capture
-/// and finish) takes it exclusively and needs nothing else; the data calls (read, write, stat, seek,
-/// the close-time check) take it shared, and under it the lock of their inode, shared to read and
-/// exclusive to write, as XFS's i_rwsem under its freeze protection. So reads and writes of different
-/// files run together, and reads of one file too.
+/// the namespace or state shared between inodes (create, unlink, rename, truncation, a reclaim, the
+/// commit's capture and finish) takes it exclusively and needs nothing else; a call that only reads
+/// what those change (lookup, readdir, stat) takes it shared (<see cref="Shared"/>); the data calls
+/// take it shared and under it the lock of their inode (<see cref="Inode"/>, <see cref="Inodes"/>),
+/// shared to read and exclusive to write, as XFS's i_rwsem under its freeze protection. So reads and
+/// writes of different files run together, reads of one file too, and lookups beside them.
 /// What shared-mode calls touch beyond their inode has its own short lock: the space
 /// (<see cref="Space.BlockSpace"/>), the running transaction's sets (<see cref="Transactions.Transaction"/>),
 /// the cache (<see cref="Cache.ExtentCache"/>), each taken inside an inode lock and never the other way round.
@@ -44,6 +45,19 @@ internal sealed class EngineLocks
     {
         _volume.EnterWriteLock();
         return new Scope(_volume, exclusive: true, null, false, null, false);
+    }
+
+    /// <summary>
+    /// The volume lock alone and shared: for calls that read only what exclusive calls change (names,
+    /// directory contents, link counts, flags, xattrs, security) and take no inode lock, so they run
+    /// with every data call. A field a data call changes under its inode's lock (size, times, mapped
+    /// blocks) may be read mid-change, each field whole, as Linux's getattr reads an inode it does
+    /// not lock.
+    /// </summary>
+    public Scope Shared()
+    {
+        _volume.EnterReadLock();
+        return new Scope(_volume, exclusive: false, null, false, null, false);
     }
 
     /// <summary>

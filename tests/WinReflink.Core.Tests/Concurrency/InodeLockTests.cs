@@ -71,6 +71,8 @@ public class InodeLockTests : VolumeFixture
         var bBytes = Bytes(2 * fs.BlockSize, 2);
         long a = CreateWith(fs, "a", Bytes(fs.BlockSize, 1));
         long b = CreateWith(fs, "b", bBytes);
+        Assert.That(EngineLocks.StripeOf(a), Is.Not.EqualTo(EngineLocks.StripeOf(FileSystem.RootIno)), "the written file's lock is not the root directory's");
+        Assert.That(EngineLocks.StripeOf(a), Is.Not.EqualTo(EngineLocks.StripeOf(b)), "nor the other file's");
         Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
         Assert.That(ReadAll(fs, b, bBytes.Length), Is.EqualTo(bBytes));
         Assert.That(fs.GetExtents(a, out var extents), Is.EqualTo(FsError.Ok));
@@ -93,21 +95,35 @@ public class InodeLockTests : VolumeFixture
             {
                 Assert.That(fs.GetAttributes(b, out var attributes), Is.EqualTo(FsError.Ok));
                 Assert.That(attributes.Size, Is.EqualTo(bBytes.Length));
+                Assert.That(fs.Lookup(FileSystem.RootIno, "b", out var found), Is.EqualTo(FsError.Ok));
+                Assert.That(found.Ino, Is.EqualTo(b));
+                Assert.That(fs.Reference(b, out _), Is.EqualTo(FsError.Ok));
+                Assert.That(fs.OpenInode(b), Is.EqualTo(FsError.Ok));
+                var names = new List<string>();
+                Assert.That(fs.ReadDirectory(FileSystem.RootIno, 0, entry => { names.Add(entry.Name); return true; }), Is.EqualTo(FsError.Ok));
+                Assert.That(names, Does.Contain("a").And.Contain("b"));
+                var bytes = ReadAll(fs, b, bBytes.Length);
                 Assert.That(fs.Flush(b), Is.EqualTo(FsError.Ok));
-                return ReadAll(fs, b, bBytes.Length);
+                Assert.That(fs.Release(b), Is.EqualTo(FsError.Ok));
+                fs.Unreference(b, 1);
+                return bytes;
             });
-            Assert.That(Within(others, "a stat, a close and a read of another file while a write waits at the dirty limit"), Is.EqualTo(bBytes));
+            Assert.That(Within(others, "a lookup, a listing, an open, a stat, a read, a close and a forget of another file while a write waits at the dirty limit"), Is.EqualTo(bBytes));
             Assert.That(writer.IsCompleted, Is.False, "the write still waits");
 
-            var statA = Task.Run(() => fs.GetAttributes(a, out _));
-            var rename = Task.Run(() => fs.Rename(FileSystem.RootIno, "b", FileSystem.RootIno, "c", RenameFlags.None));
-            Assert.That(statA.Wait(Blocked), Is.False, "a stat of the file being written waits for the write");
-            Assert.That(rename.Wait(Blocked), Is.False, "a rename takes the volume exclusively and waits for the write");
+            Assert.That(Within(Task.Run(() => fs.GetAttributes(a, out _)), "a stat of the file being written"), Is.EqualTo(FsError.Ok), "a stat takes no inode lock");
+            Assert.That(Within(Task.Run(() => fs.Rename(FileSystem.RootIno, "b", FileSystem.RootIno, "c", RenameFlags.None)), "a rename of another file"),
+                Is.EqualTo(FsError.Ok), "moving a file to a new name locks the directories, not the volume");
+            Assert.That(Within(Task.Run(() => fs.Link(b, FileSystem.RootIno, "b2", out _)), "a link of another file"), Is.EqualTo(FsError.Ok));
+            var readA = Task.Run(() => fs.Read(a, 0, new byte[fs.BlockSize], out _));
+            var create = Task.Run(() => fs.Create(FileSystem.RootIno, "d", new CreateRequest(RegularFile, 0, 0), out _));
+            Assert.That(readA.Wait(Blocked), Is.False, "a read of the file being written waits for the write");
+            Assert.That(create.Wait(Blocked), Is.False, "a create takes the volume exclusively and waits for the write");
 
             store.Release();
             Assert.That(Within(writer, "the write"), Is.EqualTo(FsError.Ok));
-            Assert.That(Within(statA, "the stat of the written file"), Is.EqualTo(FsError.Ok));
-            Assert.That(Within(rename, "the rename"), Is.EqualTo(FsError.Ok));
+            Assert.That(Within(readA, "the read of the written file"), Is.EqualTo(FsError.Ok));
+            Assert.That(Within(create, "the create"), Is.EqualTo(FsError.Ok));
             Assert.That(ReadAll(fs, a, written.Length), Is.EqualTo(written));
             Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
             Assert.That(fs.Check(), Is.Empty);
@@ -147,16 +163,16 @@ public class InodeLockTests : VolumeFixture
                 return ReadAll(fs, src, source.Length);
             });
             Assert.That(Within(readers, "a stat and a read of the source, and a read of another file, during a clone step"), Is.EqualTo(source));
-            var statDst = Task.Run(() => fs.GetAttributes(dst, out _));
+            var readDst = Task.Run(() => fs.Read(dst, 0, new byte[bs], out _));
             var writeSrc = Task.Run(() => fs.Write(src, 0, Bytes(bs, 7), out _));
-            Assert.That(statDst.Wait(Blocked), Is.False, "the destination is locked for the step");
+            Assert.That(readDst.Wait(Blocked), Is.False, "the destination is locked for the step");
             Assert.That(writeSrc.Wait(Blocked), Is.False, "a write of the source waits for the step");
 
             store.Release();
             var (e, cloned) = Within(clone, "the clone");
             Assert.That(e, Is.EqualTo(FsError.Ok));
             Assert.That(cloned, Is.EqualTo(length));
-            Assert.That(Within(statDst, "the stat of the destination"), Is.EqualTo(FsError.Ok));
+            Assert.That(Within(readDst, "the read of the destination"), Is.EqualTo(FsError.Ok));
             Assert.That(Within(writeSrc, "the write of the source"), Is.EqualTo(FsError.Ok));
             Assert.That(ReadAll(fs, dst, (int)length), Is.EqualTo(source.AsSpan(1, (int)length).ToArray()), "the destination holds the source's bytes as they were before the write that waited");
             Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));

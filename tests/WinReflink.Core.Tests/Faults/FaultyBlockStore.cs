@@ -12,8 +12,9 @@ public enum FaultSite
 }
 
 /// <summary>
-/// The real data file with one injected failure: the <see cref="FailAt"/>-th call at <see cref="Site"/>
-/// throws an IOException as the host would for EIO or ENOSPC, and writes nothing. Calls are counted so
+/// The real data file with injected failures: the <see cref="FailAt"/>-th call at <see cref="Site"/>
+/// (and the <see cref="FailTimes"/> - 1 calls after it) throws an IOException as the host would for
+/// EIO or ENOSPC, and writes nothing. Calls are counted so
 /// a first run without a fault tells how many points a scenario has.
 /// </summary>
 internal sealed class FaultyBlockStore : BlockStore
@@ -30,6 +31,8 @@ internal sealed class FaultyBlockStore : BlockStore
     public FaultSite Site { get; init; }
     /// <summary>1-based index of the failing call; 0 injects nothing.</summary>
     public int FailAt { get; init; }
+    /// <summary>How many calls from <see cref="FailAt"/> on fail (a bad sector fails every read of it).</summary>
+    public int FailTimes { get; init; } = 1;
     public string Error { get; init; } = "Input/output error";
     public int Writes { get; private set; }
     public int Flushes { get; private set; }
@@ -61,16 +64,18 @@ internal sealed class FaultyBlockStore : BlockStore
         lock (_gate)
         {
             n = count();
-            if (site == Site && n == FailAt)
+            if (Fails(site, n))
             {
                 Fired = true;
             }
         }
-        if (site == Site && n == FailAt)
+        if (Fails(site, n))
         {
             throw new IOException($"{Error} (injected at {site.ToString().ToLowerInvariant()} #{n})");
         }
     }
+
+    private bool Fails(FaultSite site, int n) => site == Site && FailAt > 0 && n >= FailAt && n < FailAt + FailTimes;
 
     public override void Dispose()
     {

@@ -31,7 +31,7 @@ public class ReadErrorTests : VolumeFixture
         return Reopen();
     }
 
-    private FileSystem OpenFaulty(FaultSite site, RecordingLoggerFactory log, long cacheBytes = 64L << 20)
+    private FileSystem OpenFaulty(FaultSite site, RecordingLoggerFactory log, long cacheBytes = 64L << 20, int failTimes = 1)
     {
         string dataImage = new VolumeLayout(Folder).DataImage;
         return FileSystem.Open(Folder, new OpenOptions
@@ -39,7 +39,7 @@ public class ReadErrorTests : VolumeFixture
             CommitInterval = TimeSpan.Zero,
             CacheSizeBytes = cacheBytes,
             LoggerFactory = log,
-            BlockStoreFactory = s => new FaultyBlockStore(dataImage, s.BlockSize, s.CapacityBlocks) { Site = site, FailAt = 1 },
+            BlockStoreFactory = s => new FaultyBlockStore(dataImage, s.BlockSize, s.CapacityBlocks) { Site = site, FailAt = 1, FailTimes = failTimes },
         });
     }
 
@@ -48,7 +48,9 @@ public class ReadErrorTests : VolumeFixture
     {
         long ino = WriteCommittedFile("f", 256 * 1024, 1, out var content);
         var log = new RecordingLoggerFactory();
-        using (var fs = OpenFaulty(FaultSite.Read, log))
+        // Two failures: the read around the blocks asked for (their cache window), then the read of
+        // those blocks alone, which the engine tries next.
+        using (var fs = OpenFaulty(FaultSite.Read, log, failTimes: 2))
         {
             var buffer = new byte[8192];
             Assert.That(fs.Read(ino, 65536, buffer, out _), Is.EqualTo(FsError.Io), "the data file failed the read");
@@ -71,6 +73,19 @@ public class ReadErrorTests : VolumeFixture
             Assert.That(all, Is.EqualTo(content));
             Assert.That(again.Check(), Is.Empty);
         }
+    }
+
+    [Test]
+    public void AFailureOfTheReadAroundAloneLeavesTheReadWorking()
+    {
+        long ino = WriteCommittedFile("f", 256 * 1024, 1, out var content);
+        var log = new RecordingLoggerFactory();
+        using var fs = OpenFaulty(FaultSite.Read, log);
+        var buffer = new byte[8192];
+        Assert.That(fs.Read(ino, 65536, buffer, out int n), Is.EqualTo(FsError.Ok), "the blocks asked for are read again alone, and that read works");
+        Assert.That(n, Is.EqualTo(buffer.Length));
+        Assert.That(buffer, Is.EqualTo(content.AsSpan(65536, buffer.Length).ToArray()));
+        Assert.That(fs.Failure, Is.Null);
     }
 
     [Test]
