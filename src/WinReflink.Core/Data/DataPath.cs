@@ -183,8 +183,10 @@ internal sealed partial class DataPath
     /// the blocks it needs are reserved against other such writes (<see cref="BlockSpace.TryReserveShared"/>)
     /// and no commit may run. False, with nothing changed, when they are not plainly free: the caller
     /// runs <see cref="Write"/> with the volume lock exclusive instead. The count stays right while the
-    /// lock is shared: only a clone (exclusive) adds a reference, and another file dropping one can only
-    /// turn a shared block into a recently unshared one, which is copied on write just the same.
+    /// lock is shared: only a clone adds a reference, and it holds its source's lock, so it cannot be
+    /// sharing a block this file owns alone (this write holds this file's lock exclusively); another
+    /// file dropping a reference can only turn a shared block into a recently unshared one, which is
+    /// copied on write just the same.
     /// </summary>
     public bool TryWriteShared(Inode file, long offset, ReadOnlySpan<byte> data)
     {
