@@ -773,16 +773,20 @@ internal sealed partial class ExtentCache : IDisposable
     }
 
     /// <summary>
-    /// Drops the least recently used window that nothing pins, or, when it must wait first (every
-    /// window pinned, or the victim's batch in flight), waits and returns without dropping: the wait
-    /// let go of the lock, so the caller looks again (the room it wanted may have been made or taken).
-    /// What pins windows meanwhile are loads, which land without any lock, and calls holding a few
-    /// windows across such waits; a read's reservations are capped (<c>MaxPinnedPerLoad</c>) well
-    /// below the cache's size.
+    /// Drops a window that nothing pins: the least recently used clean one among the last
+    /// <see cref="CleanVictimSearch"/> of each segment, so that evicting needs no disk write under the
+    /// cache's lock (dirty windows go to disk through the background writer and the commit, as Linux's
+    /// reclaim leaves dirty pages to its flushers); else the least recently used one, written back
+    /// first. When it must wait (every window pinned, or the victim's batch in flight), it waits and
+    /// returns without dropping: the wait let go of the lock, so the caller looks again (the room it
+    /// wanted may have been made or taken). What pins windows meanwhile are loads, which land without
+    /// any lock, and calls holding a few windows across such waits; a read's reservations are capped
+    /// (<c>MaxPinnedPerLoad</c>) well below the cache's size.
     /// </summary>
     private void EvictOne()
     {
-        var victim = LeastRecentUnpinned(_probation) ?? LeastRecentUnpinned(_protected);
+        var victim = LeastRecentClean(_probation) ?? LeastRecentClean(_protected)
+            ?? LeastRecentUnpinned(_probation) ?? LeastRecentUnpinned(_protected);
         if (victim == null)
         {
             Monitor.Wait(_gate);
@@ -806,6 +810,23 @@ internal sealed partial class ExtentCache : IDisposable
         AddRuns(batch, entry, WriteMask(entry));
         _store.WriteRuns(batch.Runs);
         MarkWrittenLocked(entry);
+    }
+
+    /// <summary>How far from the least recently used end eviction looks for a clean window: bounded, so a cache full of dirty windows costs no long walk.</summary>
+    private const int CleanVictimSearch = 64;
+
+    private CacheEntry? LeastRecentClean(LinkedList<CacheEntry> segment)
+    {
+        int looked = 0;
+        for (var node = segment.Last; node != null && looked < CleanVictimSearch; node = node.Previous, looked++)
+        {
+            var e = node.Value;
+            if (e.Loading == 0 && e.Pins == 0 && e.Dirty == 0 && !_inFlight.Contains(e.Window))
+            {
+                return e;
+            }
+        }
+        return null;
     }
 
     private static CacheEntry? LeastRecentUnpinned(LinkedList<CacheEntry> segment)

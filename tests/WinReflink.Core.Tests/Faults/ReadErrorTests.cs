@@ -92,11 +92,16 @@ public class ReadErrorTests : VolumeFixture
     public void AWriteBackThatFailsWhileAReadEvictsStillStopsTheVolume()
     {
         long big = WriteCommittedFile("big", 2 << 20, 2, out _);
+        long dirty = WriteCommittedFile("dirty", 4 * 64 * 1024, 3, out _);
         var log = new RecordingLoggerFactory();
-        // The smallest cache: four windows, so reading the big file evicts the dirty one.
+        // The smallest cache: four windows. Eviction takes a clean window when it finds one, so each
+        // of the four holds a dirty block (rewritten in place, below the dirty limit): reading the big
+        // file must write one back.
         using var fs = OpenFaulty(FaultSite.Write, log, cacheBytes: 1);
-        Assert.That(fs.Create(FileSystem.RootIno, "dirty", new CreateRequest(RegularFile, 0, 0), out var attr), Is.EqualTo(FsError.Ok));
-        Assert.That(fs.Write(attr.Ino, 0, new byte[4096], out _), Is.EqualTo(FsError.Ok));
+        for (int window = 0; window < 4; window++)
+        {
+            Assert.That(fs.Write(dirty, window * 64 * 1024, new byte[4096], out _), Is.EqualTo(FsError.Ok));
+        }
         var buffer = new byte[64 * 1024];
         var answers = new List<FsError>();
         for (long offset = 0; offset < 2 << 20 && fs.Failure == null; offset += buffer.Length)
@@ -105,6 +110,6 @@ public class ReadErrorTests : VolumeFixture
         }
         Assert.That(fs.Failure, Is.Not.Null, "the write-back of the dirty window failed: its data is lost");
         Assert.That(answers[^1], Is.EqualTo(FsError.Io), "the read that evicted it");
-        Assert.That(fs.Fsync(attr.Ino), Is.EqualTo(FsError.Io));
+        Assert.That(fs.Fsync(dirty), Is.EqualTo(FsError.Io));
     }
 }

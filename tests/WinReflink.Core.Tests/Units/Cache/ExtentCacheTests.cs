@@ -199,7 +199,7 @@ public class ExtentCacheTests
     }
 
     [Test]
-    public void EvictingADirtyWindowWritesItBackFirst()
+    public void EvictionTakesCleanWindowsBeforeADirtyOne()
     {
         using var cache = NewCache(windows: 8, dirtyLimitWindows: 4);
         cache.Write(0, Filled(WindowBytes, 0x77), 1, 0, fresh: false);
@@ -207,9 +207,27 @@ public class ExtentCacheTests
         {
             Read(cache, (long)w * WindowBytes, BlockSize);
         }
-        Assert.That(cache.DirtyBytes, Is.Zero);
-        SequenceAssert.Bytes(_store.Bytes[..WindowBytes], Filled(WindowBytes, 0x77));
+        Assert.That(cache.DirtyBytes, Is.EqualTo(WindowBytes), "the dirty window stayed: evicting it would have written to disk under the cache's lock");
+        Assert.That(_store.Bytes[..WindowBytes].ToArray(), Is.Not.EqualTo(Filled(WindowBytes, 0x77)), "nothing was written");
         SequenceAssert.Bytes(Read(cache, 0, WindowBytes), Filled(WindowBytes, 0x77));
+    }
+
+    [Test]
+    public void EvictingADirtyWindowWritesItBackFirst()
+    {
+        using var cache = NewCache(windows: 8, dirtyLimitWindows: 4);
+        // One dirty block in each of the eight windows, below the dirty limit: no clean window is left.
+        for (int w = 0; w < 8; w++)
+        {
+            cache.Write((long)w * WindowBytes, Filled(BlockSize, (byte)(0x70 + w)), 1, w * 16, fresh: false);
+        }
+        for (int w = 8; w <= 20; w++)
+        {
+            Read(cache, (long)w * WindowBytes, BlockSize);
+        }
+        Assert.That(cache.DirtyBytes, Is.LessThan(8L * BlockSize), "reads through a cache of dirty windows wrote some back");
+        SequenceAssert.Bytes(_store.Bytes[..BlockSize], Filled(BlockSize, 0x70));
+        SequenceAssert.Bytes(Read(cache, 0, BlockSize), Filled(BlockSize, 0x70));
     }
 
     [TestCase(WindowBytes)]
