@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using WinReflink.Core.Cache;
 using WinReflink.Core.Errors;
@@ -33,7 +34,7 @@ public sealed partial class FileSystem
         for (int pass = 0; ; pass++)
         {
             var load = pass < UnlockedLoadPasses ? new ReadLoad(firstAttempt: pass == 0) : null;
-            var e = ReadPass(ino, offset, buffer, load, out bytesRead);
+            var e = ReadPass(ino, offset, buffer, load, touchAccessTime: true, out bytesRead);
             if (load == null || load.IsEmpty)
             {
                 return e;
@@ -51,7 +52,7 @@ public sealed partial class FileSystem
     /// read failed) and <paramref name="load"/> is null or empty, or <paramref name="load"/> holds the
     /// blocks to load before the next pass, which its caller must then load.
     /// </summary>
-    private FsError ReadPass(long ino, long offset, Span<byte> buffer, ReadLoad? load, out int bytesRead)
+    private FsError ReadPass(long ino, long offset, Span<byte> buffer, ReadLoad? load, bool touchAccessTime, out int bytesRead)
     {
         bytesRead = 0;
         using (_locks.Inode(ino, write: false))
@@ -79,7 +80,10 @@ public sealed partial class FileSystem
                     return FsError.Ok;
                 }
                 bytesRead = n;
-                UpdateAccessTime(file);
+                if (touchAccessTime)
+                {
+                    UpdateAccessTime(file);
+                }
                 return FsError.Ok;
             }
             catch (BlockReadException e)
@@ -172,6 +176,7 @@ public sealed partial class FileSystem
         {
             return FsError.InvalidArgument;
         }
+        LoadPartialBlocks(ino, offset, data.Length);
         using (_locks.Inode(ino, write: true))
         {
             var e = WriteLocked(ino, offset, data, killSuidSgid, shared: true, out written, out bool exclusiveNeeded);
@@ -183,6 +188,51 @@ public sealed partial class FileSystem
         using (_locks.Exclusive())
         {
             return WriteLocked(ino, offset, data, killSuidSgid, shared: false, out written, out _);
+        }
+    }
+
+    /// <summary>
+    /// Before a write: brings the partial first and last blocks it covers into the cache through the
+    /// read path, which reads the store outside every lock, so the write does not read them from disk
+    /// under the cache's lock (that read would hold up every caller of the cache). Best effort and
+    /// invisible: no readahead, no access time; whatever it answers, the write goes on and reads
+    /// itself what is still missing (the block evicted meanwhile, a failed read).
+    /// </summary>
+    private void LoadPartialBlocks(long ino, long offset, int length)
+    {
+        long end = offset + length;
+        bool head = offset % _blockSize != 0, tail = end % _blockSize != 0;
+        if (length == 0 || offset > MaxFileSize - length || !(head || tail))
+        {
+            return;
+        }
+        long first = offset / _blockSize, last = (end - 1) / _blockSize;
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(_blockSize);
+        try
+        {
+            if (head)
+            {
+                LoadBlock(ino, first, scratch);
+            }
+            if (tail && !(head && last == first))
+            {
+                LoadBlock(ino, last, scratch);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private void LoadBlock(long ino, long block, byte[] scratch)
+    {
+        // Not a first attempt: the file's readahead window and read-around stay the reads' own.
+        var load = new ReadLoad(firstAttempt: false);
+        var e = ReadPass(ino, block * _blockSize, scratch.AsSpan(0, _blockSize), load, touchAccessTime: false, out _);
+        if (e == FsError.Ok && !load.IsEmpty)
+        {
+            LoadUnlocked(ino, block * _blockSize, _blockSize, load);
         }
     }
 

@@ -57,6 +57,34 @@ public class UnlockedReadTests : ColdVolumeFixture
     }
 
     [Test]
+    public void AnUnalignedWriteReadsItsColdPartialBlockOutsideTheCachesLock()
+    {
+        var fs = OpenCold(out long a, out long b);
+        Assert.That(ReadAll(fs, b, 2 * BlockSize), Is.EqualTo(Filled(2 * BlockSize, 2)));
+        Ok(fs.GetAttributes(a, out var before));
+        Store.HoldNextRead();
+        var writer = Task.Run(() => fs.Write(a, 10, Filled(100, 7), out _));
+        Assert.That(Store.WaitUntilHeld(Patience), Is.True, "the write's partial block is read from the store first");
+        var others = Task.Run(() =>
+        {
+            Ok(fs.Write(b, 0, Filled(BlockSize, 8), out _));
+            return ReadAll(fs, b, 2 * BlockSize);
+        });
+        Assert.That(Within(others, "a write and a read of another file through the cache while the partial block's read waits in the store"),
+            Is.EqualTo(Filled(BlockSize, 8).Concat(Filled(BlockSize, 2))));
+        Assert.That(writer.IsCompleted, Is.False, "the write waits for its block");
+        Store.Release();
+        Assert.That(Within(writer, "the unaligned write"), Is.EqualTo(FsError.Ok));
+        Ok(fs.GetAttributes(a, out var after));
+        Assert.That(after.AccessTime, Is.EqualTo(before.AccessTime), "the write's read of its partial block leaves the access time alone");
+        var expected = Filled(2 * BlockSize, 1);
+        Filled(100, 7).CopyTo(expected, 10);
+        Assert.That(ReadAll(fs, a, 2 * BlockSize), Is.EqualTo(expected));
+        Ok(fs.GetExtents(a, out var extents));
+        Assert.That(Store.ReadsOf(extents[0].PhysicalOffset / BlockSize), Is.EqualTo(1), "the write found its block loaded and read it no more");
+    }
+
+    [Test]
     public void TwoReadersOfOneColdBlockReadItOnce()
     {
         var fs = OpenCold(out long a, out _);
