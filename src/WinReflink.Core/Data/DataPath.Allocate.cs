@@ -59,7 +59,7 @@ internal sealed partial class DataPath
         try
         {
             Array.Clear(buffer, 0, (int)length);
-            return Write(file, offset, buffer.AsSpan(0, (int)length));
+            return Write(file, offset, buffer.AsSpan(0, (int)length), shared: false, out _);
         }
         finally
         {

@@ -162,43 +162,43 @@ internal sealed partial class DataPath
     }
 
     /// <summary>
-    /// Writes bytes into the file's blocks, allocating holes and copying shared blocks on write. Fails
-    /// with NoSpace before changing anything when the volume cannot hold the write. On entry the file is
-    /// regular and the range ends at most at MaxFileSize; on return the bytes are in the cache and the
-    /// extent map maps every written block to a block this file owns alone. The caller moves the size.
+    /// Writes bytes into the file's blocks, allocating holes and copying shared blocks on write. On
+    /// entry the file is regular and the range ends at most at MaxFileSize; on return (Ok) the bytes are
+    /// in the cache and the extent map maps every written block to a block this file owns alone. The
+    /// caller moves the size.
+    /// The free-space check comes before anything changes. With the volume lock held exclusively
+    /// (<paramref name="shared"/> false) it is exact: it may commit to free busy blocks, and answers
+    /// NoSpace when the volume cannot hold the write. With it held shared and the file's lock exclusive
+    /// (<paramref name="shared"/> true) the blocks are reserved against other such writes
+    /// (<see cref="BlockSpace.TryReserveShared"/>) and no commit may run: when they are not plainly free,
+    /// nothing changes and <paramref name="exclusiveNeeded"/> says to run the write again exclusively.
+    /// The count stays right while the lock is shared: only a clone adds a reference, and it holds its
+    /// source's lock, so it cannot be sharing a block this file owns alone (this write holds this file's
+    /// lock exclusively); another file dropping a reference can only turn a shared block into a recently
+    /// unshared one, which is copied on write just the same.
     /// </summary>
-    public FsError Write(Inode file, long offset, ReadOnlySpan<byte> data)
+    public FsError Write(Inode file, long offset, ReadOnlySpan<byte> data, bool shared, out bool exclusiveNeeded)
     {
-        var e = _space.Reserve((data: this, file, offset, length: (long)data.Length), static s => s.data.BlocksToAllocate(s.file, s.offset, s.length));
-        if (e != FsError.Ok)
+        exclusiveNeeded = false;
+        if (!shared)
         {
+            var e = _space.Reserve((data: this, file, offset, length: (long)data.Length), static s => s.data.BlocksToAllocate(s.file, s.offset, s.length));
+            if (e == FsError.Ok)
+            {
+                WriteReserved(file, offset, data);
+            }
             return e;
         }
-        WriteReserved(file, offset, data);
-        return FsError.Ok;
-    }
-
-    /// <summary>
-    /// <see cref="Write"/> for a caller holding the volume lock shared and the file's lock exclusive:
-    /// the blocks it needs are reserved against other such writes (<see cref="BlockSpace.TryReserveShared"/>)
-    /// and no commit may run. False, with nothing changed, when they are not plainly free: the caller
-    /// runs <see cref="Write"/> with the volume lock exclusive instead. The count stays right while the
-    /// lock is shared: only a clone adds a reference, and it holds its source's lock, so it cannot be
-    /// sharing a block this file owns alone (this write holds this file's lock exclusively); another
-    /// file dropping a reference can only turn a shared block into a recently unshared one, which is
-    /// copied on write just the same.
-    /// </summary>
-    public bool TryWriteShared(Inode file, long offset, ReadOnlySpan<byte> data)
-    {
         long need = BlocksToAllocate(file, offset, data.Length);
         if (need == 0)
         {
             WriteReserved(file, offset, data);
-            return true;
+            return FsError.Ok;
         }
         if (!_space.TryReserveShared(need))
         {
-            return false;
+            exclusiveNeeded = true;
+            return FsError.Ok;
         }
         try
         {
@@ -208,7 +208,7 @@ internal sealed partial class DataPath
         {
             _space.ReleaseShared(need);
         }
-        return true;
+        return FsError.Ok;
     }
 
     /// <summary>The write itself, once its blocks are reserved: on entry the allocator has them.</summary>

@@ -265,21 +265,10 @@ public sealed partial class FileSystem
             {
                 return FsError.FileTooLarge;
             }
-            if (shared)
+            e = _data.Write(file, offset, data, shared, out exclusiveNeeded);
+            if (e != FsError.Ok || exclusiveNeeded)
             {
-                if (!_data.TryWriteShared(file, offset, data))
-                {
-                    exclusiveNeeded = true;
-                    return FsError.Ok;
-                }
-            }
-            else
-            {
-                e = _data.Write(file, offset, data);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
+                return e;
             }
             file.Size = Math.Max(file.Size, offset + data.Length);
             long now = Now();

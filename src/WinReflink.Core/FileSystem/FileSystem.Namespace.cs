@@ -376,14 +376,13 @@ public sealed partial class FileSystem
     /// Under the two directories' locks: whether this rename moves an entry that is not a directory to
     /// a name that does not exist in the target directory (under the volume's folding, so not a
     /// respelling of the same entry either), the one rename that needs no more than those locks.
-    /// Anything else, including every error, is left to the exclusive path to decide and answer.
+    /// The names are not checked here: <see cref="DirectoryTree.Rename"/> checks them on either path,
+    /// and answers the same. Anything else is left to the exclusive path to decide and answer.
     /// </summary>
     private bool IsPlainMove(long parent, string name, long newParent, string newName, out Inode fromDir, out Inode toDir)
     {
         toDir = null!;
-        if (_inodes.TryGetDirectory(parent, out fromDir) != FsError.Ok || _inodes.TryGetDirectory(newParent, out toDir) != FsError.Ok
-            || NameRules.Validate(name) != FsError.Ok || NameRules.Validate(newName) != FsError.Ok
-            || name is "." or ".." || newName is "." or "..")
+        if (_inodes.TryGetDirectory(parent, out fromDir) != FsError.Ok || _inodes.TryGetDirectory(newParent, out toDir) != FsError.Ok)
         {
             return false;
         }

@@ -57,7 +57,6 @@ internal sealed class OpenCounts
         return e;
     }
 
-    /// <summary>Drops an open handle (one more release than opens is ignored); the last one may reclaim an unnamed inode.</summary>
     /// <summary>Drops host references of an inode that has a name (not the root), clamped at zero; no reclaim can follow.</summary>
     public static void UnreferenceNamed(Inode inode, long count)
     {
@@ -80,6 +79,7 @@ internal sealed class OpenCounts
         while (count > 0 && Interlocked.CompareExchange(ref inode.OpenCount, count - 1, count) != count);
     }
 
+    /// <summary>Drops an open handle (one more release than opens is ignored); the last one may reclaim an unnamed inode.</summary>
     public void Release(Inode inode, bool readOnly)
     {
         if (inode.OpenCount > 0)

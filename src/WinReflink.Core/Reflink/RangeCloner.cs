@@ -139,21 +139,10 @@ internal sealed class RangeCloner
                 int n = (int)Math.Min(length - copied, buffer.Length);
                 var span = buffer.AsSpan(0, n);
                 _data.Read(src, srcOffset + copied, span);
-                if (shared)
+                var e = _data.Write(dst, dstOffset + copied, span, shared, out exclusiveNeeded);
+                if (e != FsError.Ok || exclusiveNeeded)
                 {
-                    if (!_data.TryWriteShared(dst, dstOffset + copied, span))
-                    {
-                        exclusiveNeeded = true;
-                        return FsError.Ok;
-                    }
-                }
-                else
-                {
-                    var e = _data.Write(dst, dstOffset + copied, span);
-                    if (e != FsError.Ok)
-                    {
-                        return e;
-                    }
+                    return e;
                 }
                 copied += n;
                 done += n;
