@@ -283,7 +283,7 @@ internal sealed class VolumeRepairer
             {
                 // Unlinked (its orphan record lost, or kept): reclaimed as the next open would.
                 _state.Security.Release(inode.SecurityId);
-                _state.Inodes.Remove(inode.Ino);
+                _state.Inodes.TryRemove(inode.Ino, out _);
                 _changes.Deleted(inode);
                 if (_state.Orphans.Remove(inode.Ino))
                 {

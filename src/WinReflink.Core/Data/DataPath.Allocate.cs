@@ -9,15 +9,21 @@ namespace WinReflink.Core.Data;
 
 internal sealed partial class DataPath
 {
-    /// <summary>Sets the size; blocks past a smaller size are unmapped after the kept last block's tail is zeroed (NoSpace leaves the file whole).</summary>
-    public FsError Truncate(Inode file, long size)
+    /// <summary>
+    /// Sets the size; blocks past a smaller size are unmapped after the kept last block's tail is zeroed
+    /// (NoSpace leaves the file whole). With the volume lock shared (<paramref name="shared"/>), as
+    /// <see cref="Write"/>: when that zeroing needs blocks that are not plainly free, nothing changes
+    /// and <paramref name="exclusiveNeeded"/> says to run the truncate again exclusively.
+    /// </summary>
+    public FsError Truncate(Inode file, long size, bool shared, out bool exclusiveNeeded)
     {
+        exclusiveNeeded = false;
         if (size < file.Size)
         {
             // Zero the new last block's tail first: it may need a copy-on-write block, and if that
             // fails for want of space the file must still be whole.
-            var e = ZeroTail(file, size);
-            if (e != FsError.Ok)
+            var e = ZeroTail(file, size, shared, out exclusiveNeeded);
+            if (e != FsError.Ok || exclusiveNeeded)
             {
                 return e;
             }
@@ -33,19 +39,21 @@ internal sealed partial class DataPath
     /// Keeps the bytes past EOF in the last block zero, so that a later extension, or a clone that shares
     /// the block, never shows old bytes (invariant 8).
     /// </summary>
-    private FsError ZeroTail(Inode file, long size)
+    private FsError ZeroTail(Inode file, long size, bool shared, out bool exclusiveNeeded)
     {
+        exclusiveNeeded = false;
         int tail = (int)(size % _blockSize);
         if (tail == 0)
         {
             return FsError.Ok;
         }
-        return ZeroBytes(file, size, _blockSize - tail);
+        return ZeroBytes(file, size, _blockSize - tail, shared, out exclusiveNeeded);
     }
 
     /// <summary>Writes zeros over bytes of blocks that are mapped and written; holes and unwritten blocks already read as zero.</summary>
-    private FsError ZeroBytes(Inode file, long offset, long length)
+    private FsError ZeroBytes(Inode file, long offset, long length, bool shared, out bool exclusiveNeeded)
     {
+        exclusiveNeeded = false;
         if (length <= 0)
         {
             return FsError.Ok;
@@ -59,7 +67,7 @@ internal sealed partial class DataPath
         try
         {
             Array.Clear(buffer, 0, (int)length);
-            return Write(file, offset, buffer.AsSpan(0, (int)length), shared: false, out _);
+            return Write(file, offset, buffer.AsSpan(0, (int)length), shared, out exclusiveNeeded);
         }
         finally
         {
@@ -159,14 +167,14 @@ internal sealed partial class DataPath
         if (firstWhole > endWhole)
         {
             // Start and end inside one block.
-            return ZeroBytes(file, offset, end - offset);
+            return ZeroBytes(file, offset, end - offset, shared: false, out _);
         }
-        var e = ZeroBytes(file, offset, firstWhole * _blockSize - offset);
+        var e = ZeroBytes(file, offset, firstWhole * _blockSize - offset, shared: false, out _);
         if (e != FsError.Ok)
         {
             return e;
         }
-        return ZeroBytes(file, endWhole * _blockSize, end - endWhole * _blockSize);
+        return ZeroBytes(file, endWhole * _blockSize, end - endWhole * _blockSize, shared: false, out _);
     }
 
     /// <summary>Gives every hole of the range unwritten blocks (space reserved, reads as zeros).</summary>

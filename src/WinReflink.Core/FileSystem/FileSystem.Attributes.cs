@@ -25,32 +25,50 @@ public sealed partial class FileSystem
         }
     }
 
+    /// <summary>
+    /// Sets attributes under the inode's lock exclusive; a truncate whose zeroed tail needs blocks that
+    /// are not plainly free runs again with the volume lock exclusive, as a write does.
+    /// </summary>
     public FsError SetAttributes(long ino, in SetAttributesRequest request, out InodeAttributes attributes)
     {
-        attributes = default;
-        using (_locks.Exclusive())
+        using (_locks.Inode(ino, write: true))
         {
-            try
+            var e = SetAttributesLocked(ino, request, shared: true, out attributes, out bool exclusiveNeeded);
+            if (!exclusiveNeeded)
             {
-                var e = CheckWritable();
-                if (e == FsError.Ok)
-                {
-                    e = _inodes.TryGet(ino, out var inode);
-                    if (e == FsError.Ok)
-                    {
-                        e = _inodes.AttributeWriter.SetAttributes(inode, request);
-                    }
-                    if (e == FsError.Ok)
-                    {
-                        attributes = _inodes.Attributes(inode);
-                    }
-                }
                 return e;
             }
-            catch (Exception e) when (_health.Fault(e, "setattr"))
+        }
+        using (_locks.Exclusive())
+        {
+            return SetAttributesLocked(ino, request, shared: false, out attributes, out _);
+        }
+    }
+
+    private FsError SetAttributesLocked(long ino, in SetAttributesRequest request, bool shared, out InodeAttributes attributes, out bool exclusiveNeeded)
+    {
+        attributes = default;
+        exclusiveNeeded = false;
+        try
+        {
+            var e = CheckWritable();
+            if (e == FsError.Ok)
             {
-                return FsError.Io;
+                e = _inodes.TryGet(ino, out var inode);
+                if (e == FsError.Ok)
+                {
+                    e = _inodes.AttributeWriter.SetAttributes(inode, request, shared, out exclusiveNeeded);
+                }
+                if (e == FsError.Ok)
+                {
+                    attributes = _inodes.Attributes(inode);
+                }
             }
+            return e;
+        }
+        catch (Exception e) when (_health.Fault(e, "setattr"))
+        {
+            return FsError.Io;
         }
     }
 
@@ -73,7 +91,7 @@ public sealed partial class FileSystem
 
     public FsError SetSecurity(long ino, byte[] descriptor)
     {
-        using (_locks.Exclusive())
+        using (_locks.Inode(ino, write: true))
         {
             try
             {

@@ -35,7 +35,7 @@ public sealed partial class FileSystem
         {
             return FsError.NotSupported;
         }
-        using (_locks.Exclusive())
+        using (_locks.Inode(ino, write: true))
         {
             try
             {

@@ -98,10 +98,15 @@ public sealed partial class FileSystem
         return CreateNode(parent, name, req, target, out attributes);
     }
 
+    /// <summary>
+    /// Creates an entry and its inode under the directory's lock exclusive: creations in other
+    /// directories, and every call on other inodes, go on meanwhile. The new inode is nobody else's
+    /// until the entry names it, so its own lock is not needed.
+    /// </summary>
     private FsError CreateNode(long parent, string name, CreateRequest request, string? symlinkTarget, out InodeAttributes attributes)
     {
         attributes = default;
-        using (_locks.Exclusive())
+        using (_locks.Inode(parent, write: true))
         {
             try
             {
@@ -159,98 +164,13 @@ public sealed partial class FileSystem
     }
 
     /// <summary>
-    /// Gives an inode one more name. Holds the volume lock shared with the inode's and the directory's
-    /// locks exclusive (in stripe order); linking an unnamed inode (O_TMPFILE) takes it off the orphan
-    /// list, which only a call holding the volume lock exclusively may change, so that one runs again so.
+    /// Gives an inode one more name (an unnamed O_TMPFILE inode its first). Holds the volume lock
+    /// shared with the inode's and the directory's locks exclusive, in stripe order.
     /// </summary>
     public FsError Link(long ino, long newParent, string newName, out InodeAttributes attributes)
     {
-        using (_locks.Inodes(ino, true, newParent, true))
-        {
-            var e = LinkLocked(ino, newParent, newName, exclusive: false, out attributes, out bool exclusiveNeeded);
-            if (!exclusiveNeeded)
-            {
-                return e;
-            }
-        }
-        using (_locks.Exclusive())
-        {
-            return LinkLocked(ino, newParent, newName, exclusive: true, out attributes, out _);
-        }
-    }
-
-    private FsError LinkLocked(long ino, long newParent, string newName, bool exclusive, out InodeAttributes attributes, out bool exclusiveNeeded)
-    {
         attributes = default;
-        exclusiveNeeded = false;
-        try
-        {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            e = _inodes.TryGet(ino, out var inode);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            if (inode.IsDirectory)
-            {
-                return FsError.PermissionDenied;
-            }
-            if (inode.Nlink == 0 && !inode.Linkable)
-            {
-                return FsError.NotFound;
-            }
-            if (inode.Nlink >= uint.MaxValue - 1)
-            {
-                return FsError.TooManyLinks;
-            }
-            if ((inode.Flags & (InodeFlags.Immutable | InodeFlags.AppendOnly)) != 0)
-            {
-                return FsError.PermissionDenied;
-            }
-            e = _inodes.TryGetDirectory(newParent, out var dir);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            e = _tree.CheckNewName(dir, newName, out string key);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            if (inode.Nlink == 0)
-            {
-                if (!exclusive)
-                {
-                    exclusiveNeeded = true;
-                    return FsError.Ok;
-                }
-                _inodes.Adopt(inode, dir);
-            }
-            dir.Children!.Add(newName, key, inode.Ino);
-            inode.Nlink++;
-            inode.ChangeTime = Now();
-            Changed(inode);
-            _tree.Touch(dir);
-            attributes = _inodes.Attributes(inode);
-            return FsError.Ok;
-        }
-        catch (Exception e) when (_health.Fault(e, "link"))
-        {
-            return FsError.Io;
-        }
-    }
-
-    public FsError Unlink(long parent, string name) => Remove(parent, name, directory: false);
-
-    public FsError Rmdir(long parent, string name) => Remove(parent, name, directory: true);
-
-    private FsError Remove(long parent, string name, bool directory)
-    {
-        using (_locks.Exclusive())
+        using (_locks.Inodes(ino, true, newParent, true))
         {
             try
             {
@@ -259,80 +179,194 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                e = _inodes.TryGetDirectory(parent, out var dir);
+                e = _inodes.TryGet(ino, out var inode);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
-                if (name == ".")
+                if (inode.IsDirectory)
                 {
-                    return directory ? FsError.InvalidArgument : FsError.IsDirectory;
+                    return FsError.PermissionDenied;
                 }
-                if (name == "..")
-                {
-                    return directory ? FsError.NotEmpty : FsError.IsDirectory;
-                }
-                e = NameRules.Validate(name);
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                string key = _state.Settings.Folding.Key(name);
-                if (!dir.Children!.TryGet(key, out var record) || _inodes.TryGet(record.Ino, out var inode) != FsError.Ok)
+                if (inode.Nlink == 0 && !inode.Linkable)
                 {
                     return FsError.NotFound;
                 }
-                if (directory && !inode.IsDirectory)
+                if (inode.Nlink >= uint.MaxValue - 1)
                 {
-                    return FsError.NotDirectory;
+                    return FsError.TooManyLinks;
                 }
-                if (!directory && inode.IsDirectory)
+                if ((inode.Flags & (InodeFlags.Immutable | InodeFlags.AppendOnly)) != 0)
                 {
-                    return FsError.IsDirectory;
+                    return FsError.PermissionDenied;
                 }
-                if (directory && inode.Children!.Count > 0)
-                {
-                    return FsError.NotEmpty;
-                }
-                e = FlagRules.CheckRemovable(dir, inode);
+                e = _inodes.TryGetDirectory(newParent, out var dir);
                 if (e != FsError.Ok)
                 {
                     return e;
                 }
-                dir.Children.Remove(key);
+                e = _tree.CheckNewName(dir, newName, out string key);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                e = _inodes.AddLink(inode, dir);
+                if (e != FsError.Ok)
+                {
+                    return e;
+                }
+                dir.Children!.Add(newName, key, inode.Ino);
+                inode.ChangeTime = Now();
+                Changed(inode);
                 _tree.Touch(dir);
-                _inodes.DropLink(dir, inode);
+                attributes = _inodes.Attributes(inode);
                 return FsError.Ok;
             }
-            catch (Exception e) when (_health.Fault(e, "remove"))
+            catch (Exception e) when (_health.Fault(e, "link"))
             {
                 return FsError.Io;
             }
         }
     }
 
+    public FsError Unlink(long parent, string name) => Remove(parent, name, directory: false);
+
+    public FsError Rmdir(long parent, string name) => Remove(parent, name, directory: true);
+
     /// <summary>
-    /// Renames an entry. With <see cref="RenameFlags.Whiteout"/>, <paramref name="whiteoutOwner"/> gives the
-    /// owner of the whiteout left in the source's place (its mode and device are fixed: a character device 0/0).
-    /// A file moved to a name that does not exist yet holds the volume lock shared with the two
-    /// directories' locks exclusive (in stripe order): only those directories, the moved inode's
-    /// change time and the running transaction change. Every other rename (a directory moved: its
-    /// parent and the ancestry check; a name replaced: a link dropped, perhaps an inode reclaimed; an
-    /// exchange; a whiteout: an inode created) runs with the volume lock exclusive.
+    /// Removes a name, holding the volume lock shared with the directory's and the named inode's locks
+    /// exclusive, in stripe order, as Linux's unlink locks the parent and the victim: calls on other
+    /// inodes go on. Which inode to lock is learned by a lookup first; once both locks are held the
+    /// name is looked up again, and if a rename changed what it names meanwhile, the call starts over.
     /// </summary>
-    public FsError Rename(long parent, string name, long newParent, string newName, RenameFlags flags, in CreateRequest whiteoutOwner = default)
+    private FsError Remove(long parent, string name, bool directory)
     {
-        if ((flags & (RenameFlags.Exchange | RenameFlags.Whiteout)) == 0)
+        while (true)
         {
-            using (_locks.Inodes(parent, true, newParent, true))
+            long named = NamedIno(parent, name);
+            using (named < 0 ? _locks.Inode(parent, write: true) : _locks.Inodes(parent, true, named, true))
             {
                 try
                 {
-                    if (IsPlainMove(parent, name, newParent, newName, out var fromDir, out var toDir))
+                    var e = RemoveLocked(parent, name, directory, named, out bool renamed);
+                    if (!renamed)
                     {
-                        var e = CheckWritable();
-                        return e != FsError.Ok ? e : _tree.Rename(fromDir, name, toDir, newName, flags, whiteoutOwner);
+                        return e;
                     }
+                }
+                catch (Exception e) when (_health.Fault(e, "remove"))
+                {
+                    return FsError.Io;
+                }
+            }
+        }
+    }
+
+    /// <summary>The inode <paramref name="name"/> names in <paramref name="parent"/> right now, or -1 (no such directory or entry, or a name no entry can have).</summary>
+    private long NamedIno(long parent, string name)
+    {
+        using (_locks.Inode(parent, write: false))
+        {
+            return _inodes.TryGetDirectory(parent, out var dir) == FsError.Ok && name is not ("." or "..")
+                && NameRules.Validate(name) == FsError.Ok && dir.Children!.TryGet(_state.Settings.Folding.Key(name), out var record)
+                ? record.Ino : -1;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Remove"/> under its locks. <paramref name="renamed"/> is set, with nothing changed,
+    /// when the name no longer names <paramref name="locked"/> (-1: nothing was found before).
+    /// </summary>
+    private FsError RemoveLocked(long parent, string name, bool directory, long locked, out bool renamed)
+    {
+        renamed = false;
+        var e = CheckWritable();
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        e = _inodes.TryGetDirectory(parent, out var dir);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        if (name == ".")
+        {
+            return directory ? FsError.InvalidArgument : FsError.IsDirectory;
+        }
+        if (name == "..")
+        {
+            return directory ? FsError.NotEmpty : FsError.IsDirectory;
+        }
+        e = NameRules.Validate(name);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        string key = _state.Settings.Folding.Key(name);
+        bool found = dir.Children!.TryGet(key, out var record);
+        if ((found ? record!.Ino : -1) != locked)
+        {
+            renamed = true;
+            return FsError.Ok;
+        }
+        if (!found || _inodes.TryGet(record!.Ino, out var inode) != FsError.Ok)
+        {
+            return FsError.NotFound;
+        }
+        if (directory && !inode.IsDirectory)
+        {
+            return FsError.NotDirectory;
+        }
+        if (!directory && inode.IsDirectory)
+        {
+            return FsError.IsDirectory;
+        }
+        if (directory && inode.Children!.Count > 0)
+        {
+            return FsError.NotEmpty;
+        }
+        e = FlagRules.CheckRemovable(dir, inode);
+        if (e != FsError.Ok)
+        {
+            return e;
+        }
+        dir.Children.Remove(key);
+        _tree.Touch(dir);
+        _inodes.DropLink(dir, inode);
+        return FsError.Ok;
+    }
+
+    /// <summary>
+    /// Renames an entry. With <see cref="RenameFlags.Whiteout"/>, <paramref name="whiteoutOwner"/> gives the
+    /// owner of the whiteout left in the source's place (its mode and device are fixed: a character device 0/0).
+    /// A rename that involves no directory but the two parents (a file moved, replacing another or
+    /// not, exchanged, or leaving a whiteout) holds the volume lock shared with the locks of both
+    /// directories, the moved inode and the replaced one, exclusive, in stripe order, as Linux's
+    /// lock_rename and lock_two_nondirectories. Which inodes those are is learned by lookups first;
+    /// once the locks are held the names are looked up again, and if a rename changed them meanwhile
+    /// the call starts over. A directory moved or replaced runs with the volume lock exclusive, which
+    /// is the rename lock Linux keeps per volume: the ancestry check walks directories' parents, and
+    /// only such renames change those.
+    /// </summary>
+    public FsError Rename(long parent, string name, long newParent, string newName, RenameFlags flags, in CreateRequest whiteoutOwner = default)
+    {
+        if ((flags & RenameFlags.Exchange) != 0 && (flags & (RenameFlags.NoReplace | RenameFlags.Whiteout)) != 0)
+        {
+            return FsError.InvalidArgument;
+        }
+        while (RenameTargets(parent, name, newParent, newName, out long moved, out long replaced))
+        {
+            using (_locks.InodesExclusive(parent, newParent, moved, replaced))
+            {
+                try
+                {
+                    if (!RenameTargetsStill(parent, name, newParent, newName, moved, replaced, out var fromDir, out var toDir))
+                    {
+                        continue;
+                    }
+                    var e = CheckWritable();
+                    return e != FsError.Ok ? e : _tree.Rename(fromDir, name, toDir, newName, flags, whiteoutOwner);
                 }
                 catch (Exception e) when (_health.Fault(e, "rename"))
                 {
@@ -348,11 +382,6 @@ public sealed partial class FileSystem
                 if (e != FsError.Ok)
                 {
                     return e;
-                }
-                bool exchange = (flags & RenameFlags.Exchange) != 0;
-                if (exchange && (flags & (RenameFlags.NoReplace | RenameFlags.Whiteout)) != 0)
-                {
-                    return FsError.InvalidArgument;
                 }
                 e = _inodes.TryGetDirectory(parent, out var fromDir);
                 if (e == FsError.Ok)
@@ -373,22 +402,44 @@ public sealed partial class FileSystem
     }
 
     /// <summary>
-    /// Under the two directories' locks: whether this rename moves an entry that is not a directory to
-    /// a name that does not exist in the target directory (under the volume's folding, so not a
-    /// respelling of the same entry either), the one rename that needs no more than those locks.
-    /// The names are not checked here: <see cref="DirectoryTree.Rename"/> checks them on either path,
-    /// and answers the same. Anything else is left to the exclusive path to decide and answer.
+    /// Under the two directories' locks shared: whether the rename involves no directory but the two
+    /// parents, and if so the inode it moves and the one it replaces (-1: none). False sends the call
+    /// to the exclusive path, which also answers every error (a missing directory or source).
     /// </summary>
-    private bool IsPlainMove(long parent, string name, long newParent, string newName, out Inode fromDir, out Inode toDir)
+    private bool RenameTargets(long parent, string name, long newParent, string newName, out long moved, out long replaced)
+    {
+        moved = replaced = -1;
+        using (_locks.Inodes(parent, false, newParent, false))
+        {
+            return NonDirectoryAt(parent, name, out moved) && moved >= 0 && NonDirectoryAt(newParent, newName, out replaced);
+        }
+    }
+
+    /// <summary>Under the rename's locks: whether the names still name what <see cref="RenameTargets"/> found, and the two directories.</summary>
+    private bool RenameTargetsStill(long parent, string name, long newParent, string newName, long moved, long replaced, out Inode fromDir, out Inode toDir)
     {
         toDir = null!;
-        if (_inodes.TryGetDirectory(parent, out fromDir) != FsError.Ok || _inodes.TryGetDirectory(newParent, out toDir) != FsError.Ok)
+        return _inodes.TryGetDirectory(parent, out fromDir) == FsError.Ok && _inodes.TryGetDirectory(newParent, out toDir) == FsError.Ok
+            && NonDirectoryAt(parent, name, out long nowMoved) && nowMoved == moved
+            && NonDirectoryAt(newParent, newName, out long nowReplaced) && nowReplaced == replaced;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="dir"/> is a directory whose entry <paramref name="name"/> (under the
+    /// volume's folding) is missing (<paramref name="ino"/> -1) or names an inode that is not a directory.
+    /// </summary>
+    private bool NonDirectoryAt(long dir, string name, out long ino)
+    {
+        ino = -1;
+        if (_inodes.TryGetDirectory(dir, out var d) != FsError.Ok || name is "." or ".." || NameRules.Validate(name) != FsError.Ok)
         {
             return false;
         }
-        var folding = _state.Settings.Folding;
-        return fromDir.Children!.TryGet(folding.Key(name), out var record)
-            && _inodes.TryGet(record.Ino, out var moved) == FsError.Ok && !moved.IsDirectory
-            && !toDir.Children!.TryGet(folding.Key(newName), out _);
+        if (!d.Children!.TryGet(_state.Settings.Folding.Key(name), out var record))
+        {
+            return true;
+        }
+        ino = record.Ino;
+        return _inodes.TryGet(ino, out var inode) == FsError.Ok && !inode.IsDirectory;
     }
 }

@@ -26,7 +26,10 @@ public sealed partial class FileSystem
                 var e = _inodes.TryGet(ino, out var inode);
                 if (e == FsError.Ok)
                 {
-                    OpenCounts.Reference(inode);
+                    if (!OpenCounts.Reference(inode))
+                    {
+                        return FsError.NotFound;
+                    }
                     attributes = _inodes.Attributes(inode);
                 }
                 return e;
@@ -46,23 +49,16 @@ public sealed partial class FileSystem
     {
         using (_locks.Shared())
         {
-            // Gone, or the root, which is never let go: nothing to drop.
-            if (_inodes.TryGet(ino, out var named) != FsError.Ok || ino == RootIno)
+            try
             {
-                return;
+                if (_inodes.TryGet(ino, out var inode) == FsError.Ok && OpenCounts.Unreference(inode, count, IsReadOnly))
+                {
+                    _inodes.Destroy(inode);
+                }
             }
-            // As in Release: a named inode stays named while the lock is held shared, so nothing is reclaimed.
-            if (named.Nlink > 0)
+            catch (Exception e) when (_health.Fault(e, "forget"))
             {
-                OpenCounts.UnreferenceNamed(named, count);
-                return;
-            }
-        }
-        using (_locks.Exclusive())
-        {
-            if (_inodes.TryGet(ino, out var inode) == FsError.Ok)
-            {
-                _inodes.Opens.Unreference(inode, count, IsReadOnly);
+                // FORGET has no reply: the fault made the volume read-only and is logged.
             }
         }
     }
@@ -87,7 +83,9 @@ public sealed partial class FileSystem
         {
             return FsError.InvalidArgument;
         }
-        using (_locks.Exclusive())
+        // The directory's lock shared is enough: the new inode has no name, and an rmdir of the
+        // directory, which would make it unfit to hold one, takes that lock exclusively.
+        using (_locks.Inode(parent, write: false))
         {
             try
             {
@@ -138,8 +136,8 @@ public sealed partial class FileSystem
     }
 
     /// <summary>
-    /// Drops an open handle. A named file's last handle reclaims nothing, so that release needs only
-    /// the volume lock shared; a release that may reclaim an unnamed inode takes it exclusively.
+    /// Drops an open handle; the last hold of an inode with no name destroys it. Needs only the volume
+    /// lock shared: the counts change under the inode's monitor, where an unlink decides too.
     /// </summary>
     public FsError Release(long ino)
     {
@@ -148,31 +146,9 @@ public sealed partial class FileSystem
             try
             {
                 var e = _inodes.TryGet(ino, out var inode);
-                if (e != FsError.Ok)
+                if (e == FsError.Ok && OpenCounts.Release(inode, IsReadOnly))
                 {
-                    return e;
-                }
-                // Names go only under the exclusive lock: while this one is held shared, a named
-                // inode stays named, and dropping its handle cannot make it reclaimable.
-                if (inode.Nlink > 0)
-                {
-                    OpenCounts.ReleaseNamed(inode);
-                    return FsError.Ok;
-                }
-            }
-            catch (Exception e) when (_health.Fault(e, "release"))
-            {
-                return FsError.Io;
-            }
-        }
-        using (_locks.Exclusive())
-        {
-            try
-            {
-                var e = _inodes.TryGet(ino, out var inode);
-                if (e == FsError.Ok)
-                {
-                    _inodes.Opens.Release(inode, IsReadOnly);
+                    _inodes.Destroy(inode);
                 }
                 return e;
             }

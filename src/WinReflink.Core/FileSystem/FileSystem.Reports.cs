@@ -9,7 +9,7 @@ public sealed partial class FileSystem
 {
     public VolumeStatistics StatFs()
     {
-        using (_locks.Exclusive())
+        using (_locks.Shared())
         {
             var s = _state.Settings;
             return new VolumeStatistics(_blockSize, s.CapacityBlocks, _space.AvailableBlocks,

@@ -40,7 +40,7 @@ public sealed partial class FileSystem
         {
             return e;
         }
-        using (_locks.Exclusive())
+        using (_locks.Inode(ino, write: true))
         {
             try
             {
@@ -56,7 +56,7 @@ public sealed partial class FileSystem
 
     public FsError RemoveXattr(long ino, string name)
     {
-        using (_locks.Exclusive())
+        using (_locks.Inode(ino, write: true))
         {
             try
             {

@@ -1,20 +1,28 @@
 namespace WinReflink.Core.Locking;
 
 /// <summary>
-/// The engine's two levels of locks. The volume lock is a reader/writer lock: a call that changes
-/// the namespace or state shared between inodes (create, unlink, rename, truncation, a reclaim, the
-/// commit's capture and finish) takes it exclusively and needs nothing else; a call that only reads
-/// what those change (lookup, readdir, stat) takes it shared (<see cref="Shared"/>); the data calls
-/// take it shared and under it the lock of their inode (<see cref="Inode"/>, <see cref="Inodes"/>),
-/// shared to read and exclusive to write, as XFS's i_rwsem under its freeze protection. So reads and
-/// writes of different files run together, reads of one file too, and lookups beside them.
-/// What shared-mode calls touch beyond their inode has its own short lock: the space
+/// The engine's two levels of locks. The volume lock is a reader/writer lock. Nearly every call takes
+/// it shared and under it the locks of the inodes it reads or changes (<see cref="Inode"/>,
+/// <see cref="Inodes"/>, <see cref="InodesExclusive"/>), shared to read and exclusive to change, as
+/// XFS's i_rwsem under its freeze protection: a read or write takes its file's, a create or unlink its
+/// directory's (and the victim's), a rename both directories' and the two inodes', a setattr its
+/// inode's. So calls on different inodes run together, reads of one inode too. A few calls take the
+/// volume lock exclusively and need nothing else: those that change what many inodes share at once
+/// (a directory moved: the ancestry check walks parents; fallocate's exact free-space check; the
+/// commit's capture and finish; repair), and a shared-mode write or truncate that finds its blocks
+/// not plainly free runs again so. Calls that read only fields changed whole (getattr, readlink,
+/// getxattr) take it shared alone (<see cref="Shared"/>).
+/// What shared-mode calls touch beyond their inodes has its own short lock: the space
 /// (<see cref="Space.BlockSpace"/>), the running transaction's sets (<see cref="Transactions.Transaction"/>),
-/// the cache (<see cref="Cache.ExtentCache"/>), each taken inside an inode lock and never the other way round.
+/// the cache (<see cref="Cache.ExtentCache"/>), the security descriptors, the orphan list, and each
+/// inode's lifetime fields (its monitor, <see cref="Namespace.Inode"/>); each is taken inside the inode
+/// locks and never the other way round.
 /// Inode locks are striped over a fixed table (<see cref="Stripes"/>), so their memory does not grow
-/// with the number of inodes. A call on two inodes (a clone, a dedupe) takes both stripes in stripe
-/// order, once when they are the same stripe, as XFS's xfs_lock_two_inodes takes two inodes in inode
-/// order: with every holder of two stripes taking them in one order, no cycle of waits can form.
+/// with the number of inodes. A call on several inodes takes their stripes in stripe order, each
+/// once, as XFS's xfs_lock_two_inodes takes two inodes in inode order: with every holder of several
+/// stripes taking them in one order, no cycle of waits can form. A call that must learn which inodes
+/// to lock (an unlink, a rename) looks them up first, takes the locks, and checks that the names
+/// still name them, starting over when not.
 /// Neither level is recursive: a call that holds a lock never asks for it again.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The locks live as long as the FileSystem, and a host call racing its Dispose must still find them usable (it then answers from the closed state); they hold no handle until contended, and the GC reclaims those.")]
@@ -114,6 +122,46 @@ internal sealed class EngineLocks
         return new Scope(_volume, exclusive: false, _inodes[second], secondWrite, _inodes[first], firstWrite);
     }
 
+    /// <summary>
+    /// The volume lock shared and the locks of up to four inodes exclusive (a rename: two directories,
+    /// the moved inode and the one it replaces; a negative number is no inode). Taken in stripe order,
+    /// each stripe once, as <see cref="Inodes"/> does.
+    /// </summary>
+    public Scope InodesExclusive(long a, long b, long c, long d)
+    {
+        Span<int> stripes = stackalloc int[4];
+        int count = 0;
+        foreach (long ino in (ReadOnlySpan<long>)[a, b, c, d])
+        {
+            if (ino >= 0)
+            {
+                stripes[count++] = StripeOf(ino);
+            }
+        }
+        stripes = stripes[..count];
+        stripes.Sort();
+        var taken = new List<ReaderWriterLockSlim>(count);
+        _volume.EnterReadLock();
+        try
+        {
+            for (int i = 0; i < stripes.Length; i++)
+            {
+                if (i == 0 || stripes[i] != stripes[i - 1])
+                {
+                    _inodes[stripes[i]].EnterWriteLock();
+                    taken.Add(_inodes[stripes[i]]);
+                }
+            }
+        }
+        catch
+        {
+            Scope.ExitAll(taken);
+            _volume.ExitReadLock();
+            throw;
+        }
+        return new Scope(_volume, taken);
+    }
+
     private static void Enter(ReaderWriterLockSlim stripe, bool write)
     {
         if (write)
@@ -132,7 +180,7 @@ internal sealed class EngineLocks
     /// <summary>Fibonacci hashing: consecutive inode numbers (files created together) land far apart. The top 8 bits: <see cref="Stripes"/> is 256.</summary>
     internal static int StripeOf(long ino) => (int)((ulong)ino * 0x9E3779B97F4A7C15UL >> 56);
 
-    /// <summary>Releases what <see cref="Exclusive"/>, <see cref="Inode"/> or <see cref="Inodes"/> took: the inode locks (the later-taken first), then the volume lock.</summary>
+    /// <summary>Releases what <see cref="Exclusive"/>, <see cref="Inode"/>, <see cref="Inodes"/> or <see cref="InodesExclusive"/> took: the inode locks (the later-taken first), then the volume lock.</summary>
     public readonly struct Scope : IDisposable
     {
         private readonly ReaderWriterLockSlim _volume;
@@ -141,6 +189,8 @@ internal sealed class EngineLocks
         private readonly bool _inodeWrite;
         private readonly ReaderWriterLockSlim? _earlier;
         private readonly bool _earlierWrite;
+        /// <summary>Stripes taken exclusively by <see cref="InodesExclusive"/>, in the order taken.</summary>
+        private readonly List<ReaderWriterLockSlim>? _several;
 
         internal Scope(ReaderWriterLockSlim volume, bool exclusive, ReaderWriterLockSlim? inode, bool inodeWrite, ReaderWriterLockSlim? earlier, bool earlierWrite)
         {
@@ -150,6 +200,18 @@ internal sealed class EngineLocks
             _inodeWrite = inodeWrite;
             _earlier = earlier;
             _earlierWrite = earlierWrite;
+            _several = null;
+        }
+
+        internal Scope(ReaderWriterLockSlim volume, List<ReaderWriterLockSlim> several)
+        {
+            _volume = volume;
+            _exclusive = false;
+            _inode = null;
+            _inodeWrite = false;
+            _earlier = null;
+            _earlierWrite = false;
+            _several = several;
         }
 
         public void Dispose()
@@ -162,6 +224,10 @@ internal sealed class EngineLocks
             {
                 Exit(_earlier, _earlierWrite);
             }
+            if (_several != null)
+            {
+                ExitAll(_several);
+            }
             if (_exclusive)
             {
                 _volume.ExitWriteLock();
@@ -169,6 +235,14 @@ internal sealed class EngineLocks
             else
             {
                 _volume.ExitReadLock();
+            }
+        }
+
+        internal static void ExitAll(List<ReaderWriterLockSlim> taken)
+        {
+            for (int i = taken.Count - 1; i >= 0; i--)
+            {
+                taken[i].ExitWriteLock();
             }
         }
 

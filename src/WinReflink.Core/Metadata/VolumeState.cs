@@ -17,10 +17,12 @@ internal sealed class VolumeState
     }
 
     public VolumeSettings Settings { get; }
-    public Dictionary<long, Inode> Inodes { get; } = new();
+    /// <summary>Every inode by number. Concurrent: lookups run beside creations and reclaims in other directories.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<long, Inode> Inodes { get; } = new();
     public RefcountTable Refcounts { get; } = new();
     public Allocator Allocator { get; }
     public SecurityDescriptorTable Security { get; } = new();
+    /// <summary>Inodes with no name that something holds; changed only through <see cref="InodeTable"/>, under its lock, while the volume is open.</summary>
     public HashSet<long> Orphans { get; } = new();
 
     /// <summary>Rows found at load that belong to no object (a corrupt store); `check` reports them.</summary>

@@ -8,7 +8,9 @@ namespace WinReflink.Core.Namespace;
 /// EXCHANGE and WHITEOUT). Invariants on entry and on return of every call: each directory's entries
 /// name inodes that exist (<see cref="InodeTable.Named"/> answers a violation as corruption), a
 /// directory has one name and is not its own ancestor, and a directory's link count is 2 plus its
-/// subdirectories. Callers hold the volume lock and have checked that the volume is writable.
+/// subdirectories. Callers hold the volume lock and, for a change, the locks of the directories and
+/// inodes it changes exclusively (the volume lock exclusively when a directory moves), and have
+/// checked that the volume is writable.
 /// </summary>
 internal sealed class DirectoryTree
 {

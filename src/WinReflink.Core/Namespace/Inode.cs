@@ -2,7 +2,14 @@ using WinReflink.Core.Extents;
 
 namespace WinReflink.Core.Namespace;
 
-/// <summary>An inode as the engine holds it in memory; the metadata store persists the changed ones at commit.</summary>
+/// <summary>
+/// An inode as the engine holds it in memory; the metadata store persists the changed ones at commit.
+/// Its lifetime fields (<see cref="Nlink"/> of a non-directory and a directory's last drop to zero,
+/// <see cref="OpenCount"/>, <see cref="References"/>, <see cref="Destroyed"/>) change only under the
+/// inode's monitor (<c>lock (inode)</c>, taken by <see cref="InodeTable"/> and <see cref="OpenCounts"/>,
+/// innermost of all locks but the orphan list's): an unlink, a close and a lookup of one inode run at
+/// once under different locks, and the decision to destroy it must see all four as one.
+/// </summary>
 internal sealed class Inode
 {
     public Inode(long ino, uint mode)
@@ -48,12 +55,18 @@ internal sealed class Inode
     public long Parent;
     public ExtentMap? Extents { get; }
     public DirectoryContents? Children { get; }
+    /// <summary>Extended attributes; a published map is never changed, only replaced (<see cref="InodeXattrs"/>).</summary>
     public Dictionary<string, byte[]>? Xattrs;
     public bool XattrsChanged;
     /// <summary>Open handles; an unlinked inode lives on as an orphan until this and <see cref="References"/> drop to zero.</summary>
     public int OpenCount;
     /// <summary>References a host holds without a handle (the FUSE kernel's lookup count); never persisted.</summary>
     public long References;
+    /// <summary>
+    /// Set once, under the monitor, when nothing names or holds the inode and its destruction is decided:
+    /// from then on no name, handle or reference may be taken (those answer NotFound).
+    /// </summary>
+    public bool Destroyed;
     /// <summary>Born without a name (O_TMPFILE): the one orphan a link may give a name again.</summary>
     public bool Linkable;
     /// <summary>Where the next allocation for this file should start, so its writes land contiguously.</summary>

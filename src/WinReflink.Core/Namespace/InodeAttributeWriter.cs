@@ -29,10 +29,13 @@ internal sealed class InodeAttributeWriter
     /// <summary>
     /// Applies the request's fields. The chattr rules come first (<see cref="FlagRules.CheckAttributesSettable"/>),
     /// then a size change, the only part that can fail after them (its own checks, then the truncate,
-    /// which may need space); nothing else is changed when either refuses.
+    /// which may need space); nothing else is changed when either refuses, or when the truncate, run with
+    /// the volume lock shared (<paramref name="shared"/>), answers that it must run exclusively
+    /// (<paramref name="exclusiveNeeded"/>). The caller holds the inode's lock exclusively.
     /// </summary>
-    public FsError SetAttributes(Inode inode, in SetAttributesRequest request)
+    public FsError SetAttributes(Inode inode, in SetAttributesRequest request, bool shared, out bool exclusiveNeeded)
     {
+        exclusiveNeeded = false;
         var e = FlagRules.CheckAttributesSettable(inode, request.Fields);
         if (e != FsError.Ok)
         {
@@ -42,8 +45,8 @@ internal sealed class InodeAttributeWriter
         long now = FileSystem.Now();
         if ((f & SetAttributeFields.Size) != 0)
         {
-            e = Truncate(inode, request.Size);
-            if (e != FsError.Ok)
+            e = Truncate(inode, request.Size, shared, out exclusiveNeeded);
+            if (e != FsError.Ok || exclusiveNeeded)
             {
                 return e;
             }
@@ -95,8 +98,9 @@ internal sealed class InodeAttributeWriter
     }
 
     /// <summary>A new size for a regular file (0 to <see cref="FileSystem.MaxFileSize"/>): the data path unmaps or extends.</summary>
-    private FsError Truncate(Inode inode, long size)
+    private FsError Truncate(Inode inode, long size, bool shared, out bool exclusiveNeeded)
     {
+        exclusiveNeeded = false;
         if (inode.IsDirectory)
         {
             return FsError.IsDirectory;
@@ -109,7 +113,7 @@ internal sealed class InodeAttributeWriter
         {
             return FsError.FileTooLarge;
         }
-        return _data.Truncate(inode, size);
+        return _data.Truncate(inode, size, shared, out exclusiveNeeded);
     }
 
     /// <summary>Clears set-user-ID, and set-group-ID when group execute is set (without it the bit means mandatory locking).</summary>

@@ -20,15 +20,35 @@ internal sealed class InodeSecurity
         _transaction = transaction;
     }
 
-    /// <summary>The inode's descriptor, or null when it has none.</summary>
-    public byte[]? Get(Inode inode) => _descriptors.Get(inode.SecurityId);
+    /// <summary>
+    /// The inode's descriptor, or null when it has none. Takes no inode lock (Windows asks on every
+    /// open): a <see cref="Set"/> meanwhile may release the descriptor read a moment before, so a
+    /// missing one is looked up again under the inode's new id. Ids are never reused.
+    /// </summary>
+    public byte[]? Get(Inode inode)
+    {
+        while (true)
+        {
+            long id = Volatile.Read(ref inode.SecurityId);
+            var descriptor = _descriptors.Get(id);
+            if (descriptor != null || id == Volatile.Read(ref inode.SecurityId))
+            {
+                return descriptor;
+            }
+        }
+    }
 
-    /// <summary>Gives the inode <paramref name="descriptor"/> (empty: none). The caller checked the volume is writable and the chattr rules.</summary>
+    /// <summary>
+    /// Gives the inode <paramref name="descriptor"/> (empty: none). The caller holds the inode's lock
+    /// exclusively and checked that the volume is writable and the chattr rules. The new id is in
+    /// place before the old descriptor is released, for <see cref="Get"/>.
+    /// </summary>
     public void Set(Inode inode, byte[] descriptor)
     {
         long id = descriptor.Length == 0 ? 0 : _descriptors.Acquire(descriptor);
-        _descriptors.Release(inode.SecurityId);
-        inode.SecurityId = id;
+        long old = inode.SecurityId;
+        Volatile.Write(ref inode.SecurityId, id);
+        _descriptors.Release(old);
         inode.ChangeTime = FileSystem.Now();
         _transaction.Changed(inode);
     }

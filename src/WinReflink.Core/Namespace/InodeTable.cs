@@ -11,7 +11,9 @@ namespace WinReflink.Core.Namespace;
 /// entry and on return of every call: every inode a directory entry or the orphan list names exists;
 /// an inode with no name is in the orphan list while a handle or a host reference holds it, and is
 /// destroyed when neither does, unless the volume is read-only (then the next open reclaims it).
-/// Callers hold the volume lock. The parts that change an existing inode are components of their own,
+/// Callers hold the volume lock, and the locks of the inodes and directories they change exclusively;
+/// the orphan list has a lock of its own, and an inode's lifetime fields its monitor (<see cref="Inode"/>).
+/// The parts that change an existing inode are components of their own,
 /// built here over the same state: <see cref="AttributeWriter"/>, <see cref="Xattrs"/>,
 /// <see cref="Security"/> and <see cref="Opens"/> (what holds an inode besides its names).
 /// </summary>
@@ -21,6 +23,8 @@ internal sealed class InodeTable
     private readonly Transaction _transaction;
     private readonly DataPath _data;
     private readonly int _blockSize;
+    /// <summary>The orphan list's own lock: unlinks and closes of different inodes change it at once. Taken inside an inode's monitor, never around one.</summary>
+    private readonly Lock _orphansGate = new();
 
     public InodeTable(VolumeState state, Transaction transaction, DataPath data, int blockSize)
     {
@@ -98,11 +102,15 @@ internal sealed class InodeTable
             win, i.Generation, _blockSize);
     }
 
-    /// <summary>A new inode with one name in <paramref name="dir"/> (two links for a directory); the caller adds the entry.</summary>
+    /// <summary>
+    /// A new inode with one name in <paramref name="dir"/> (two links for a directory); the caller,
+    /// holding <paramref name="dir"/>'s lock exclusively, adds the entry. Numbers and generations are
+    /// taken atomically: creations in other directories run at once.
+    /// </summary>
     public Inode Create(Inode dir, CreateRequest request)
     {
         long now = FileSystem.Now();
-        var inode = new Inode(_state.Settings.NextIno++, request.Mode)
+        var inode = new Inode(_state.Settings.TakeIno(), request.Mode)
         {
             Uid = request.Uid,
             Gid = request.Gid,
@@ -112,7 +120,7 @@ internal sealed class InodeTable
             ModifyTime = now,
             ChangeTime = now,
             BirthTime = now,
-            Generation = _state.Settings.NextGeneration++,
+            Generation = _state.Settings.TakeGeneration(),
             Parent = dir.Ino,
         };
         // A set-group-ID directory hands its group to new entries, and its set-group-ID bit to new subdirectories.
@@ -129,8 +137,11 @@ internal sealed class InodeTable
         {
             inode.SecurityId = _state.Security.Acquire(sd);
         }
-        _transaction.Changes.SettingsChanged = true;
-        _state.Inodes.Add(inode.Ino, inode);
+        _transaction.SettingsChanged();
+        if (!_state.Inodes.TryAdd(inode.Ino, inode))
+        {
+            throw new CorruptionException($"the next inode number {inode.Ino} is already taken", inode.Ino, -1);
+        }
         _transaction.Changed(inode);
         return inode;
     }
@@ -142,76 +153,122 @@ internal sealed class InodeTable
     public Inode CreateUnnamed(Inode dir, CreateRequest request)
     {
         var inode = Create(dir, request with { Mode = (request.Mode & ~PosixMode.TypeMask) | PosixMode.Regular });
-        inode.Nlink = 0;
-        inode.Linkable = true;
-        inode.OpenCount = 1;
-        Orphan(inode);
+        lock (inode)
+        {
+            inode.Nlink = 0;
+            inode.Linkable = true;
+            inode.OpenCount = 1;
+            Orphan(inode);
+        }
         return inode;
     }
 
-    /// <summary>One name of the inode is gone: count it, and reclaim or orphan the inode when none is left.</summary>
+    /// <summary>
+    /// One name of the inode is gone: count it, and reclaim or orphan the inode when none is left. The
+    /// caller holds the locks of the inode and of <paramref name="dir"/> exclusively (or the volume's).
+    /// </summary>
     public void DropLink(Inode dir, Inode inode)
     {
         inode.ChangeTime = FileSystem.Now();
         if (inode.IsDirectory)
         {
             dir.Nlink--;
-            inode.Nlink = 0;
         }
-        else
+        bool destroy;
+        lock (inode)
         {
-            inode.Nlink--;
+            inode.Nlink = inode.IsDirectory ? 0 : inode.Nlink - 1;
+            destroy = ClaimIfUnheld(inode, readOnly: false);
+            if (!destroy && inode.Nlink == 0)
+            {
+                Orphan(inode);
+            }
         }
         _transaction.Changed(inode);
-        if (inode.Nlink > 0)
-        {
-            return;
-        }
-        if (inode.IsHeld)
-        {
-            Orphan(inode);
-        }
-        else
+        if (destroy)
         {
             Destroy(inode);
         }
+    }
+
+    /// <summary>
+    /// Gives the inode one more name in <paramref name="dir"/>, taking an unnamed one (O_TMPFILE) off
+    /// the orphan list. The caller holds the locks of both exclusively and checked the name. NotFound
+    /// when the inode's destruction was decided meanwhile or it has no name and was never linkable.
+    /// </summary>
+    public FsError AddLink(Inode inode, Inode dir)
+    {
+        lock (inode)
+        {
+            if (inode.Destroyed || (inode.Nlink == 0 && !inode.Linkable))
+            {
+                return FsError.NotFound;
+            }
+            if (inode.Nlink == 0)
+            {
+                inode.Linkable = false;
+                inode.Parent = dir.Ino;
+                RemoveOrphan(inode.Ino);
+            }
+            inode.Nlink++;
+        }
+        return FsError.Ok;
     }
 
     /// <summary>An inode with no name that something still holds: recorded, so a crash reclaims it at the next open.</summary>
-    public void Orphan(Inode inode)
+    private void Orphan(Inode inode)
     {
-        _state.Orphans.Add(inode.Ino);
-        _transaction.Changes.OrphansChanged = true;
+        lock (_orphansGate)
+        {
+            _state.Orphans.Add(inode.Ino);
+        }
+        _transaction.OrphansChanged();
     }
 
-    /// <summary>An orphan gets a name in <paramref name="dir"/>: it is an ordinary inode again.</summary>
-    public void Adopt(Inode inode, Inode dir)
+    private void RemoveOrphan(long ino)
     {
-        inode.Linkable = false;
-        inode.Parent = dir.Ino;
-        if (_state.Orphans.Remove(inode.Ino))
+        bool removed;
+        lock (_orphansGate)
         {
-            _transaction.Changes.OrphansChanged = true;
+            removed = _state.Orphans.Remove(ino);
+        }
+        if (removed)
+        {
+            _transaction.OrphansChanged();
         }
     }
 
-    /// <summary>Destroys an inode that has no name left once nothing holds it; a read-only volume keeps it for the next open.</summary>
-    public void ReclaimIfUnheld(Inode inode, bool readOnly)
+    /// <summary>
+    /// Under the inode's monitor: whether nothing names or holds it any more, and if so marks it
+    /// <see cref="Inode.Destroyed"/>, so that the caller, and no one else, destroys it
+    /// (<see cref="Destroy"/>). A read-only volume keeps such an inode for the next open to reclaim.
+    /// </summary>
+    public static bool ClaimIfUnheld(Inode inode, bool readOnly)
     {
-        if (inode.Nlink == 0 && !inode.IsHeld && inode.Ino != FileSystem.RootIno && !readOnly)
+        if (inode.Nlink != 0 || inode.IsHeld || inode.Destroyed || inode.Ino == FileSystem.RootIno || readOnly)
         {
-            Destroy(inode);
+            return false;
         }
+        inode.Destroyed = true;
+        return true;
     }
 
-    /// <summary>Destroys every orphan nothing holds any more (after a host let go of all its references).</summary>
+    /// <summary>Destroys every orphan nothing holds any more (after a host let go of all its references). The caller holds the volume lock exclusively.</summary>
     public void ReclaimUnheldOrphans(bool readOnly)
     {
-        foreach (long ino in _state.Orphans.ToList())
+        foreach (long ino in OrphanList())
         {
             if (_state.Inodes.TryGetValue(ino, out var inode))
             {
-                ReclaimIfUnheld(inode, readOnly);
+                bool destroy;
+                lock (inode)
+                {
+                    destroy = ClaimIfUnheld(inode, readOnly);
+                }
+                if (destroy)
+                {
+                    Destroy(inode);
+                }
             }
         }
     }
@@ -219,34 +276,57 @@ internal sealed class InodeTable
     /// <summary>At open, before any host holds anything: destroys the orphans the last session left, and forgets records of inodes that have a name or are gone.</summary>
     public void ReclaimOrphans()
     {
-        foreach (long ino in _state.Orphans.ToList())
+        foreach (long ino in OrphanList())
         {
             if (_state.Inodes.TryGetValue(ino, out var inode) && inode.Nlink == 0)
             {
+                inode.Destroyed = true;
                 Destroy(inode);
             }
             else
             {
-                _state.Orphans.Remove(ino);
-                _transaction.Changes.OrphansChanged = true;
+                RemoveOrphan(ino);
             }
         }
     }
 
-    public bool HasOrphans => _state.Orphans.Count > 0;
-
-    private void Destroy(Inode inode)
+    private List<long> OrphanList()
     {
+        lock (_orphansGate)
+        {
+            return _state.Orphans.ToList();
+        }
+    }
+
+    public bool HasOrphans
+    {
+        get
+        {
+            lock (_orphansGate)
+            {
+                return _state.Orphans.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Destroys an inode its caller claimed (<see cref="ClaimIfUnheld"/>): its blocks, its descriptor,
+    /// its rows. No host call can reach it any more (each needs a name, a handle or a reference), and
+    /// the commit's capture waits for the volume lock, so nothing else touches it meanwhile.
+    /// </summary>
+    public void Destroy(Inode inode)
+    {
+        if (!inode.Destroyed)
+        {
+            throw new InvalidOperationException($"inode {inode.Ino} was destroyed without being claimed");
+        }
         if (inode.Extents != null)
         {
             _data.Unmap(inode, 0, long.MaxValue / 2);
         }
         _state.Security.Release(inode.SecurityId);
-        _state.Inodes.Remove(inode.Ino);
-        _transaction.Changes.Deleted(inode);
-        if (_state.Orphans.Remove(inode.Ino))
-        {
-            _transaction.Changes.OrphansChanged = true;
-        }
+        _state.Inodes.TryRemove(inode.Ino, out _);
+        _transaction.Deleted(inode);
+        RemoveOrphan(inode.Ino);
     }
 }

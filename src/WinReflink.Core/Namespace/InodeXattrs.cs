@@ -7,8 +7,10 @@ namespace WinReflink.Core.Namespace;
 /// Extended attributes: each inode's map of names (ordinal) to values. Invariants on return of every
 /// change: no name is empty or longer than <see cref="MaxNameBytes"/> UTF-8 bytes, no value longer than
 /// <see cref="MaxValueBytes"/>; a changed map is marked (XattrsChanged) so the commit rewrites the
-/// inode's rows, and the inode's change time moved. A refused change changes nothing. Callers hold the
-/// volume lock and checked the volume is writable and the chattr rules (FlagRules.CheckMetadataWritable).
+/// inode's rows, and the inode's change time moved. A refused change changes nothing. Callers of a
+/// change hold the inode's lock exclusively and checked the volume is writable and the chattr rules
+/// (FlagRules.CheckMetadataWritable). Readers take no inode lock: a change builds a new map and
+/// publishes it whole, so a reader sees the map before or after it, never one being changed.
 /// </summary>
 internal sealed class InodeXattrs
 {
@@ -38,7 +40,8 @@ internal sealed class InodeXattrs
 
     public static FsError Get(Inode inode, string name, out byte[] value)
     {
-        if (inode.Xattrs == null || !inode.Xattrs.TryGetValue(name, out value!))
+        var xattrs = Volatile.Read(ref inode.Xattrs);
+        if (xattrs == null || !xattrs.TryGetValue(name, out value!))
         {
             value = Array.Empty<byte>();
             return FsError.NoAttribute;
@@ -48,7 +51,7 @@ internal sealed class InodeXattrs
 
     /// <summary>The names in ordinal order.</summary>
     public static IReadOnlyList<string> Names(Inode inode) =>
-        inode.Xattrs == null ? Array.Empty<string>() : inode.Xattrs.Keys.Order(StringComparer.Ordinal).ToList();
+        Volatile.Read(ref inode.Xattrs) is { } xattrs ? xattrs.Keys.Order(StringComparer.Ordinal).ToList() : Array.Empty<string>();
 
     /// <summary>Stores a copy of <paramref name="value"/>; Create refuses an existing name, Replace a missing one. The caller checked the arguments (<see cref="CheckArguments"/>).</summary>
     public FsError Set(Inode inode, string name, ReadOnlySpan<byte> value, XattrFlags flags)
@@ -62,18 +65,22 @@ internal sealed class InodeXattrs
         {
             return FsError.NoAttribute;
         }
-        inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        inode.Xattrs[name] = value.ToArray();
+        var copy = inode.Xattrs == null ? new Dictionary<string, byte[]>(StringComparer.Ordinal) : new Dictionary<string, byte[]>(inode.Xattrs, StringComparer.Ordinal);
+        copy[name] = value.ToArray();
+        Volatile.Write(ref inode.Xattrs, copy);
         Changed(inode);
         return FsError.Ok;
     }
 
     public FsError Remove(Inode inode, string name)
     {
-        if (inode.Xattrs == null || !inode.Xattrs.Remove(name))
+        if (inode.Xattrs == null || !inode.Xattrs.ContainsKey(name))
         {
             return FsError.NoAttribute;
         }
+        var copy = new Dictionary<string, byte[]>(inode.Xattrs, StringComparer.Ordinal);
+        copy.Remove(name);
+        Volatile.Write(ref inode.Xattrs, copy);
         Changed(inode);
         return FsError.Ok;
     }

@@ -20,10 +20,10 @@ namespace WinReflink.Core.Transactions;
 /// One commit is written at a time, in sequence order. The transaction answers the copy-on-write
 /// question "may this block be overwritten in place?" (<see cref="History"/>) against the last durable
 /// commit and the one being written, but owns no copy-on-write policy. Callers hold the volume lock for
-/// every call except <see cref="Commit"/>, which takes it. The calls of the data path
-/// (<see cref="Changed"/>, <see cref="Allocated"/>, <see cref="Unshared"/>, <see cref="History"/>,
-/// <see cref="LostChanges"/>) may come from several threads holding it shared, so the running sets
-/// are also under <c>_running</c>; the capture and the finish hold the volume lock exclusively, so no
+/// every call except <see cref="Commit"/>, which takes it. The calls that record changes
+/// (<see cref="Changed"/>, <see cref="Deleted"/>, <see cref="SettingsChanged"/>, <see cref="OrphansChanged"/>,
+/// <see cref="Allocated"/>, <see cref="Unshared"/>, <see cref="History"/>, <see cref="LostChanges"/>)
+/// may come from several threads holding it shared, so the running sets are also under <c>_running</c>; the capture and the finish hold the volume lock exclusively, so no
 /// call of the data path is in progress while they swap those sets or move the commit being written.
 /// </summary>
 internal sealed class Transaction : IDisposable
@@ -72,6 +72,33 @@ internal sealed class Transaction : IDisposable
         lock (_running)
         {
             Changes.ChangedInodes.Add(inode);
+        }
+    }
+
+    /// <summary>The volume's settings changed (the next inode number, the label).</summary>
+    public void SettingsChanged()
+    {
+        lock (_running)
+        {
+            Changes.SettingsChanged = true;
+        }
+    }
+
+    /// <summary>The orphan list changed.</summary>
+    public void OrphansChanged()
+    {
+        lock (_running)
+        {
+            Changes.OrphansChanged = true;
+        }
+    }
+
+    /// <summary>The inode is gone: the commit deletes its rows instead of writing them.</summary>
+    public void Deleted(Inode inode)
+    {
+        lock (_running)
+        {
+            Changes.Deleted(inode);
         }
     }
 

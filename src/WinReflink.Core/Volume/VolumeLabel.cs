@@ -20,6 +20,6 @@ internal static class VolumeLabel
     public static void Set(VolumeSettings settings, Transaction transaction, string label)
     {
         settings.Label = label;
-        transaction.Changes.SettingsChanged = true;
+        transaction.SettingsChanged();
     }
 }

@@ -20,6 +20,25 @@ internal sealed class VolumeSettings
     public CaseFolding Folding { get; init; } = CaseFolding.Identity;
     public string Label { get; set; } = "";
     public uint SerialNumber { get; init; }
-    public long NextIno { get; set; }
-    public long NextGeneration { get; set; }
+    private long _nextIno;
+    private long _nextGeneration;
+
+    /// <summary>The number the next inode gets. Creations in different directories run at once, so they take numbers with <see cref="TakeIno"/>.</summary>
+    public long NextIno
+    {
+        get => Volatile.Read(ref _nextIno);
+        set => Volatile.Write(ref _nextIno, value);
+    }
+
+    public long NextGeneration
+    {
+        get => Volatile.Read(ref _nextGeneration);
+        set => Volatile.Write(ref _nextGeneration, value);
+    }
+
+    /// <summary>A number no inode has had, atomically: two creations never get the same one.</summary>
+    public long TakeIno() => Interlocked.Increment(ref _nextIno) - 1;
+
+    /// <summary>A generation no inode has had, atomically.</summary>
+    public long TakeGeneration() => Interlocked.Increment(ref _nextGeneration) - 1;
 }

@@ -6,10 +6,11 @@ using WinReflink.Core.Tests.Transaction;
 namespace WinReflink.Core.Tests.Concurrency;
 
 /// <summary>
-/// Reads, writes and stats hold the volume lock shared and their file's lock: a write of one file that
-/// waits (here at the dirty limit, while the background writer's batch is held in the store) holds up
-/// that file's readers and every call that takes the volume exclusively, and nothing else. A clone
-/// step holds its source's lock shared and its destination's exclusive.
+/// Reads, writes, stats and namespace changes hold the volume lock shared and the locks of the inodes
+/// they touch: a write of one file that waits (here at the dirty limit, while the background writer's
+/// batch is held in the store) holds up that file's readers and changers and the few calls that take
+/// the volume exclusively (a directory's rename), and nothing else. A clone step holds its source's
+/// lock shared and its destination's exclusive.
 /// </summary>
 public class InodeLockTests : VolumeFixture
 {
@@ -90,6 +91,8 @@ public class InodeLockTests : VolumeFixture
         var (fs, store) = Open();
         using (fs)
         {
+            // A failed assertion must let the held batch go, or disposing the volume waits for it for ever.
+            using var releaseOnFailure = new Releaser(store);
             var (a, b, bBytes, writer, written) = HeldWriter(fs, store);
             var others = Task.Run(() =>
             {
@@ -115,15 +118,42 @@ public class InodeLockTests : VolumeFixture
             Assert.That(Within(Task.Run(() => fs.Rename(FileSystem.RootIno, "b", FileSystem.RootIno, "c", RenameFlags.None)), "a rename of another file"),
                 Is.EqualTo(FsError.Ok), "moving a file to a new name locks the directories, not the volume");
             Assert.That(Within(Task.Run(() => fs.Link(b, FileSystem.RootIno, "b2", out _)), "a link of another file"), Is.EqualTo(FsError.Ok));
+            var namespaceCalls = Task.Run(() =>
+            {
+                var request = new CreateRequest(RegularFile, 0, 0);
+                Assert.That(fs.Create(FileSystem.RootIno, "d", request, out var d), Is.EqualTo(FsError.Ok), "create");
+                Assert.That(fs.Mkdir(FileSystem.RootIno, "dir", new CreateRequest(0x1ED, 0, 0), out var dir), Is.EqualTo(FsError.Ok), "mkdir");
+                Assert.That(fs.Create(dir.Ino, "e", request, out _), Is.EqualTo(FsError.Ok), "create in the new directory");
+                Assert.That(fs.Rename(FileSystem.RootIno, "d", FileSystem.RootIno, "b2", RenameFlags.None), Is.EqualTo(FsError.Ok), "a rename that replaces a name");
+                Assert.That(fs.Unlink(dir.Ino, "e"), Is.EqualTo(FsError.Ok), "unlink");
+                Assert.That(fs.Rmdir(FileSystem.RootIno, "dir"), Is.EqualTo(FsError.Ok), "rmdir");
+                // To a whole block: a partial one would be zeroed, a write that waits at the dirty limit like any other.
+                Assert.That(fs.SetAttributes(b, new SetAttributesRequest(SetAttributeFields.Size | SetAttributeFields.Mode, Mode: 0x180, Size: fs.BlockSize), out var truncated), Is.EqualTo(FsError.Ok), "a truncate and a chmod");
+                Assert.That(truncated.Size, Is.EqualTo(fs.BlockSize));
+                Assert.That(fs.SetXattr(d.Ino, "user.k", [1, 2, 3], XattrFlags.None), Is.EqualTo(FsError.Ok), "setxattr");
+                Assert.That(fs.GetXattr(d.Ino, "user.k", out var value), Is.EqualTo(FsError.Ok));
+                Assert.That(value, Is.EqualTo(new byte[] { 1, 2, 3 }));
+                Assert.That(fs.CreateTemporary(FileSystem.RootIno, request, out var temporary), Is.EqualTo(FsError.Ok), "O_TMPFILE");
+                Assert.That(fs.Link(temporary.Ino, FileSystem.RootIno, "kept", out _), Is.EqualTo(FsError.Ok), "a link giving it a name");
+                Assert.That(fs.Release(temporary.Ino), Is.EqualTo(FsError.Ok));
+                return fs.StatFs().FreeBlocks;
+            });
+            Assert.That(Within(namespaceCalls, "creates, mkdir, unlink, rmdir, a replacing rename, a truncate, setxattr, O_TMPFILE and statfs elsewhere while a write waits at the dirty limit"), Is.GreaterThan(0));
+            Assert.That(writer.IsCompleted, Is.False, "the write still waits");
+
             var readA = Task.Run(() => fs.Read(a, 0, new byte[fs.BlockSize], out _));
-            var create = Task.Run(() => fs.Create(FileSystem.RootIno, "d", new CreateRequest(RegularFile, 0, 0), out _));
+            var chmodA = Task.Run(() => fs.SetAttributes(a, new SetAttributesRequest(SetAttributeFields.Mode, Mode: 0x180), out _));
+            Assert.That(fs.Mkdir(FileSystem.RootIno, "moved", new CreateRequest(0x1ED, 0, 0), out _), Is.EqualTo(FsError.Ok));
+            var directoryMove = Task.Run(() => fs.Rename(FileSystem.RootIno, "moved", FileSystem.RootIno, "moved2", RenameFlags.None));
             Assert.That(readA.Wait(Blocked), Is.False, "a read of the file being written waits for the write");
-            Assert.That(create.Wait(Blocked), Is.False, "a create takes the volume exclusively and waits for the write");
+            Assert.That(chmodA.Wait(Blocked), Is.False, "so does a chmod of it");
+            Assert.That(directoryMove.Wait(Blocked), Is.False, "a directory's rename takes the volume exclusively and waits for the write");
 
             store.Release();
             Assert.That(Within(writer, "the write"), Is.EqualTo(FsError.Ok));
             Assert.That(Within(readA, "the read of the written file"), Is.EqualTo(FsError.Ok));
-            Assert.That(Within(create, "the create"), Is.EqualTo(FsError.Ok));
+            Assert.That(Within(chmodA, "the chmod of the written file"), Is.EqualTo(FsError.Ok));
+            Assert.That(Within(directoryMove, "the directory's rename"), Is.EqualTo(FsError.Ok));
             Assert.That(ReadAll(fs, a, written.Length), Is.EqualTo(written));
             Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
             Assert.That(fs.Check(), Is.Empty);
@@ -136,6 +166,7 @@ public class InodeLockTests : VolumeFixture
         var (fs, store) = Open();
         using (fs)
         {
+            using var releaseOnFailure = new Releaser(store);
             int bs = fs.BlockSize;
             var source = Bytes(64 * bs, 4);
             long src = CreateWith(fs, "src", source);
@@ -178,5 +209,10 @@ public class InodeLockTests : VolumeFixture
             Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
             Assert.That(fs.Check(), Is.Empty);
         }
+    }
+
+    private sealed class Releaser(HeldFlushBlockStore store) : IDisposable
+    {
+        public void Dispose() => store.Release();
     }
 }
