@@ -17,6 +17,7 @@ namespace WinReflink.Core.Tests.Concurrency;
 public class InodeLifetimeRaceTests : VolumeFixture
 {
     private const int Workers = 6;
+    private const int MaxHeld = 8;
     private static readonly string[] Names = ["n0", "n1", "n2", "n3", "n4", "n5"];
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
@@ -45,6 +46,15 @@ public class InodeLifetimeRaceTests : VolumeFixture
                     long dir = dirs[rng.Next(dirs.Length)];
                     string name = Names[rng.Next(Names.Length)];
                     int op = rng.Next(10);
+                    // A bounded set of holds, so a long run does not fill the volume with files kept open.
+                    if (opens.Count >= MaxHeld && op is 1 or 6)
+                    {
+                        op = 8;
+                    }
+                    else if (references.Count >= MaxHeld && op == 2)
+                    {
+                        op = 9;
+                    }
                     threads.Doing(worker, Inv($"op {op} on {dir}/{name}"));
                     switch (op)
                     {
