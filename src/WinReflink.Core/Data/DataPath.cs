@@ -144,6 +144,46 @@ internal sealed partial class DataPath
         }
     }
 
+    /// <summary>
+    /// How many passes of a read may load missing blocks outside the locks before the read takes them
+    /// under the cache's: a pass finds blocks missing again only when a writer or a discard raced with
+    /// its load, or a read larger than a load may pin.
+    /// </summary>
+    public const int UnlockedLoadPasses = 3;
+
+    /// <summary>
+    /// <see cref="Read"/> for a caller that holds its inode locks throughout (a clone's or a dedupe's
+    /// byte copy): blocks the cache lacks are read from the store without the cache's lock, the inode
+    /// locks staying held as Linux holds i_rwsem across a read's I/O, so calls on other files go on
+    /// meanwhile. After <see cref="UnlockedLoadPasses"/> passes that found blocks missing again, the
+    /// last pass reads them under the cache's lock. Throws BlockReadException as <see cref="Read"/> does.
+    /// </summary>
+    public void ReadLoading(Inode file, long offset, Span<byte> buffer)
+    {
+        for (int pass = 0; pass < UnlockedLoadPasses; pass++)
+        {
+            var load = new ReadLoad(firstAttempt: false);
+            try
+            {
+                Read(file, offset, buffer, load);
+            }
+            catch
+            {
+                if (!load.IsEmpty)
+                {
+                    _cache.Abandon(load);
+                }
+                throw;
+            }
+            if (load.IsEmpty)
+            {
+                return;
+            }
+            _cache.Load(load);
+        }
+        Read(file, offset, buffer);
+    }
+
     /// <summary>Blocks a write of [offset, offset+length) must allocate: holes and copy-on-write.</summary>
     private long BlocksToAllocate(Inode file, long offset, long length)
     {

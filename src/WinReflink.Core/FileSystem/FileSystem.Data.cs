@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using WinReflink.Core.Cache;
+using WinReflink.Core.Data;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Namespace;
 using WinReflink.Core.Storage;
@@ -10,12 +11,6 @@ namespace WinReflink.Core;
 /// <summary>The data calls: checks, the lock, and the data path (<see cref="Data.DataPath"/>).</summary>
 public sealed partial class FileSystem
 {
-    /// <summary>
-    /// How many passes of a read may load missing blocks outside the volume lock before the read takes
-    /// them under it: a pass finds blocks missing again only when a writer or a discard raced with its
-    /// load, or a read larger than a load may pin.
-    /// </summary>
-    private const int UnlockedLoadPasses = 3;
 
     /// <summary>
     /// Reads as if under the volume lock throughout, but blocks the cache lacks are read from the store
@@ -33,7 +28,7 @@ public sealed partial class FileSystem
         }
         for (int pass = 0; ; pass++)
         {
-            var load = pass < UnlockedLoadPasses ? new ReadLoad(firstAttempt: pass == 0) : null;
+            var load = pass < DataPath.UnlockedLoadPasses ? new ReadLoad(firstAttempt: pass == 0) : null;
             var e = ReadPass(ino, offset, buffer, load, touchAccessTime: true, out bytesRead);
             if (load == null || load.IsEmpty)
             {

@@ -138,7 +138,7 @@ internal sealed class RangeCloner
             {
                 int n = (int)Math.Min(length - copied, buffer.Length);
                 var span = buffer.AsSpan(0, n);
-                _data.Read(src, srcOffset + copied, span);
+                _data.ReadLoading(src, srcOffset + copied, span);
                 var e = _data.Write(dst, dstOffset + copied, span, shared, out exclusiveNeeded);
                 if (e != FsError.Ok || exclusiveNeeded)
                 {
@@ -189,8 +189,8 @@ internal sealed class RangeCloner
             for (long pos = 0; pos < length;)
             {
                 int n = (int)Math.Min(length - pos, a.Length);
-                _data.Read(src, srcOffset + pos, a.AsSpan(0, n));
-                _data.Read(dst, dstOffset + pos, b.AsSpan(0, n));
+                _data.ReadLoading(src, srcOffset + pos, a.AsSpan(0, n));
+                _data.ReadLoading(dst, dstOffset + pos, b.AsSpan(0, n));
                 if (!a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, n)))
                 {
                     return FsError.DataDiffers;

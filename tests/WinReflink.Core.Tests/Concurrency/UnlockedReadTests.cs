@@ -84,6 +84,35 @@ public class UnlockedReadTests : ColdVolumeFixture
         Assert.That(Store.ReadsOf(extents[0].PhysicalOffset / BlockSize), Is.EqualTo(1), "the write found its block loaded and read it no more");
     }
 
+    /// <summary>
+    /// A clone whose offsets differ within a block copies bytes; a cold source block is read from the
+    /// store without the cache's lock (the clone keeps its two files' locks), so calls on other files
+    /// go on through the cache meanwhile.
+    /// </summary>
+    [Test]
+    public void AnUnalignedClonesColdSourceIsReadOutsideTheCachesLock()
+    {
+        var fs = OpenCold(out long a, out long b);
+        Assert.That(ReadAll(fs, b, 2 * BlockSize), Is.EqualTo(Filled(2 * BlockSize, 2)));
+        Ok(fs.Create(FileSystem.RootIno, "c", new CreateRequest(RegularFile, 0, 0), out var c));
+        Store.HoldNextRead();
+        var clone = Task.Run(() => (fs.CloneRange(a, 0, c.Ino, 1, 2 * BlockSize, out long cloned), cloned));
+        Assert.That(Store.WaitUntilHeld(Patience), Is.True, "the clone's byte copy reads the cold source from the store");
+        var others = Task.Run(() =>
+        {
+            Ok(fs.Write(b, 0, Filled(BlockSize, 8), out _));
+            return ReadAll(fs, b, 2 * BlockSize);
+        });
+        Assert.That(Within(others, "a write and a read of another file through the cache while the clone's source read waits in the store"),
+            Is.EqualTo(Filled(BlockSize, 8).Concat(Filled(BlockSize, 2))));
+        Assert.That(clone.IsCompleted, Is.False, "the clone waits for its source");
+        Store.Release();
+        var (e, cloned) = Within(clone, "the clone");
+        Ok(e);
+        Assert.That(cloned, Is.EqualTo(2 * BlockSize));
+        Assert.That(ReadAll(fs, c.Ino, 2 * BlockSize, offset: 1), Is.EqualTo(Filled(2 * BlockSize, 1)));
+    }
+
     [Test]
     public void TwoReadersOfOneColdBlockReadItOnce()
     {
