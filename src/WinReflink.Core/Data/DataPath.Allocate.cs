@@ -47,11 +47,16 @@ internal sealed partial class DataPath
         {
             return FsError.Ok;
         }
-        return ZeroBytes(file, size, _blockSize - tail, shared, out exclusiveNeeded);
+        return ZeroBytes(file, size, _blockSize - tail, reserved: false, shared, out exclusiveNeeded);
     }
 
-    /// <summary>Writes zeros over bytes of blocks that are mapped and written; holes and unwritten blocks already read as zero.</summary>
-    private FsError ZeroBytes(Inode file, long offset, long length, bool shared, out bool exclusiveNeeded)
+    /// <summary>
+    /// Writes zeros over bytes of blocks that are mapped and written; holes and unwritten blocks already
+    /// read as zero. Through <see cref="Write"/>, which reserves what a copy-on-write needs (see it for
+    /// <paramref name="shared"/> and <paramref name="exclusiveNeeded"/>), or, when the caller reserved
+    /// those blocks already (<paramref name="reserved"/>), straight into them.
+    /// </summary>
+    private FsError ZeroBytes(Inode file, long offset, long length, bool reserved, bool shared, out bool exclusiveNeeded)
     {
         exclusiveNeeded = false;
         if (length <= 0)
@@ -66,8 +71,14 @@ internal sealed partial class DataPath
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
         try
         {
-            Array.Clear(buffer, 0, (int)length);
-            return Write(file, offset, buffer.AsSpan(0, (int)length), shared, out exclusiveNeeded);
+            var zeros = buffer.AsSpan(0, (int)length);
+            zeros.Clear();
+            if (reserved)
+            {
+                WriteReserved(file, offset, zeros);
+                return FsError.Ok;
+            }
+            return Write(file, offset, zeros, shared, out exclusiveNeeded);
         }
         finally
         {
@@ -77,29 +88,47 @@ internal sealed partial class DataPath
 
     /// <summary>
     /// fallocate on a regular, writable file whose range the caller checked (offset &gt;= 0, length &gt; 0,
-    /// end within MaxFileSize). Reserves the blocks it needs before changing anything.
+    /// end within MaxFileSize). Reserves the blocks it needs before changing anything: exactly with the
+    /// volume lock exclusive, or against other shared-mode changes with it shared
+    /// (<paramref name="shared"/>), where blocks that are not plainly free change nothing and set
+    /// <paramref name="exclusiveNeeded"/>, as <see cref="Write"/>.
     /// </summary>
-    public FsError Fallocate(Inode file, long offset, long length, AllocateMode mode)
+    public FsError Fallocate(Inode file, long offset, long length, AllocateMode mode, bool shared, out bool exclusiveNeeded)
     {
-        FsError e;
         long end = offset + length;
+        long firstWhole = (offset + _blockSize - 1) / _blockSize, endWhole = end / _blockSize;
+        bool punch = mode == AllocateMode.PunchHole;
+        bool zero = mode is AllocateMode.ZeroRange or AllocateMode.ZeroRangeKeepSize;
+        long first = offset / _blockSize, last = (end + _blockSize - 1) / _blockSize;
+        var e = punch || zero
+            ? ReserveBlocks((data: this, file, offset, end, firstWhole, endWhole, zero),
+                static s => (s.zero ? Math.Max(0, s.endWhole - s.firstWhole) : 0) + s.data.PartialBlocksNeedingCow(s.file, s.offset, s.end, s.firstWhole, s.endWhole),
+                shared, out long reserved, out exclusiveNeeded)
+            : ReserveBlocks((data: this, file, first, last), static s => s.data.HoleBlocks(s.file, s.first, s.last), shared, out reserved, out exclusiveNeeded);
+        if (e != FsError.Ok || exclusiveNeeded)
+        {
+            return e;
+        }
+        try
+        {
+            FallocateReserved(file, offset, end, mode);
+        }
+        finally
+        {
+            _space.ReleaseShared(reserved);
+        }
+        return FsError.Ok;
+    }
+
+    private void FallocateReserved(Inode file, long offset, long end, AllocateMode mode)
+    {
         long firstWhole = (offset + _blockSize - 1) / _blockSize, endWhole = end / _blockSize;
         bool punch = mode == AllocateMode.PunchHole;
         bool zero = mode is AllocateMode.ZeroRange or AllocateMode.ZeroRangeKeepSize;
         bool keepSize = mode is AllocateMode.KeepSize or AllocateMode.PunchHole or AllocateMode.ZeroRangeKeepSize;
         if (punch || zero)
         {
-            e = _space.Reserve((data: this, file, offset, end, firstWhole, endWhole, zero),
-                static s => (s.zero ? Math.Max(0, s.endWhole - s.firstWhole) : 0) + s.data.PartialBlocksNeedingCow(s.file, s.offset, s.end, s.firstWhole, s.endWhole));
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            e = ZeroPartialEdges(file, offset, end, firstWhole, endWhole);
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
+            ZeroPartialEdges(file, offset, end, firstWhole, endWhole);
             if (endWhole > firstWhole)
             {
                 Unmap(file, firstWhole, endWhole - firstWhole);
@@ -115,11 +144,6 @@ internal sealed partial class DataPath
         else
         {
             long first = offset / _blockSize, last = (end + _blockSize - 1) / _blockSize;
-            e = _space.Reserve((data: this, file, first, last), static s => s.data.HoleBlocks(s.file, s.first, s.last));
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
             AllocateUnwritten(file, first, last - first);
         }
         if (!keepSize && end > file.Size)
@@ -130,7 +154,6 @@ internal sealed partial class DataPath
             file.ChangeTime = now;
         }
         _transaction.Changed(file);
-        return FsError.Ok;
     }
 
     private long HoleBlocks(Inode file, long first, long last)
@@ -162,19 +185,17 @@ internal sealed partial class DataPath
         return n;
     }
 
-    private FsError ZeroPartialEdges(Inode file, long offset, long end, long firstWhole, long endWhole)
+    /// <summary>Zeros the partial blocks at the ends of a punched or zeroed range, into blocks the caller reserved.</summary>
+    private void ZeroPartialEdges(Inode file, long offset, long end, long firstWhole, long endWhole)
     {
         if (firstWhole > endWhole)
         {
             // Start and end inside one block.
-            return ZeroBytes(file, offset, end - offset, shared: false, out _);
+            ZeroBytes(file, offset, end - offset, reserved: true, shared: false, out _);
+            return;
         }
-        var e = ZeroBytes(file, offset, firstWhole * _blockSize - offset, shared: false, out _);
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        return ZeroBytes(file, endWhole * _blockSize, end - endWhole * _blockSize, shared: false, out _);
+        ZeroBytes(file, offset, firstWhole * _blockSize - offset, reserved: true, shared: false, out _);
+        ZeroBytes(file, endWhole * _blockSize, end - endWhole * _blockSize, reserved: true, shared: false, out _);
     }
 
     /// <summary>Gives every hole of the range unwritten blocks (space reserved, reads as zeros).</summary>

@@ -219,26 +219,11 @@ internal sealed partial class DataPath
     /// </summary>
     public FsError Write(Inode file, long offset, ReadOnlySpan<byte> data, bool shared, out bool exclusiveNeeded)
     {
-        exclusiveNeeded = false;
-        if (!shared)
+        var e = ReserveBlocks((data: this, file, offset, length: (long)data.Length), static s => s.data.BlocksToAllocate(s.file, s.offset, s.length),
+            shared, out long reserved, out exclusiveNeeded);
+        if (e != FsError.Ok || exclusiveNeeded)
         {
-            var e = _space.Reserve((data: this, file, offset, length: (long)data.Length), static s => s.data.BlocksToAllocate(s.file, s.offset, s.length));
-            if (e == FsError.Ok)
-            {
-                WriteReserved(file, offset, data);
-            }
             return e;
-        }
-        long need = BlocksToAllocate(file, offset, data.Length);
-        if (need == 0)
-        {
-            WriteReserved(file, offset, data);
-            return FsError.Ok;
-        }
-        if (!_space.TryReserveShared(need))
-        {
-            exclusiveNeeded = true;
-            return FsError.Ok;
         }
         try
         {
@@ -246,8 +231,33 @@ internal sealed partial class DataPath
         }
         finally
         {
-            _space.ReleaseShared(need);
+            _space.ReleaseShared(reserved);
         }
+        return FsError.Ok;
+    }
+
+    /// <summary>
+    /// The free-space check of a change that allocates the blocks <paramref name="count"/> counts.
+    /// Exclusive (<paramref name="shared"/> false): <see cref="BlockSpace.Reserve{TState}"/>, exact.
+    /// Shared: the blocks are reserved against other shared-mode changes until the caller ends the
+    /// reservation with <see cref="BlockSpace.ReleaseShared"/> (<paramref name="reserved"/>, 0 when
+    /// none), or <paramref name="exclusiveNeeded"/> says they are not plainly free.
+    /// </summary>
+    private FsError ReserveBlocks<TState>(TState state, Func<TState, long> count, bool shared, out long reserved, out bool exclusiveNeeded)
+    {
+        reserved = 0;
+        exclusiveNeeded = false;
+        if (!shared)
+        {
+            return _space.Reserve(state, count);
+        }
+        long need = count(state);
+        if (need > 0 && !_space.TryReserveShared(need))
+        {
+            exclusiveNeeded = true;
+            return FsError.Ok;
+        }
+        reserved = need;
         return FsError.Ok;
     }
 

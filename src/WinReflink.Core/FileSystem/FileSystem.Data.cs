@@ -283,7 +283,12 @@ public sealed partial class FileSystem
         }
     }
 
-    /// <summary>fallocate; with <paramref name="killSuidSgid"/> (a caller other than root) clears set-ID bits as a write does.</summary>
+    /// <summary>
+    /// fallocate; with <paramref name="killSuidSgid"/> (a caller other than root) clears set-ID bits as a
+    /// write does, once the allocation succeeded. Runs under the file's lock with the volume lock
+    /// shared; when its blocks are not plainly free it runs again with the volume lock exclusive, as a
+    /// write does, having changed nothing.
+    /// </summary>
     public FsError Allocate(long ino, long offset, long length, AllocateMode mode, bool killSuidSgid = false)
     {
         if (offset < 0 || length <= 0)
@@ -294,35 +299,50 @@ public sealed partial class FileSystem
         {
             return FsError.FileTooLarge;
         }
+        using (_locks.Inode(ino, write: true))
+        {
+            var e = AllocateLocked(ino, offset, length, mode, killSuidSgid, shared: true, out bool exclusiveNeeded);
+            if (!exclusiveNeeded)
+            {
+                return e;
+            }
+        }
         using (_locks.Exclusive())
         {
-            try
+            return AllocateLocked(ino, offset, length, mode, killSuidSgid, shared: false, out _);
+        }
+    }
+
+    private FsError AllocateLocked(long ino, long offset, long length, AllocateMode mode, bool killSuidSgid, bool shared, out bool exclusiveNeeded)
+    {
+        exclusiveNeeded = false;
+        try
+        {
+            var e = CheckWritable();
+            if (e != FsError.Ok)
             {
-                var e = CheckWritable();
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                e = _inodes.TryGetRegular(ino, out var file);
-                if (e == FsError.Ok)
-                {
-                    e = FlagRules.CheckAllocatable(file, mode);
-                }
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                if (killSuidSgid)
-                {
-                    KillSuidSgid(file);
-                    Changed(file);
-                }
-                return _data.Fallocate(file, offset, length, mode);
+                return e;
             }
-            catch (Exception e) when (_health.Fault(e, "fallocate"))
+            e = _inodes.TryGetRegular(ino, out var file);
+            if (e == FsError.Ok)
             {
-                return FsError.Io;
+                e = FlagRules.CheckAllocatable(file, mode);
             }
+            if (e != FsError.Ok)
+            {
+                return e;
+            }
+            e = _data.Fallocate(file, offset, length, mode, shared, out exclusiveNeeded);
+            if (e == FsError.Ok && !exclusiveNeeded && killSuidSgid)
+            {
+                KillSuidSgid(file);
+                Changed(file);
+            }
+            return e;
+        }
+        catch (Exception e) when (_health.Fault(e, "fallocate"))
+        {
+            return FsError.Io;
         }
     }
 

@@ -57,6 +57,18 @@ public sealed partial class FileSystem
         }
     }
 
+    /// <summary>The directory a call adds or removes entries of: the volume writable, the directory there.</summary>
+    private FsError WritableDirectory(long ino, out Inode dir)
+    {
+        var e = CheckWritable();
+        if (e != FsError.Ok)
+        {
+            dir = null!;
+            return e;
+        }
+        return _inodes.TryGetDirectory(ino, out dir);
+    }
+
     /// <summary>The inode whose xattrs or security descriptor a call changes: the volume writable, the inode there, neither immutable nor append-only.</summary>
     private FsError TryGetForMetadataChange(long ino, out Inode inode)
     {

@@ -110,29 +110,25 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = CheckWritable();
+                var e = WritableDirectory(parent, out var dir);
                 if (e == FsError.Ok)
                 {
-                    e = _inodes.TryGetDirectory(parent, out var dir);
+                    e = _tree.CheckNewName(dir, name, out string key);
                     if (e == FsError.Ok)
                     {
-                        e = _tree.CheckNewName(dir, name, out string key);
-                        if (e == FsError.Ok)
+                        var inode = _inodes.Create(dir, request);
+                        inode.SymlinkTarget = symlinkTarget;
+                        if (symlinkTarget != null)
                         {
-                            var inode = _inodes.Create(dir, request);
-                            inode.SymlinkTarget = symlinkTarget;
-                            if (symlinkTarget != null)
-                            {
-                                inode.Size = System.Text.Encoding.UTF8.GetByteCount(symlinkTarget);
-                            }
-                            dir.Children!.Add(name, key, inode.Ino);
-                            if (inode.IsDirectory)
-                            {
-                                dir.Nlink++;
-                            }
-                            _tree.Touch(dir);
-                            attributes = _inodes.Attributes(inode);
+                            inode.Size = System.Text.Encoding.UTF8.GetByteCount(symlinkTarget);
                         }
+                        dir.Children!.Add(name, key, inode.Ino);
+                        if (inode.IsDirectory)
+                        {
+                            dir.Nlink++;
+                        }
+                        _tree.Touch(dir);
+                        attributes = _inodes.Attributes(inode);
                     }
                 }
                 return e;
@@ -280,12 +276,7 @@ public sealed partial class FileSystem
     private FsError RemoveLocked(long parent, string name, bool directory, long locked, out bool renamed)
     {
         renamed = false;
-        var e = CheckWritable();
-        if (e != FsError.Ok)
-        {
-            return e;
-        }
-        e = _inodes.TryGetDirectory(parent, out var dir);
+        var e = WritableDirectory(parent, out var dir);
         if (e != FsError.Ok)
         {
             return e;

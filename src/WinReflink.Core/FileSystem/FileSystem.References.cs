@@ -89,12 +89,7 @@ public sealed partial class FileSystem
         {
             try
             {
-                var e = CheckWritable();
-                if (e != FsError.Ok)
-                {
-                    return e;
-                }
-                e = _inodes.TryGetDirectory(parent, out var dir);
+                var e = WritableDirectory(parent, out var dir);
                 if (e != FsError.Ok)
                 {
                     return e;

@@ -8,9 +8,9 @@ namespace WinReflink.Core.Locking;
 /// directory's (and the victim's), a rename both directories' and the two inodes', a setattr its
 /// inode's. So calls on different inodes run together, reads of one inode too. A few calls take the
 /// volume lock exclusively and need nothing else: those that change what many inodes share at once
-/// (a directory moved: the ancestry check walks parents; fallocate's exact free-space check; the
-/// commit's capture and finish; repair), and a shared-mode write or truncate that finds its blocks
-/// not plainly free runs again so. Calls that read only fields changed whole (getattr, readlink,
+/// (a directory moved: the ancestry check walks parents; the commit's capture and finish; repair),
+/// and a shared-mode write, truncate or fallocate that finds its blocks not plainly free runs again
+/// so, where the exact free-space check may commit. Calls that read only fields changed whole (getattr, readlink,
 /// getxattr) take it shared alone (<see cref="Shared"/>).
 /// What shared-mode calls touch beyond their inodes has its own short lock: the space
 /// (<see cref="Space.BlockSpace"/>), the running transaction's sets (<see cref="Transactions.Transaction"/>),

@@ -127,6 +127,10 @@ internal sealed class BlockSpace
     /// <summary>Ends a reservation <see cref="TryReserveShared"/> granted.</summary>
     public void ReleaseShared(long need)
     {
+        if (need == 0)
+        {
+            return;
+        }
         lock (_gate)
         {
             _sharedReserved -= need;

@@ -56,6 +56,18 @@ public class UnlockedReadTests : ColdVolumeFixture
         Assert.That(Within(reader, "the held read"), Is.EqualTo(Filled(2 * BlockSize, 1)));
     }
 
+    /// <summary>A write and a read of "b" through the cache, which must finish while another call waits in the store.</summary>
+    private static void AnotherFileGoesOn(FileSystem fs, long b, string meanwhile)
+    {
+        var others = Task.Run(() =>
+        {
+            Ok(fs.Write(b, 0, Filled(BlockSize, 8), out _));
+            return ReadAll(fs, b, 2 * BlockSize);
+        });
+        Assert.That(Within(others, $"a write and a read of another file through the cache while {meanwhile}"),
+            Is.EqualTo(Filled(BlockSize, 8).Concat(Filled(BlockSize, 2))));
+    }
+
     [Test]
     public void AnUnalignedWriteReadsItsColdPartialBlockOutsideTheCachesLock()
     {
@@ -65,13 +77,7 @@ public class UnlockedReadTests : ColdVolumeFixture
         Store.HoldNextRead();
         var writer = Task.Run(() => fs.Write(a, 10, Filled(100, 7), out _));
         Assert.That(Store.WaitUntilHeld(Patience), Is.True, "the write's partial block is read from the store first");
-        var others = Task.Run(() =>
-        {
-            Ok(fs.Write(b, 0, Filled(BlockSize, 8), out _));
-            return ReadAll(fs, b, 2 * BlockSize);
-        });
-        Assert.That(Within(others, "a write and a read of another file through the cache while the partial block's read waits in the store"),
-            Is.EqualTo(Filled(BlockSize, 8).Concat(Filled(BlockSize, 2))));
+        AnotherFileGoesOn(fs, b, "the partial block's read waits in the store");
         Assert.That(writer.IsCompleted, Is.False, "the write waits for its block");
         Store.Release();
         Assert.That(Within(writer, "the unaligned write"), Is.EqualTo(FsError.Ok));
@@ -98,13 +104,7 @@ public class UnlockedReadTests : ColdVolumeFixture
         Store.HoldNextRead();
         var clone = Task.Run(() => (fs.CloneRange(a, 0, c.Ino, 1, 2 * BlockSize, out long cloned), cloned));
         Assert.That(Store.WaitUntilHeld(Patience), Is.True, "the clone's byte copy reads the cold source from the store");
-        var others = Task.Run(() =>
-        {
-            Ok(fs.Write(b, 0, Filled(BlockSize, 8), out _));
-            return ReadAll(fs, b, 2 * BlockSize);
-        });
-        Assert.That(Within(others, "a write and a read of another file through the cache while the clone's source read waits in the store"),
-            Is.EqualTo(Filled(BlockSize, 8).Concat(Filled(BlockSize, 2))));
+        AnotherFileGoesOn(fs, b, "the clone's source read waits in the store");
         Assert.That(clone.IsCompleted, Is.False, "the clone waits for its source");
         Store.Release();
         var (e, cloned) = Within(clone, "the clone");
