@@ -171,14 +171,24 @@ internal sealed partial class DataPath
         return holes;
     }
 
+    /// <summary>
+    /// The blocks <see cref="ZeroPartialEdges"/> may allocate: each partial block it zeroes that is
+    /// shared (copy-on-write) or a hole (counted, though zeroing skips it). It is the whole reservation
+    /// of those writes, so it must count every block they write: the one block of a range inside a
+    /// single block, else the partial head and the partial tail.
+    /// </summary>
     private long PartialBlocksNeedingCow(Inode file, long offset, long end, long firstWhole, long endWhole)
     {
+        if (firstWhole > endWhole)
+        {
+            return BlocksToAllocate(file, offset, 1);
+        }
         long n = 0;
         if (offset % _blockSize != 0)
         {
             n += BlocksToAllocate(file, offset, 1);
         }
-        if (end % _blockSize != 0 && endWhole >= firstWhole && (end / _blockSize) != offset / _blockSize)
+        if (end % _blockSize != 0)
         {
             n += BlocksToAllocate(file, end - 1, 1);
         }

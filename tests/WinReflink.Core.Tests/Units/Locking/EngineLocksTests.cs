@@ -117,6 +117,43 @@ public class EngineLocksTests
         Assert.That(other.Taken.Wait(Long), Is.True);
     }
 
+    /// <summary>
+    /// A rename's scope: up to four inodes exclusive, two of them sharing a stripe, one absent (-1).
+    /// Each of their stripes is held (readers of any of them wait) and taken once (the scope is not
+    /// recursive, so a stripe taken twice would throw); another stripe stays free; all are let go.
+    /// </summary>
+    [Test]
+    public void TheRenameScopeHoldsEachOfItsStripesOnceAndNoOther()
+    {
+        long a = 2, sameStripe = 3;
+        while (EngineLocks.StripeOf(sameStripe) != EngineLocks.StripeOf(a))
+        {
+            sameStripe++;
+        }
+        long b = 3;
+        while (EngineLocks.StripeOf(b) == EngineLocks.StripeOf(a))
+        {
+            b++;
+        }
+        long free = b + 1;
+        while (EngineLocks.StripeOf(free) == EngineLocks.StripeOf(a) || EngineLocks.StripeOf(free) == EngineLocks.StripeOf(b))
+        {
+            free++;
+        }
+        var locks = new EngineLocks();
+        var rename = new Holder(() => locks.InodesExclusive(b, a, -1, sameStripe));
+        Assert.That(rename.Taken.Wait(Long), Is.True);
+        using var readerOfA = new Holder(() => locks.Inode(a, write: false));
+        using var readerOfB = new Holder(() => locks.Inode(b, write: false));
+        using var readerOfFree = new Holder(() => locks.Inode(free, write: false));
+        Assert.That(readerOfFree.Taken.Wait(Long), Is.True, "a stripe outside the rename is free");
+        Assert.That(readerOfA.Taken.Wait(Blocked), Is.False, "the rename holds its first inode's stripe");
+        Assert.That(readerOfB.Taken.Wait(Blocked), Is.False, "and its second's");
+        rename.Dispose();
+        Assert.That(readerOfA.Taken.Wait(Long), Is.True);
+        Assert.That(readerOfB.Taken.Wait(Long), Is.True);
+    }
+
     [Test]
     public void TheHoldingThreadSeesWhatItHolds()
     {
