@@ -56,11 +56,11 @@ internal sealed class EngineLocks
     }
 
     /// <summary>
-    /// The volume lock alone and shared: for calls that read only what exclusive calls change (names,
-    /// directory contents, link counts, flags, xattrs, security) and take no inode lock, so they run
-    /// with every data call. A field a data call changes under its inode's lock (size, times, mapped
-    /// blocks) may be read mid-change, each field whole, as Linux's getattr reads an inode it does
-    /// not lock.
+    /// The volume lock alone and shared: for calls that take no inode lock, so they run beside every
+    /// other shared-mode call (getattr, readlink, getxattr, the hold counts). They read fields a
+    /// change under the inode's lock replaces whole (size, times, mode, link count, an xattr map, a
+    /// descriptor id), so they may see a change half made across fields but never a field torn, as
+    /// Linux's getattr reads an inode it does not lock.
     /// </summary>
     public Scope Shared()
     {
