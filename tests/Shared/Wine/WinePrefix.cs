@@ -35,6 +35,9 @@ internal sealed class WinePrefix : IDisposable
             // No Wine Mono or Gecko: the self-contained .NET build needs neither, and their install prompts cost time.
             var boot = prefix.Run(Loader, ["wineboot", "-i"], SetupTimeout, new Dictionary<string, string> { ["WINEDLLOVERRIDES"] = "mscoree,mshtml=" });
             Assert.That(boot.ExitCode, Is.Zero, $"wineboot -i in {path}\n{boot}");
+            // wineboot can return while the prefix's first-run processes still install its programs:
+            // a CI run's winecfg then failed with "ShellExecuteEx failed: Internal error". Let them end.
+            prefix.WaitForServer();
             // Wine reports Windows 7 until told otherwise (wine.md).
             var win10 = prefix.Run(Loader, ["winecfg", "-v", "win10"], SetupTimeout);
             Assert.That(win10.ExitCode, Is.Zero, $"winecfg -v win10\n{win10}");
