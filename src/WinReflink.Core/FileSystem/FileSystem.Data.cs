@@ -237,12 +237,7 @@ public sealed partial class FileSystem
         exclusiveNeeded = false;
         try
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            e = _inodes.TryGetRegular(ino, out var file);
+            var e = WritableRegular(ino, out var file);
             if (e == FsError.Ok)
             {
                 e = FlagRules.CheckDataWritable(file, offset);
@@ -318,12 +313,7 @@ public sealed partial class FileSystem
         exclusiveNeeded = false;
         try
         {
-            var e = CheckWritable();
-            if (e != FsError.Ok)
-            {
-                return e;
-            }
-            e = _inodes.TryGetRegular(ino, out var file);
+            var e = WritableRegular(ino, out var file);
             if (e == FsError.Ok)
             {
                 e = FlagRules.CheckAllocatable(file, mode);

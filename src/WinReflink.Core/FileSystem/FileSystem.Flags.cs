@@ -57,6 +57,18 @@ public sealed partial class FileSystem
         }
     }
 
+    /// <summary>The regular file a data call changes: the volume writable, the file there.</summary>
+    private FsError WritableRegular(long ino, out Inode file)
+    {
+        var e = CheckWritable();
+        if (e != FsError.Ok)
+        {
+            file = null!;
+            return e;
+        }
+        return _inodes.TryGetRegular(ino, out file);
+    }
+
     /// <summary>The directory a call adds or removes entries of: the volume writable, the directory there.</summary>
     private FsError WritableDirectory(long ino, out Inode dir)
     {
