@@ -263,9 +263,7 @@ public sealed partial class FileSystem
     {
         using (_locks.Inode(parent, write: false))
         {
-            return _inodes.TryGetDirectory(parent, out var dir) == FsError.Ok && name is not ("." or "..")
-                && NameRules.Validate(name) == FsError.Ok && dir.Children!.TryGet(_state.Settings.Folding.Key(name), out var record)
-                ? record.Ino : -1;
+            return EntryAt(parent, name, out long ino) ? ino : -1;
         }
     }
 
@@ -419,18 +417,25 @@ public sealed partial class FileSystem
     /// Whether <paramref name="dir"/> is a directory whose entry <paramref name="name"/> (under the
     /// volume's folding) is missing (<paramref name="ino"/> -1) or names an inode that is not a directory.
     /// </summary>
-    private bool NonDirectoryAt(long dir, string name, out long ino)
+    private bool NonDirectoryAt(long dir, string name, out long ino) =>
+        EntryAt(dir, name, out ino) && (ino < 0 || (_inodes.TryGet(ino, out var inode) == FsError.Ok && !inode.IsDirectory));
+
+    /// <summary>
+    /// Whether <paramref name="dir"/> is a directory and <paramref name="name"/> a name an entry can
+    /// have (not "." or ".."); <paramref name="ino"/> is the inode its entry names under the volume's
+    /// folding, whether or not that inode exists, or -1 when there is no such entry.
+    /// </summary>
+    private bool EntryAt(long dir, string name, out long ino)
     {
         ino = -1;
         if (_inodes.TryGetDirectory(dir, out var d) != FsError.Ok || name is "." or ".." || NameRules.Validate(name) != FsError.Ok)
         {
             return false;
         }
-        if (!d.Children!.TryGet(_state.Settings.Folding.Key(name), out var record))
+        if (d.Children!.TryGet(_state.Settings.Folding.Key(name), out var record))
         {
-            return true;
+            ino = record.Ino;
         }
-        ino = record.Ino;
-        return _inodes.TryGet(ino, out var inode) == FsError.Ok && !inode.IsDirectory;
+        return true;
     }
 }
