@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using WinReflink.Bench.Reporting;
+using WinReflink.Core.Cache;
+using WinReflink.Core.Storage;
+
+namespace WinReflink.Bench.Benchmarks;
+
+/// <summary>
+/// What the ExtentCache's content index costs (issue 10): the hash of a 4 KiB block against a copy of
+/// the same block, hot (in the CPU's cache) and streaming through memory as a load or a batch lands;
+/// a lookup for a write that finds nothing and one that finds its block; and the index's memory per
+/// cached GiB, from a cache filled with distinct blocks (its own estimate, and the map measured on
+/// the managed heap). Reports; asserts nothing.
+/// </summary>
+internal static class ContentIndexBenchmark
+{
+    private const int BlockSize = 4096;
+    private const long GiB = 1L << 30;
+    private const int HotIterations = 200_000;
+    private const long StreamBytes = 256L << 20;
+
+    public static int Run(long cacheBytes, int rounds, bool json)
+    {
+        var figures = new List<(string Key, string Label, double Value, string Unit)>();
+        void Add(string key, string label, double value, string unit) => figures.Add((key, label, value, unit));
+
+        var (hashHot, copyHot) = HotBlock(rounds);
+        Add("hash_hot_ns", "XXH3 of one 4 KiB block, in the CPU cache", hashHot, "ns/block");
+        Add("copy_hot_ns", "copy of one 4 KiB block, in the CPU cache", copyHot, "ns/block");
+        Add("hash_hot_ratio", "hash / copy, in the CPU cache", hashHot / copyHot, "x");
+        var (hashStream, copyStream) = Streaming(rounds);
+        Add("hash_stream_ns", $"XXH3 of each 4 KiB block of {StreamBytes >> 20} MiB", hashStream, "ns/block");
+        Add("copy_stream_ns", $"copy of each 4 KiB block of {StreamBytes >> 20} MiB", copyStream, "ns/block");
+        Add("hash_stream_ratio", "hash / copy, streaming", hashStream / copyStream, "x");
+
+        using var store = new SyntheticBlockStore(BlockSize, 4 * cacheBytes / BlockSize);
+        using var cache = new ExtentCache(store, cacheBytes, 64L << 20, NullLogger.Instance, background: false);
+        double fillSeconds = Fill(cache, cacheBytes);
+        var stats = cache.Statistics();
+        double cachedGiB = (double)stats.CachedBytes / GiB;
+        Add("fill_seconds", $"cold fill of a {cacheBytes >> 20} MiB cache, 1 MiB reads (hashing included)", fillSeconds, "s");
+        Add("indexed_blocks", "blocks indexed after the fill", stats.IndexedBlocks, "blocks");
+        Add("cached_blocks", "blocks cached after the fill", stats.CachedBytes / BlockSize, "blocks");
+        Add("index_estimate_mib_per_gib", "index memory per cached GiB, the cache's estimate", stats.IndexBytes / cachedGiB / (1 << 20), "MiB");
+        Add("index_map_measured_mib_per_gib", "index map per cached GiB, measured on the managed heap", MapHeapBytes(stats.IndexedBlocks) / cachedGiB / (1 << 20), "MiB");
+        Add("index_window_hashes_mib_per_gib", "per-window hashes and mask per cached GiB",
+            (GiB / (ExtentCache.WindowBlocks * BlockSize)) * (double)(Unsafe.SizeOf<WindowHashes>() + sizeof(ulong)) / (1 << 20), "MiB");
+
+        var (miss, hit) = Lookups(cache, rounds);
+        Add("find_miss_ns", "FindEqual of a block cached nowhere (a fresh write)", miss, "ns/block");
+        Add("find_hit_ns", "FindEqual of a cached block (hash, map, byte compare)", hit, "ns/block");
+        Add("find_miss_per_copy", "FindEqual miss / copy, in the CPU cache", miss / copyHot, "x");
+
+        if (json)
+        {
+            var root = new JsonObject { ["cache_mib"] = cacheBytes >> 20, ["rounds"] = rounds };
+            foreach (var f in figures)
+            {
+                root[f.Key] = f.Value;
+            }
+            Console.WriteLine(root.ToJsonString());
+        }
+        else
+        {
+            Console.WriteLine($"content index (cache {cacheBytes >> 20} MiB, medians of {rounds} rounds)");
+            foreach (var f in figures)
+            {
+                Console.WriteLine($"  {f.Label,-78} {Format.Number(f.Value),12} {f.Unit}");
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Nanoseconds per block to hash, and to copy, one block over and over (it stays in L1).</summary>
+    private static (double Hash, double Copy) HotBlock(int rounds)
+    {
+        var block = new byte[BlockSize];
+        var into = new byte[BlockSize];
+        Random.Shared.NextBytes(block);
+        ulong sink = 0;
+        var hash = new List<double>();
+        var copy = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < HotIterations; i++)
+            {
+                sink += ContentIndex.XxHash3(block);
+            }
+            hash.Add(sw.Elapsed.TotalNanoseconds / HotIterations);
+            sw.Restart();
+            for (int i = 0; i < HotIterations; i++)
+            {
+                block.AsSpan().CopyTo(into);
+                into[i & (BlockSize - 1)] ^= 1;
+            }
+            copy.Add(sw.Elapsed.TotalNanoseconds / HotIterations);
+        }
+        GC.KeepAlive(sink);
+        return (Stats.Median(hash), Stats.Median(copy));
+    }
+
+    /// <summary>Nanoseconds per block to hash each block of a buffer larger than the CPU's caches, and to copy each into another such buffer.</summary>
+    private static (double Hash, double Copy) Streaming(int rounds)
+    {
+        var source = new byte[StreamBytes];
+        var into = new byte[StreamBytes];
+        Random.Shared.NextBytes(source);
+        Array.Fill(into, (byte)1);
+        long blocks = StreamBytes / BlockSize;
+        ulong sink = 0;
+        var hash = new List<double>();
+        var copy = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (long b = 0; b < blocks; b++)
+            {
+                sink += ContentIndex.XxHash3(source.AsSpan((int)(b * BlockSize), BlockSize));
+            }
+            hash.Add(sw.Elapsed.TotalNanoseconds / blocks);
+            sw.Restart();
+            for (long b = 0; b < blocks; b++)
+            {
+                source.AsSpan((int)(b * BlockSize), BlockSize).CopyTo(into.AsSpan((int)(b * BlockSize)));
+            }
+            copy.Add(sw.Elapsed.TotalNanoseconds / blocks);
+        }
+        GC.KeepAlive(sink);
+        return (Stats.Median(hash), Stats.Median(copy));
+    }
+
+    /// <summary>Reads the cache's capacity of distinct blocks through it, 1 MiB at a time; seconds taken.</summary>
+    private static double Fill(ExtentCache cache, long bytes)
+    {
+        var buffer = new byte[1 << 20];
+        var sw = Stopwatch.StartNew();
+        for (long at = 0; at < bytes; at += buffer.Length)
+        {
+            cache.Read(at, buffer, ino: 1, logicalBlock: at / BlockSize);
+        }
+        return sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Managed heap taken by a ContentIndex of <paramref name="blocks"/> distinct hashes, over windows
+    /// that exist beforehand (their cost is the cache's, counted apart as the per-window hashes).
+    /// </summary>
+    private static long MapHeapBytes(long blocks)
+    {
+        using var buffer = new NativeBuffer(ExtentCache.WindowBlocks * BlockSize, BlockStore.Alignment);
+        var windows = new CacheEntry[(blocks + ExtentCache.WindowBlocks - 1) / ExtentCache.WindowBlocks];
+        for (int w = 0; w < windows.Length; w++)
+        {
+            windows[w] = new CacheEntry((long)w * ExtentCache.WindowBlocks, buffer) { Valid = ulong.MaxValue };
+        }
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        var index = new ContentIndex(ContentIndex.XxHash3);
+        var random = new Random(1);
+        for (long b = 0; b < blocks; b++)
+        {
+            index.Add(windows[b / ExtentCache.WindowBlocks], (int)(b % ExtentCache.WindowBlocks), (ulong)random.NextInt64());
+        }
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        // The windows too: dead after the loop, they would be collected and taken off the figure.
+        GC.KeepAlive(windows);
+        GC.KeepAlive(index);
+        return after - before;
+    }
+
+    /// <summary>Nanoseconds per FindEqual that misses (bytes cached nowhere) and that hits (a cached block's bytes).</summary>
+    private static (double Miss, double Hit) Lookups(ExtentCache cache, int rounds)
+    {
+        const int Lookups = 100_000;
+        var fresh = new byte[BlockSize];
+        Random.Shared.NextBytes(fresh);
+        var cached = new byte[BlockSize];
+        SyntheticBlockStore.Fill(12_345, cached);
+        if (cache.FindEqual(cached) != 12_345)
+        {
+            throw new InvalidOperationException("the filled cache does not find block 12345 by its bytes");
+        }
+        var miss = new List<double>();
+        var hit = new List<double>();
+        long sink = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < Lookups; i++)
+            {
+                fresh[i & (BlockSize - 1)] ^= 1;
+                sink += cache.FindEqual(fresh);
+            }
+            miss.Add(sw.Elapsed.TotalNanoseconds / Lookups);
+            sw.Restart();
+            for (int i = 0; i < Lookups; i++)
+            {
+                sink += cache.FindEqual(cached);
+            }
+            hit.Add(sw.Elapsed.TotalNanoseconds / Lookups);
+        }
+        GC.KeepAlive(sink);
+        return (Stats.Median(miss), Stats.Median(hit));
+    }
+
+    /// <summary>A store whose every block holds bytes of its own, made on read (no memory behind it); writes are dropped.</summary>
+    private sealed class SyntheticBlockStore(int blockSize, long capacityBlocks) : BlockStore(blockSize, capacityBlocks)
+    {
+        public static void Fill(long block, Span<byte> destination)
+        {
+            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(destination);
+            ulong seed = (ulong)block * 0x9E3779B97F4A7C15UL;
+            for (int i = 0; i < words.Length; i++)
+            {
+                words[i] = seed ^ ((ulong)i * 0xBF58476D1CE4E5B9UL);
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        protected override void ReadCore(long offset, Span<byte> destination)
+        {
+            for (int at = 0; at < destination.Length; at += BlockSize)
+            {
+                Fill((offset + at) / BlockSize, destination.Slice(at, BlockSize));
+            }
+        }
+
+        protected override void WriteCore(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+        {
+        }
+    }
+}
