@@ -29,8 +29,9 @@ internal struct WindowHashes
 /// entry's buffer, and the map holds the block under that hash, once.</item>
 /// <item>The map holds nothing else, so it never holds more blocks than the cache does: an entry
 /// leaves with its block's validity, cleanness or window.</item>
-/// <item>At most <see cref="MaxBlocksPerHash"/> blocks per hash; a clean block past that is simply not
-/// indexed. Every other clean valid block is.</item>
+/// <item>At most <see cref="MaxBlocksPerHash"/> blocks per hash. A block that becomes clean while its
+/// hash has that many stays out until it is clean again after a write; every other clean valid block
+/// is indexed.</item>
 /// </list>
 /// </summary>
 internal sealed class ContentIndex
@@ -102,6 +103,11 @@ internal sealed class ContentIndex
     public void Remove(CacheEntry entry, ulong mask)
     {
         ulong indexed = entry.Indexed & mask;
+        if (indexed == 0)
+        {
+            // The write path's usual case: a block dirty already.
+            return;
+        }
         entry.Indexed &= ~indexed;
         Count -= BitOperations.PopCount(indexed);
         while (indexed != 0)

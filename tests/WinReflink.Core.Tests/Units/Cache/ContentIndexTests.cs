@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using WinReflink.Core.Cache;
+using WinReflink.Core.Storage;
 
 namespace WinReflink.Core.Tests.Units.Cache;
 
@@ -60,6 +61,14 @@ public class ContentIndexTests
     private static void ReadBlocks(ExtentCache cache, long block, int count) =>
         cache.Read(block * BlockSize, new byte[count * BlockSize], ino: 1, logicalBlock: block);
 
+    /// <summary>A read's first pass over cold blocks: they are reserved for a load outside the lock, not read.</summary>
+    private static ReadLoad ReserveLoad(ExtentCache cache, long block, int count)
+    {
+        var load = new ReadLoad(firstAttempt: true);
+        cache.TryRead(block * BlockSize, new byte[count * BlockSize], ino: 1, logicalBlock: block, load);
+        return load;
+    }
+
     [Test]
     public void ABlockReadFromTheStoreIsFoundByItsBytes()
     {
@@ -89,8 +98,7 @@ public class ContentIndexTests
     public void BlocksLoadedOutsideTheLockAreIndexedWhenTheyLand()
     {
         var cache = NewCache();
-        var load = new ReadLoad(firstAttempt: true);
-        cache.TryRead(20 * BlockSize, new byte[2 * BlockSize], ino: 1, logicalBlock: 20, load);
+        var load = ReserveLoad(cache, 20, 2);
         Assert.That(cache.FindEqual(Pattern(20)), Is.EqualTo(-1), "reserved, not loaded: not valid yet");
         cache.Load(load);
         Assert.That(cache.FindEqual(Pattern(20)), Is.EqualTo(20));
@@ -102,12 +110,36 @@ public class ContentIndexTests
     public void ABlockDiscardedWhileItLoadsIsNotIndexed()
     {
         var cache = NewCache();
-        var load = new ReadLoad(firstAttempt: true);
-        cache.TryRead(20 * BlockSize, new byte[2 * BlockSize], ino: 1, logicalBlock: 20, load);
+        var load = ReserveLoad(cache, 20, 2);
         cache.Discard(21, 1);
         cache.Load(load);
         Assert.That(cache.FindEqual(Pattern(20)), Is.EqualTo(20));
         Assert.That(cache.FindEqual(Pattern(21)), Is.EqualTo(-1), "superseded: its old bytes never became valid");
+        cache.CheckContentIndex();
+    }
+
+    [Test]
+    public void AFailedLoadIndexesNothing()
+    {
+        var cache = NewCache();
+        var load = ReserveLoad(cache, 20, 2);
+        _store.FailReads = "injected";
+        Assert.Throws<BlockReadException>(() => cache.Load(load));
+        Assert.That(cache.Statistics().IndexedBlocks, Is.Zero);
+        Assert.That(cache.FindEqual(Pattern(20)), Is.EqualTo(-1));
+        cache.CheckContentIndex();
+    }
+
+    [Test]
+    public void AFailedBatchIndexesNothing()
+    {
+        var cache = NewCache();
+        var data = Filled(0x77);
+        cache.Write(6 * BlockSize, data, ino: 1, logicalBlock: 6, fresh: true);
+        var batch = cache.TakeDirty();
+        _store.FailWrites = "injected";
+        Assert.Throws<IOException>(() => cache.WriteTaken(batch));
+        Assert.That(cache.FindEqual(data), Is.EqualTo(-1), "still dirty: the store never got these bytes");
         cache.CheckContentIndex();
     }
 
