@@ -18,7 +18,8 @@ internal struct WindowHashes
 /// blocks the ExtentCache holds with those bytes, so a write repeating cached data can find a block to
 /// share instead of writing its own (issue 10). The hash only narrows: a candidate is trusted only
 /// after its bytes compare equal (<see cref="ExtentCache.FindRun"/>).
-/// The ExtentCache calls it under its <c>_gate</c> only. Invariants there (checked by
+/// The ExtentCache calls it under its <c>_gate</c>, all but <see cref="Hash"/>, which touches no
+/// state. Invariants there (checked by
 /// <see cref="ExtentCache.CheckContentIndex"/>):
 /// <list type="bullet">
 /// <item>Indexed ⊆ Valid \ Dirty in every entry: only a clean, fully valid block is indexed, one whose
@@ -68,6 +69,7 @@ internal sealed class ContentIndex
     /// <summary>What the map takes in managed memory, by its capacity (the per-window hashes live in the cache's entries).</summary>
     public long MemoryBytes => (long)_one.Capacity * SlotBytes + (long)_several.Capacity * SeveralBytes;
 
+    /// <summary>The hash of one block's bytes; reads no state of the index, so needs no lock.</summary>
     public ulong Hash(ReadOnlySpan<byte> block) => _hasher(block);
 
     /// <summary>

@@ -91,9 +91,11 @@ internal sealed partial class ExtentCache
             throw new ArgumentException($"whole blocks of {_blockSize} bytes", nameof(blocks));
         }
         Span<long> candidates = stackalloc long[ContentIndex.MaxBlocksPerHash];
+        // The input's hash needs no lock: only the candidates' bytes do.
+        ulong hash = _content.Hash(blocks[.._blockSize]);
         lock (_gate)
         {
-            int n = _content.Candidates(_content.Hash(blocks[.._blockSize]), candidates);
+            int n = _content.Candidates(hash, candidates);
             (long Block, int Count) best = (-1, 0);
             for (int i = 0; i < n && best.Count < blocks.Length / _blockSize; i++)
             {
