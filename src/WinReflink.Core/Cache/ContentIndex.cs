@@ -60,7 +60,10 @@ internal sealed class ContentIndex
         _hasher = hasher;
     }
 
-    /// <summary>XXH3 (64-bit): several times faster than copying the block here (tools/bench/content-index).</summary>
+    /// <summary>
+    /// XXH3, 64 bits: about 140 ns a 4 KiB block here, three copies' worth when the block is in the CPU
+    /// cache and less than one when it streams from memory (tools/bench/content-index).
+    /// </summary>
     public static ulong XxHash3(ReadOnlySpan<byte> block) => System.IO.Hashing.XxHash3.HashToUInt64(block);
 
     /// <summary>Blocks indexed.</summary>

@@ -186,12 +186,12 @@ internal sealed partial class ExtentCache
                 try
                 {
                     _store.Read(pieces[i].Block, gather);
-                    Array.Fill(landed, true, i, j - i);
                     // Hashed here, outside the gate, while only this loader may touch the blocks' bytes.
                     for (int k = i; k < j; k++)
                     {
                         HashBlocks(pieces[k].Entry, pieces[k].Mask, hashes[k]);
                     }
+                    Array.Fill(landed, true, i, j - i);
                 }
                 catch (BlockReadException e) when (!ahead)
                 {
