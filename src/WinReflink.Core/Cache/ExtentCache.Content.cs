@@ -44,11 +44,50 @@ internal sealed partial class ExtentCache
     private void BlocksStoppedBeingClean(CacheEntry entry, ulong mask) => _content.Remove(entry, mask);
 
     /// <summary>
-    /// Outside <c>_gate</c>, after the batch's write succeeded: the hash of every block it wrote, from the
-    /// windows themselves (in flight, so not dropped). A block written or discarded meanwhile may hash
+    /// Hashes a batch's blocks on a pool thread while the store writes them (both only read the
+    /// windows): hashed after the write, they held each batch up by the hashing's length, and write-back
+    /// over a modelled 1.5 GB/s disk ran at 0.73-0.83x of its speed without the index instead of
+    /// 0.94-0.97x (tools/bench/content-index). When no pool thread has taken the hashing up by the time
+    /// the write is done, the writer hashes itself, so a busy pool never delays a batch more than that.
+    /// </summary>
+    private sealed class BatchHashing
+    {
+        private readonly ExtentCache _cache;
+        private readonly WriteBatch _batch;
+        private readonly Task _pooled;
+        private int _claimed;
+
+        public BatchHashing(ExtentCache cache, WriteBatch batch)
+        {
+            _cache = cache;
+            _batch = batch;
+            _pooled = Task.Run(() =>
+            {
+                if (Interlocked.Exchange(ref _claimed, 1) == 0)
+                {
+                    _cache.HashWritten(_batch);
+                }
+            });
+        }
+
+        /// <summary>After the write, before the batch lands: on return its hashes are taken and nothing reads its windows for them any more.</summary>
+        public void Finish()
+        {
+            if (Interlocked.Exchange(ref _claimed, 1) == 0)
+            {
+                _cache.HashWritten(_batch);
+                return;
+            }
+            _pooled.Wait();
+        }
+    }
+
+    /// <summary>
+    /// Outside <c>_gate</c>, while or after the batch is written: the hash of every block it writes, from
+    /// the windows themselves (in flight, so not dropped). A block written or discarded meanwhile may hash
     /// torn bytes, but it is Redirtied by then (under the gate, with its new bytes), so
     /// <see cref="LandLocked"/> does not mark it clean and its hash is never used; the other blocks'
-    /// bytes have not changed since the batch took them.
+    /// bytes have not changed since the batch took them. A failed write's hashes are never used.
     /// </summary>
     private void HashWritten(WriteBatch batch)
     {

@@ -484,15 +484,19 @@ internal sealed partial class ExtentCache : IDisposable
 
     private Exception? WriteRuns(WriteBatch batch)
     {
+        var hashing = new BatchHashing(this, batch);
         try
         {
             _store.WriteRuns(batch.Runs);
-            HashWritten(batch);
             return null;
         }
         catch (Exception e)
         {
             return e;
+        }
+        finally
+        {
+            hashing.Finish();
         }
     }
 
