@@ -205,7 +205,7 @@ public class ContentIndexTests
     {
         var cache = NewCache();
         ReadBlocks(cache, 8, 2);
-        // Half a block: the rest is read first, then the block is dirty.
+        // Three bytes of the cached block: it is dirty, with other bytes.
         cache.Write(8 * BlockSize + 100, new byte[] { 1, 2, 3 }, ino: 1, logicalBlock: 8, fresh: false);
         Assert.That(cache.FindEqual(Pattern(8)), Is.EqualTo(-1), "its bytes changed");
         Assert.That(cache.FindEqual(Pattern(9)), Is.EqualTo(9), "its neighbour did not");
