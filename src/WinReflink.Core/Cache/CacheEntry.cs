@@ -58,6 +58,10 @@ internal sealed class CacheEntry
     public int Pins;
     /// <summary>Blocks among <see cref="Loading"/> discarded since the load began: the bytes landing for them are stale and stay invalid.</summary>
     public ulong Superseded;
+    /// <summary>Blocks in the <see cref="ContentIndex"/>: clean and valid, with their hashes in <see cref="Hashes"/>.</summary>
+    public ulong Indexed;
+    /// <summary>The hash of each block of <see cref="Indexed"/>, so it leaves the index without hashing again.</summary>
+    public WindowHashes Hashes;
     /// <summary>
     /// Brought in by a load and not read since (readahead, or a read between its passes): its next
     /// read is its first use (or the same one), not a second. Only ever set on probation.

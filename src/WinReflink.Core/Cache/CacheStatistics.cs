@@ -16,5 +16,11 @@ public readonly record struct CacheStatistics(
     int MaxOwnersPerEntry,
     long WrittenBackBytes)
 {
+    /// <summary>Blocks in the content index: clean cached blocks a write repeating their bytes could share.</summary>
+    public long IndexedBlocks { get; init; }
+
+    /// <summary>The content index's memory, estimated from its capacity.</summary>
+    public long IndexBytes { get; init; }
+
     public double HitRate => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
 }

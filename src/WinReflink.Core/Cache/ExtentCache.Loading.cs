@@ -162,6 +162,7 @@ internal sealed partial class ExtentCache
     {
         var pieces = Pieces(load);
         var landed = new bool[pieces.Count];
+        var hashes = new WindowHashes[pieces.Count];
         BlockReadException? failure = null;
         try
         {
@@ -185,6 +186,11 @@ internal sealed partial class ExtentCache
                 try
                 {
                     _store.Read(pieces[i].Block, gather);
+                    // Hashed here, outside the gate, while only this loader may touch the blocks' bytes.
+                    for (int k = i; k < j; k++)
+                    {
+                        HashBlocks(pieces[k].Entry, pieces[k].Mask, hashes[k]);
+                    }
                     Array.Fill(landed, true, i, j - i);
                 }
                 catch (BlockReadException e) when (!ahead)
@@ -200,7 +206,7 @@ internal sealed partial class ExtentCache
         }
         finally
         {
-            Complete(pieces, landed);
+            Complete(pieces, landed, hashes);
         }
         lock (_gate)
         {
@@ -219,7 +225,7 @@ internal sealed partial class ExtentCache
     public void Abandon(ReadLoad load)
     {
         var pieces = Pieces(load);
-        Complete(pieces, new bool[pieces.Count]);
+        Complete(pieces, new bool[pieces.Count], new WindowHashes[pieces.Count]);
     }
 
     private readonly record struct LoadPiece(long Block, CacheEntry Entry, int First, int Count, bool Ahead)
@@ -243,8 +249,11 @@ internal sealed partial class ExtentCache
         return pieces;
     }
 
-    /// <summary>Unpins the pieces; those that landed become valid unless a Discard superseded them meanwhile.</summary>
-    private void Complete(List<LoadPiece> pieces, bool[] landed)
+    /// <summary>
+    /// Unpins the pieces; those that landed become valid, and are indexed with the <paramref name="hashes"/>
+    /// of their bytes, unless a Discard superseded them meanwhile.
+    /// </summary>
+    private void Complete(List<LoadPiece> pieces, bool[] landed, WindowHashes[] hashes)
     {
         lock (_gate)
         {
@@ -256,6 +265,7 @@ internal sealed partial class ExtentCache
                 {
                     ulong valid = mask & ~entry.Superseded;
                     entry.Valid |= valid;
+                    BlocksBecameClean(entry, valid, hashes[i]);
                     int n = BitOperations.PopCount(valid);
                     _misses += n;
                     // The read's copy-out that follows counts its blocks as hits.

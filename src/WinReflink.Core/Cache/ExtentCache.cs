@@ -61,9 +61,11 @@ internal sealed partial class ExtentCache : IDisposable
 
     /// <param name="background">Write dirty data from a thread of its own once a share of the dirty limit
     /// is reached; without it, the writer that reaches the limit writes back itself.</param>
-    public ExtentCache(BlockStore store, long capacityBytes, long dirtyLimitBytes, ILogger logger, bool background)
+    /// <param name="contentHash">The content index's hash of a block (XXH3 unless a test forces collisions).</param>
+    public ExtentCache(BlockStore store, long capacityBytes, long dirtyLimitBytes, ILogger logger, bool background, BlockHasher? contentHash = null)
     {
         _store = store;
+        _content = new ContentIndex(contentHash ?? ContentIndex.XxHash3);
         _logger = logger;
         _blockSize = store.BlockSize;
         _windowBytes = WindowBlocks * _blockSize;
@@ -112,7 +114,7 @@ internal sealed partial class ExtentCache : IDisposable
                     {
                         entry.AddOwner(ino, logicalBlock + (piece.Window - firstBlock), RangeMask(piece.First, piece.Last));
                     }
-                    EnsureValid(entry, piece.First, piece.Last);
+                    BlocksBecameClean(entry, EnsureValid(entry, piece.First, piece.Last));
                     entry.Buffer.GetSpan().Slice(piece.InWindow, piece.Length).CopyTo(destination[piece.Done..]);
                 }
                 finally
@@ -171,6 +173,7 @@ internal sealed partial class ExtentCache : IDisposable
                 foreach (var (entry, mask) in filled)
                 {
                     entry.Valid |= mask;
+                    BlocksBecameClean(entry, mask);
                     // Counted as misses here; the copy-out that follows counts every block as a hit.
                     int n = BitOperations.PopCount(mask);
                     _misses += n;
@@ -269,11 +272,13 @@ internal sealed partial class ExtentCache : IDisposable
             }
             else
             {
+                // Written at once below, so not worth indexing.
                 EnsureValid(entry, b, b);
             }
         }
-        source.Slice(done, n).CopyTo(span.Slice(inWindow, n));
         ulong mask = RangeMask(first, last);
+        BlocksStoppedBeingClean(entry, mask);
+        source.Slice(done, n).CopyTo(span.Slice(inWindow, n));
         entry.Valid |= mask;
         entry.Redirtied |= mask & entry.InFlight;
         ulong newlyDirty = mask & ~entry.Dirty;
@@ -340,6 +345,7 @@ internal sealed partial class ExtentCache : IDisposable
         // A load in flight must not make the freed blocks' old bytes valid: a later fresh write of a
         // reused block zeroes only blocks that are not.
         entry.Superseded |= mask & entry.Loading;
+        BlocksStoppedBeingClean(entry, mask);
         ulong dropDirty = entry.Dirty & mask;
         _dirtyBlocks -= BitOperations.PopCount(dropDirty);
         entry.Dirty &= ~mask;
@@ -526,6 +532,7 @@ internal sealed partial class ExtentCache : IDisposable
 
     private Exception? WriteRuns(WriteBatch batch)
     {
+        var hashing = new BatchHashing(this, batch);
         try
         {
             _store.WriteRuns(batch.Runs);
@@ -535,17 +542,23 @@ internal sealed partial class ExtentCache : IDisposable
         {
             return e;
         }
+        finally
+        {
+            hashing.Finish();
+        }
     }
 
     /// <summary>The batch has been written (or failed): marks clean what was not written again meanwhile, and lets its windows go.</summary>
     private void LandLocked(WriteBatch batch, Exception? failure)
     {
-        foreach (var (entry, mask) in batch.Entries)
+        for (int k = 0; k < batch.Entries.Count; k++)
         {
+            var (entry, mask) = batch.Entries[k];
             ulong clean = failure == null ? entry.Dirty & mask & ~entry.Redirtied : 0;
             if (clean != 0)
             {
                 entry.Dirty &= ~clean;
+                BlocksBecameClean(entry, clean, batch.Hashes![k]);
                 _dirtyBlocks -= BitOperations.PopCount(clean);
                 _writtenBack += (long)BitOperations.PopCount(clean) * _blockSize;
                 if (entry.Dirty == 0)
@@ -647,7 +660,9 @@ internal sealed partial class ExtentCache : IDisposable
                 break;
             }
             AddRuns(batch, entry, WriteMask(entry));
+            ulong cleaned = entry.Dirty;
             MarkWrittenLocked(entry);
+            BlocksBecameClean(entry, cleaned);
         }
         _store.WriteRuns(batch.Runs);
     }
@@ -692,7 +707,11 @@ internal sealed partial class ExtentCache : IDisposable
             }
             maxOwners = Math.Max(maxOwners, e.Owners.Count);
         }
-        return new CacheStatistics(cached, saved, DirtyBytes, CapacityBytes, DirtyLimitBytes, _hits, _misses, _entries.Count, maxOwners, _writtenBack);
+        return new CacheStatistics(cached, saved, DirtyBytes, CapacityBytes, DirtyLimitBytes, _hits, _misses, _entries.Count, maxOwners, _writtenBack)
+        {
+            IndexedBlocks = _content.Count,
+            IndexBytes = ContentIndexBytes(),
+        };
     }
 
     /// <summary>The owners of the window holding a physical block, for tests and diagnostics.</summary>
@@ -863,6 +882,7 @@ internal sealed partial class ExtentCache : IDisposable
             (entry.Protected ? _protected : _probation).Remove(entry.Node);
             entry.Node = null;
         }
+        BlocksStoppedBeingClean(entry, entry.Indexed);
         _entries.Remove(entry.Window);
         _dirty.Remove(entry.Window);
         if (_lastUsed == entry)
@@ -872,7 +892,8 @@ internal sealed partial class ExtentCache : IDisposable
         ((IDisposable)entry.Buffer).Dispose();
     }
 
-    private void EnsureValid(CacheEntry entry, int first, int last)
+    /// <summary>Reads the blocks first..last the entry lacks from the store; answers which those were (clean, now valid).</summary>
+    private ulong EnsureValid(CacheEntry entry, int first, int last)
     {
         ulong want = RangeMask(first, last);
         WaitForLoad(entry, want);
@@ -880,7 +901,7 @@ internal sealed partial class ExtentCache : IDisposable
         if (missing == 0)
         {
             _hits += last - first + 1;
-            return;
+            return 0;
         }
         _misses += BitOperations.PopCount(missing);
         _hits += last - first + 1 - BitOperations.PopCount(missing);
@@ -891,6 +912,7 @@ internal sealed partial class ExtentCache : IDisposable
             _store.Read(entry.Window + b, span.Slice(b * _blockSize, (end - b + 1) * _blockSize));
         }
         entry.Valid |= missing;
+        return missing;
     }
 
     /// <summary>Drops everything; dirty data must have been flushed (or deliberately lost, in crash tests).</summary>

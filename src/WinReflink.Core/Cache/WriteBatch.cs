@@ -23,6 +23,9 @@ internal sealed class WriteBatch
     public List<(long Block, IReadOnlyList<ReadOnlyMemory<byte>> Buffers)> Runs { get; } = new();
     public List<(CacheEntry Entry, ulong Mask)> Entries { get; } = new();
 
+    /// <summary>The hashes of <see cref="Entries"/>' blocks, by entry, taken once the batch is written (ExtentCache.Content.cs).</summary>
+    public WindowHashes[]? Hashes { get; set; }
+
     /// <summary>
     /// Adds whole blocks to write at <paramref name="block"/>: to the last write when they continue it
     /// physically and it has room (<see cref="ExtentCache.MaxGatherBytes"/>, <see cref="MaxPiecesPerWrite"/>), else as a new one.

@@ -51,6 +51,9 @@ public sealed partial class FileSystem
         }
     }
 
+    /// <summary>For tests: checks the cache's content index against the cached windows (ExtentCache.CheckContentIndex); throws when one is broken.</summary>
+    internal void CheckContentIndex() => _cache.CheckContentIndex();
+
     /// <summary>Bytes written to the data file since open (for write-amplification figures).</summary>
     public long DataBytesWritten => _volume.Store.BytesWritten;
 

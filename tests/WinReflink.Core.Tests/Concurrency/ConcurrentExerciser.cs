@@ -135,6 +135,8 @@ internal sealed class ConcurrentExerciser : IDisposable
         {
             throw new ModelDivergenceException($"Check() {when} found {violations.Count} violation(s):\n  " + string.Join("\n  ", violations.Select(v => v.ToString())));
         }
+        // Throws with the broken invariant; Stage reports it with the workers' traces.
+        _fs.CheckContentIndex();
     }
 
     private void Stage(string stage, Action action) => Stage<bool>(stage, () =>

@@ -459,6 +459,14 @@ internal sealed partial class ModelHarness : IDisposable
         {
             throw new ModelDivergenceException($"Check() {when} found {violations.Count} violation(s):\n  " + string.Join("\n  ", violations.Select(v => v.ToString())));
         }
+        try
+        {
+            _fs.CheckContentIndex();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ModelDivergenceException($"{e.Message} ({when})");
+        }
     }
 
     /// <summary>Everything after one operation: every file's bytes and size, SEEK consistency, shared-byte figures, and periodically Check().</summary>

@@ -31,6 +31,16 @@ standIn.SetAction(parsed =>
     return WinReflink.Bench.Benchmarks.WinFspStandInBenchmark.Run(parsed.GetValue(standInDir)!.FullName, parsed.GetValue(standInLibrary)!.FullName, loggers);
 });
 command.Subcommands.Add(standIn);
+var indexCache = new Option<long>("--cache-mib") { Description = "Size of the cache filled for the memory figures, in MiB", DefaultValueFactory = _ => 1024 };
+var indexRounds = new Option<int>("--rounds") { Description = "Rounds of each timing (medians are reported)", DefaultValueFactory = _ => 5 };
+var indexJson = new Option<bool>("--json") { Description = "Print one JSON object instead of the table" };
+var contentIndex = new Command("content-index", "The ExtentCache's content index: hash against copy per 4 KiB block, lookups, memory per cached GiB (tools/bench/content-index)")
+{
+    indexCache, indexRounds, indexJson,
+};
+contentIndex.SetAction(parsed => WinReflink.Bench.Benchmarks.ContentIndexBenchmark.Run(
+    parsed.GetValue(indexCache) * BenchOptions.MiB, parsed.GetValue(indexRounds), parsed.GetValue(indexJson)));
+command.Subcommands.Add(contentIndex);
 command.SetAction(parsed =>
 {
     var options = new BenchOptions
