@@ -157,6 +157,9 @@ public sealed partial class FileSystem : IDisposable
         }
     }
 
+    /// <summary>For tests: holds <paramref name="ino"/>'s lock exclusively, as a call changing that inode does, until disposed on the same thread.</summary>
+    internal EngineLocks.Scope HoldInodeExclusively(long ino) => _locks.Inode(ino, write: true);
+
     /// <summary>
     /// Drops the volume as a power cut would: nothing more is committed or flushed, the lock is released.
     /// A commit already being written ends first (it may be durable). Tests reopen the volume

@@ -33,13 +33,15 @@ public class CrashTests : VolumeFixture
     public void RandomCrashesReturnToTheLastCommit(int batch)
     {
         var seeds = SingleSeed() is { } one ? new[] { one } : Enumerable.Range(1, SeedCount()).Where(s => s % Batches == batch).ToArray();
+        long recognized = 0;
         foreach (int seed in seeds)
         {
             string folder = Path.Combine(Folder, seed.ToString(CultureInfo.InvariantCulture));
-            ModelExerciser.Run(folder, seed, OperationsPerSeed, ExerciserProfile.Crash);
+            recognized += ModelExerciser.Run(folder, seed, OperationsPerSeed, ExerciserProfile.Crash).RecognizedBlocks;
             Directory.Delete(folder, recursive: true);
         }
-        TestContext.Out.WriteLine($"{seeds.Length} seeds of {OperationsPerSeed} operations passed");
+        TestContext.Out.WriteLine($"{seeds.Length} seeds of {OperationsPerSeed} operations passed; copy recognition shared {recognized} blocks");
+        Assert.That(recognized, Is.GreaterThan(0), "copies by write should be recognized among the crashes");
     }
 
     /// <summary>

@@ -52,7 +52,8 @@ internal sealed class ExerciserProfile
     {
         [OpKind.Create] = 3,
         [OpKind.Write] = 20,
-        [OpKind.CopyWrite] = 2,
+        // Frequent since copy recognition (issue 10): a copy by write shares what the cache holds clean.
+        [OpKind.CopyWrite] = 8,
         [OpKind.Read] = 5,
         [OpKind.Truncate] = 6,
         [OpKind.PunchHole] = 5,

@@ -49,6 +49,7 @@ internal sealed partial class ModelHarness
         {
             throw new InvalidTraceException("Crash() needs HarnessOptions.Crash");
         }
+        CountRecognized();
         _fs.SimulateCrash();
         _image.Crash(new Random(crashSeed), policy);
         _fs = OpenVolume();

@@ -82,6 +82,11 @@ internal sealed partial class ModelHarness : IDisposable
     /// <summary>Operations refused with NoSpace so far (only with <see cref="HarnessOptions.AllowNoSpace"/>).</summary>
     public int NoSpaceRefusals { get; private set; }
 
+    /// <summary>Blocks copy recognition shared over the run, across remounts and crashes (each mount counts from zero).</summary>
+    public long RecognizedBlocks { get; private set; }
+
+    private void CountRecognized() => RecognizedBlocks += _fs.CacheStatistics().RecognizedBlocks;
+
     /// <summary>Creates file "f{id}" in the root.</summary>
     public void Create(int id) => Create(id, ModelVolume.RootId, Inv($"f{id}"));
 
@@ -104,8 +109,13 @@ internal sealed partial class ModelHarness : IDisposable
         AfterStep();
     }
 
-    /// <summary>Writes (not clones) bytes of one file into another, as a plain copy does; dedupe then finds them equal.</summary>
-    public void CopyWrite(int src, long srcOffset, int dst, long dstOffset, int length)
+    /// <summary>
+    /// Writes (not clones) bytes of one file into another, as a plain copy does: copy recognition shares
+    /// the whole blocks it finds cached clean, and dedupe then finds them equal. With
+    /// <paramref name="flip"/> in the range, the byte there is changed first: a copy slightly changed,
+    /// whose changed block must be written and the others may be shared.
+    /// </summary>
+    public void CopyWrite(int src, long srcOffset, int dst, long dstOffset, int length, int flip = -1)
     {
         var s = File(src);
         var d = File(dst);
@@ -114,6 +124,10 @@ internal sealed partial class ModelHarness : IDisposable
             throw new InvalidTraceException("copy past the source's end");
         }
         var data = s.Bytes.Slice((int)srcOffset, length).ToArray();
+        if (flip >= 0 && flip < length)
+        {
+            data[flip] ^= 0x5A;
+        }
         var e = _fs.Write(d.Ino, dstOffset, data, out int written);
         if (RefusedForSpace(e))
         {
@@ -370,6 +384,7 @@ internal sealed partial class ModelHarness : IDisposable
         {
             throw new InvalidOperationException("a harness on a shared volume cannot remount it; its owner does, then calls Remounted");
         }
+        CountRecognized();
         _fs.Dispose();
         _fs = OpenVolume();
         ForgetHandles();
@@ -592,6 +607,7 @@ internal sealed partial class ModelHarness : IDisposable
             _disposed = true;
             if (_ownsVolume)
             {
+                CountRecognized();
                 _fs.Dispose();
             }
         }

@@ -221,6 +221,11 @@ internal sealed partial class OperationGenerator
             }
             _followUps.Enqueue(_ => new ModelOp(Inv($"h.Dedupe({s}, {srcOffset}, {d}, {dstOffset}, {len});"), [s, d], x => x.Dedupe(s, srcOffset, d, dstOffset, len)));
         }
+        if (!followWithDedupe && _rng.Next(4) == 0)
+        {
+            int flip = _rng.Next(length);
+            return new ModelOp(Inv($"h.CopyWrite({s}, {srcOffset}, {d}, {dstOffset}, {length}, {flip});"), [s, d], x => x.CopyWrite(s, srcOffset, d, dstOffset, length, flip));
+        }
         return new ModelOp(Inv($"h.CopyWrite({s}, {srcOffset}, {d}, {dstOffset}, {length});"), [s, d], x => x.CopyWrite(s, srcOffset, d, dstOffset, length));
     }
 
