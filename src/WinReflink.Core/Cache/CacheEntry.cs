@@ -60,7 +60,13 @@ internal sealed class CacheEntry
     public ulong Superseded;
     /// <summary>Blocks in the <see cref="ContentIndex"/>: clean and valid, with their hashes in <see cref="Hashes"/>.</summary>
     public ulong Indexed;
-    /// <summary>The hash of each block of <see cref="Indexed"/>, so it leaves the index without hashing again.</summary>
+    /// <summary>
+    /// Dirty blocks whose <see cref="Hashes"/> entry is the hash of their bytes, given by the write that
+    /// wrote them whole (copy recognition hashed them for its lookup): write-back indexes them without
+    /// hashing again. Any other write to such a block, or its discard, clears it; so does its becoming clean.
+    /// </summary>
+    public ulong HashKnown;
+    /// <summary>The hash of each block of <see cref="Indexed"/> or <see cref="HashKnown"/>, so it enters and leaves the index without hashing again.</summary>
     public WindowHashes Hashes;
     /// <summary>
     /// Brought in by a load and not read since (readahead, or a read between its passes): its next

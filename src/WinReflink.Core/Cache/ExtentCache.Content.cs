@@ -12,6 +12,8 @@ namespace WinReflink.Core.Cache;
 internal sealed partial class ExtentCache
 {
     private readonly ContentIndex _content;
+    /// <summary>Whether clean blocks are indexed at all: off with copy recognition, so nothing is hashed.</summary>
+    private readonly bool _indexing;
     /// <summary>The hash of a block of zeros, so <see cref="FindRuns"/> tells zeros apart before comparing.</summary>
     private readonly ulong _zeroBlockHash;
 
@@ -24,8 +26,10 @@ internal sealed partial class ExtentCache
     private void BlocksBecameClean(CacheEntry entry, ulong mask, ReadOnlySpan<ulong> hashes = default)
     {
         System.Diagnostics.Debug.Assert((mask & ~(entry.Valid & ~entry.Dirty)) == 0, "only clean valid blocks are indexed");
+        ulong known = entry.HashKnown & mask;
+        entry.HashKnown &= ~mask;
         ulong blocks = mask & ~entry.Indexed;
-        if (blocks == 0)
+        if (blocks == 0 || !_indexing)
         {
             return;
         }
@@ -34,7 +38,9 @@ internal sealed partial class ExtentCache
         {
             int b = BitOperations.TrailingZeroCount(blocks);
             blocks &= blocks - 1;
-            ulong hash = hashes.IsEmpty ? _content.Hash(bytes.Slice(b * _blockSize, _blockSize)) : hashes[b];
+            ulong hash = (known & (1UL << b)) != 0 ? entry.Hashes[b]
+                : hashes.IsEmpty ? _content.Hash(bytes.Slice(b * _blockSize, _blockSize))
+                : hashes[b];
             _content.Add(entry, b, hash);
         }
     }
@@ -97,7 +103,7 @@ internal sealed partial class ExtentCache
         for (int k = 0; k < hashes.Length; k++)
         {
             var (entry, mask) = batch.Entries[k];
-            HashBlocks(entry, mask, hashes[k]);
+            HashBlocks(entry, mask & ~batch.Known[k], hashes[k]);
         }
         batch.Hashes = hashes;
     }
@@ -275,14 +281,18 @@ internal sealed partial class ExtentCache
                 {
                     throw new InvalidOperationException($"content index: window {entry.Window} indexes blocks that are not clean and valid (indexed {entry.Indexed:x}, valid {entry.Valid:x}, dirty {entry.Dirty:x})");
                 }
+                if ((entry.HashKnown & ~entry.Dirty) != 0 || (entry.HashKnown & entry.Indexed) != 0)
+                {
+                    throw new InvalidOperationException($"content index: window {entry.Window} keeps hashes of blocks that are not dirty (known {entry.HashKnown:x}, dirty {entry.Dirty:x}, indexed {entry.Indexed:x})");
+                }
                 WindowHashes now = default;
-                HashBlocks(entry, entry.Indexed, now);
-                for (ulong mask = entry.Indexed; mask != 0; mask &= mask - 1)
+                HashBlocks(entry, entry.Indexed | entry.HashKnown, now);
+                for (ulong mask = entry.Indexed | entry.HashKnown; mask != 0; mask &= mask - 1)
                 {
                     int b = BitOperations.TrailingZeroCount(mask);
                     if (now[b] != entry.Hashes[b])
                     {
-                        throw new InvalidOperationException($"content index: block {entry.Window + b} is indexed under a hash its bytes no longer have");
+                        throw new InvalidOperationException($"content index: block {entry.Window + b} is indexed, or kept with a hash for write-back, under a hash its bytes no longer have");
                     }
                 }
                 indexed += BitOperations.PopCount(entry.Indexed);

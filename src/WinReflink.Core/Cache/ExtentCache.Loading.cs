@@ -187,7 +187,7 @@ internal sealed partial class ExtentCache
                 {
                     _store.Read(pieces[i].Block, gather);
                     // Hashed here, outside the gate, while only this loader may touch the blocks' bytes.
-                    for (int k = i; k < j; k++)
+                    for (int k = i; k < j && _indexing; k++)
                     {
                         HashBlocks(pieces[k].Entry, pieces[k].Mask, hashes[k]);
                     }

@@ -62,8 +62,10 @@ internal sealed partial class ExtentCache : IDisposable
     /// <param name="background">Write dirty data from a thread of its own once a share of the dirty limit
     /// is reached; without it, the writer that reaches the limit writes back itself.</param>
     /// <param name="contentHash">The content index's hash of a block (XXH3 unless a test forces collisions).</param>
-    public ExtentCache(BlockStore store, long capacityBytes, long dirtyLimitBytes, ILogger logger, bool background, BlockHasher? contentHash = null)
+    /// <param name="contentIndex">Index clean blocks by content (copy recognition); off, nothing is hashed.</param>
+    public ExtentCache(BlockStore store, long capacityBytes, long dirtyLimitBytes, ILogger logger, bool background, BlockHasher? contentHash = null, bool contentIndex = true)
     {
+        _indexing = contentIndex;
         _store = store;
         _content = new ContentIndex(contentHash ?? ContentIndex.XxHash3);
         _logger = logger;
@@ -219,26 +221,30 @@ internal sealed partial class ExtentCache : IDisposable
     /// <summary>
     /// Writes bytes at a physical byte position. With <paramref name="fresh"/>, the blocks touched hold
     /// nothing worth keeping (just allocated, or unwritten): they are zeroed rather than read, so a file
-    /// never shows bytes it was never given.
+    /// never shows bytes it was never given. <paramref name="hashes"/>, when the writer has them, are the
+    /// hashes of the whole blocks of <paramref name="source"/> from the first block boundary on: kept
+    /// with the dirty blocks, they spare write-back hashing them again for the content index.
     /// </summary>
-    public void Write(long physicalByte, ReadOnlySpan<byte> source, long ino, long logicalBlock, bool fresh)
+    public void Write(long physicalByte, ReadOnlySpan<byte> source, long ino, long logicalBlock, bool fresh, ReadOnlySpan<ulong> hashes = default)
     {
         lock (_gate)
         {
-            WriteLocked(physicalByte, source, ino, logicalBlock, fresh);
+            WriteLocked(physicalByte, source, ino, logicalBlock, fresh, hashes);
             ThrottleLocked();
         }
     }
 
-    private void WriteLocked(long physicalByte, ReadOnlySpan<byte> source, long ino, long logicalBlock, bool fresh)
+    private void WriteLocked(long physicalByte, ReadOnlySpan<byte> source, long ino, long logicalBlock, bool fresh, ReadOnlySpan<ulong> hashes)
     {
         long firstBlock = physicalByte / _blockSize;
+        long firstWhole = (physicalByte + _blockSize - 1) / _blockSize;
         foreach (var piece in new WindowPieces(physicalByte, source.Length, _blockSize))
         {
             var entry = Pin(GetOrAdd(piece.Window));
             try
             {
                 WriteWindow(entry, piece, source, ino, logicalBlock + (piece.Window - firstBlock), fresh);
+                KeepHashes(entry, piece, hashes, firstWhole);
             }
             finally
             {
@@ -297,6 +303,30 @@ internal sealed partial class ExtentCache : IDisposable
     }
 
     /// <summary>
+    /// After <see cref="WriteWindow"/>: the blocks it wrote whole whose hashes the writer gave
+    /// (<paramref name="hashes"/>, by whole block of the write from <paramref name="firstWhole"/> on)
+    /// keep them, so write-back indexes them without hashing again; the others it wrote lose theirs.
+    /// </summary>
+    private void KeepHashes(CacheEntry entry, WindowPiece piece, ReadOnlySpan<ulong> hashes, long firstWhole)
+    {
+        entry.HashKnown &= ~RangeMask(piece.First, piece.Last);
+        if (hashes.IsEmpty || !_indexing)
+        {
+            return;
+        }
+        for (int b = piece.First; b <= piece.Last; b++)
+        {
+            int bs = b * _blockSize;
+            long i = entry.Window + b - firstWhole;
+            if (piece.InWindow <= bs && piece.InWindow + piece.Length >= bs + _blockSize && i >= 0 && i < hashes.Length)
+            {
+                entry.Hashes[b] = hashes[(int)i];
+                entry.HashKnown |= 1UL << b;
+            }
+        }
+    }
+
+    /// <summary>
     /// Past the background share of the dirty limit, wakes the writer; past the limit, waits for it
     /// (or, without one, writes back down to half the limit here).
     /// </summary>
@@ -347,6 +377,7 @@ internal sealed partial class ExtentCache : IDisposable
         // reused block zeroes only blocks that are not.
         entry.Superseded |= mask & entry.Loading;
         BlocksStoppedBeingClean(entry, mask);
+        entry.HashKnown &= ~mask;
         ulong dropDirty = entry.Dirty & mask;
         _dirtyBlocks -= BitOperations.PopCount(dropDirty);
         entry.Dirty &= ~mask;
@@ -533,7 +564,7 @@ internal sealed partial class ExtentCache : IDisposable
 
     private Exception? WriteRuns(WriteBatch batch)
     {
-        var hashing = new BatchHashing(this, batch);
+        var hashing = _indexing && batch.HashesUnknown ? new BatchHashing(this, batch) : null;
         try
         {
             _store.WriteRuns(batch.Runs);
@@ -545,7 +576,7 @@ internal sealed partial class ExtentCache : IDisposable
         }
         finally
         {
-            hashing.Finish();
+            hashing?.Finish();
         }
     }
 
@@ -559,7 +590,15 @@ internal sealed partial class ExtentCache : IDisposable
             if (clean != 0)
             {
                 entry.Dirty &= ~clean;
-                BlocksBecameClean(entry, clean, batch.Hashes![k]);
+                if (batch.Hashes != null)
+                {
+                    BlocksBecameClean(entry, clean, batch.Hashes[k]);
+                }
+                else
+                {
+                    // Every block taken had its hash known, or nothing is indexed.
+                    BlocksBecameClean(entry, clean);
+                }
                 _dirtyBlocks -= BitOperations.PopCount(clean);
                 _writtenBack += (long)BitOperations.PopCount(clean) * _blockSize;
                 if (entry.Dirty == 0)
@@ -606,6 +645,7 @@ internal sealed partial class ExtentCache : IDisposable
             entry.Redirtied = 0;
             _inFlight.Add(entry.Window);
             batch.Entries.Add((entry, written));
+            batch.AddKnownHashes(entry.HashKnown & written, written);
             if (moveCursor)
             {
                 _writeBackCursor = entry.Window + WindowBlocks;

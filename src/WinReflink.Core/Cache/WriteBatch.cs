@@ -26,6 +26,19 @@ internal sealed class WriteBatch
     /// <summary>The hashes of <see cref="Entries"/>' blocks, by entry, taken once the batch is written (ExtentCache.Content.cs).</summary>
     public WindowHashes[]? Hashes { get; set; }
 
+    /// <summary>By entry, the blocks taken whose hashes their window already knew (<see cref="CacheEntry.HashKnown"/>): nobody hashes those again.</summary>
+    public List<ulong> Known { get; } = new();
+
+    /// <summary>Whether some block taken has no known hash, so the batch must hash while it is written.</summary>
+    public bool HashesUnknown { get; private set; }
+
+    /// <summary>Records, for the entry just added, which of its <paramref name="taken"/> blocks have known hashes.</summary>
+    public void AddKnownHashes(ulong known, ulong taken)
+    {
+        Known.Add(known);
+        HashesUnknown |= (taken & ~known) != 0;
+    }
+
     /// <summary>
     /// Adds whole blocks to write at <paramref name="block"/>: to the last write when they continue it
     /// physically and it has room (<see cref="ExtentCache.MaxGatherBytes"/>, <see cref="MaxPiecesPerWrite"/>), else as a new one.

@@ -1,4 +1,3 @@
-using System.Buffers;
 using WinReflink.Core.Cache;
 using WinReflink.Core.Locking;
 using WinReflink.Core.Namespace;
@@ -27,9 +26,6 @@ namespace WinReflink.Core.Data;
 /// </summary>
 internal sealed class CopyRecognizer
 {
-    /// <summary>Writes of more blocks than this rent their hashes instead of taking them from the stack.</summary>
-    private const int StackHashes = 256;
-
     private readonly ExtentCache _cache;
     private readonly BlockSpace _space;
     private readonly EngineLocks _locks;
@@ -52,36 +48,20 @@ internal sealed class CopyRecognizer
     public void Recognized(long blocks) => Interlocked.Add(ref _recognizedBlocks, blocks);
 
     /// <summary>
-    /// The runs of <paramref name="data"/>, to be written at <paramref name="offset"/> of
-    /// <paramref name="file"/> (whose lock the caller holds exclusively, or the volume's when not
-    /// <paramref name="shared"/>), that cached blocks repeat, with the locks that keep them so; null
-    /// when there are none. The caller shares them before it lets go of the result.
+    /// The runs of a write's whole blocks (<paramref name="blocks"/>, from logical block
+    /// <paramref name="firstLogical"/> of <paramref name="file"/> on, with their <paramref name="hashes"/>)
+    /// that cached blocks repeat, with the locks that keep them so; null when there are none. The caller
+    /// holds the file's lock exclusively, or the volume's when not <paramref name="shared"/>, and shares
+    /// the runs before it lets go of the result.
     /// </summary>
-    public RecognizedRuns? Find(Inode file, long offset, ReadOnlySpan<byte> data, bool shared)
+    public RecognizedRuns? Find(Inode file, long firstLogical, ReadOnlySpan<byte> blocks, ReadOnlySpan<ulong> hashes, bool shared)
     {
-        long firstWhole = (offset + _blockSize - 1) / _blockSize;
-        long endWhole = (offset + data.Length) / _blockSize;
-        if (endWhole <= firstWhole)
+        if (hashes.IsEmpty)
         {
             return null;
         }
-        int count = (int)(endWhole - firstWhole);
-        var blocks = data.Slice((int)(firstWhole * _blockSize - offset), count * _blockSize);
-        ulong[]? rented = count > StackHashes ? ArrayPool<ulong>.Shared.Rent(count) : null;
-        Span<ulong> hashes = rented != null ? rented.AsSpan(0, count) : stackalloc ulong[count];
         var found = new List<BlockMatch>();
-        try
-        {
-            _cache.HashBlocks(blocks, hashes);
-            _cache.FindRuns(blocks, hashes, found);
-        }
-        finally
-        {
-            if (rented != null)
-            {
-                ArrayPool<ulong>.Shared.Return(rented);
-            }
-        }
+        _cache.FindRuns(blocks, hashes, found);
         if (found.Count == 0)
         {
             return null;
@@ -91,7 +71,7 @@ internal sealed class CopyRecognizer
         {
             foreach (var m in found)
             {
-                Hold(file, firstWhole + m.Index, m.Physical, m.Count, blocks.Slice(m.Index * _blockSize, m.Count * _blockSize), shared, runs);
+                Hold(file, firstLogical + m.Index, m.Physical, m.Count, blocks.Slice(m.Index * _blockSize, m.Count * _blockSize), shared, runs);
             }
         }
         catch

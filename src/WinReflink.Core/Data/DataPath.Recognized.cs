@@ -19,7 +19,7 @@ internal sealed partial class DataPath
     /// the write again exclusively (<paramref name="shared"/>, setting <paramref name="exclusiveNeeded"/>),
     /// or writes it without recognition.
     /// </summary>
-    private bool TryWriteRecognized(Inode file, long offset, ReadOnlySpan<byte> data, RecognizedRuns recognized, bool shared, out FsError error, out bool exclusiveNeeded)
+    private bool TryWriteRecognized(Inode file, long offset, ReadOnlySpan<byte> data, RecognizedRuns recognized, WriteHashes hashes, bool shared, out FsError error, out bool exclusiveNeeded)
     {
         var gaps = Gaps(offset, data.Length, recognized.Runs);
         error = ReserveBlocks((data: this, file, gaps, runs: recognized.Runs), static s => s.data.BlocksToAllocate(s.file, s.gaps, s.runs),
@@ -46,7 +46,7 @@ internal sealed partial class DataPath
             _transaction.Changed(file);
             foreach (var (gapOffset, gapLength) in gaps)
             {
-                WriteReserved(file, gapOffset, data.Slice((int)(gapOffset - offset), (int)gapLength));
+                WriteReserved(file, gapOffset, data.Slice((int)(gapOffset - offset), (int)gapLength), hashes);
             }
         }
         finally

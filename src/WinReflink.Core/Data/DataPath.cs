@@ -228,17 +228,32 @@ internal sealed partial class DataPath
     /// </summary>
     public FsError Write(Inode file, long offset, ReadOnlySpan<byte> data, bool shared, out bool exclusiveNeeded)
     {
-        using (var recognized = _recognizer?.Find(file, offset, data, shared))
+        if (_recognizer == null)
         {
-            if (recognized != null)
-            {
-                // Not written that way only when a run's blocks were freed meanwhile: then again exclusively, or plainly.
-                if (TryWriteRecognized(file, offset, data, recognized, shared, out var error, out exclusiveNeeded) || exclusiveNeeded)
-                {
-                    return error;
-                }
-            }
+            return WritePlain(file, offset, data, shared, default, out exclusiveNeeded);
         }
+        var hashes = new WriteHashes(offset, data.Length, _blockSize);
+        try
+        {
+            _cache.HashBlocks(hashes.WholeBlocks(offset, data), hashes.Span);
+            using var recognized = _recognizer.Find(file, hashes.FirstLogical, hashes.WholeBlocks(offset, data), hashes.Span, shared);
+            // Not written that way only when a run's blocks were freed meanwhile: then again exclusively, or plainly.
+            if (recognized != null
+                && (TryWriteRecognized(file, offset, data, recognized, hashes, shared, out var error, out exclusiveNeeded) || exclusiveNeeded))
+            {
+                return error;
+            }
+            return WritePlain(file, offset, data, shared, hashes, out exclusiveNeeded);
+        }
+        finally
+        {
+            hashes.Dispose();
+        }
+    }
+
+    /// <summary><see cref="Write"/> without copy recognition; <paramref name="hashes"/>, when given, go with the written blocks to the cache.</summary>
+    private FsError WritePlain(Inode file, long offset, ReadOnlySpan<byte> data, bool shared, WriteHashes hashes, out bool exclusiveNeeded)
+    {
         var e = ReserveBlocks((data: this, file, offset, length: (long)data.Length), static s => s.data.BlocksToAllocate(s.file, s.offset, s.length),
             shared, out long reserved, out exclusiveNeeded);
         if (e != FsError.Ok || exclusiveNeeded)
@@ -247,7 +262,7 @@ internal sealed partial class DataPath
         }
         try
         {
-            WriteReserved(file, offset, data);
+            WriteReserved(file, offset, data, hashes);
         }
         finally
         {
@@ -282,7 +297,7 @@ internal sealed partial class DataPath
     }
 
     /// <summary>The write itself, once its blocks are reserved: on entry the allocator has them.</summary>
-    private void WriteReserved(Inode file, long offset, ReadOnlySpan<byte> data)
+    private void WriteReserved(Inode file, long offset, ReadOnlySpan<byte> data, WriteHashes hashes = default)
     {
         long pos = offset, end = offset + data.Length;
         while (pos < end)
@@ -296,18 +311,18 @@ internal sealed partial class DataPath
             switch (run.Kind)
             {
                 case RunKind.Private:
-                    _cache.Write(run.Physical * _blockSize + inBlock, chunk, file.Ino, logical, fresh: false);
+                    _cache.Write(run.Physical * _blockSize + inBlock, chunk, file.Ino, logical, fresh: false, hashes.From(pos));
                     break;
                 case RunKind.PrivateUnwritten:
                     file.Extents!.Remove(logical, run.Length);
                     file.Extents.Insert(new Extent(logical, run.Physical, run.Length, Unwritten: false));
-                    _cache.Write(run.Physical * _blockSize + inBlock, chunk, file.Ino, logical, fresh: true);
+                    _cache.Write(run.Physical * _blockSize + inBlock, chunk, file.Ino, logical, fresh: true, hashes.From(pos));
                     break;
                 case RunKind.Hole:
-                    WriteNewBlocks(file, logical, run.Length, inBlock, chunk, null);
+                    WriteNewBlocks(file, logical, run.Length, inBlock, chunk, null, hashes.From(pos));
                     break;
                 case RunKind.Shared:
-                    WriteNewBlocks(file, logical, run.Length, inBlock, chunk, run);
+                    WriteNewBlocks(file, logical, run.Length, inBlock, chunk, run, hashes.From(pos));
                     break;
             }
             pos = runEndByte;
@@ -319,7 +334,7 @@ internal sealed partial class DataPath
     /// partial first and last blocks of a copy-on-write need the old bytes, so a 4 KiB overwrite of a
     /// shared file writes 4 KiB.
     /// </summary>
-    private void WriteNewBlocks(Inode file, long logical, long blocks, int inBlock, ReadOnlySpan<byte> chunk, Run? shared)
+    private void WriteNewBlocks(Inode file, long logical, long blocks, int inBlock, ReadOnlySpan<byte> chunk, Run? shared, ReadOnlySpan<ulong> hashes)
     {
         long done = 0;
         int chunkDone = 0;
@@ -346,7 +361,9 @@ internal sealed partial class DataPath
                     CopyBlock(file, oldPhysical + lastBlockOffset, got.Start + lastBlockOffset, l + lastBlockOffset);
                 }
             }
-            _cache.Write(got.Start * _blockSize + first, chunk.Slice(chunkDone, bytes), file.Ino, l, fresh: !copied);
+            // The chunk's whole blocks from its first boundary on; this piece starts on one unless it is the first.
+            var pieceHashes = done == 0 ? hashes : hashes.Length > done - (inBlock == 0 ? 0 : 1) ? hashes[(int)(done - (inBlock == 0 ? 0 : 1))..] : default;
+            _cache.Write(got.Start * _blockSize + first, chunk.Slice(chunkDone, bytes), file.Ino, l, fresh: !copied, pieceHashes);
             if (shared is { } old)
             {
                 Unmap(file, l, got.Length);

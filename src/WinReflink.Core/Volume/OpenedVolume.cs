@@ -80,7 +80,9 @@ internal sealed class OpenedVolume : IDisposable
             long cacheSize = options.CacheSizeBytes ?? Math.Max(64L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
             // A volume that takes no changes (read-only, or damaged and so opened read-only) has nothing to write back.
             bool background = options.BackgroundWriteBack && !options.ReadOnly && damage.Count == 0;
-            var cache = new ExtentCache(store, cacheSize, options.DirtyLimitBytes ?? (256L << 20), logger, background);
+            // Without copy recognition nothing looks blocks up by content, so nothing is hashed.
+            var cache = new ExtentCache(store, cacheSize, options.DirtyLimitBytes ?? (256L << 20), logger, background,
+                contentIndex: options.CopyRecognition ?? settings.CopyRecognition);
             return new OpenedVolume(layout, volumeLock, meta, state, store, cache, logger, DamageSummary(damage));
         }
         catch

@@ -69,6 +69,55 @@ public class ContentIndexTests
         return load;
     }
 
+    /// <summary>
+    /// A write that gives the hashes of the whole blocks it writes (copy recognition computed them for
+    /// its lookup) has them kept with the dirty blocks: write-back indexes those without hashing again,
+    /// and hashes only the blocks written without one (here the partial one). A later write without a
+    /// hash drops the kept one, so its block is hashed again from its new bytes.
+    /// </summary>
+    [Test]
+    public void HashesGivenWithAWriteSpareWriteBackHashingThoseBlocks()
+    {
+        int hashed = 0;
+        var cache = NewCache(hash: block => { Interlocked.Increment(ref hashed); return ContentIndex.XxHash3(block); });
+        var bytes = new byte[4 * BlockSize + 100];
+        new Random(5).NextBytes(bytes);
+        var hashes = new ulong[4];
+        for (int i = 0; i < 4; i++)
+        {
+            hashes[i] = ContentIndex.XxHash3(bytes.AsSpan(i * BlockSize, BlockSize));
+        }
+        cache.Write(100 * BlockSize, bytes, ino: 1, logicalBlock: 100, fresh: true, hashes);
+        int before = hashed;
+        cache.FlushDirty();
+        Assert.That(hashed - before, Is.EqualTo(1), "only the partial fifth block is hashed by write-back");
+        Assert.That(cache.FindEqual(bytes.AsSpan(2 * BlockSize, BlockSize)), Is.EqualTo(102));
+        cache.CheckContentIndex();
+
+        var other = Filled(7);
+        cache.Write(101 * BlockSize, other, ino: 1, logicalBlock: 101, fresh: false);
+        cache.FlushDirty();
+        Assert.That(cache.FindEqual(other), Is.EqualTo(101), "rewritten without a hash: hashed from its new bytes");
+        Assert.That(cache.FindEqual(bytes.AsSpan(BlockSize, BlockSize)), Is.EqualTo(-1));
+        cache.CheckContentIndex();
+    }
+
+    [Test]
+    public void WithoutTheIndexNothingIsHashed()
+    {
+        int hashed = 0;
+        _cache = new ExtentCache(_store, 16 * WindowBytes, 4L * WindowBytes, NullLogger.Instance, background: false,
+            block => { Interlocked.Increment(ref hashed); return ContentIndex.XxHash3(block); }, contentIndex: false);
+        int atStart = hashed;
+        ReadBlocks(_cache, 2, 40);
+        _cache.Write(200 * BlockSize, Filled(3), ino: 1, logicalBlock: 200, fresh: true);
+        _cache.FlushDirty();
+        Assert.That(hashed, Is.EqualTo(atStart), "reads and write-back hash nothing");
+        Assert.That(_cache.Statistics().IndexedBlocks, Is.Zero);
+        Assert.That(_cache.FindEqual(Pattern(3)), Is.EqualTo(-1));
+        _cache.CheckContentIndex();
+    }
+
     [Test]
     public void ABlockReadFromTheStoreIsFoundByItsBytes()
     {
