@@ -57,6 +57,60 @@ internal sealed partial class DataPath
         return true;
     }
 
+    /// <summary>
+    /// After a write of [offset, offset+length): its partial first and last blocks, which it wrote in
+    /// part, may now hold whole a block's bytes that a clean cached block holds, as when a copier writes
+    /// in pieces that do not start on block boundaries (tar's 10 KiB records) or ends the file inside a
+    /// block (the bytes past EOF are zeros, as in the source's last block). Each such block is shared
+    /// in place of the one just written, which is freed. Checked only where that can be so: the first
+    /// block when the write reaches its end or the file's, the last when the write ends the file;
+    /// nothing is reserved, as sharing frees a block.
+    /// </summary>
+    private void RecognizeCompletedBlocks(Inode file, long offset, int length, long sizeBefore, bool shared)
+    {
+        long end = offset + length;
+        long head = offset / _blockSize, tail = end / _blockSize;
+        bool endsFile = end >= sizeBefore;
+        if (offset % _blockSize != 0 && (end >= (head + 1) * _blockSize || endsFile))
+        {
+            ShareIfRepeated(file, head, shared);
+        }
+        if (end % _blockSize != 0 && tail != head && endsFile)
+        {
+            ShareIfRepeated(file, tail, shared);
+        }
+    }
+
+    /// <summary>Shares, in place of the block <paramref name="file"/> maps at <paramref name="logical"/>, a clean cached block holding the same bytes, if the index finds one.</summary>
+    private void ShareIfRepeated(Inode file, long logical, bool shared)
+    {
+        if (!file.Extents!.TryFind(logical, 1, out var ext, out _) || ext.Unwritten)
+        {
+            return;
+        }
+        long physical = ext.Physical + (logical - ext.Logical);
+        byte[] block = System.Buffers.ArrayPool<byte>.Shared.Rent(_blockSize);
+        try
+        {
+            var bytes = block.AsSpan(0, _blockSize);
+            _cache.Read(physical * _blockSize, bytes, file.Ino, logical);
+            Span<ulong> hash = stackalloc ulong[1];
+            _cache.HashBlocks(bytes, hash);
+            using var recognized = _recognizer!.Find(file, logical, bytes, hash, shared);
+            if (recognized is not { Runs: [{ Unchanged: false } run] } || !_space.TryAddReference(run.Physical, 1))
+            {
+                return;
+            }
+            Unmap(file, logical, 1);
+            file.Extents.Insert(new Extent(logical, run.Physical, 1, Unwritten: false));
+            _recognizer.Recognized(1);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(block);
+        }
+    }
+
     /// <summary>The byte ranges of [offset, offset+length) that no run covers, in order.</summary>
     private List<(long Offset, long Length)> Gaps(long offset, long length, List<RecognizedRun> runs)
     {

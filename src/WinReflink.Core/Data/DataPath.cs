@@ -232,23 +232,29 @@ internal sealed partial class DataPath
         {
             return WritePlain(file, offset, data, shared, default, out exclusiveNeeded);
         }
+        long sizeBefore = file.Size;
         var hashes = new WriteHashes(offset, data.Length, _blockSize);
+        FsError e;
         try
         {
             _cache.HashBlocks(hashes.WholeBlocks(offset, data), hashes.Span);
             using var recognized = _recognizer.Find(file, hashes.FirstLogical, hashes.WholeBlocks(offset, data), hashes.Span, shared);
             // Not written that way only when a run's blocks were freed meanwhile: then again exclusively, or plainly.
-            if (recognized != null
-                && (TryWriteRecognized(file, offset, data, recognized, hashes, shared, out var error, out exclusiveNeeded) || exclusiveNeeded))
+            if (recognized == null
+                || !(TryWriteRecognized(file, offset, data, recognized, hashes, shared, out e, out exclusiveNeeded) || exclusiveNeeded))
             {
-                return error;
+                e = WritePlain(file, offset, data, shared, hashes, out exclusiveNeeded);
             }
-            return WritePlain(file, offset, data, shared, hashes, out exclusiveNeeded);
         }
         finally
         {
             hashes.Dispose();
         }
+        if (e == FsError.Ok && !exclusiveNeeded)
+        {
+            RecognizeCompletedBlocks(file, offset, data.Length, sizeBefore, shared);
+        }
+        return e;
     }
 
     /// <summary><see cref="Write"/> without copy recognition; <paramref name="hashes"/>, when given, go with the written blocks to the cache.</summary>

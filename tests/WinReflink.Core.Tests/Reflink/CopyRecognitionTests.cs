@@ -194,6 +194,35 @@ public class CopyRecognitionTests : VolumeFixture
         Assert.That(_fs.Check(), Is.Empty);
     }
 
+    /// <summary>
+    /// tar writes a file as 9,728 bytes, then 10,240-byte records: after the first, no write starts on a
+    /// block boundary, so a block is written in two parts. The write that completes it shares it, and
+    /// the last block, which ends the file inside it, too.
+    /// </summary>
+    [TestCase(FileBytes + 1000)]
+    [TestCase(9728 + 2000)]
+    public void BlocksWrittenInTwoPartsAreSharedWhenTheSecondCompletesThem(int length)
+    {
+        FormatAndOpenVolume();
+        var content = Random(length, 9);
+        long src = Source("src", content);
+        long used = _fs.Info().UsedBytes;
+        long recognized = _fs.CacheStatistics().RecognizedBlocks;
+        long dst = Create("dst");
+        for (int pos = 0; pos < length;)
+        {
+            int n = Math.Min(pos == 0 ? 9728 : 10240, length - pos);
+            Assert.That(_fs.Write(dst, pos, content.AsSpan(pos, n), out _), Is.EqualTo(FsError.Ok));
+            pos += n;
+        }
+        Assert.That(_fs.Fsync(dst), Is.EqualTo(FsError.Ok));
+        long blocks = (length + Block - 1) / Block;
+        Assert.That(_fs.CacheStatistics().RecognizedBlocks - recognized, Is.EqualTo(blocks), "every block, the last partial one included");
+        Assert.That(_fs.Info().UsedBytes, Is.EqualTo(used));
+        Assert.That(ReadAll(_fs, dst, length), Is.EqualTo(content));
+        Assert.That(_fs.Check(), Is.Empty);
+    }
+
     [Test]
     public void ZerosAreWrittenNotShared()
     {
