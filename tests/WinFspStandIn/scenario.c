@@ -35,6 +35,8 @@ typedef struct {
     handle handles[MAX_HANDLES];
     char handle_names[MAX_HANDLES][16];
     uint64_t token;
+    uint64_t free_mark;        /* the volume's FreeSize when "volinfo mark" last ran */
+    int have_free_mark;
 } run;
 
 typedef struct { const char *name; NTSTATUS32 value; } status_name;
@@ -448,6 +450,84 @@ static uint32_t control_code(const char *text)
 
 static void bench(FILE *report, const char *path, uint64_t mib, uint32_t request_kib);
 
+/* CopyFileEx's data loop on a destination whose end of file is already the source's size: reads
+ * the source in CHUNK-sized requests and writes each chunk at the same offset, failing as it would
+ * on a short read or write; then the source's attributes and last write time go to the destination
+ * (a copy's creation time is its own; 0 leaves a time unchanged). *copied
+ * counts the bytes written; on success *fi is the destination's FileInfo. */
+static NTSTATUS32 do_copy(run *r, handle *source, handle *destination, uint32_t chunk, uint64_t *copied, FSP_FSCTL_FILE_INFO *fi)
+{
+    *copied = 0;
+    if (!(source->access & FILE_READ_DATA) || !(destination->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
+        return ST_ACCESS_DENIED; /* the I/O manager */
+    FSP_FSCTL_FILE_INFO from;
+    NTSTATUS32 st = IF()->GetFileInfo(FS(), source->ctx, &from);
+    if (st != ST_SUCCESS)
+        return st;
+    uint8_t *data = malloc(chunk ? chunk : 1);
+    for (uint64_t offset = 0; offset < from.FileSize && st == ST_SUCCESS; offset += chunk)
+    {
+        uint64_t left = from.FileSize - offset;
+        uint32_t want = left < chunk ? (uint32_t)left : chunk, got = 0, written = 0;
+        st = IF()->Read(FS(), source->ctx, data, offset, want, &got);
+        if (st != ST_SUCCESS)
+            break;
+        if (got != want)
+        {
+            char a[64], b[32];
+            snprintf(a, sizeof a, "a read of %u bytes at %llu", want, (unsigned long long)offset);
+            snprintf(b, sizeof b, "%u", got);
+            fail(r, "expected %s got %s", a, b);
+            break;
+        }
+        st = IF()->Write(FS(), destination->ctx, data, offset, got, 0, 0, &written, fi);
+        if (st != ST_SUCCESS)
+            break;
+        destination->modified = 1;
+        destination->size_changed = 1;
+        if (written != got)
+        {
+            char a[64], b[32];
+            snprintf(a, sizeof a, "a write of %u bytes at %llu", got, (unsigned long long)offset);
+            snprintf(b, sizeof b, "%u", written);
+            fail(r, "expected %s got %s", a, b);
+            break;
+        }
+        *copied += written;
+    }
+    free(data);
+    if (st == ST_SUCCESS && !r->failed)
+        st = IF()->SetBasicInfo(FS(), destination->ctx, from.FileAttributes, 0, 0, from.LastWriteTime, 0, fi);
+    return st;
+}
+
+/* drop_below= / drop_at_least=: how far the volume's FreeSize (what GetDiskFreeSpaceEx reports) fell
+ * since "volinfo mark"; a rise counts as no drop. */
+static void check_free_drop(run *r, uint64_t free_now, char **exp, int nexp)
+{
+    const char *below = option(exp, nexp, "drop_below"), *at_least = option(exp, nexp, "drop_at_least");
+    if (below == NULL && at_least == NULL)
+        return;
+    if (!r->have_free_mark)
+    {
+        fail(r, "drop_below= and drop_at_least= need a %s first%s", "volinfo mark", "");
+        return;
+    }
+    uint64_t drop = r->free_mark > free_now ? r->free_mark - free_now : 0;
+    char a[96], b[48];
+    snprintf(b, sizeof b, "a drop of %llu", (unsigned long long)drop);
+    if (below != NULL && drop >= number(below))
+    {
+        snprintf(a, sizeof a, "free space to drop by less than %s since the mark", below);
+        fail(r, "expected %s got %s", a, b);
+    }
+    if (at_least != NULL && drop < number(at_least))
+    {
+        snprintf(a, sizeof a, "free space to drop by at least %s since the mark", at_least);
+        fail(r, "expected %s got %s", a, b);
+    }
+}
+
 /* One step: words[0] is the verb; "=>" splits arguments from expectations. */
 static void step(run *r, char **w, int n, FILE *report)
 {
@@ -586,6 +666,29 @@ static void step(run *r, char **w, int n, FILE *report)
         if (h == NULL) return;
         st = IF()->SetFileSize(FS(), h->ctx, number(args[1]), (BOOLEAN8)flag(args, nargs, "alloc"), &fi);
         if (st == ST_SUCCESS) { h->modified = 1; h->size_changed = 1; have_info = 1; }
+    }
+    else if (strcmp(verb, "flush") == 0)
+    {
+        /* FlushFileBuffers: on a handle, which needs write access; without one, on the volume. */
+        handle *h = nargs >= 1 ? find_handle(r, args[0], 0) : NULL;
+        if (nargs >= 1 && h == NULL) return;
+        if (h != NULL && !(h->access & (FILE_WRITE_DATA | FILE_APPEND_DATA))) st = ST_ACCESS_DENIED;
+        else
+        {
+            st = IF()->Flush(FS(), h != NULL ? h->ctx : NULL, &fi);
+            have_info = st == ST_SUCCESS && h != NULL;
+        }
+    }
+    else if (strcmp(verb, "copy") == 0 && nargs >= 3)
+    {
+        handle *source = find_handle(r, args[0], 0), *destination = source ? find_handle(r, args[1], 0) : NULL;
+        if (destination == NULL) return;
+        uint64_t copied = 0;
+        st = do_copy(r, source, destination, (uint32_t)number(args[2]), &copied, &fi);
+        if (r->failed) return;
+        have_info = st == ST_SUCCESS;
+        const char *bytes = option(exp, nexp, "bytes");
+        if (st == ST_SUCCESS && st == want && bytes != NULL) expect_u64(r, "bytes", number(bytes), copied);
     }
     else if (strcmp(verb, "info") == 0 && nargs >= 1)
     {
@@ -757,6 +860,8 @@ static void step(run *r, char **w, int n, FILE *report)
             utf8_from_utf16(utf8, sizeof utf8, vi.VolumeLabel, vi.VolumeLabelLength / 2);
             if (label != NULL) expect_text(r, "label", label, utf8);
             if (vi.FreeSize > vi.TotalSize || vi.TotalSize == 0) fail(r, "volume sizes make no sense%s%s", "", "");
+            check_free_drop(r, vi.FreeSize, exp, nexp);
+            if (flag(args, nargs, "mark")) { r->free_mark = vi.FreeSize; r->have_free_mark = 1; }
         }
     }
     else if (strcmp(verb, "label") == 0 && nargs >= 1)
@@ -897,7 +1002,7 @@ void standin_run_scenarios(const char *scenarios_path, const char *report_path)
         { "GetSecurityByName", (const void *)t->GetSecurityByName }, { "CreateEx", (const void *)t->CreateEx },
         { "Open", (const void *)t->Open }, { "OverwriteEx", (const void *)t->OverwriteEx },
         { "Cleanup", (const void *)t->Cleanup }, { "Close", (const void *)t->Close }, { "Read", (const void *)t->Read },
-        { "Write", (const void *)t->Write }, { "GetFileInfo", (const void *)t->GetFileInfo },
+        { "Write", (const void *)t->Write }, { "Flush", (const void *)t->Flush }, { "GetFileInfo", (const void *)t->GetFileInfo },
         { "SetBasicInfo", (const void *)t->SetBasicInfo }, { "SetFileSize", (const void *)t->SetFileSize },
         { "SetDelete", (const void *)t->SetDelete }, { "Rename", (const void *)t->Rename },
         { "GetSecurity", (const void *)t->GetSecurity }, { "SetSecurity", (const void *)t->SetSecurity },
