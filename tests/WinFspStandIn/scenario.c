@@ -450,11 +450,22 @@ static uint32_t control_code(const char *text)
 
 static void bench(FILE *report, const char *path, uint64_t mib, uint32_t request_kib);
 
+/* A copier's check of one request: all WANT bytes at OFFSET moved, or the copy fails. */
+static int expect_transfer(run *r, const char *what, uint32_t want, uint32_t got, uint64_t offset)
+{
+    if (want == got)
+        return 1;
+    char a[80], b[32];
+    snprintf(a, sizeof a, "a %s of %u bytes at %llu", what, want, (unsigned long long)offset);
+    snprintf(b, sizeof b, "%u", got);
+    return fail(r, "expected %s got %s", a, b);
+}
+
 /* CopyFileEx's data loop on a destination whose end of file is already the source's size: reads
  * the source in CHUNK-sized requests and writes each chunk at the same offset, failing as it would
  * on a short read or write; then the source's attributes and last write time go to the destination
- * (a copy's creation time is its own; 0 leaves a time unchanged). *copied
- * counts the bytes written; on success *fi is the destination's FileInfo. */
+ * (a copy's creation time is its own; 0 leaves a time unchanged). On entry CHUNK > 0. *copied counts
+ * the bytes written; on success *fi is the destination's FileInfo. */
 static NTSTATUS32 do_copy(run *r, handle *source, handle *destination, uint32_t chunk, uint64_t *copied, FSP_FSCTL_FILE_INFO *fi)
 {
     *copied = 0;
@@ -472,27 +483,15 @@ static NTSTATUS32 do_copy(run *r, handle *source, handle *destination, uint32_t 
         st = IF()->Read(FS(), source->ctx, data, offset, want, &got);
         if (st != ST_SUCCESS)
             break;
-        if (got != want)
-        {
-            char a[64], b[32];
-            snprintf(a, sizeof a, "a read of %u bytes at %llu", want, (unsigned long long)offset);
-            snprintf(b, sizeof b, "%u", got);
-            fail(r, "expected %s got %s", a, b);
+        if (!expect_transfer(r, "read", want, got, offset))
             break;
-        }
         st = IF()->Write(FS(), destination->ctx, data, offset, got, 0, 0, &written, fi);
         if (st != ST_SUCCESS)
             break;
         destination->modified = 1;
         destination->size_changed = 1;
-        if (written != got)
-        {
-            char a[64], b[32];
-            snprintf(a, sizeof a, "a write of %u bytes at %llu", got, (unsigned long long)offset);
-            snprintf(b, sizeof b, "%u", written);
-            fail(r, "expected %s got %s", a, b);
+        if (!expect_transfer(r, "write", got, written, offset))
             break;
-        }
         *copied += written;
     }
     free(data);
@@ -683,8 +682,10 @@ static void step(run *r, char **w, int n, FILE *report)
     {
         handle *source = find_handle(r, args[0], 0), *destination = source ? find_handle(r, args[1], 0) : NULL;
         if (destination == NULL) return;
+        uint32_t chunk = (uint32_t)number(args[2]);
+        if (chunk == 0) { fail(r, "copy needs a CHUNK above 0, not %s%s", args[2], ""); return; }
         uint64_t copied = 0;
-        st = do_copy(r, source, destination, (uint32_t)number(args[2]), &copied, &fi);
+        st = do_copy(r, source, destination, chunk, &copied, &fi);
         if (r->failed) return;
         have_info = st == ST_SUCCESS;
         const char *bytes = option(exp, nexp, "bytes");
