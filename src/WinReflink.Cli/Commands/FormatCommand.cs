@@ -14,9 +14,13 @@ internal static class FormatCommand
         var blockSize = GlobalOptions.Size("--block-size", "Block size, a power of two from 4K to 64K (default 4K)");
         var caseSensitive = new Option<bool>("--case-sensitive") { Description = "Names differing only in case are different files (default: case-insensitive, case-preserving, as Windows)" };
         var label = new Option<string>("--label") { Description = "Volume label, at most 32 characters", HelpName = "LABEL" };
+        var noRecognition = new Option<bool>("--no-copy-recognition")
+        {
+            Description = "Writes that repeat cached data are written, not shared with it (default: shared, so copies by read and write take no space)",
+        };
         var command = new Command("format", "Create a new volume folder (meta.db and a sparse data.img)")
         {
-            volume, size, blockSize, caseSensitive, label,
+            volume, size, blockSize, caseSensitive, label, noRecognition,
         };
         command.SetAction(parse => CommandRunner.Run(parse, context =>
         {
@@ -32,6 +36,7 @@ internal static class FormatCommand
                 BlockSize = (int)blockBytes,
                 CaseSensitive = parse.GetValue(caseSensitive),
                 Label = parse.GetValue(label) ?? "",
+                CopyRecognition = !parse.GetValue(noRecognition),
             });
             using var fs = context.OpenVolume(folder, readOnly: true);
             var info = fs.Info();
@@ -40,6 +45,7 @@ internal static class FormatCommand
             o.WriteLine($"  capacity    {ByteSize.FormatExact(info.CapacityBytes)}, {Display.Count(info.CapacityBytes / info.BlockSize, "block", "blocks")} of {info.BlockSize} bytes");
             o.WriteLine($"  names       {(info.CaseSensitive ? "case-sensitive" : "case-insensitive, case-preserving")}");
             o.WriteLine($"  label       {(info.Label.Length == 0 ? "(none)" : info.Label)}");
+            o.WriteLine($"  copies      {(parse.GetValue(noRecognition) ? "written as written (--no-copy-recognition)" : "writes that repeat cached data share it")}");
             o.WriteLine($"  serial      {Display.Serial(info.SerialNumber)}");
             o.WriteLine($"  format      version {info.FormatVersion}");
             o.WriteLine($"  files       {Path.Combine(fs.VolumePath, "meta.db")}, {Path.Combine(fs.VolumePath, "data.img")} (sparse)");

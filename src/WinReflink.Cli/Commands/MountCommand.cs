@@ -21,6 +21,10 @@ internal static class MountCommand
         var allowOther = new Option<bool>("--allow-other") { Description = "Let other users use the mount (as root, or with user_allow_other in /etc/fuse.conf)" };
         var kernelCache = new Option<bool>("--kernel-cache") { Description = "Cache file data in the kernel page cache too (faster small reads of unshared files; clones no longer share RAM)" };
         var readOnly = new Option<bool>("--read-only") { Description = "Mount read-only" };
+        var noRecognition = new Option<bool>("--no-copy-recognition")
+        {
+            Description = "Writes that repeat cached data are written, not shared with it (copies by read and write take space again), whatever the volume says",
+        };
         var threads = new Option<int>("--threads")
         {
             Description = "Request threads",
@@ -44,19 +48,19 @@ internal static class MountCommand
         };
         var command = new Command("mount", "Mount a volume at a directory (Linux, FUSE) or a drive letter (Windows, WinFsp) and serve it in the foreground")
         {
-            volume, mountPoint, cacheSize, allowOther, kernelCache, readOnly, threads, launcher, volumesDir, background,
+            volume, mountPoint, cacheSize, allowOther, kernelCache, readOnly, noRecognition, threads, launcher, volumesDir, background,
         };
         command.SetAction(parse => CommandRunner.Run(parse, context =>
         {
             if (OperatingSystem.IsWindows() && parse.GetValue(background))
             {
-                return StartWindowsBackground(context, parse, volume, mountPoint, cacheSize, kernelCache, readOnly, launcher);
+                return StartWindowsBackground(context, parse, volume, mountPoint, cacheSize, kernelCache, readOnly, noRecognition, launcher);
             }
             if (OperatingSystem.IsWindows())
             {
                 return WindowsMount.Run(context, new WindowsMountRequest(parse.GetRequiredValue(volume), parse.GetRequiredValue(mountPoint),
                     parse.GetValue(readOnly), parse.GetValue(kernelCache), parse.GetValue(cacheSize), parse.GetValue(launcher),
-                    parse.GetValue(volumesDir) ?? WindowsMount.DefaultVolumesDir));
+                    parse.GetValue(volumesDir) ?? WindowsMount.DefaultVolumesDir, !parse.GetValue(noRecognition)));
             }
             if (!OperatingSystem.IsLinux())
             {
@@ -71,7 +75,7 @@ internal static class MountCommand
                 {
                     foreground.AddRange(["--cache-size", bytes.ToString(CultureInfo.InvariantCulture)]);
                 }
-                foreground.AddRange(new[] { (allowOther, "--allow-other"), (kernelCache, "--kernel-cache"), (readOnly, "--read-only"), (GlobalOptions.Verbose, "--verbose") }
+                foreground.AddRange(new[] { (allowOther, "--allow-other"), (kernelCache, "--kernel-cache"), (readOnly, "--read-only"), (noRecognition, "--no-copy-recognition"), (GlobalOptions.Verbose, "--verbose") }
                     .Where(o => parse.GetValue(o.Item1)).Select(o => o.Item2));
                 try
                 {
@@ -102,6 +106,7 @@ internal static class MountCommand
             {
                 CacheSizeBytes = parse.GetValue(cacheSize),
                 ReadOnly = parse.GetValue(readOnly),
+                CopyRecognition = parse.GetValue(noRecognition) ? false : null,
                 LoggerFactory = context.LoggerFactory,
             });
             var options = new FuseMountOptions
@@ -138,7 +143,7 @@ internal static class MountCommand
     /// <summary>Windows' --background: the same foreground mount in a detached process, as on Linux.</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("windows")]
     private static int StartWindowsBackground(CliContext context, ParseResult parse, Argument<string> volume, Argument<string> mountPoint,
-        Option<long?> cacheSize, Option<bool> kernelCache, Option<bool> readOnly, Option<bool> launcher)
+        Option<long?> cacheSize, Option<bool> kernelCache, Option<bool> readOnly, Option<bool> noRecognition, Option<bool> launcher)
     {
         string point = parse.GetRequiredValue(mountPoint);
         if (parse.GetValue(launcher))
@@ -157,7 +162,7 @@ internal static class MountCommand
         {
             foreground.AddRange(["--cache-size", bytes.ToString(CultureInfo.InvariantCulture)]);
         }
-        foreground.AddRange(new[] { (kernelCache, "--kernel-cache"), (readOnly, "--read-only"), (GlobalOptions.Verbose, "--verbose") }
+        foreground.AddRange(new[] { (kernelCache, "--kernel-cache"), (readOnly, "--read-only"), (noRecognition, "--no-copy-recognition"), (GlobalOptions.Verbose, "--verbose") }
             .Where(o => parse.GetValue(o.Item1)).Select(o => o.Item2));
         var (pid, log) = WindowsBackgroundMount.Start(foreground, target);
         context.Out.WriteLine($"mounted {folder} at {target} in the background (process {pid}, log {log}); `winreflink unmount {target}` ends it");

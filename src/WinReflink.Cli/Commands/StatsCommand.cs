@@ -9,13 +9,14 @@ namespace WinReflink.Cli.Commands;
 /// <summary>`winreflink stats MOUNTPOINT`: the ExtentCache of a mounted volume, through the control channel.</summary>
 internal static class StatsCommand
 {
-    internal sealed record StatsJson(long CachedBytes, long SavedBytes, double HitRate, long DirtyBytes, long LimitBytes, long DirtyLimitBytes, long Hits, long Misses, long Entries, long MaxOwnersPerEntry);
+    internal sealed record StatsJson(long CachedBytes, long SavedBytes, double HitRate, long DirtyBytes, long LimitBytes, long DirtyLimitBytes, long Hits, long Misses, long Entries, long MaxOwnersPerEntry,
+        long IndexedBlocks, long IndexBytes, long RecognizedBlocks, long RecognizedBytes);
 
     public static Command Create()
     {
         var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "A mounted volume (or any path on it)" };
         var json = GlobalOptions.Json("the cache figures");
-        var command = new Command("stats", "Show the cache of a mounted volume: bytes cached, bytes sharing saves, hit rate, dirty bytes")
+        var command = new Command("stats", "Show the cache of a mounted volume: bytes cached, bytes sharing saves, hit rate, dirty bytes, writes recognized as copies")
         {
             mountPoint, json,
         };
@@ -27,7 +28,8 @@ internal static class StatsCommand
             var c = doc.RootElement.GetProperty("cache");
             long L(string name) => c.GetProperty(name).GetInt64();
             var s = new StatsJson(L("cachedBytes"), L("savedBytes"), c.GetProperty("hitRate").GetDouble(), L("dirtyBytes"), L("limitBytes"),
-                L("dirtyLimitBytes"), L("hits"), L("misses"), L("entries"), L("maxOwnersPerEntry"));
+                L("dirtyLimitBytes"), L("hits"), L("misses"), L("entries"), L("maxOwnersPerEntry"),
+                L("indexedBlocks"), L("indexBytes"), L("recognizedBlocks"), L("recognizedBytes"));
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(context.Out, s);
@@ -39,6 +41,8 @@ internal static class StatsCommand
             o.WriteLine($"Hit rate     {s.HitRate.ToString("P1", CultureInfo.InvariantCulture)} ({s.Hits} hits, {s.Misses} misses, in blocks)");
             o.WriteLine($"Dirty        {ByteSize.FormatExact(s.DirtyBytes)} (write-back starts above {ByteSize.Format(s.DirtyLimitBytes)})");
             o.WriteLine($"Windows      {s.Entries}, at most {s.MaxOwnersPerEntry} owners on one");
+            o.WriteLine($"Recognized   {ByteSize.FormatExact(s.RecognizedBytes)} of writes shared cached blocks instead of writing ({s.RecognizedBlocks} blocks)");
+            o.WriteLine($"Index        {s.IndexedBlocks} clean blocks by content, {ByteSize.Format(s.IndexBytes)}");
             return ExitCodes.Success;
         }));
         return command;

@@ -7,7 +7,7 @@ using WinReflink.WinFsp.Interop;
 namespace WinReflink.Cli.Commands;
 
 /// <summary>What `winreflink mount` was asked on Windows.</summary>
-internal sealed record WindowsMountRequest(string Volume, string MountPoint, bool ReadOnly, bool KernelCache, long? CacheSize, bool Launcher, string VolumesDir);
+internal sealed record WindowsMountRequest(string Volume, string MountPoint, bool ReadOnly, bool KernelCache, long? CacheSize, bool Launcher, string VolumesDir, bool CopyRecognition = true);
 
 /// <summary>
 /// `winreflink mount VOLUME R:|*|DIR` on Windows: the volume served through WinFsp until Ctrl+C, Ctrl+Break,
@@ -77,6 +77,7 @@ internal static class WindowsMount
         {
             CacheSizeBytes = request.CacheSize,
             ReadOnly = request.ReadOnly,
+            CopyRecognition = request.CopyRecognition ? null : false,
             LoggerFactory = context.LoggerFactory,
         });
         var options = new WinFspMountOptions { KernelCache = request.KernelCache };

@@ -22,5 +22,11 @@ public readonly record struct CacheStatistics(
     /// <summary>The content index's memory, estimated from its capacity.</summary>
     public long IndexBytes { get; init; }
 
+    /// <summary>Blocks writes did not write because clean cached blocks held their bytes (copy recognition), since the volume opened.</summary>
+    public long RecognizedBlocks { get; init; }
+
+    /// <summary>Bytes of writes copy recognition avoided: <see cref="RecognizedBlocks"/> in bytes.</summary>
+    public long RecognizedBytes { get; init; }
+
     public double HitRate => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
 }

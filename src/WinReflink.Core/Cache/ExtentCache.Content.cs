@@ -12,6 +12,8 @@ namespace WinReflink.Core.Cache;
 internal sealed partial class ExtentCache
 {
     private readonly ContentIndex _content;
+    /// <summary>The hash of a block of zeros, so <see cref="FindRuns"/> tells zeros apart before comparing.</summary>
+    private readonly ulong _zeroBlockHash;
 
     /// <summary>
     /// Under <c>_gate</c>: blocks of <paramref name="mask"/> in the entry became clean and valid (a load
@@ -109,6 +111,91 @@ internal sealed partial class ExtentCache
             int b = BitOperations.TrailingZeroCount(mask);
             mask &= mask - 1;
             hashes[b] = _content.Hash(bytes.Slice(b * _blockSize, _blockSize));
+        }
+    }
+
+    /// <summary>The hash of each whole block of <paramref name="blocks"/>, by block; needs no lock.</summary>
+    public void HashBlocks(ReadOnlySpan<byte> blocks, Span<ulong> hashes)
+    {
+        for (int i = 0; i < hashes.Length; i++)
+        {
+            hashes[i] = _content.Hash(blocks.Slice(i * _blockSize, _blockSize));
+        }
+    }
+
+    /// <summary>
+    /// Runs of <paramref name="blocks"/> (whole blocks, with their <paramref name="hashes"/>) whose bytes
+    /// clean cached blocks repeat, in input order and disjoint, appended to <paramref name="found"/>:
+    /// for each input block not in a run yet, the indexed candidate whose physically following blocks
+    /// match the following input blocks longest. Blocks whose bytes are all zero are never matched
+    /// (docs/decisions.md: a write of zeros reserves space). One hold of <c>_gate</c> for the whole
+    /// input; every byte compared. The answer holds while nothing writes or discards those blocks: a
+    /// caller that shares them must see to that and compare again (<see cref="EqualRunNow"/>).
+    /// </summary>
+    public void FindRuns(ReadOnlySpan<byte> blocks, ReadOnlySpan<ulong> hashes, List<BlockMatch> found)
+    {
+        Span<long> candidates = stackalloc long[ContentIndex.MaxBlocksPerHash];
+        lock (_gate)
+        {
+            if (_content.Count == 0)
+            {
+                return;
+            }
+            for (int i = 0; i < hashes.Length;)
+            {
+                var input = blocks[(i * _blockSize)..];
+                int n = hashes[i] == _zeroBlockHash && !input[.._blockSize].ContainsAnyExcept((byte)0) ? 0 : _content.Candidates(hashes[i], candidates);
+                (long Block, int Count) best = (-1, 0);
+                for (int c = 0; c < n && best.Count < hashes.Length - i; c++)
+                {
+                    int run = EqualRun(candidates[c], input);
+                    if (run > best.Count)
+                    {
+                        best = (candidates[c], run);
+                    }
+                }
+                if (best.Count == 0)
+                {
+                    i++;
+                    continue;
+                }
+                found.Add(new BlockMatch(i, best.Block, best.Count));
+                i += best.Count;
+            }
+        }
+    }
+
+    /// <summary>How many blocks from <paramref name="physical"/> on are still cached clean and equal to <paramref name="blocks"/> in turn: <see cref="FindRuns"/>'s answer checked again once the caller holds what keeps it true.</summary>
+    public int EqualRunNow(long physical, ReadOnlySpan<byte> blocks)
+    {
+        lock (_gate)
+        {
+            return EqualRun(physical, blocks);
+        }
+    }
+
+    /// <summary>
+    /// The files the cache knows to map <paramref name="block"/> (from its window's owners), as (inode,
+    /// logical block), appended to <paramref name="owners"/>. A hint only: a file that mapped the block
+    /// without reading or writing it through the cache is missing, and one listed may have moved on.
+    /// </summary>
+    public void OwnersOfBlock(long block, List<CacheOwner> owners)
+    {
+        long window = block - block % WindowBlocks;
+        ulong bit = 1UL << (int)(block - window);
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(window, out var entry))
+            {
+                return;
+            }
+            foreach (var o in entry.Owners)
+            {
+                if ((o.Blocks & bit) != 0)
+                {
+                    owners.Add(new CacheOwner(o.Ino, o.Owner.LogicalBase + (block - window)));
+                }
+            }
         }
     }
 

@@ -68,6 +68,7 @@ internal sealed partial class ExtentCache : IDisposable
         _content = new ContentIndex(contentHash ?? ContentIndex.XxHash3);
         _logger = logger;
         _blockSize = store.BlockSize;
+        _zeroBlockHash = _content.Hash(new byte[_blockSize]);
         _windowBytes = WindowBlocks * _blockSize;
         _memory = new WindowMemory(_windowBytes);
         _maxEntries = Math.Max(4, capacityBytes / _windowBytes);

@@ -80,6 +80,10 @@ internal sealed class ControlService
                 ["misses"] = cache.Misses,
                 ["entries"] = cache.Entries,
                 ["maxOwnersPerEntry"] = cache.MaxOwnersPerEntry,
+                ["indexedBlocks"] = cache.IndexedBlocks,
+                ["indexBytes"] = cache.IndexBytes,
+                ["recognizedBlocks"] = cache.RecognizedBlocks,
+                ["recognizedBytes"] = cache.RecognizedBytes,
             },
         };
         return JsonSerializer.Serialize(obj);

@@ -24,13 +24,20 @@ internal sealed partial class DataPath
     private readonly Transaction _transaction;
     private readonly int _blockSize;
 
-    public DataPath(ExtentCache cache, BlockSpace space, Transaction transaction, int blockSize)
+    /// <summary>Null when copy recognition is off (the volume's setting, or the mount's).</summary>
+    private readonly CopyRecognizer? _recognizer;
+
+    public DataPath(ExtentCache cache, BlockSpace space, Transaction transaction, int blockSize, CopyRecognizer? recognizer = null)
     {
         _cache = cache;
         _space = space;
         _transaction = transaction;
         _blockSize = blockSize;
+        _recognizer = recognizer;
     }
+
+    /// <summary>Blocks writes did not write because cached blocks held their bytes; 0 with recognition off.</summary>
+    public long RecognizedBlocks => _recognizer?.RecognizedBlocks ?? 0;
 
     /// <summary>What a run of logical blocks is, for the write path.</summary>
     private enum RunKind
@@ -203,22 +210,35 @@ internal sealed partial class DataPath
 
     /// <summary>
     /// Writes bytes into the file's blocks, allocating holes and copying shared blocks on write. On
-    /// entry the file is regular and the range ends at most at MaxFileSize; on return (Ok) the bytes are
-    /// in the cache and the extent map maps every written block to a block this file owns alone. The
-    /// caller moves the size.
+    /// entry the file is regular and the range ends at most at MaxFileSize; on return (Ok) the file
+    /// reads the bytes, and every written block either is in the cache and owned by this file alone, or
+    /// (copy recognition, <see cref="CopyRecognizer"/>) is a whole block whose bytes a clean cached block
+    /// held, which this file now maps as a clone would. The caller moves the size.
     /// The free-space check comes before anything changes. With the volume lock held exclusively
     /// (<paramref name="shared"/> false) it is exact: it may commit to free busy blocks, and answers
     /// NoSpace when the volume cannot hold the write. With it held shared and the file's lock exclusive
     /// (<paramref name="shared"/> true) the blocks are reserved against other such writes
     /// (<see cref="BlockSpace.TryReserveShared"/>) and no commit may run: when they are not plainly free,
     /// nothing changes and <paramref name="exclusiveNeeded"/> says to run the write again exclusively.
-    /// The count stays right while the lock is shared: only a clone adds a reference, and it holds its
-    /// source's lock, so it cannot be sharing a block this file owns alone (this write holds this file's
-    /// lock exclusively); another file dropping a reference can only turn a shared block into a recently
-    /// unshared one, which is copied on write just the same.
+    /// The count stays right while the lock is shared: only a clone and a recognized write add a
+    /// reference, and each holds the lock of the file whose block it shares, so neither can be sharing a
+    /// block this file owns alone (this write holds this file's lock exclusively); another file dropping
+    /// a reference can only turn a shared block into a recently unshared one, which is copied on write
+    /// just the same.
     /// </summary>
     public FsError Write(Inode file, long offset, ReadOnlySpan<byte> data, bool shared, out bool exclusiveNeeded)
     {
+        using (var recognized = _recognizer?.Find(file, offset, data, shared))
+        {
+            if (recognized != null)
+            {
+                // Not written that way only when a run's blocks were freed meanwhile: then again exclusively, or plainly.
+                if (TryWriteRecognized(file, offset, data, recognized, shared, out var error, out exclusiveNeeded) || exclusiveNeeded)
+                {
+                    return error;
+                }
+            }
+        }
         var e = ReserveBlocks((data: this, file, offset, length: (long)data.Length), static s => s.data.BlocksToAllocate(s.file, s.offset, s.length),
             shared, out long reserved, out exclusiveNeeded);
         if (e != FsError.Ok || exclusiveNeeded)

@@ -47,7 +47,9 @@ public sealed partial class FileSystem
     {
         using (_locks.Exclusive())
         {
-            return _cache.Statistics();
+            var stats = _cache.Statistics();
+            long recognized = _data.RecognizedBlocks;
+            return stats with { RecognizedBlocks = recognized, RecognizedBytes = recognized * _blockSize };
         }
     }
 

@@ -56,7 +56,10 @@ public sealed partial class FileSystem : IDisposable
         _health = new VolumeHealth(_logger, volume.Layout.Folder, _cache.StopWriteBack);
         _transaction = new Transaction(_state, volume.Meta, volume.Store, _cache, _access, _health, _locks);
         _space = new BlockSpace(_state.Allocator, _state.Refcounts, _transaction, _health, () => IsReadOnly);
-        _data = new DataPath(_cache, _space, _transaction, _blockSize);
+        var recognizer = options.CopyRecognition ?? _state.Settings.CopyRecognition
+            ? new CopyRecognizer(_cache, _space, _locks, ino => _state.Inodes.GetValueOrDefault(ino), _blockSize)
+            : null;
+        _data = new DataPath(_cache, _space, _transaction, _blockSize, recognizer);
         _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
         _inodes = new InodeTable(_state, _transaction, _data, _blockSize);
         _tree = new DirectoryTree(_inodes, _transaction, _state.Settings.Folding);

@@ -14,6 +14,8 @@ public sealed class FormatOptions
     public int BlockSize { get; init; } = DefaultBlockSize;
     public bool CaseSensitive { get; init; }
     public string Label { get; init; } = "";
+    /// <summary>Writes that repeat cached data share its blocks (issue 10); a mount may still turn it off.</summary>
+    public bool CopyRecognition { get; init; } = true;
 }
 
 /// <summary>How a volume is opened.</summary>
@@ -26,6 +28,8 @@ public sealed class OpenOptions
     /// <summary>How often the running transaction commits on its own (group commit).</summary>
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(2);
     public bool ReadOnly { get; init; }
+    /// <summary>Whether writes that repeat cached data share its blocks; null: as the volume says (on unless formatted without).</summary>
+    public bool? CopyRecognition { get; init; }
     /// <summary>Opened by `check --repair`: damage found at open is what it is there for, so it is not logged as an error.</summary>
     public bool Repairing { get; init; }
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -174,6 +174,40 @@ internal sealed class EngineLocks
         }
     }
 
+    /// <summary>
+    /// Within a call holding the volume lock shared and its own inode locks: <paramref name="ino"/>'s lock
+    /// shared, taken only if that needs no wait, and added to <paramref name="held"/> for
+    /// <see cref="ReleaseHeld"/>. True when the calling thread holds it now (taken here, or held already
+    /// in either mode: its own file, a stripe it shares, one taken earlier into <paramref name="held"/>).
+    /// Never waiting is what keeps this outside the stripe order: a call holding stripes may ask for any
+    /// other, and no cycle of waits can form. A write that shares another file's block takes that file's
+    /// lock this way, so the file cannot overwrite the block in place meanwhile (issue 10).
+    /// </summary>
+    public bool TryHoldShared(long ino, List<ReaderWriterLockSlim> held)
+    {
+        var stripe = _inodes[StripeOf(ino)];
+        if (stripe.IsWriteLockHeld || stripe.IsReadLockHeld)
+        {
+            return true;
+        }
+        if (!stripe.TryEnterReadLock(0))
+        {
+            return false;
+        }
+        held.Add(stripe);
+        return true;
+    }
+
+    /// <summary>Lets go of what <see cref="TryHoldShared"/> took, and empties the list.</summary>
+    public static void ReleaseHeld(List<ReaderWriterLockSlim> held)
+    {
+        for (int i = held.Count - 1; i >= 0; i--)
+        {
+            held[i].ExitReadLock();
+        }
+        held.Clear();
+    }
+
     /// <summary>Whether the calling thread holds <paramref name="ino"/>'s lock exclusively, or the volume lock so (for assertions).</summary>
     public bool HeldForWrite(long ino) => _volume.IsWriteLockHeld || _inodes[StripeOf(ino)].IsWriteLockHeld;
 

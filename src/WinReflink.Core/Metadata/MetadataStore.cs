@@ -209,6 +209,7 @@ internal sealed class MetadataStore : IDisposable
             CaseSensitive = caseSensitive,
             Folding = caseSensitive ? CaseFolding.Identity : LoadFolding(version, Get, path),
             Label = Get("label"),
+            CopyRecognition = !values.TryGetValue("copy_recognition", out _) || GetLong("copy_recognition", 0, 1) != 0,
             SerialNumber = (uint)GetLong("serial", 0, uint.MaxValue),
             NextIno = GetLong("next_ino", 2, long.MaxValue),
             NextGeneration = GetLong("next_generation", 0, long.MaxValue),
@@ -481,6 +482,10 @@ internal sealed class MetadataStore : IDisposable
             yield return ("case_folding", s.Folding.Serialize());
         }
         yield return ("label", s.Label);
+        if (!s.CopyRecognition)
+        {
+            yield return ("copy_recognition", "0");
+        }
         yield return ("serial", s.SerialNumber.ToString(inv));
         yield return ("next_ino", s.NextIno.ToString(inv));
         yield return ("next_generation", s.NextGeneration.ToString(inv));

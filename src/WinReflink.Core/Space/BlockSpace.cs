@@ -11,7 +11,7 @@ namespace WinReflink.Core.Space;
 /// Invariant, on entry and on return of every call: a block is exactly one of free, busy, or mapped
 /// (with a share count of 1 when no row says otherwise); the check (<see cref="Reserve{TState}"/>) makes
 /// <see cref="Allocate"/> succeed. Callers hold the volume lock: exclusively for
-/// <see cref="Reserve{TState}"/> (it may commit) and for adding references; writes holding it shared
+/// <see cref="Reserve{TState}"/> (it may commit); writes holding it shared
 /// reserve with <see cref="TryReserveShared"/> instead, and every call takes <c>_gate</c>, the short
 /// space lock, so their allocations and unreferences interleave whole. Lock order: an inode lock,
 /// then <c>_gate</c>, then the transaction's and the cache's own locks.
@@ -197,6 +197,25 @@ internal sealed class BlockSpace
         lock (_gate)
         {
             _refcounts.AddReference(physical, length);
+        }
+    }
+
+    /// <summary>
+    /// A write repeating cached bytes maps these blocks once more (issue 10), if every one of them is
+    /// still mapped: false, and nothing changed, when one is free or busy, i.e. its last owner let go of
+    /// it since the caller looked (a freed block's bytes are discarded from the cache, so sharing it
+    /// would share nothing known). The caller holds what keeps the blocks' bytes from changing.
+    /// </summary>
+    public bool TryAddReference(long physical, long length)
+    {
+        lock (_gate)
+        {
+            if (_allocator.Free.Overlaps(physical, length) || _allocator.Busy.Overlaps(physical, length))
+            {
+                return false;
+            }
+            _refcounts.AddReference(physical, length);
+            return true;
         }
     }
 

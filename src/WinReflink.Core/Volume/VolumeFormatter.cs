@@ -60,6 +60,7 @@ internal static class VolumeFormatter
             CaseSensitive = options.CaseSensitive,
             Folding = options.CaseSensitive ? CaseFolding.Identity : CaseFolding.Runtime,
             Label = options.Label,
+            CopyRecognition = options.CopyRecognition,
             SerialNumber = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue),
             NextIno = FileSystem.RootIno + 1,
             NextGeneration = 1,

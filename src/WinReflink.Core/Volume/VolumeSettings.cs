@@ -19,6 +19,8 @@ internal sealed class VolumeSettings
     /// <summary>How names become lookup keys: the identity on a case-sensitive volume, the stored upper-case table otherwise.</summary>
     public CaseFolding Folding { get; init; } = CaseFolding.Identity;
     public string Label { get; set; } = "";
+    /// <summary>Writes that repeat cached data share its blocks (issue 10). Stored only when off, so volumes from before it read as on.</summary>
+    public bool CopyRecognition { get; init; } = true;
     public uint SerialNumber { get; init; }
     private long _nextIno;
     private long _nextGeneration;

@@ -1,0 +1,147 @@
+using WinReflink.Core.Errors;
+using WinReflink.Core.Extents;
+using WinReflink.Core.Namespace;
+using WinReflink.Core.Space;
+
+namespace WinReflink.Core.Data;
+
+/// <summary>A write whose whole blocks cached blocks repeat (issue 10): those are shared, the rest written.</summary>
+internal sealed partial class DataPath
+{
+    /// <summary>
+    /// <see cref="Write"/> of <paramref name="data"/> once <see cref="CopyRecognizer.Find"/> found runs it
+    /// need not write (held until the caller disposes them). The free-space check counts only what
+    /// the rest of the write allocates, so a copy onto a full volume succeeds: the blocks written in
+    /// place that a run shares are counted as copy-on-write, since the run's reference makes them so.
+    /// Then, in an order that never frees a block a run is about to share: every run's reference, the
+    /// file's old blocks there unmapped and the runs mapped, the rest written. False, with nothing
+    /// changed, when a run's blocks were freed meanwhile (their last owner let go): the caller runs
+    /// the write again exclusively (<paramref name="shared"/>, setting <paramref name="exclusiveNeeded"/>),
+    /// or writes it without recognition.
+    /// </summary>
+    private bool TryWriteRecognized(Inode file, long offset, ReadOnlySpan<byte> data, RecognizedRuns recognized, bool shared, out FsError error, out bool exclusiveNeeded)
+    {
+        var gaps = Gaps(offset, data.Length, recognized.Runs);
+        error = ReserveBlocks((data: this, file, gaps, runs: recognized.Runs), static s => s.data.BlocksToAllocate(s.file, s.gaps, s.runs),
+            shared, out long reserved, out exclusiveNeeded);
+        if (error != FsError.Ok || exclusiveNeeded)
+        {
+            return true;
+        }
+        try
+        {
+            if (!TryReferenceRuns(file, recognized.Runs))
+            {
+                exclusiveNeeded = shared;
+                return false;
+            }
+            foreach (var run in recognized.Runs)
+            {
+                if (!run.Unchanged)
+                {
+                    Unmap(file, run.Logical, run.Count);
+                    file.Extents!.Insert(new Extent(run.Logical, run.Physical, run.Count, Unwritten: false));
+                }
+            }
+            _transaction.Changed(file);
+            foreach (var (gapOffset, gapLength) in gaps)
+            {
+                WriteReserved(file, gapOffset, data.Slice((int)(gapOffset - offset), (int)gapLength));
+            }
+        }
+        finally
+        {
+            _space.ReleaseShared(reserved);
+        }
+        _recognizer!.Recognized(recognized.Blocks);
+        return true;
+    }
+
+    /// <summary>The byte ranges of [offset, offset+length) that no run covers, in order.</summary>
+    private List<(long Offset, long Length)> Gaps(long offset, long length, List<RecognizedRun> runs)
+    {
+        var gaps = new List<(long, long)>();
+        long pos = offset, end = offset + length;
+        foreach (var run in runs)
+        {
+            long start = run.Logical * _blockSize;
+            if (start > pos)
+            {
+                gaps.Add((pos, start - pos));
+            }
+            pos = (run.Logical + run.Count) * _blockSize;
+        }
+        if (end > pos)
+        {
+            gaps.Add((pos, end - pos));
+        }
+        return gaps;
+    }
+
+    /// <summary>
+    /// Blocks the gaps' writes allocate: holes and copy-on-write as <see cref="BlocksToAllocate(Inode, long, long)"/>
+    /// counts them, plus each block it would write in place that a shared run maps too by then.
+    /// </summary>
+    private long BlocksToAllocate(Inode file, List<(long Offset, long Length)> gaps, List<RecognizedRun> runs)
+    {
+        long need = 0;
+        foreach (var (gapOffset, gapLength) in gaps)
+        {
+            long first = gapOffset / _blockSize, end = (gapOffset + gapLength + _blockSize - 1) / _blockSize;
+            for (long b = first; b < end;)
+            {
+                var run = Classify(file, b, end - b);
+                if (run.Kind is RunKind.Hole or RunKind.Shared)
+                {
+                    need += run.Length;
+                }
+                else if (run.Kind == RunKind.Private)
+                {
+                    need += SharedByRuns(run.Physical, run.Length, runs);
+                }
+                b += run.Length;
+            }
+        }
+        return need;
+    }
+
+    /// <summary>How many of the blocks [physical, physical+length) the runs to share map.</summary>
+    private static long SharedByRuns(long physical, long length, List<RecognizedRun> runs)
+    {
+        long n = 0;
+        foreach (var r in runs)
+        {
+            if (!r.Unchanged)
+            {
+                n += Math.Max(0, Math.Min(physical + length, r.Physical + r.Count) - Math.Max(physical, r.Physical));
+            }
+        }
+        return n;
+    }
+
+    /// <summary>Adds each run's reference; when one's blocks were freed meanwhile, drops those added and answers false.</summary>
+    private bool TryReferenceRuns(Inode file, List<RecognizedRun> runs)
+    {
+        for (int i = 0; i < runs.Count; i++)
+        {
+            if (runs[i].Unchanged || _space.TryAddReference(runs[i].Physical, runs[i].Count))
+            {
+                continue;
+            }
+            var freed = new List<BlockRange>();
+            for (int j = 0; j < i; j++)
+            {
+                if (!runs[j].Unchanged)
+                {
+                    _space.Unreference(file, new Extent(-1, runs[j].Physical, runs[j].Count, Unwritten: false), freed);
+                }
+            }
+            foreach (var r in freed)
+            {
+                _cache.Discard(r.Start, r.Length);
+            }
+            return false;
+        }
+        return true;
+    }
+}
