@@ -80,8 +80,18 @@ static uint64_t number(const char *text)
     return v;
 }
 
-/* The bytes a write with SEED puts at file offset OFF, so reads can check any range. */
-static uint8_t pattern(uint32_t seed, uint64_t off) { return (uint8_t)(seed * 17u + (uint32_t)(off % 251u) + 1u); }
+/* The bytes a write with SEED puts at file offset OFF, so reads can check any range: splitmix64 of
+ * (SEED, OFF / 8), so no two 4 KiB blocks of any seeds and offsets repeat each other. A pattern that
+ * repeated (every 251 bytes, as it once did) would let copy recognition share a file's blocks with
+ * its own and a copy's with the wrong ones, where real files rarely repeat a block. */
+static uint8_t pattern(uint32_t seed, uint64_t off)
+{
+    uint64_t x = ((uint64_t)seed << 48 ^ off >> 3) + 0x9E3779B97F4A7C15ull;
+    x = (x ^ x >> 30) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ x >> 27) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    return (uint8_t)(x >> ((off & 7) * 8));
+}
 
 static int fail(run *r, const char *fmt, const char *a, const char *b)
 {
@@ -446,6 +456,55 @@ static uint32_t control_code(const char *text)
     else if (strcmp(text, "clone") == 0) { fn = 0x804; access = 2; }
     else return (uint32_t)strtoul(text, NULL, 16);
     return (0x8057u << 16) | (access << 14) | (fn << 2);
+}
+
+/* The control channel's extents page (src/WinReflink.Protocol: ExtentsPageHeader then ExtentRecords,
+ * 32 bytes each, 4096 bytes a page). */
+typedef struct { uint64_t start_index; uint32_t count, flags; uint64_t total, reserved; } extents_header;
+typedef struct { uint64_t logical, physical, length; uint32_t share_count, flags; } extent_record;
+
+/* H's whole extent listing, page by page through the extents control code; *list is malloc'ed. */
+static NTSTATUS32 list_extents(handle *h, extent_record **list, uint64_t *n)
+{
+    uint8_t page[4096];
+    *list = NULL;
+    *n = 0;
+    for (;;)
+    {
+        extents_header ask = { .start_index = *n };
+        uint32_t bytes = 0;
+        NTSTATUS32 st = do_control(h, control_code("extents"), &ask, sizeof ask, page, sizeof page, &bytes);
+        if (st != ST_SUCCESS)
+            return st;
+        extents_header got;
+        memcpy(&got, page, sizeof got);
+        if (bytes < sizeof got || bytes < sizeof got + got.count * sizeof(extent_record))
+            return ST_INVALID_PARAMETER;
+        if (got.count > 0)
+        {
+            *list = realloc(*list, (size_t)(*n + got.count) * sizeof(extent_record));
+            memcpy(*list + *n, page + sizeof got, got.count * sizeof(extent_record));
+            *n += got.count;
+        }
+        if (got.count == 0 || *n >= got.total)
+            return ST_SUCCESS;
+    }
+}
+
+/* Bytes of A mapped to the same physical bytes as B at the same logical offsets: shared as a clone shares. */
+static uint64_t bytes_mapped_alike(const extent_record *a, uint64_t na, const extent_record *b, uint64_t nb)
+{
+    uint64_t same = 0;
+    for (uint64_t i = 0; i < na; i++)
+        for (uint64_t j = 0; j < nb; j++)
+        {
+            uint64_t from = a[i].logical > b[j].logical ? a[i].logical : b[j].logical;
+            uint64_t to_a = a[i].logical + a[i].length, to_b = b[j].logical + b[j].length;
+            uint64_t to = to_a < to_b ? to_a : to_b;
+            if (from < to && a[i].physical - a[i].logical == b[j].physical - b[j].logical)
+                same += to - from;
+        }
+    return same;
 }
 
 static void bench(FILE *report, const char *path, uint64_t mib, uint32_t request_kib);
@@ -818,6 +877,28 @@ static void step(run *r, char **w, int n, FILE *report)
             fail(r, "expected a JSON object from %s%s", args[1], "");
         free(in);
         free(out);
+    }
+    else if (strcmp(verb, "extents") == 0 && nargs >= 1)
+    {
+        handle *h = find_handle(r, args[0], 0), *like = NULL;
+        if (h == NULL) return;
+        if (nargs >= 3 && strcmp(args[1], "like") == 0 && (like = find_handle(r, args[2], 0)) == NULL) return;
+        extent_record *mine = NULL, *theirs = NULL;
+        uint64_t n = 0, m = 0;
+        st = list_extents(h, &mine, &n);
+        if (st == ST_SUCCESS && like != NULL) st = list_extents(like, &theirs, &m);
+        if (st == ST_SUCCESS && st == want)
+        {
+            uint64_t shared = 0;
+            for (uint64_t i = 0; i < n; i++) if (mine[i].share_count >= 2) shared += mine[i].length;
+            const char *c = option(exp, nexp, "count"), *sh = option(exp, nexp, "shared"), *same = option(exp, nexp, "same");
+            if (c != NULL) expect_u64(r, "count", number(c), n);
+            if (sh != NULL) expect_u64(r, "shared", number(sh), shared);
+            if (same != NULL && like == NULL) fail(r, "same= needs extents H like HSRC%s%s", "", "");
+            else if (same != NULL) expect_u64(r, "same", number(same), bytes_mapped_alike(mine, n, theirs, m));
+        }
+        free(mine);
+        free(theirs);
     }
     else if (strcmp(verb, "clonetoken") == 0 && nargs >= 1)
     {
