@@ -37,6 +37,8 @@ typedef struct {
     uint64_t token;
     uint64_t free_mark;        /* the volume's FreeSize when "volinfo mark" last ran */
     int have_free_mark;
+    uint64_t figure_mark;      /* the info JSON's figure when "figure H KEY mark" last ran */
+    int have_figure_mark;
 } run;
 
 typedef struct { const char *name; NTSTATUS32 value; } status_name;
@@ -507,6 +509,27 @@ static uint64_t bytes_mapped_alike(const extent_record *a, uint64_t na, const ex
     return same;
 }
 
+/* The first number keyed KEY in the Info control code's JSON on H (what `winreflink stats` reads). */
+static NTSTATUS32 info_figure(run *r, handle *h, const char *key, uint64_t *value)
+{
+    char json[4097];
+    uint32_t bytes = 0;
+    NTSTATUS32 st = do_control(h, control_code("info"), NULL, 0, json, 4096, &bytes);
+    if (st != ST_SUCCESS)
+        return st;
+    json[bytes < 4096 ? bytes : 4096] = 0;
+    char quoted[80];
+    snprintf(quoted, sizeof quoted, "\"%s\":", key);
+    const char *at = strstr(json, quoted);
+    if (at == NULL)
+    {
+        fail(r, "no figure %s in the info JSON%s", key, "");
+        return ST_SUCCESS;
+    }
+    *value = strtoull(at + strlen(quoted), NULL, 10);
+    return ST_SUCCESS;
+}
+
 static void bench(FILE *report, const char *path, uint64_t mib, uint32_t request_kib);
 
 /* A copier's check of one request: all WANT bytes at OFFSET moved, or the copy fails. */
@@ -899,6 +922,21 @@ static void step(run *r, char **w, int n, FILE *report)
         }
         free(mine);
         free(theirs);
+    }
+    else if (strcmp(verb, "figure") == 0 && nargs >= 2)
+    {
+        handle *h = find_handle(r, args[0], 0);
+        if (h == NULL) return;
+        uint64_t value = 0;
+        st = info_figure(r, h, args[1], &value);
+        if (r->failed) return;
+        const char *grew = option(exp, nexp, "grew");
+        if (st == ST_SUCCESS && st == want && grew != NULL)
+        {
+            if (!r->have_figure_mark) { fail(r, "grew= needs a %s first%s", "figure H KEY mark", ""); return; }
+            expect_u64(r, "growth", number(grew), value - r->figure_mark);
+        }
+        if (st == ST_SUCCESS && flag(args, nargs, "mark")) { r->figure_mark = value; r->have_figure_mark = 1; }
     }
     else if (strcmp(verb, "clonetoken") == 0 && nargs >= 1)
     {
