@@ -35,6 +35,10 @@ typedef struct {
     handle handles[MAX_HANDLES];
     char handle_names[MAX_HANDLES][16];
     uint64_t token;
+    uint64_t free_mark;        /* the volume's FreeSize when "volinfo mark" last ran */
+    int have_free_mark;
+    uint64_t figure_mark;      /* the info JSON's figure when "figure H KEY mark" last ran */
+    int have_figure_mark;
 } run;
 
 typedef struct { const char *name; NTSTATUS32 value; } status_name;
@@ -78,8 +82,18 @@ static uint64_t number(const char *text)
     return v;
 }
 
-/* The bytes a write with SEED puts at file offset OFF, so reads can check any range. */
-static uint8_t pattern(uint32_t seed, uint64_t off) { return (uint8_t)(seed * 17u + (uint32_t)(off % 251u) + 1u); }
+/* The bytes a write with SEED puts at file offset OFF, so reads can check any range: splitmix64 of
+ * (SEED, OFF / 8), so no two 4 KiB blocks of any seeds and offsets repeat each other. A pattern that
+ * repeated (every 251 bytes, as it once did) would let copy recognition share a file's blocks with
+ * its own and a copy's with the wrong ones, where real files rarely repeat a block. */
+static uint8_t pattern(uint32_t seed, uint64_t off)
+{
+    uint64_t x = ((uint64_t)seed << 48 ^ off >> 3) + 0x9E3779B97F4A7C15ull;
+    x = (x ^ x >> 30) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ x >> 27) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    return (uint8_t)(x >> ((off & 7) * 8));
+}
 
 static int fail(run *r, const char *fmt, const char *a, const char *b)
 {
@@ -446,7 +460,154 @@ static uint32_t control_code(const char *text)
     return (0x8057u << 16) | (access << 14) | (fn << 2);
 }
 
+/* The control channel's extents page (src/WinReflink.Protocol: ExtentsPageHeader then ExtentRecords,
+ * 32 bytes each, 4096 bytes a page). */
+typedef struct { uint64_t start_index; uint32_t count, flags; uint64_t total, reserved; } extents_header;
+typedef struct { uint64_t logical, physical, length; uint32_t share_count, flags; } extent_record;
+
+/* H's whole extent listing, page by page through the extents control code; *list is malloc'ed. */
+static NTSTATUS32 list_extents(handle *h, extent_record **list, uint64_t *n)
+{
+    uint8_t page[4096];
+    *list = NULL;
+    *n = 0;
+    for (;;)
+    {
+        extents_header ask = { .start_index = *n };
+        uint32_t bytes = 0;
+        NTSTATUS32 st = do_control(h, control_code("extents"), &ask, sizeof ask, page, sizeof page, &bytes);
+        if (st != ST_SUCCESS)
+            return st;
+        extents_header got;
+        memcpy(&got, page, sizeof got);
+        if (bytes < sizeof got || bytes < sizeof got + got.count * sizeof(extent_record))
+            return ST_INVALID_PARAMETER;
+        if (got.count > 0)
+        {
+            *list = realloc(*list, (size_t)(*n + got.count) * sizeof(extent_record));
+            memcpy(*list + *n, page + sizeof got, got.count * sizeof(extent_record));
+            *n += got.count;
+        }
+        if (got.count == 0 || *n >= got.total)
+            return ST_SUCCESS;
+    }
+}
+
+/* Bytes of A mapped to the same physical bytes as B at the same logical offsets: shared as a clone shares. */
+static uint64_t bytes_mapped_alike(const extent_record *a, uint64_t na, const extent_record *b, uint64_t nb)
+{
+    uint64_t same = 0;
+    for (uint64_t i = 0; i < na; i++)
+        for (uint64_t j = 0; j < nb; j++)
+        {
+            uint64_t from = a[i].logical > b[j].logical ? a[i].logical : b[j].logical;
+            uint64_t to_a = a[i].logical + a[i].length, to_b = b[j].logical + b[j].length;
+            uint64_t to = to_a < to_b ? to_a : to_b;
+            if (from < to && a[i].physical - a[i].logical == b[j].physical - b[j].logical)
+                same += to - from;
+        }
+    return same;
+}
+
+/* The first number keyed KEY in the Info control code's JSON on H (what `winreflink stats` reads). */
+static NTSTATUS32 info_figure(run *r, handle *h, const char *key, uint64_t *value)
+{
+    char json[4097];
+    uint32_t bytes = 0;
+    NTSTATUS32 st = do_control(h, control_code("info"), NULL, 0, json, 4096, &bytes);
+    if (st != ST_SUCCESS)
+        return st;
+    json[bytes < 4096 ? bytes : 4096] = 0;
+    char quoted[80];
+    snprintf(quoted, sizeof quoted, "\"%s\":", key);
+    const char *at = strstr(json, quoted);
+    if (at == NULL)
+    {
+        fail(r, "no figure %s in the info JSON%s", key, "");
+        return ST_SUCCESS;
+    }
+    *value = strtoull(at + strlen(quoted), NULL, 10);
+    return ST_SUCCESS;
+}
+
 static void bench(FILE *report, const char *path, uint64_t mib, uint32_t request_kib);
+
+/* A copier's check of one request: all WANT bytes at OFFSET moved, or the copy fails. */
+static int expect_transfer(run *r, const char *what, uint32_t want, uint32_t got, uint64_t offset)
+{
+    if (want == got)
+        return 1;
+    char a[80], b[32];
+    snprintf(a, sizeof a, "a %s of %u bytes at %llu", what, want, (unsigned long long)offset);
+    snprintf(b, sizeof b, "%u", got);
+    return fail(r, "expected %s got %s", a, b);
+}
+
+/* CopyFileEx's data loop on a destination whose end of file is already the source's size: reads
+ * the source in CHUNK-sized requests and writes each chunk at the same offset, failing as it would
+ * on a short read or write; then the source's attributes and last write time go to the destination
+ * (a copy's creation time is its own; 0 leaves a time unchanged). On entry CHUNK > 0. *copied counts
+ * the bytes written; on success *fi is the destination's FileInfo. */
+static NTSTATUS32 do_copy(run *r, handle *source, handle *destination, uint32_t chunk, uint64_t *copied, FSP_FSCTL_FILE_INFO *fi)
+{
+    *copied = 0;
+    if (!(source->access & FILE_READ_DATA) || !(destination->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
+        return ST_ACCESS_DENIED; /* the I/O manager */
+    FSP_FSCTL_FILE_INFO from;
+    NTSTATUS32 st = IF()->GetFileInfo(FS(), source->ctx, &from);
+    if (st != ST_SUCCESS)
+        return st;
+    uint8_t *data = malloc(chunk ? chunk : 1);
+    for (uint64_t offset = 0; offset < from.FileSize && st == ST_SUCCESS; offset += chunk)
+    {
+        uint64_t left = from.FileSize - offset;
+        uint32_t want = left < chunk ? (uint32_t)left : chunk, got = 0, written = 0;
+        st = IF()->Read(FS(), source->ctx, data, offset, want, &got);
+        if (st != ST_SUCCESS)
+            break;
+        if (!expect_transfer(r, "read", want, got, offset))
+            break;
+        st = IF()->Write(FS(), destination->ctx, data, offset, got, 0, 0, &written, fi);
+        if (st != ST_SUCCESS)
+            break;
+        destination->modified = 1;
+        destination->size_changed = 1;
+        if (!expect_transfer(r, "write", got, written, offset))
+            break;
+        *copied += written;
+    }
+    free(data);
+    if (st == ST_SUCCESS && !r->failed)
+        st = IF()->SetBasicInfo(FS(), destination->ctx, from.FileAttributes, 0, 0, from.LastWriteTime, 0, fi);
+    return st;
+}
+
+/* drop_below= / drop_at_least=: how far the volume's FreeSize (what GetDiskFreeSpaceEx reports) fell
+ * since "volinfo mark"; a rise counts as no drop. */
+static void check_free_drop(run *r, uint64_t free_now, char **exp, int nexp)
+{
+    const char *below = option(exp, nexp, "drop_below"), *at_least = option(exp, nexp, "drop_at_least");
+    if (below == NULL && at_least == NULL)
+        return;
+    if (!r->have_free_mark)
+    {
+        fail(r, "drop_below= and drop_at_least= need a %s first%s", "volinfo mark", "");
+        return;
+    }
+    uint64_t drop = r->free_mark > free_now ? r->free_mark - free_now : 0;
+    char a[96], b[48];
+    snprintf(b, sizeof b, "a drop of %llu", (unsigned long long)drop);
+    if (below != NULL && drop >= number(below))
+    {
+        snprintf(a, sizeof a, "free space to drop by less than %s since the mark", below);
+        fail(r, "expected %s got %s", a, b);
+    }
+    if (at_least != NULL && drop < number(at_least))
+    {
+        snprintf(a, sizeof a, "free space to drop by at least %s since the mark", at_least);
+        fail(r, "expected %s got %s", a, b);
+    }
+}
 
 /* One step: words[0] is the verb; "=>" splits arguments from expectations. */
 static void step(run *r, char **w, int n, FILE *report)
@@ -587,6 +748,31 @@ static void step(run *r, char **w, int n, FILE *report)
         st = IF()->SetFileSize(FS(), h->ctx, number(args[1]), (BOOLEAN8)flag(args, nargs, "alloc"), &fi);
         if (st == ST_SUCCESS) { h->modified = 1; h->size_changed = 1; have_info = 1; }
     }
+    else if (strcmp(verb, "flush") == 0)
+    {
+        /* FlushFileBuffers: on a handle, which needs write access; without one, on the volume. */
+        handle *h = nargs >= 1 ? find_handle(r, args[0], 0) : NULL;
+        if (nargs >= 1 && h == NULL) return;
+        if (h != NULL && !(h->access & (FILE_WRITE_DATA | FILE_APPEND_DATA))) st = ST_ACCESS_DENIED;
+        else
+        {
+            st = IF()->Flush(FS(), h != NULL ? h->ctx : NULL, &fi);
+            have_info = st == ST_SUCCESS && h != NULL;
+        }
+    }
+    else if (strcmp(verb, "copy") == 0 && nargs >= 3)
+    {
+        handle *source = find_handle(r, args[0], 0), *destination = source ? find_handle(r, args[1], 0) : NULL;
+        if (destination == NULL) return;
+        uint32_t chunk = (uint32_t)number(args[2]);
+        if (chunk == 0) { fail(r, "copy needs a CHUNK above 0, not %s%s", args[2], ""); return; }
+        uint64_t copied = 0;
+        st = do_copy(r, source, destination, chunk, &copied, &fi);
+        if (r->failed) return;
+        have_info = st == ST_SUCCESS;
+        const char *bytes = option(exp, nexp, "bytes");
+        if (st == ST_SUCCESS && st == want && bytes != NULL) expect_u64(r, "bytes", number(bytes), copied);
+    }
     else if (strcmp(verb, "info") == 0 && nargs >= 1)
     {
         handle *h = find_handle(r, args[0], 0);
@@ -715,6 +901,43 @@ static void step(run *r, char **w, int n, FILE *report)
         free(in);
         free(out);
     }
+    else if (strcmp(verb, "extents") == 0 && nargs >= 1)
+    {
+        handle *h = find_handle(r, args[0], 0), *like = NULL;
+        if (h == NULL) return;
+        if (nargs >= 3 && strcmp(args[1], "like") == 0 && (like = find_handle(r, args[2], 0)) == NULL) return;
+        extent_record *mine = NULL, *theirs = NULL;
+        uint64_t n = 0, m = 0;
+        st = list_extents(h, &mine, &n);
+        if (st == ST_SUCCESS && like != NULL) st = list_extents(like, &theirs, &m);
+        if (st == ST_SUCCESS && st == want)
+        {
+            uint64_t shared = 0;
+            for (uint64_t i = 0; i < n; i++) if (mine[i].share_count >= 2) shared += mine[i].length;
+            const char *c = option(exp, nexp, "count"), *sh = option(exp, nexp, "shared"), *same = option(exp, nexp, "same");
+            if (c != NULL) expect_u64(r, "count", number(c), n);
+            if (sh != NULL) expect_u64(r, "shared", number(sh), shared);
+            if (same != NULL && like == NULL) fail(r, "same= needs extents H like HSRC%s%s", "", "");
+            else if (same != NULL) expect_u64(r, "same", number(same), bytes_mapped_alike(mine, n, theirs, m));
+        }
+        free(mine);
+        free(theirs);
+    }
+    else if (strcmp(verb, "figure") == 0 && nargs >= 2)
+    {
+        handle *h = find_handle(r, args[0], 0);
+        if (h == NULL) return;
+        uint64_t value = 0;
+        st = info_figure(r, h, args[1], &value);
+        if (r->failed) return;
+        const char *grew = option(exp, nexp, "grew");
+        if (st == ST_SUCCESS && st == want && grew != NULL)
+        {
+            if (!r->have_figure_mark) { fail(r, "grew= needs a %s first%s", "figure H KEY mark", ""); return; }
+            expect_u64(r, "growth", number(grew), value - r->figure_mark);
+        }
+        if (st == ST_SUCCESS && flag(args, nargs, "mark")) { r->figure_mark = value; r->have_figure_mark = 1; }
+    }
     else if (strcmp(verb, "clonetoken") == 0 && nargs >= 1)
     {
         handle *h = find_handle(r, args[0], 0);
@@ -757,6 +980,8 @@ static void step(run *r, char **w, int n, FILE *report)
             utf8_from_utf16(utf8, sizeof utf8, vi.VolumeLabel, vi.VolumeLabelLength / 2);
             if (label != NULL) expect_text(r, "label", label, utf8);
             if (vi.FreeSize > vi.TotalSize || vi.TotalSize == 0) fail(r, "volume sizes make no sense%s%s", "", "");
+            check_free_drop(r, vi.FreeSize, exp, nexp);
+            if (flag(args, nargs, "mark")) { r->free_mark = vi.FreeSize; r->have_free_mark = 1; }
         }
     }
     else if (strcmp(verb, "label") == 0 && nargs >= 1)
@@ -797,6 +1022,15 @@ static void step(run *r, char **w, int n, FILE *report)
     if (fi.AllocationSize < fi.FileSize) fail(r, "AllocationSize below FileSize%s%s", "", "");
 }
 
+/* The bench's request number in the first 8 bytes of each 4 KiB block of its buffer: one buffer
+ * written at every offset would repeat its blocks, which copy recognition shares instead of writing
+ * (the FUSE figure beside it writes random data), and this costs 256 stores a MiB, not a pattern. */
+static void stamp_blocks(uint8_t *data, uint32_t length, uint64_t request_number)
+{
+    for (uint32_t at = 0; at + sizeof request_number <= length; at += 4096)
+        memcpy(data + at, &request_number, sizeof request_number);
+}
+
 /* A 1 GiB-class sequential write and read through the callbacks, timed. */
 static void bench(FILE *report, const char *path, uint64_t mib, uint32_t request_kib)
 {
@@ -815,6 +1049,7 @@ static void bench(FILE *report, const char *path, uint64_t mib, uint32_t request
     for (uint64_t i = 0; i < requests && st == ST_SUCCESS; i++)
     {
         uint32_t done = 0;
+        stamp_blocks(data, request, i);
         st = IF()->Write(FS(), h->ctx, data, i * request, request, 0, 0, &done, &fi);
     }
     h->modified = 1;
@@ -829,7 +1064,7 @@ static void bench(FILE *report, const char *path, uint64_t mib, uint32_t request
     {
         uint32_t done = 0;
         st = IF()->Read(FS(), h->ctx, data, i * request, request, &done);
-        bad |= done != request || data[0] != pattern(5, 0) || data[request - 1] != pattern(5, request - 1);
+        bad |= done != request || memcmp(data, &i, sizeof i) != 0 || data[request - 1] != pattern(5, request - 1);
     }
     double t3 = standin_seconds();
     if (h->used) do_close(&r, h);
@@ -897,7 +1132,7 @@ void standin_run_scenarios(const char *scenarios_path, const char *report_path)
         { "GetSecurityByName", (const void *)t->GetSecurityByName }, { "CreateEx", (const void *)t->CreateEx },
         { "Open", (const void *)t->Open }, { "OverwriteEx", (const void *)t->OverwriteEx },
         { "Cleanup", (const void *)t->Cleanup }, { "Close", (const void *)t->Close }, { "Read", (const void *)t->Read },
-        { "Write", (const void *)t->Write }, { "GetFileInfo", (const void *)t->GetFileInfo },
+        { "Write", (const void *)t->Write }, { "Flush", (const void *)t->Flush }, { "GetFileInfo", (const void *)t->GetFileInfo },
         { "SetBasicInfo", (const void *)t->SetBasicInfo }, { "SetFileSize", (const void *)t->SetFileSize },
         { "SetDelete", (const void *)t->SetDelete }, { "Rename", (const void *)t->Rename },
         { "GetSecurity", (const void *)t->GetSecurity }, { "SetSecurity", (const void *)t->SetSecurity },

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Logging;
 using WinReflink.Core;
-using WinReflink.WinFsp.Hosting;
-using WinReflink.WinFsp.Interop;
 
 namespace WinReflink.WinFsp.Scenarios;
 
@@ -12,7 +10,6 @@ namespace WinReflink.WinFsp.Scenarios;
 /// </summary>
 public class LinuxHarnessTests
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(15);
     private string _temp = "";
     private ScenarioReport _report = null!;
     private IReadOnlyList<Core.Check.Violation> _violations = [];
@@ -23,31 +20,9 @@ public class LinuxHarnessTests
     [OneTimeSetUp]
     public void RunEveryScenario()
     {
-        StandIn.Build();
         _temp = Path.Combine(Path.GetTempPath(), "wrl-standin-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_temp);
-        string volume = Path.Combine(_temp, "v.wrl");
-        string reportPath = Path.Combine(_temp, "report.txt");
-        FileSystem.Format(volume, new FormatOptions { SizeBytes = 4L << 30 });
-        NativeEnvironment.Set("WINFSP_STANDIN_SCENARIOS", StandIn.Scenarios);
-        NativeEnvironment.Set("WINFSP_STANDIN_REPORT", reportPath);
-        using var loggers = LoggerFactory.Create(b => b.AddProvider(_log));
-        using (var fs = FileSystem.Open(volume))
-        {
-            var host = WinFspHost.Mount(WinFspLibrary.LoadFrom(StandIn.LinuxLibrary), fs, "R:", new WinFspMountOptions(), loggers);
-            try
-            {
-                _report = ScenarioReport.WaitForDone(reportPath, RunTimeout);
-            }
-            finally
-            {
-                host.Dispose();
-            }
-        }
-        using (var check = FileSystem.Open(volume, new OpenOptions { ReadOnly = true }))
-        {
-            _violations = check.Check();
-        }
+        (_report, _violations) = InProcessRun.Play(_temp, StandIn.Scenarios, new OpenOptions(), _log);
         foreach (string line in _report.Lines.Where(l => !l.StartsWith("PASS", StringComparison.Ordinal)))
         {
             TestContext.Progress.WriteLine("stand-in (Linux): " + line);

@@ -71,6 +71,28 @@ internal static class StandIn
             .Where(l => l.StartsWith("scenario ", StringComparison.Ordinal))
             .Select(l => l["scenario ".Length..].Trim());
 
+    /// <summary>The named scenarios' lines, from "scenario NAME" to its "end", for a script of their own.</summary>
+    public static IEnumerable<string> ScenarioLines(IReadOnlyCollection<string> names)
+    {
+        bool inside = false;
+        foreach (string line in File.ReadLines(Scenarios))
+        {
+            string t = line.Trim();
+            if (t.StartsWith("scenario ", StringComparison.Ordinal))
+            {
+                inside = names.Contains(t["scenario ".Length..].Trim());
+            }
+            if (inside)
+            {
+                yield return line;
+            }
+            if (t == "end")
+            {
+                inside = false;
+            }
+        }
+    }
+
     private static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
 }
