@@ -22,17 +22,20 @@ internal struct WindowHashes
 /// state. Invariants there (checked by
 /// <see cref="ExtentCache.CheckContentIndex"/>):
 /// <list type="bullet">
-/// <item>Indexed ⊆ Valid \ Dirty in every entry: only a clean, fully valid block is indexed, one whose
-/// cached bytes are the store's (read from it, or written to it and not written since). A dirty
-/// block, a block being loaded or superseded (never Valid), a partial or invalid one, and any block of
-/// a window no longer cached never is.</item>
+/// <item>Indexed ⊆ Valid in every entry, and a dirty indexed block is one a write gave whole with its
+/// hash (<see cref="CacheEntry.HashKnown"/>): a clean, fully valid block (read from the store, or
+/// written to it and not written since), or one just written whole. A block being loaded or
+/// superseded (never Valid), a partial or invalid one, one written in part, and any block of a window
+/// no longer cached never is. A dirty block may still be written in place by its owner; the write
+/// that shares it holds what prevents that (Data/CopyRecognizer.cs), and the commit that makes the
+/// sharing durable writes it first.</item>
 /// <item>For each indexed block b of an entry, <c>entry.Hashes[b]</c> is the hash of its bytes in the
 /// entry's buffer, and the map holds the block under that hash, once.</item>
 /// <item>The map holds nothing else, so it never holds more blocks than the cache does: an entry
 /// leaves with its block's validity, cleanness or window.</item>
-/// <item>At most <see cref="MaxBlocksPerHash"/> blocks per hash. A block that becomes clean while its
-/// hash has that many stays out until it is clean again after a write; every other clean valid block
-/// is indexed.</item>
+/// <item>At most <see cref="MaxBlocksPerHash"/> blocks per hash. A block that becomes clean (or is
+/// written whole) while its hash has that many stays out until it is clean again after a write; every
+/// other clean valid block is indexed.</item>
 /// </list>
 /// </summary>
 internal sealed class ContentIndex
@@ -77,7 +80,7 @@ internal sealed class ContentIndex
 
     /// <summary>
     /// Indexes block <paramref name="b"/> of the entry under <paramref name="hash"/>, the hash of its bytes.
-    /// On entry the block is valid, clean and not indexed. Leaves it unindexed when the hash already
+    /// On entry the block is valid, clean or written whole, and not indexed. Leaves it unindexed when the hash already
     /// has <see cref="MaxBlocksPerHash"/> blocks.
     /// </summary>
     public void Add(CacheEntry entry, int b, ulong hash)

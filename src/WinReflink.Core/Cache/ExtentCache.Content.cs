@@ -254,7 +254,7 @@ internal sealed partial class ExtentCache
             }
             int b = (int)(block - window);
             ulong bit = 1UL << b;
-            if ((entry.Valid & ~entry.Dirty & bit) == 0
+            if ((entry.Valid & bit) == 0
                 || !entry.Buffer.GetSpan().Slice(b * _blockSize, _blockSize).SequenceEqual(blocks.Slice(count * _blockSize, _blockSize)))
             {
                 break;
@@ -277,13 +277,13 @@ internal sealed partial class ExtentCache
             int indexed = 0;
             foreach (var entry in _entries.Values)
             {
-                if ((entry.Indexed & ~(entry.Valid & ~entry.Dirty)) != 0)
+                if ((entry.Indexed & ~entry.Valid) != 0 || (entry.Indexed & entry.Dirty & ~entry.HashKnown) != 0)
                 {
-                    throw new InvalidOperationException($"content index: window {entry.Window} indexes blocks that are not clean and valid (indexed {entry.Indexed:x}, valid {entry.Valid:x}, dirty {entry.Dirty:x})");
+                    throw new InvalidOperationException($"content index: window {entry.Window} indexes blocks that are not valid, or dirty without a hash their write gave (indexed {entry.Indexed:x}, valid {entry.Valid:x}, dirty {entry.Dirty:x}, known {entry.HashKnown:x})");
                 }
-                if ((entry.HashKnown & ~entry.Dirty) != 0 || (entry.HashKnown & entry.Indexed) != 0)
+                if ((entry.HashKnown & ~entry.Dirty) != 0)
                 {
-                    throw new InvalidOperationException($"content index: window {entry.Window} keeps hashes of blocks that are not dirty (known {entry.HashKnown:x}, dirty {entry.Dirty:x}, indexed {entry.Indexed:x})");
+                    throw new InvalidOperationException($"content index: window {entry.Window} keeps hashes of blocks that are not dirty (known {entry.HashKnown:x}, dirty {entry.Dirty:x})");
                 }
                 WindowHashes now = default;
                 HashBlocks(entry, entry.Indexed | entry.HashKnown, now);

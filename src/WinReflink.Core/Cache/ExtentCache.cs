@@ -305,7 +305,8 @@ internal sealed partial class ExtentCache : IDisposable
     /// <summary>
     /// After <see cref="WriteWindow"/>: the blocks it wrote whole whose hashes the writer gave
     /// (<paramref name="hashes"/>, by whole block of the write from <paramref name="firstWhole"/> on)
-    /// keep them, so write-back indexes them without hashing again; the others it wrote lose theirs.
+    /// keep them and enter the index at once, dirty: a copy of a file just written (a build's output)
+    /// is recognized before write-back, and write-back need not hash them. The others it wrote lose theirs.
     /// </summary>
     private void KeepHashes(CacheEntry entry, WindowPiece piece, ReadOnlySpan<ulong> hashes, long firstWhole)
     {
@@ -322,6 +323,7 @@ internal sealed partial class ExtentCache : IDisposable
             {
                 entry.Hashes[b] = hashes[(int)i];
                 entry.HashKnown |= 1UL << b;
+                _content.Add(entry, b, hashes[(int)i]);
             }
         }
     }

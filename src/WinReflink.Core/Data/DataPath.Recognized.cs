@@ -71,11 +71,12 @@ internal sealed partial class DataPath
         long end = offset + length;
         long head = offset / _blockSize, tail = end / _blockSize;
         bool endsFile = end >= sizeBefore;
-        if (offset % _blockSize != 0 && (end >= (head + 1) * _blockSize || endsFile))
+        bool headChecked = offset % _blockSize != 0 && (end >= (head + 1) * _blockSize || endsFile);
+        if (headChecked)
         {
             ShareIfRepeated(file, head, shared);
         }
-        if (end % _blockSize != 0 && tail != head && endsFile)
+        if (end % _blockSize != 0 && endsFile && !(tail == head && headChecked))
         {
             ShareIfRepeated(file, tail, shared);
         }

@@ -153,7 +153,7 @@ public class CopyRecognitionTests : VolumeFixture
         long src = Source("src", content);
         long filler = Create("filler");
         long free = _fs.Info().FreeBytes;
-        WriteAll(filler, 0, new byte[free / Block * Block].Select((_, i) => (byte)(i * 7 + 1)).ToArray());
+        WriteAll(filler, 0, Random((int)(free / Block * Block), 40));
         Assert.That(_fs.Fsync(filler), Is.EqualTo(FsError.Ok));
         Assert.That(_fs.Info().FreeBytes, Is.LessThan(Block * 4L), "the volume is full");
 
