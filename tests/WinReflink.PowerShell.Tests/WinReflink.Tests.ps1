@@ -83,6 +83,18 @@ Describe 'Get-ReflinkVolume' {
         $e2[0].Exception.Message | Should -Match 'not on a mounted WinReflink volume'
     }
 
+    It 'reports a copy made by reading and writing as recognized, taking no space' {
+        $bytes = [byte[]]::new(1MB); (New-Object Random 21).NextBytes($bytes)
+        $s = [IO.File]::Create("$mntA/recognized-src.bin"); try { $s.Write($bytes, 0, $bytes.Length); $s.Flush($true) } finally { $s.Dispose() }
+        $before = Get-ReflinkVolume -MountPoint $mntA
+        $in = [IO.File]::OpenRead("$mntA/recognized-src.bin"); $out = [IO.File]::Create("$mntA/recognized-copy.bin")
+        try { $in.CopyTo($out) } finally { $in.Dispose(); $out.Dispose() }
+        $after = Get-ReflinkVolume -MountPoint $mntA
+        ($after.Recognized - $before.Recognized) | Should -Be 1MB
+        $after.Used | Should -Be $before.Used
+        (Get-FileHash "$mntA/recognized-copy.bin").Hash | Should -Be (Get-FileHash "$mntA/recognized-src.bin").Hash
+    }
+
     It 'formats as a table like Get-Volume' {
         $text = Get-ReflinkVolume -MountPoint $mntA | Out-String -Width 250
         $text | Should -Match 'MountPoint\s+Label\s+Files\s+Shared\s+Saved\s+SizeRemaining\s+Size'
@@ -315,9 +327,10 @@ Describe 'A full volume' {
         Mount-ReflinkVolume -Path $volA -MountPoint $mntA | Out-Null
         Mount-ReflinkVolume -Path "$root/small.wrl" -MountPoint "$root/mnt-small" | Out-Null
         try {
-            $chunk = [byte[]]::new(1MB); (New-Object Random 3).NextBytes($chunk)
+            # Fresh bytes for every chunk: a chunk written again would be shared (copy recognition), not fill the volume.
+            $chunk = [byte[]]::new(1MB); $random = New-Object Random 3
             $stream = [IO.File]::OpenWrite("$root/mnt-small/fill.bin")
-            try { while ($true) { $stream.Write($chunk, 0, $chunk.Length); $stream.Flush() } } catch [IO.IOException] { } finally { try { $stream.Dispose() } catch [IO.IOException] { } }
+            try { while ($true) { $random.NextBytes($chunk); $stream.Write($chunk, 0, $chunk.Length); $stream.Flush() } } catch [IO.IOException] { } finally { try { $stream.Dispose() } catch [IO.IOException] { } }
             (Get-ReflinkVolume -MountPoint "$root/mnt-small").Free | Should -BeLessThan 256KB
             Copy-ReflinkItem -Path "$mntA/tree/big.bin" -Destination "$root/mnt-small/big.bin" -Fallback -ErrorVariable e -ErrorAction SilentlyContinue
             $e.Count | Should -Be 1

@@ -14,7 +14,8 @@ namespace WinReflink.Core.Data;
 /// <list type="bullet">
 /// <item>A block mapped more than once is never written in place: every writer copies it on write. If
 /// its count falls to one meanwhile, it is unshared in the running transaction, which keeps it copied
-/// on write until the next commit, and a commit needs the volume lock exclusively.</item>
+/// on write until the next commit (even a block allocated since the last one: Transaction.History),
+/// and a commit needs the volume lock exclusively.</item>
 /// <item>A block mapped once may be overwritten in place by its owner, under the owner's inode lock
 /// held exclusively. So it is shared only while this write holds the owner's lock, taken without
 /// waiting (<see cref="EngineLocks.TryHoldShared"/>), with the owner's map checked to map it there.</item>

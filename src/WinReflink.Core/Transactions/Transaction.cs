@@ -123,7 +123,10 @@ internal sealed class Transaction : IDisposable
     /// <summary>
     /// What the transactions know of the single-owner blocks from <paramref name="physical"/> (at most
     /// <paramref name="length"/>), and for how many blocks (at least 1) that answer holds. A block
-    /// allocated by the commit being written counts as committed: that commit may become durable.
+    /// allocated by the commit being written counts as committed: that commit may become durable. A
+    /// block allocated and then shared and unshared since the commit counts as unshared, not fresh: a
+    /// block once shared is never written in place before the next commit, which copy recognition
+    /// relies on to share a block mapped twice without holding its owners (Data/CopyRecognizer.cs).
     /// </summary>
     public (BlockHistory History, long Run) History(long physical, long length)
     {
@@ -135,13 +138,18 @@ internal sealed class Transaction : IDisposable
 
     private (BlockHistory History, long Run) HistoryLocked(long physical, long length)
     {
-        var (fresh, freshRun) = _allocatedSinceCommit.RunAt(physical, length);
+        var (unshared, run) = _recentlyUnshared.RunAt(physical, length);
+        if (unshared)
+        {
+            return (BlockHistory.UnsharedSinceCommit, run);
+        }
+        var (fresh, freshRun) = _allocatedSinceCommit.RunAt(physical, run);
         if (fresh)
         {
             return (BlockHistory.AllocatedSinceCommit, freshRun);
         }
-        var (unshared, run) = _recentlyUnshared.RunAt(physical, freshRun);
-        if (!unshared && _committing != null)
+        run = freshRun;
+        if (_committing != null)
         {
             (unshared, run) = _committing.Unshared.RunAt(physical, run);
         }

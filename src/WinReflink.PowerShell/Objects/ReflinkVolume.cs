@@ -26,6 +26,8 @@ public sealed class ReflinkVolume
     public long CacheLimit { get; init; }
     public long CacheDirty { get; init; }
     public double CacheHitRate { get; init; }
+    /// <summary>Bytes of writes that copy recognition shared with cached blocks instead of writing, since the volume was mounted.</summary>
+    public long Recognized { get; init; }
 
     /// <summary>From the control channel's Info answer (FileSystem.InfoJson's field names).</summary>
     internal static ReflinkVolume FromInfoJson(string json, string mountPoint, string volumePath)
@@ -54,6 +56,7 @@ public sealed class ReflinkVolume
             CacheLimit = c.GetProperty("limitBytes").GetInt64(),
             CacheDirty = c.GetProperty("dirtyBytes").GetInt64(),
             CacheHitRate = c.GetProperty("hitRate").GetDouble(),
+            Recognized = c.GetProperty("recognizedBytes").GetInt64(),
         };
     }
 }

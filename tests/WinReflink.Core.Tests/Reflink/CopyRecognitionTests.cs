@@ -223,6 +223,32 @@ public class CopyRecognitionTests : VolumeFixture
         Assert.That(_fs.Check(), Is.Empty);
     }
 
+    /// <summary>
+    /// What lets a write share a block mapped twice without holding its owners: a block once shared is
+    /// copied on write until the next commit, even one allocated since the last commit. Here a block
+    /// written just now (indexed dirty) is shared by a copy, the copy is truncated away, and the
+    /// first file's next write to it must go to a new block, not over the one a copier may be comparing.
+    /// </summary>
+    [Test]
+    public void ABlockSharedAndUnsharedSinceTheCommitIsCopiedOnWrite()
+    {
+        FormatAndOpenVolume();
+        var content = Random(4 * Block, 11);
+        long a = Create("a");
+        WriteAll(a, 0, content);
+        long before = _fs.CacheStatistics().RecognizedBlocks;
+        long b = Create("b");
+        WriteAll(b, 0, content);
+        Assert.That(_fs.CacheStatistics().RecognizedBlocks - before, Is.EqualTo(4), "a file just written is recognized before write-back");
+        long physical = Extents(a)[0].PhysicalOffset;
+        Assert.That(_fs.SetAttributes(b, new SetAttributesRequest(SetAttributeFields.Size, Size: 0), out _), Is.EqualTo(FsError.Ok));
+        Assert.That(Extents(a)[0].ShareCount, Is.EqualTo(1));
+
+        Assert.That(_fs.Write(a, 0, Random(Block, 12), out _), Is.EqualTo(FsError.Ok));
+        Assert.That(Extents(a)[0].PhysicalOffset, Is.Not.EqualTo(physical), "copied on write, though allocated since the last commit");
+        Assert.That(_fs.Check(), Is.Empty);
+    }
+
     [Test]
     public void ZerosAreWrittenNotShared()
     {
