@@ -3,7 +3,10 @@ using WinReflink.Fuse.Tests.Infrastructure;
 
 namespace WinReflink.Fuse.Tests.Reflinks;
 
-/// <summary>Copies between the mount and another filesystem cannot share extents; the tools fall back to copying bytes.</summary>
+/// <summary>
+/// Copies between the mount and another filesystem cannot share extents; the tools fall back to
+/// copying bytes (which copy recognition then shares with equal bytes already on the volume).
+/// </summary>
 public sealed class CrossFilesystemCopyTests : MountedTest
 {
     [Test]
@@ -27,7 +30,9 @@ public sealed class CrossFilesystemCopyTests : MountedTest
                 Assert.That(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))), Is.EqualTo(hash), path);
             }
         });
-        Assert.That(Info().SharedBytes, Is.Zero, "nothing on the volume is shared");
+        // Nothing is shared with the other filesystem; the second copy in repeats the first's bytes,
+        // which copy recognition shares (issue 10), so the volume holds them once.
+        Assert.That(Info().SharedBytes, Is.EqualTo(data.Length), "the two copies into the volume share their blocks, and nothing else is shared");
 
         int src = Libc.Open(outside, Libc.ORdOnly);
         int dst = Libc.Open(P("direct"), Libc.OWrOnly | Libc.OCreat);
