@@ -47,8 +47,10 @@ internal static class CpCommand
             {
                 throw new CliException($"cannot clone {from} to {to}: {FsError.CrossDevice.Describe()} (use --reflink=auto or --reflink=never to copy bytes)");
             }
-            using var src = context.OpenVolume(from.Volume, readOnly: !sameVolume);
-            using var dstVolume = sameVolume ? null : context.OpenVolume(to.Volume);
+            // --reflink=never promises blocks of the copy's own, as GNU cp's does: no copy recognition either.
+            bool? recognition = mode == ReflinkMode.Never ? false : null;
+            using var src = context.OpenVolume(from.Volume, readOnly: !sameVolume, copyRecognition: recognition);
+            using var dstVolume = sameVolume ? null : context.OpenVolume(to.Volume, copyRecognition: recognition);
             var dst = dstVolume ?? src;
             var file = VolumeFiles.ResolveRegular(src, from);
             var target = VolumeFiles.CopyDestination(dst, to, from.Name);
