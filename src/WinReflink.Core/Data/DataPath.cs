@@ -212,8 +212,8 @@ internal sealed partial class DataPath
     /// Writes bytes into the file's blocks, allocating holes and copying shared blocks on write. On
     /// entry the file is regular and the range ends at most at MaxFileSize; on return (Ok) the file
     /// reads the bytes, and every written block either is in the cache and owned by this file alone, or
-    /// (copy recognition, <see cref="CopyRecognizer"/>) is a whole block whose bytes a clean cached block
-    /// held, which this file now maps as a clone would. The caller moves the size.
+    /// (copy recognition, <see cref="CopyRecognizer"/>) is a block whose bytes a cached block held,
+    /// which this file now maps as a clone would. The caller moves the size.
     /// The free-space check comes before anything changes. With the volume lock held exclusively
     /// (<paramref name="shared"/> false) it is exact: it may commit to free busy blocks, and answers
     /// NoSpace when the volume cannot hold the write. With it held shared and the file's lock exclusive
