@@ -9,6 +9,7 @@ internal static class ScaleCommands
     {
         root.Subcommands.Add(BuildVolume());
         root.Subcommands.Add(BuildHostTree());
+        root.Subcommands.Add(Sample());
     }
 
     private static Command BuildVolume()
@@ -61,6 +62,29 @@ internal static class ScaleCommands
                 return 2;
             }
             Console.Out.WriteLine(HostTreeBuilder.Build(folder, n).ToJsonString());
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Sample()
+    {
+        var files = FilesOption();
+        var count = new Option<int>("--count") { Description = "Paths to print", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the choice", DefaultValueFactory = _ => 1 };
+        var command = new Command("scale-sample", "Prints the paths of files chosen at random from the tree of --files files, one a line (the stat row of tools/bench/scale)")
+        {
+            files, count, seed,
+        };
+        command.SetAction(parsed =>
+        {
+            var shape = new ScaleTreeShape(parsed.GetValue(files));
+            var random = new Random(parsed.GetValue(seed));
+            using var output = new StreamWriter(Console.OpenStandardOutput());
+            for (int i = 0; i < parsed.GetValue(count); i++)
+            {
+                output.WriteLine(shape.RelativePath(random.NextInt64(shape.Files)));
+            }
             return 0;
         });
         return command;

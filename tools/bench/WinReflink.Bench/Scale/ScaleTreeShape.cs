@@ -36,6 +36,9 @@ internal sealed class ScaleTreeShape
     /// <summary>Whether file <paramref name="i"/> is the first of its directory (the builders make the directory then).</summary>
     public bool StartsDirectory(long i) => i == 0 || i == BigFiles || (i > BigFiles && (i - BigFiles) % DirectoryEntries == 0);
 
+    /// <summary>File <paramref name="i"/>'s path under the tree's top, with '/' separators.</summary>
+    public string RelativePath(long i) => DirectoryOf(i) + "/" + FileName(i);
+
     public static string FileName(long i) => "f" + i.ToString("D7", CultureInfo.InvariantCulture) + ".dat";
 
     /// <summary>64 to 4,096 bytes, spread evenly (mean about 2 KiB): a small file in one block.</summary>
