@@ -41,6 +41,7 @@ var contentIndex = new Command("content-index", "The ExtentCache's content index
 contentIndex.SetAction(parsed => WinReflink.Bench.Benchmarks.ContentIndexBenchmark.Run(
     parsed.GetValue(indexCache) * BenchOptions.MiB, parsed.GetValue(indexRounds), parsed.GetValue(indexJson)));
 command.Subcommands.Add(contentIndex);
+WinReflink.Bench.Scale.ScaleCommands.Add(command);
 command.SetAction(parsed =>
 {
     var options = new BenchOptions
