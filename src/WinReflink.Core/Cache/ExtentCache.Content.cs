@@ -131,21 +131,22 @@ internal sealed partial class ExtentCache
 
     /// <summary>
     /// Runs of <paramref name="blocks"/> (whole blocks, with their <paramref name="hashes"/>) whose bytes
-    /// clean cached blocks repeat, in input order and disjoint, appended to <paramref name="found"/>:
-    /// for each input block not in a run yet, the indexed candidate whose physically following blocks
-    /// match the following input blocks longest. Blocks whose bytes are all zero are never matched
+    /// cached blocks repeat, in input order and disjoint; null when there are none, so a write that
+    /// finds nothing allocates nothing. For each input block not in a run yet, the indexed candidate
+    /// whose physically following blocks match the following input blocks longest. Blocks whose bytes are all zero are never matched
     /// (docs/decisions.md: a write of zeros reserves space). One hold of <c>_gate</c> for the whole
     /// input; every byte compared. The answer holds while nothing writes or discards those blocks: a
     /// caller that shares them must see to that and compare again (<see cref="EqualRunNow"/>).
     /// </summary>
-    public void FindRuns(ReadOnlySpan<byte> blocks, ReadOnlySpan<ulong> hashes, List<BlockMatch> found)
+    public List<BlockMatch>? FindRuns(ReadOnlySpan<byte> blocks, ReadOnlySpan<ulong> hashes)
     {
         Span<long> candidates = stackalloc long[ContentIndex.MaxBlocksPerHash];
+        List<BlockMatch>? found = null;
         lock (_gate)
         {
             if (_content.Count == 0)
             {
-                return;
+                return null;
             }
             for (int i = 0; i < hashes.Length;)
             {
@@ -165,13 +166,14 @@ internal sealed partial class ExtentCache
                     i++;
                     continue;
                 }
-                found.Add(new BlockMatch(i, best.Block, best.Count));
+                (found ??= new List<BlockMatch>()).Add(new BlockMatch(i, best.Block, best.Count));
                 i += best.Count;
             }
         }
+        return found;
     }
 
-    /// <summary>How many blocks from <paramref name="physical"/> on are still cached clean and equal to <paramref name="blocks"/> in turn: <see cref="FindRuns"/>'s answer checked again once the caller holds what keeps it true.</summary>
+    /// <summary>How many blocks from <paramref name="physical"/> on are still cached and equal to <paramref name="blocks"/> in turn: <see cref="FindRuns"/>'s answer checked again once the caller holds what keeps it true.</summary>
     public int EqualRunNow(long physical, ReadOnlySpan<byte> blocks)
     {
         lock (_gate)
@@ -209,12 +211,9 @@ internal sealed partial class ExtentCache
     public long FindEqual(ReadOnlySpan<byte> block) => FindRun(block[.._blockSize]).Block;
 
     /// <summary>
-    /// Where cached bytes repeat <paramref name="blocks"/> (whole blocks): the physical block whose
-    /// clean cached bytes equal the first block, chosen among the indexed candidates for the longest
-    /// run, and how many physically following blocks, clean and cached, equal the following input
-    /// blocks (from 1, the first, up to all of them); (-1, 0) when nothing equals the first block.
-    /// Every byte is compared: the hash only picks the candidates. The answer holds while nothing
-    /// writes or discards those blocks: a caller that shares them must see to that.
+    /// For tests and the content-index bench, <see cref="FindRuns"/>'s run at the first block: the
+    /// physical block whose cached bytes equal the first input block (whole blocks), chosen for the
+    /// longest run, and how many blocks that run covers; (-1, 0) when nothing equals the first block.
     /// </summary>
     public (long Block, int Count) FindRun(ReadOnlySpan<byte> blocks)
     {
@@ -222,26 +221,12 @@ internal sealed partial class ExtentCache
         {
             throw new ArgumentException($"whole blocks of {_blockSize} bytes", nameof(blocks));
         }
-        Span<long> candidates = stackalloc long[ContentIndex.MaxBlocksPerHash];
-        // The input's hash needs no lock: only the candidates' bytes do.
-        ulong hash = _content.Hash(blocks[.._blockSize]);
-        lock (_gate)
-        {
-            int n = _content.Candidates(hash, candidates);
-            (long Block, int Count) best = (-1, 0);
-            for (int i = 0; i < n && best.Count < blocks.Length / _blockSize; i++)
-            {
-                int run = EqualRun(candidates[i], blocks);
-                if (run > best.Count)
-                {
-                    best = (candidates[i], run);
-                }
-            }
-            return best;
-        }
+        var hashes = new ulong[blocks.Length / _blockSize];
+        HashBlocks(blocks, hashes);
+        return FindRuns(blocks, hashes) is [{ Index: 0 } first, ..] ? (first.Physical, first.Count) : (-1, 0);
     }
 
-    /// <summary>Under <c>_gate</c>: how many blocks from <paramref name="start"/> on are cached clean and equal the input's blocks in turn.</summary>
+    /// <summary>Under <c>_gate</c>: how many blocks from <paramref name="start"/> on are cached, valid and equal the input's blocks in turn.</summary>
     private int EqualRun(long start, ReadOnlySpan<byte> blocks)
     {
         int count = 0;

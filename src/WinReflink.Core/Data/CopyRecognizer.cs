@@ -61,9 +61,8 @@ internal sealed class CopyRecognizer
         {
             return null;
         }
-        var found = new List<BlockMatch>();
-        _cache.FindRuns(blocks, hashes, found);
-        if (found.Count == 0)
+        var found = _cache.FindRuns(blocks, hashes);
+        if (found == null)
         {
             return null;
         }

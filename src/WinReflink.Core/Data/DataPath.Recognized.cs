@@ -1,3 +1,4 @@
+using System.Buffers;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Extents;
 using WinReflink.Core.Namespace;
@@ -22,7 +23,8 @@ internal sealed partial class DataPath
     private bool TryWriteRecognized(Inode file, long offset, ReadOnlySpan<byte> data, RecognizedRuns recognized, WriteHashes hashes, bool shared, out FsError error, out bool exclusiveNeeded)
     {
         var gaps = Gaps(offset, data.Length, recognized.Runs);
-        error = ReserveBlocks((data: this, file, gaps, runs: recognized.Runs), static s => s.data.BlocksToAllocate(s.file, s.gaps, s.runs),
+        error = ReserveBlocks((data: this, file, gaps, runs: recognized.Runs),
+            static s => s.gaps.Sum(g => s.data.BlocksToAllocate(s.file, g.Offset, g.Length, s.runs)),
             shared, out long reserved, out exclusiveNeeded);
         if (error != FsError.Ok || exclusiveNeeded)
         {
@@ -90,7 +92,7 @@ internal sealed partial class DataPath
             return;
         }
         long physical = ext.Physical + (logical - ext.Logical);
-        byte[] block = System.Buffers.ArrayPool<byte>.Shared.Rent(_blockSize);
+        byte[] block = ArrayPool<byte>.Shared.Rent(_blockSize);
         try
         {
             var bytes = block.AsSpan(0, _blockSize);
@@ -108,7 +110,7 @@ internal sealed partial class DataPath
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(block);
+            ArrayPool<byte>.Shared.Return(block);
         }
     }
 
@@ -131,33 +133,6 @@ internal sealed partial class DataPath
             gaps.Add((pos, end - pos));
         }
         return gaps;
-    }
-
-    /// <summary>
-    /// Blocks the gaps' writes allocate: holes and copy-on-write as <see cref="BlocksToAllocate(Inode, long, long)"/>
-    /// counts them, plus each block it would write in place that a shared run maps too by then.
-    /// </summary>
-    private long BlocksToAllocate(Inode file, List<(long Offset, long Length)> gaps, List<RecognizedRun> runs)
-    {
-        long need = 0;
-        foreach (var (gapOffset, gapLength) in gaps)
-        {
-            long first = gapOffset / _blockSize, end = (gapOffset + gapLength + _blockSize - 1) / _blockSize;
-            for (long b = first; b < end;)
-            {
-                var run = Classify(file, b, end - b);
-                if (run.Kind is RunKind.Hole or RunKind.Shared)
-                {
-                    need += run.Length;
-                }
-                else if (run.Kind == RunKind.Private)
-                {
-                    need += SharedByRuns(run.Physical, run.Length, runs);
-                }
-                b += run.Length;
-            }
-        }
-        return need;
     }
 
     /// <summary>How many of the blocks [physical, physical+length) the runs to share map.</summary>

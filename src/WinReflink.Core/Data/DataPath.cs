@@ -191,8 +191,12 @@ internal sealed partial class DataPath
         Read(file, offset, buffer);
     }
 
-    /// <summary>Blocks a write of [offset, offset+length) must allocate: holes and copy-on-write.</summary>
-    private long BlocksToAllocate(Inode file, long offset, long length)
+    /// <summary>
+    /// Blocks a write of [offset, offset+length) must allocate: holes and copy-on-write. With
+    /// <paramref name="sharedBefore"/>, the runs a recognized write shares before this part is written,
+    /// the blocks it would write in place that those runs map too count as copy-on-write.
+    /// </summary>
+    private long BlocksToAllocate(Inode file, long offset, long length, List<RecognizedRun>? sharedBefore = null)
     {
         long first = offset / _blockSize, end = (offset + length + _blockSize - 1) / _blockSize;
         long need = 0;
@@ -202,6 +206,10 @@ internal sealed partial class DataPath
             if (run.Kind is RunKind.Hole or RunKind.Shared)
             {
                 need += run.Length;
+            }
+            else if (run.Kind == RunKind.Private && sharedBefore != null)
+            {
+                need += SharedByRuns(run.Physical, run.Length, sharedBefore);
             }
             b += run.Length;
         }
@@ -325,10 +333,10 @@ internal sealed partial class DataPath
                     _cache.Write(run.Physical * _blockSize + inBlock, chunk, file.Ino, logical, fresh: true, hashes.From(pos));
                     break;
                 case RunKind.Hole:
-                    WriteNewBlocks(file, logical, run.Length, inBlock, chunk, null, hashes.From(pos));
+                    WriteNewBlocks(file, logical, run.Length, inBlock, chunk, null, hashes);
                     break;
                 case RunKind.Shared:
-                    WriteNewBlocks(file, logical, run.Length, inBlock, chunk, run, hashes.From(pos));
+                    WriteNewBlocks(file, logical, run.Length, inBlock, chunk, run, hashes);
                     break;
             }
             pos = runEndByte;
@@ -340,7 +348,7 @@ internal sealed partial class DataPath
     /// partial first and last blocks of a copy-on-write need the old bytes, so a 4 KiB overwrite of a
     /// shared file writes 4 KiB.
     /// </summary>
-    private void WriteNewBlocks(Inode file, long logical, long blocks, int inBlock, ReadOnlySpan<byte> chunk, Run? shared, ReadOnlySpan<ulong> hashes)
+    private void WriteNewBlocks(Inode file, long logical, long blocks, int inBlock, ReadOnlySpan<byte> chunk, Run? shared, WriteHashes hashes)
     {
         long done = 0;
         int chunkDone = 0;
@@ -367,9 +375,7 @@ internal sealed partial class DataPath
                     CopyBlock(file, oldPhysical + lastBlockOffset, got.Start + lastBlockOffset, l + lastBlockOffset);
                 }
             }
-            // The chunk's whole blocks from its first boundary on; this piece starts on one unless it is the first.
-            var pieceHashes = done == 0 ? hashes : hashes.Length > done - (inBlock == 0 ? 0 : 1) ? hashes[(int)(done - (inBlock == 0 ? 0 : 1))..] : default;
-            _cache.Write(got.Start * _blockSize + first, chunk.Slice(chunkDone, bytes), file.Ino, l, fresh: !copied, pieceHashes);
+            _cache.Write(got.Start * _blockSize + first, chunk.Slice(chunkDone, bytes), file.Ino, l, fresh: !copied, hashes.From(l * _blockSize + first));
             if (shared is { } old)
             {
                 Unmap(file, l, got.Length);
