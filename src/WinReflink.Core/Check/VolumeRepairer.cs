@@ -91,6 +91,7 @@ internal sealed class VolumeRepairer
         RebuildSharedTable();
         RebuildFreeSpace();
         ZeroTailsPastEof();
+        RecountSettings();
         return _done;
     }
 
@@ -436,6 +437,24 @@ internal sealed class VolumeRepairer
         {
             Done($"set next_ino to {highest + 1} (was {_state.Settings.NextIno})");
             _state.Settings.NextIno = highest + 1;
+            _changes.SettingsChanged = true;
+        }
+    }
+
+    /// <summary>
+    /// The settings' counts from the repaired inodes. Extents count as stored rows: the commit adds
+    /// what each changed map gained or lost since (<see cref="Metadata.MetadataStore.Capture"/>).
+    /// </summary>
+    private void RecountSettings()
+    {
+        long directories = _state.Inodes.Values.Count(i => i.IsDirectory);
+        long files = _state.Inodes.Count - directories;
+        long extents = _state.Inodes.Values.Sum(i => (long)(i.Extents?.StoredCount ?? 0));
+        var s = _state.Settings;
+        if (s.FileCount != files || s.DirectoryCount != directories || s.ExtentCount != extents)
+        {
+            Done($"recounted the files ({files}), directories ({directories}) and extents the settings keep");
+            s.Recount(files, directories, extents);
             _changes.SettingsChanged = true;
         }
     }

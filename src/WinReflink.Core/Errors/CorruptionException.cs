@@ -10,9 +10,13 @@ internal sealed class CorruptionException : Exception
     public CorruptionException(string what, long ino, long block)
         : base($"{what} (inode {ino}, block {block})")
     {
+        What = what;
         Ino = ino;
         Block = block;
     }
+
+    /// <summary>The broken invariant in words, without the inode and block.</summary>
+    public string What { get; }
 
     public long Ino { get; }
     public long Block { get; }

@@ -16,10 +16,22 @@ internal sealed class ExtentMap
     /// <summary>Blocks mapped (written or unwritten), kept up to date so getattr need not walk the map.</summary>
     public long MappedBlocks { get; private set; }
 
+    /// <summary>Rows meta.db holds for this map as of the last capture; the capture counts the difference into the volume's extent count.</summary>
+    public int StoredCount { get; private set; }
+
     public void Load(long logical, ExtentValue value)
     {
         _extents.Load(logical, value);
         MappedBlocks += value.Length;
+        StoredCount++;
+    }
+
+    /// <summary>What the map gained (or lost, negative) in rows since the last capture, which now stores them.</summary>
+    public int TakeCountChange()
+    {
+        int change = Count - StoredCount;
+        StoredCount = Count;
+        return change;
     }
 
     /// <summary>The extent covering the block, or the distance to the next extent (hole run, capped at max).</summary>

@@ -15,12 +15,17 @@ public sealed partial class FileSystem
     /// </summary>
     public RepairReport Repair(bool dryRun)
     {
+        if (_state.Loader != null)
+        {
+            throw new InvalidOperationException("a repair needs every inode loaded: open the volume with OpenOptions.Repairing");
+        }
         using (_locks.Exclusive())
         {
             // From here on only this method writes: a refused or dry-run repair leaves changes in memory that must never be committed.
             _access.BeginRepair();
             var found = new VolumeChecker(_state, _blockSize, ReadForCheck).Run();
-            if (found.Count == 0)
+            // Descriptors no inode uses are no violation (they stay while inodes load on demand) but a repair collects them.
+            if (found.Count == 0 && !_state.Security.Uses().Any(u => u.Users == 0))
             {
                 return new RepairReport([], [], null, false);
             }

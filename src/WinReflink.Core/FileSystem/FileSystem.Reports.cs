@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using WinReflink.Core.Cache;
 using WinReflink.Core.Check;
 using WinReflink.Core.Errors;
@@ -25,20 +26,9 @@ public sealed partial class FileSystem
             long free = (_space.AvailableBlocks) * _blockSize;
             long capacity = s.CapacityBlocks * _blockSize;
             var (shared, saved) = _space.SharingTotals();
-            long files = 0, dirs = 0, extents = 0;
-            foreach (var i in _inodes.All)
-            {
-                if (i.IsDirectory)
-                {
-                    dirs++;
-                }
-                else
-                {
-                    files++;
-                }
-                extents += i.Extents?.Count ?? 0;
-            }
-            return new VolumeInfo(capacity, capacity - free, free, shared * _blockSize, saved * _blockSize, files, dirs, extents,
+            // The stored extent count is as of the last capture; the running transaction's maps add what they changed since.
+            long extents = s.ExtentCount + _transaction.Changes.ChangedInodes.Sum(i => i.Extents == null ? 0L : i.Extents.Count - i.Extents.StoredCount);
+            return new VolumeInfo(capacity, capacity - free, free, shared * _blockSize, saved * _blockSize, s.FileCount, s.DirectoryCount, extents,
                 _blockSize, s.CaseSensitive, s.Label, s.SerialNumber, s.FormatVersion);
         }
     }
@@ -86,13 +76,48 @@ public sealed partial class FileSystem
         }
     }
 
-    /// <summary>Verifies every invariant of the design notes on the current state (commit first to check what is on disk).</summary>
+    /// <summary>
+    /// Verifies every invariant of the design notes on the volume as it stands: every stored row of
+    /// meta.db, overlaid with what the running transaction changed (<see cref="VolumeState.Overlay"/>),
+    /// and the data blocks it needs. Violations found make the volume read-only, as damage found at
+    /// open does, so nothing is written on top of them before `check --repair`.
+    /// </summary>
     public IReadOnlyList<Violation> Check()
     {
         using (_locks.Exclusive())
         {
-            return new VolumeChecker(_state, _blockSize, ReadForCheck).Run();
+            IReadOnlyList<Violation> found;
+            // The full load reads meta.db through the connection a commit's write uses.
+            _transaction.WaitForWrite();
+            try
+            {
+                var whole = _state.Loader == null ? _state
+                    : Metadata.VolumeState.Overlay(_volume.Meta.LoadState(_state.Settings, _volume.Layout.MetaDb, loader: null), _state);
+                found = new VolumeChecker(whole, _blockSize, ReadForCheck).Run();
+            }
+            catch (Volume.VolumeException e)
+            {
+                found = [new Violation(9, e.Message, null, null, "rows SQLite can read", "unreadable")];
+            }
+            if (found.Count > 0)
+            {
+                Damaged(found);
+            }
+            return found;
         }
+    }
+
+    /// <summary>Damage found (by `check` or open's reclaim): the volume takes no more changes, so nothing is written on top of it before `check --repair`. Call with the volume lock held exclusively.</summary>
+    private void Damaged(IReadOnlyList<Violation> found)
+    {
+        if (Damage != null)
+        {
+            return;
+        }
+        Damage = Volume.OpenedVolume.DamageSummary(found);
+        _access.Damaged();
+        _logger.LogError("Volume {Volume} is damaged ({Damage}); it takes no more changes. `winreflink check` lists every problem; `winreflink check --repair` fixes what it can",
+            _volume.Layout.Folder, Damage);
     }
 
     private void ReadForCheck(long physicalBlock, Span<byte> block) => _cache.Read(physicalBlock * _blockSize, block, 0, 0);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using WinReflink.Core.Cache;
+using WinReflink.Core.Check;
 using WinReflink.Core.Control;
 using WinReflink.Core.Data;
 using WinReflink.Core.Errors;
@@ -61,7 +62,7 @@ public sealed partial class FileSystem : IDisposable
             : null;
         _data = new DataPath(_cache, _space, _transaction, _blockSize, recognizer);
         _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
-        _inodes = new InodeTable(_state, _transaction, _data, _blockSize);
+        _inodes = new InodeTable(_state, _transaction, _data, _health, _blockSize);
         _tree = new DirectoryTree(_inodes, _transaction, _state.Settings.Folding);
         if (!_access.ReadOnly && options.CommitInterval > TimeSpan.Zero)
         {
@@ -75,8 +76,8 @@ public sealed partial class FileSystem : IDisposable
     /// <summary>How this volume turns names into lookup keys (stored in the volume; hosts that order or compare names use it).</summary>
     public CaseFolding Folding => _state.Settings.Folding;
 
-    /// <summary>What open found wrong with the metadata (one line: the count and the first problem), or null; a damaged volume is opened read-only.</summary>
-    public string? Damage { get; }
+    /// <summary>What open (for a repair) or <see cref="Check"/> found wrong with the volume (one line: the count and the first problem), or null; a damaged volume takes no changes.</summary>
+    public string? Damage { get; private set; }
 
     /// <summary>Creates a new volume folder. Throws <see cref="VolumeException"/> with a one-line reason on bad input.</summary>
     public static void Format(string folder, FormatOptions options)
@@ -92,11 +93,6 @@ public sealed partial class FileSystem : IDisposable
         try
         {
             var fs = new FileSystem(volume, options);
-            if (fs.Damage != null && !options.ReadOnly && !options.Repairing)
-            {
-                volume.Logger.LogError("Volume {Volume} is damaged ({Damage}); opened read-only. `winreflink check` lists every problem; `winreflink check --repair` fixes what it can",
-                    volume.Layout.Folder, fs.Damage);
-            }
             fs.ReclaimOrphans();
             return fs;
         }
@@ -114,6 +110,13 @@ public sealed partial class FileSystem : IDisposable
         {
             if (IsReadOnly || !_inodes.HasOrphans)
             {
+                return;
+            }
+            // Every orphan record is read here anyway: one naming nothing is damage open can see.
+            var ofNothing = _inodes.OrphansOfNothing();
+            if (ofNothing.Count > 0)
+            {
+                Damaged(ofNothing.Select(VolumeChecker.OrphanOfNothing).ToList());
                 return;
             }
             _inodes.ReclaimOrphans();

@@ -29,7 +29,13 @@ internal sealed class MetadataStore : IDisposable
         CREATE TABLE xattrs(ino INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ino, name)) WITHOUT ROWID;
         CREATE TABLE security(id INTEGER PRIMARY KEY, descriptor BLOB NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE orphans(ino INTEGER PRIMARY KEY, crc INTEGER NOT NULL DEFAULT 0);
-        """ + FlagsTable;
+        """ + FlagsTable + DirentsByCookie;
+
+    /// <summary>
+    /// A directory's entries in cookie order (format version 4), so a listing resumed at a cookie reads
+    /// a page of rows instead of the whole directory.
+    /// </summary>
+    private const string DirentsByCookie = "CREATE INDEX IF NOT EXISTS dirents_by_cookie ON dirents(parent, cookie);";
 
     /// <summary>
     /// chattr flags, one row per inode whose flags are not zero. Added within format version 1: a volume
@@ -201,6 +207,9 @@ internal sealed class MetadataStore : IDisposable
             throw new VolumeException($"{path} has volume format version {version}; this WinReflink reads versions {VolumeSettings.OldestUpgradableFormatVersion} to {VolumeSettings.CurrentFormatVersion} only");
         }
         bool caseSensitive = GetLong("case_sensitive", 0, 1) != 0;
+        var (files, directories, extents) = version >= VolumeSettings.StoredCountsFormatVersion
+            ? (GetLong("files", 0, long.MaxValue), GetLong("directories", 1, long.MaxValue), GetLong("extents", 0, long.MaxValue))
+            : CountRows();
         return new VolumeSettings
         {
             FormatVersion = (int)version,
@@ -213,7 +222,19 @@ internal sealed class MetadataStore : IDisposable
             SerialNumber = (uint)GetLong("serial", 0, uint.MaxValue),
             NextIno = GetLong("next_ino", 2, long.MaxValue),
             NextGeneration = GetLong("next_generation", 0, long.MaxValue),
+            FileCount = files,
+            DirectoryCount = directories,
+            ExtentCount = extents,
         };
+    }
+
+    /// <summary>A volume older than version 4 keeps no counts: they are counted over its rows, once (the upgrade stores them).</summary>
+    private (long Files, long Directories, long Extents) CountRows()
+    {
+        long directories = Convert.ToInt64(Scalar($"SELECT count(*) FROM inodes WHERE (mode & {PosixMode.TypeMask}) = {PosixMode.Directory}"), CultureInfo.InvariantCulture);
+        long inodes = Convert.ToInt64(Scalar("SELECT count(*) FROM inodes"), CultureInfo.InvariantCulture);
+        long extents = Convert.ToInt64(Scalar("SELECT count(*) FROM extents"), CultureInfo.InvariantCulture);
+        return (inodes - directories, directories, extents);
     }
 
     /// <summary>
@@ -233,7 +254,8 @@ internal sealed class MetadataStore : IDisposable
     /// <summary>
     /// Brings an older volume to the current format in one transaction. From version 1: a `crc` column
     /// in every table and the checksum of every row computed from its stored values. From version 1 or
-    /// 2: the case folding stored (a case-insensitive volume). Then the new version, sealed. Rows of a
+    /// 2: the case folding stored (a case-insensitive volume). From any older version: the file, directory
+    /// and extent counts stored, and the dirents index by cookie. Then the new version, sealed. Rows of a
     /// version 2 volume keep their checksums, so damage found before the upgrade is still found after.
     /// </summary>
     public void Upgrade(VolumeSettings settings)
@@ -257,7 +279,14 @@ internal sealed class MetadataStore : IDisposable
                 cmd.Parameters[1].Value = settings.Folding.Serialize();
                 Seal(cmd, "settings");
             }
+            foreach (var (key, value) in CountRows(settings))
+            {
+                cmd.Parameters[0].Value = key;
+                cmd.Parameters[1].Value = value;
+                Seal(cmd, "settings");
+            }
         }
+        Execute(tx, DirentsByCookie);
         if (settings.FormatVersion == 1)
         {
             RowChecksums.ResealAll(_db, tx);
@@ -292,11 +321,16 @@ internal sealed class MetadataStore : IDisposable
         }
     }
 
-    public VolumeState LoadState(VolumeSettings settings, string path)
+    /// <summary>
+    /// The state open needs: the volume-wide rows (shared ranges, free space, security descriptors,
+    /// orphans), and with <paramref name="loader"/> null every inode too, whole (`check`, repair). With a
+    /// loader, inodes load when first touched (issue 11) and open reads no row per file.
+    /// </summary>
+    public VolumeState LoadState(VolumeSettings settings, string path, InodeLoader? loader)
     {
         try
         {
-            return LoadStateRows(settings);
+            return LoadStateRows(settings, loader);
         }
         catch (SqliteException e)
         {
@@ -308,68 +342,10 @@ internal sealed class MetadataStore : IDisposable
         }
     }
 
-    private VolumeState LoadStateRows(VolumeSettings settings)
+    private VolumeState LoadStateRows(VolumeSettings settings, InodeLoader? loader)
     {
-        var state = new VolumeState(settings);
-        using (var r = RowReader.Open(_db, WithChecksum("SELECT ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie FROM inodes")))
-        {
-            while (r.Read())
-            {
-                Verify(r, "inodes");
-                foreach (int column in (ReadOnlySpan<int>)[1, 2, 3, 4, 11])
-                {
-                    if ((ulong)r.GetInt64(column) > uint.MaxValue)
-                    {
-                        state.BadRows.Add($"inodes row (ino {r.GetInt64(0)}): {r.GetName(column)} {r.GetInt64(column)} does not fit 32 bits");
-                    }
-                }
-                var inode = new Inode(r.GetInt64(0), (uint)r.GetInt64(1))
-                {
-                    Nlink = (uint)r.GetInt64(2),
-                    Uid = (uint)r.GetInt64(3),
-                    Gid = (uint)r.GetInt64(4),
-                    Rdev = (ulong)r.GetInt64(5),
-                    Size = r.GetInt64(6),
-                    CommittedSize = r.GetInt64(6),
-                    AccessTime = r.GetInt64(7),
-                    ModifyTime = r.GetInt64(8),
-                    ChangeTime = r.GetInt64(9),
-                    BirthTime = r.GetInt64(10),
-                    WindowsAttributes = (WindowsAttributes)r.GetInt64(11),
-                    SecurityId = r.GetInt64(12),
-                    Generation = r.GetInt64(13),
-                    Parent = r.GetInt64(14),
-                    SymlinkTarget = r.IsDBNull(15) ? null : r.GetString(15),
-                };
-                if (inode.Children != null)
-                {
-                    inode.Children.NextCookie = r.GetInt64(16);
-                }
-                state.Inodes[inode.Ino] = inode;
-            }
-        }
-        ReadRows("dirents", "SELECT parent, key, name, ino, cookie FROM dirents", r =>
-        {
-            if (state.Inodes.TryGetValue(r.GetInt64(0), out var dir) && dir.Children != null)
-            {
-                dir.Children.Load(new DirectoryRecord(r.GetString(2), r.GetString(1), r.GetInt64(3), r.GetInt64(4)));
-            }
-            else
-            {
-                state.DanglingRows.Add(new("dirents", $"directory entry '{r.GetString(2)}' in inode {r.GetInt64(0)}, which is not a directory"));
-            }
-        });
-        ReadRows("extents", "SELECT ino, logical, physical, length, unwritten FROM extents", r =>
-        {
-            if (state.Inodes.TryGetValue(r.GetInt64(0), out var file) && file.Extents != null)
-            {
-                file.Extents.Load(r.GetInt64(1), new ExtentValue(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4) != 0));
-            }
-            else
-            {
-                state.DanglingRows.Add(new("extents", $"extent at logical block {r.GetInt64(1)} of inode {r.GetInt64(0)}, which is not a regular file"));
-            }
-        });
+        var state = new VolumeState(settings, loader);
+        _checksumFailures.Clear();
         ReadRows("shared", "SELECT start, length, refs FROM shared", r =>
         {
             long refs = r.GetInt64(2);
@@ -380,19 +356,57 @@ internal sealed class MetadataStore : IDisposable
             state.Refcounts.Load(r.GetInt64(0), new SharedRange(r.GetInt64(1), (int)Math.Clamp(refs, 0, int.MaxValue)));
         });
         ReadRows("free", "SELECT start, length FROM free", r => state.Allocator.Free.Load(r.GetInt64(0), r.GetInt64(1)));
-        ReadRows("xattrs", "SELECT ino, name, value FROM xattrs", r =>
+        ReadRows("security", "SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), r.GetBlob(1)));
+        ReadRows("orphans", "SELECT ino FROM orphans", r => state.Orphans.Add(r.GetInt64(0)));
+        if (loader == null)
+        {
+            LoadInodeRows(state);
+        }
+        state.ChecksumFailures.AddRange(_checksumFailures);
+        return state;
+    }
+
+    /// <summary>Every inode with its entries, extents, attributes and flags, and each descriptor's users.</summary>
+    private void LoadInodeRows(VolumeState state)
+    {
+        ReadRows("inodes", $"SELECT {StoredRows.InodeColumns} FROM inodes", r =>
+        {
+            var inode = StoredRows.Inode(r, state.BadRows);
+            state.Inodes[inode.Ino] = inode;
+        });
+        ReadRows("dirents", $"SELECT {StoredRows.DirentColumns} FROM dirents", r =>
+        {
+            if (state.Inodes.TryGetValue(r.GetInt64(0), out var dir) && dir.Children != null)
+            {
+                dir.Children.Load(StoredRows.Dirent(r));
+            }
+            else
+            {
+                state.DanglingRows.Add(new("dirents", $"directory entry '{r.GetString(2)}' in inode {r.GetInt64(0)}, which is not a directory"));
+            }
+        });
+        ReadRows("extents", $"SELECT {StoredRows.ExtentColumns} FROM extents", r =>
+        {
+            if (state.Inodes.TryGetValue(r.GetInt64(0), out var file) && file.Extents != null)
+            {
+                file.Extents.Load(r.GetInt64(1), StoredRows.Extent(r));
+            }
+            else
+            {
+                state.DanglingRows.Add(new("extents", $"extent at logical block {r.GetInt64(1)} of inode {r.GetInt64(0)}, which is not a regular file"));
+            }
+        });
+        ReadRows("xattrs", $"SELECT {StoredRows.XattrColumns} FROM xattrs", r =>
         {
             if (state.Inodes.TryGetValue(r.GetInt64(0), out var inode))
             {
-                inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
-                inode.Xattrs[r.GetString(1)] = r.GetBlob(2);
+                StoredRows.Xattr(r, inode);
             }
             else
             {
                 state.DanglingRows.Add(new("xattrs", $"extended attribute '{r.GetString(1)}' of inode {r.GetInt64(0)}, which does not exist"));
             }
         });
-        ReadRows("security", "SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), r.GetBlob(1)));
         foreach (var inode in state.Inodes.Values)
         {
             if (inode.SecurityId != 0)
@@ -400,7 +414,6 @@ internal sealed class MetadataStore : IDisposable
                 state.Security.LoadUse(inode.SecurityId);
             }
         }
-        ReadRows("orphans", "SELECT ino FROM orphans", r => state.Orphans.Add(r.GetInt64(0)));
         if (Scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'inode_flags'") != null)
         {
             ReadRows(null, "SELECT ino, flags FROM inode_flags", r =>
@@ -415,8 +428,6 @@ internal sealed class MetadataStore : IDisposable
                 }
             });
         }
-        state.ChecksumFailures.AddRange(_checksumFailures);
-        return state;
     }
 
     /// <summary>Reads rows, verifying each one's checksum against <paramref name="table"/> (null: a table without checksums).</summary>
@@ -489,6 +500,18 @@ internal sealed class MetadataStore : IDisposable
         yield return ("serial", s.SerialNumber.ToString(inv));
         yield return ("next_ino", s.NextIno.ToString(inv));
         yield return ("next_generation", s.NextGeneration.ToString(inv));
+        foreach (var row in CountRows(s))
+        {
+            yield return row;
+        }
+    }
+
+    private static IEnumerable<(string Key, string Value)> CountRows(VolumeSettings s)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        yield return ("files", s.FileCount.ToString(inv));
+        yield return ("directories", s.DirectoryCount.ToString(inv));
+        yield return ("extents", s.ExtentCount.ToString(inv));
     }
 
     private SqliteCommand Command(SqliteTransaction tx, string sql, params string[] parameters)
@@ -568,6 +591,19 @@ internal sealed class MetadataStore : IDisposable
     public static CommitRecord Capture(VolumeState state, ChangeSet changes)
     {
         var record = new CommitRecord();
+        long extents = 0;
+        foreach (var inode in changes.ChangedInodes)
+        {
+            if (state.Inodes.ContainsKey(inode.Ino))
+            {
+                extents += inode.Extents?.TakeCountChange() ?? 0;
+            }
+        }
+        if (extents != 0)
+        {
+            state.Settings.CountExtents(extents);
+            changes.SettingsChanged = true;
+        }
         if (changes.SettingsChanged)
         {
             foreach (var (key, value) in SettingRows(state.Settings))

@@ -34,6 +34,19 @@ internal sealed class RowReader : IDisposable
         return new RowReader(db, statement);
     }
 
+    /// <summary>Binds the query's parameter <paramref name="index"/> (from 1) for the next run; call after <see cref="Reset"/> to run a prepared query again.</summary>
+    public void Bind(int index, long value)
+    {
+        int rc = raw.sqlite3_bind_int64(_statement, index, value);
+        if (rc != raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _db.Handle);
+        }
+    }
+
+    /// <summary>Ends the current run (its read transaction with it), so the prepared query can run again with new parameters.</summary>
+    public void Reset() => raw.sqlite3_reset(_statement);
+
     /// <summary>Moves to the next row; false after the last. Throws <see cref="SqliteException"/> on a read error.</summary>
     public bool Read()
     {

@@ -22,13 +22,17 @@ internal sealed class InodeTable
     private readonly VolumeState _state;
     private readonly Transaction _transaction;
     private readonly DataPath _data;
+    private readonly VolumeHealth _health;
     private readonly int _blockSize;
     /// <summary>The orphan list's own lock: unlinks and closes of different inodes change it at once. Taken inside an inode's monitor, never around one.</summary>
     private readonly Lock _orphansGate = new();
+    /// <summary>Serializes loads from meta.db (<see cref="Load"/>); innermost, taken under any other lock.</summary>
+    private readonly Lock _loading = new();
 
-    public InodeTable(VolumeState state, Transaction transaction, DataPath data, int blockSize)
+    public InodeTable(VolumeState state, Transaction transaction, DataPath data, VolumeHealth health, int blockSize)
     {
         _state = state;
+        _health = health;
         _transaction = transaction;
         _data = data;
         _blockSize = blockSize;
@@ -43,14 +47,72 @@ internal sealed class InodeTable
     public InodeSecurity Security { get; }
     public OpenCounts Opens { get; }
 
-    public int Count => _state.Inodes.Count;
+    /// <summary>Inodes on the volume, resident or not.</summary>
+    public long Count => _state.Settings.FileCount + _state.Settings.DirectoryCount;
 
-    public Inode Root => _state.Inodes[FileSystem.RootIno];
+    public Inode Root => Named(FileSystem.RootIno);
 
-    public IEnumerable<Inode> All => _state.Inodes.Values;
+    /// <summary>The inodes in memory: every one a host holds, has open or changed since the last commit, and others touched lately.</summary>
+    public IEnumerable<Inode> Resident => _state.Inodes.Values;
 
-    public FsError TryGet(long ino, out Inode inode) =>
-        _state.Inodes.TryGetValue(ino, out inode!) ? FsError.Ok : FsError.NotFound;
+    /// <summary>
+    /// The inode, from memory or loaded from meta.db (<see cref="VolumeState"/>'s invariant says the
+    /// row is then current); NotFound when it does not exist. A damaged row stops the volume, as
+    /// corruption found while running does, and answers Corrupt.
+    /// </summary>
+    public FsError TryGet(long ino, out Inode inode)
+    {
+        if (_state.Inodes.TryGetValue(ino, out inode!))
+        {
+            return FsError.Ok;
+        }
+        Inode? loaded;
+        try
+        {
+            loaded = Load(ino);
+        }
+        catch (CorruptionException e)
+        {
+            return _health.Corrupt(e.What, e.Ino, e.Block);
+        }
+        if (loaded == null)
+        {
+            return FsError.NotFound;
+        }
+        inode = loaded;
+        return FsError.Ok;
+    }
+
+    /// <summary>
+    /// Reads an inode that is not resident. One load at a time, so two callers missing the same inode
+    /// get one object (the inode locks and monitors rely on one object per number). A destroyed inode is
+    /// removed from the resident set only after it is recorded as destroyed, so a load that finds it not
+    /// resident finds the record.
+    /// </summary>
+    private Inode? Load(long ino)
+    {
+        if (_state.Loader == null || ino <= 0)
+        {
+            return null;
+        }
+        lock (_loading)
+        {
+            if (_state.Inodes.TryGetValue(ino, out var raced))
+            {
+                return raced;
+            }
+            if (_state.DestroyedSinceCommit.ContainsKey(ino))
+            {
+                return null;
+            }
+            var inode = _state.Loader.Load(ino);
+            if (inode != null)
+            {
+                _state.Inodes[ino] = inode;
+            }
+            return inode;
+        }
+    }
 
     public FsError TryGetDirectory(long ino, out Inode dir)
     {
@@ -81,8 +143,13 @@ internal sealed class InodeTable
     /// <see cref="CorruptionException"/>, naming the inode, for the caller's guard to stop the volume.
     /// </summary>
     public Inode Named(Inode dir, long ino) =>
-        _state.Inodes.TryGetValue(ino, out var inode) ? inode
+        TryGet(ino, out var inode) == FsError.Ok ? inode
             : throw new CorruptionException($"directory {dir.Ino} has an entry for inode {ino}, which does not exist", ino, -1);
+
+    /// <summary>An inode the volume's structure names (the root, a directory's parent): missing, it is corruption.</summary>
+    public Inode Named(long ino) =>
+        TryGet(ino, out var inode) == FsError.Ok ? inode
+            : throw new CorruptionException($"inode {ino}, which the volume's structure names, does not exist", ino, -1);
 
     /// <summary>The inode as the hosts see it.</summary>
     public InodeAttributes Attributes(Inode i)
@@ -137,6 +204,7 @@ internal sealed class InodeTable
         {
             inode.SecurityId = _state.Security.Acquire(sd);
         }
+        _state.Settings.CountInode(inode.IsDirectory, +1);
         _transaction.SettingsChanged();
         if (!_state.Inodes.TryAdd(inode.Ino, inode))
         {
@@ -258,7 +326,7 @@ internal sealed class InodeTable
     {
         foreach (long ino in OrphanList())
         {
-            if (_state.Inodes.TryGetValue(ino, out var inode))
+            if (TryGet(ino, out var inode) == FsError.Ok)
             {
                 bool destroy;
                 lock (inode)
@@ -278,7 +346,7 @@ internal sealed class InodeTable
     {
         foreach (long ino in OrphanList())
         {
-            if (_state.Inodes.TryGetValue(ino, out var inode) && inode.Nlink == 0)
+            if (TryGet(ino, out var inode) == FsError.Ok && inode.Nlink == 0)
             {
                 inode.Destroyed = true;
                 Destroy(inode);
@@ -289,6 +357,9 @@ internal sealed class InodeTable
             }
         }
     }
+
+    /// <summary>Orphan records naming an inode that does not exist (damage: a destruction removes its record in the same commit).</summary>
+    public List<long> OrphansOfNothing() => OrphanList().Where(ino => TryGet(ino, out _) == FsError.NotFound).ToList();
 
     private List<long> OrphanList()
     {
@@ -325,6 +396,11 @@ internal sealed class InodeTable
             _data.Unmap(inode, 0, long.MaxValue / 2);
         }
         _state.Security.Release(inode.SecurityId);
+        _state.Settings.CountInode(inode.IsDirectory, -1);
+        _state.Settings.CountExtents(-(inode.Extents?.StoredCount ?? 0));
+        _transaction.SettingsChanged();
+        // Recorded before it leaves the resident set: a load that misses it must find the record (Load).
+        _state.DestroyedSinceCommit[inode.Ino] = 0;
         _state.Inodes.TryRemove(inode.Ino, out _);
         _transaction.Deleted(inode);
         RemoveOrphan(inode.Ino);

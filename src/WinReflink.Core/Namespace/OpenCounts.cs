@@ -56,7 +56,7 @@ internal sealed class OpenCounts
     /// <summary>The host lets go of every reference (its session ended); unnamed inodes nothing holds open are reclaimed. The caller holds the volume lock exclusively.</summary>
     public void UnreferenceAll(bool readOnly)
     {
-        foreach (var inode in _inodes.All)
+        foreach (var inode in _inodes.Resident)
         {
             lock (inode)
             {

@@ -4,11 +4,20 @@ namespace WinReflink.Core.Namespace;
 
 /// <summary>
 /// Windows security descriptors stored once per distinct descriptor, as NTFS's $Secure does: inodes
-/// hold an id, and the table keeps each descriptor with the number of inodes using it. Creations,
+/// hold an id. When every inode is loaded (`check`, repair) the table counts each descriptor's users
+/// and drops one when its last user goes; when inodes load on demand it cannot, so a descriptor stays
+/// until a repair collects it (NTFS's $Secure likewise keeps entries until chkdsk). Creations,
 /// reclaims and descriptor changes of different inodes run at once, so every call takes the table's lock.
 /// </summary>
 internal sealed class SecurityDescriptorTable
 {
+    private readonly bool _countsUsers;
+
+    public SecurityDescriptorTable(bool countsUsers)
+    {
+        _countsUsers = countsUsers;
+    }
+
     private readonly Lock _gate = new();
     private readonly Dictionary<long, byte[]> _byId = new();
     private readonly Dictionary<string, long> _byHash = new(StringComparer.Ordinal);
@@ -85,7 +94,10 @@ internal sealed class SecurityDescriptorTable
                 _byHash[hash] = id;
                 _changed.Add(id);
             }
-            _users[id] = _users.GetValueOrDefault(id) + 1;
+            if (_countsUsers)
+            {
+                _users[id] = _users.GetValueOrDefault(id) + 1;
+            }
             return id;
         }
     }
@@ -94,7 +106,7 @@ internal sealed class SecurityDescriptorTable
     {
         lock (_gate)
         {
-            if (id == 0 || !_users.TryGetValue(id, out int n))
+            if (id == 0 || !_countsUsers || !_users.TryGetValue(id, out int n))
             {
                 return;
             }

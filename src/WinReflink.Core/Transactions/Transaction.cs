@@ -395,6 +395,11 @@ internal sealed class Transaction : IDisposable
             return;
         }
         _state.Allocator.LiftFence();
+        // meta.db no longer has these rows, so a load cannot bring them back (VolumeState's invariant).
+        foreach (long ino in _committing.Changes.DeletedInodes)
+        {
+            _state.DestroyedSinceCommit.TryRemove(ino, out _);
+        }
         foreach (var inode in _committing.Changes.ChangedInodes)
         {
             if (inode.CommittingSize >= 0)

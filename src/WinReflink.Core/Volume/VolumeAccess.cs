@@ -20,6 +20,9 @@ internal sealed class VolumeAccess
     /// <summary>Ordinary calls refuse changes; only a repair writes, through its own commit.</summary>
     public bool ReadOnly { get; private set; }
 
+    /// <summary>`check` found damage: the volume takes no more changes (reopen it, or repair it, to write).</summary>
+    public void Damaged() => ReadOnly = true;
+
     /// <summary>From here on only the repair writes: a refused or dry-run repair leaves changes in memory that must never be committed.</summary>
     public void BeginRepair() => ReadOnly = true;
 }

@@ -64,6 +64,7 @@ internal static class VolumeFormatter
             SerialNumber = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue),
             NextIno = FileSystem.RootIno + 1,
             NextGeneration = 1,
+            DirectoryCount = 1,
         };
         long now = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks;
         bool windows = OperatingSystem.IsWindows();

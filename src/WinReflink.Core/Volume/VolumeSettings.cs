@@ -6,11 +6,13 @@ namespace WinReflink.Core.Volume;
 internal sealed class VolumeSettings
 {
     /// <summary>The on-disk format this build reads and writes; docs/on-disk-format.md describes it.</summary>
-    public const int CurrentFormatVersion = 3;
+    public const int CurrentFormatVersion = 4;
     /// <summary>Volumes from this version on are upgraded in place when opened for writing (1: no row checksums; 2: no stored case folding).</summary>
     public const int OldestUpgradableFormatVersion = 1;
     /// <summary>The first version that keeps its case folding in the volume.</summary>
     public const int StoredFoldingFormatVersion = 3;
+    /// <summary>The first version that keeps its file, directory and extent counts in the settings, so open needs no count over the rows.</summary>
+    public const int StoredCountsFormatVersion = 4;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
     public int BlockSize { get; init; }
@@ -24,6 +26,43 @@ internal sealed class VolumeSettings
     public uint SerialNumber { get; init; }
     private long _nextIno;
     private long _nextGeneration;
+    private long _fileCount;
+    private long _directoryCount;
+    private long _extentCount;
+
+    /// <summary>Inodes that are not directories, as of the running transaction (a creation or destruction counts at once).</summary>
+    public long FileCount
+    {
+        get => Volatile.Read(ref _fileCount);
+        init => _fileCount = value;
+    }
+
+    /// <summary>Directories, the root included, as of the running transaction.</summary>
+    public long DirectoryCount
+    {
+        get => Volatile.Read(ref _directoryCount);
+        init => _directoryCount = value;
+    }
+
+    /// <summary>Extent rows as of the last capture (<see cref="Namespace.InodeTable"/> adds what the running transaction changed).</summary>
+    public long ExtentCount
+    {
+        get => Volatile.Read(ref _extentCount);
+        init => _extentCount = value;
+    }
+
+    /// <summary>Counts an inode created (+1) or destroyed (-1); creations in different directories run at once.</summary>
+    public void CountInode(bool directory, int delta) => Interlocked.Add(ref directory ? ref _directoryCount : ref _fileCount, delta);
+
+    public void CountExtents(long delta) => Interlocked.Add(ref _extentCount, delta);
+
+    /// <summary>Sets every count from a volume loaded whole (a repair, after it removed or rebuilt inodes).</summary>
+    public void Recount(long files, long directories, long extents)
+    {
+        Volatile.Write(ref _fileCount, files);
+        Volatile.Write(ref _directoryCount, directories);
+        Volatile.Write(ref _extentCount, extents);
+    }
 
     /// <summary>The number the next inode gets. Creations in different directories run at once, so they take numbers with <see cref="TakeIno"/>.</summary>
     public long NextIno

@@ -208,10 +208,10 @@ public class BadVolumeTests : VolumeFixture
         {
             db.Open();
             using var cmd = db.CreateCommand();
-            cmd.CommandText = "UPDATE settings SET value = '4' WHERE key = 'format_version'";
+            cmd.CommandText = $"UPDATE settings SET value = '{VolumeSettings.CurrentFormatVersion + 1}' WHERE key = 'format_version'";
             Assert.That(cmd.ExecuteNonQuery(), Is.EqualTo(1));
         }
-        AssertOpenFails("meta.db", "format version 4", "versions 1 to 3");
+        AssertOpenFails("meta.db", $"format version {VolumeSettings.CurrentFormatVersion + 1}", $"versions 1 to {VolumeSettings.CurrentFormatVersion}");
     }
 
     [Test]

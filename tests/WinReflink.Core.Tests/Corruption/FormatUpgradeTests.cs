@@ -1,4 +1,5 @@
 using WinReflink.Core.Errors;
+using WinReflink.Core.Volume;
 using static WinReflink.Core.Tests.Corruption.VolumeDamage;
 
 namespace WinReflink.Core.Tests.Corruption;
@@ -23,7 +24,7 @@ public class FormatUpgradeTests : DamagedVolumeFixture
         MakeVersion1Volume();
         using (var fs = OpenReadWrite())
         {
-            Assert.That(fs.Info().FormatVersion, Is.EqualTo(3));
+            Assert.That(fs.Info().FormatVersion, Is.EqualTo(VolumeSettings.CurrentFormatVersion));
             Assert.That(fs.Damage, Is.Null);
             Assert.That(fs.Check(), Is.Empty);
             Assert.That(fs.Create(FileSystem.RootIno, "after-upgrade", new CreateRequest(0x81A4, 0, 0), out _), Is.EqualTo(FsError.Ok));
@@ -31,6 +32,7 @@ public class FormatUpgradeTests : DamagedVolumeFixture
         Assert.That(Scalar("SELECT COUNT(*) FROM inodes WHERE crc = 0"), Is.Zero, "every row has its checksum");
         Sql(MetaDb, Inv($"UPDATE inodes SET uid = 77 WHERE ino = {FileB}"));
         using var reopened = OpenReadWrite();
+        reopened.Check();
         Assert.That(reopened.Damage, Does.Contain($"inodes row (ino {FileB})"), "the upgraded rows are verified");
     }
 

@@ -10,13 +10,18 @@ namespace WinReflink.Core.Tests.Corruption;
 /// </summary>
 public class LoadValidationTests : DamagedVolumeFixture
 {
-    /// <summary>Open used to accept any metadata SQLite could read and write on top of it; the mount then wrote into a broken tree.</summary>
+    /// <summary>
+    /// Open used to accept any metadata SQLite could read and write on top of it; the mount then wrote
+    /// into a broken tree. Open no longer reads every row (issue 11), so the damage is found by `check`,
+    /// which then stops the volume taking changes.
+    /// </summary>
     [Test]
-    public void ADamagedVolumeOpensReadOnlyWithTheReason()
+    public void ADamagedVolumeTakesNoChangesOnceCheckFindsTheDamage()
     {
         MakeVolume();
         Damage(reseal: true, Inv($"UPDATE dirents SET ino = 987654 WHERE parent = {Dir} AND key = 'A'"));
         using var fs = OpenReadWrite();
+        Assert.That(fs.Check(), Is.Not.Empty);
         Assert.That(fs.IsReadOnly, Is.True);
         Assert.That(fs.Damage, Does.Contain("names an inode that does not exist").And.Contain($"inode {Dir}"));
         Assert.That(fs.Create(FileSystem.RootIno, "new", new CreateRequest(0x81A4, 0, 0), out _), Is.EqualTo(FsError.ReadOnly));
@@ -28,8 +33,8 @@ public class LoadValidationTests : DamagedVolumeFixture
         MakeVolume();
         Damage(reseal: true, Inv($"UPDATE dirents SET cookie = 1 WHERE parent = {Dir}"));
         using var fs = OpenReadWrite();
-        Assert.That(fs.Damage, Does.Contain("readdir cookie"));
         Assert.That(fs.Check().Where(v => v.What.Contains("readdir cookie", StringComparison.Ordinal)).Select(v => v.Ino), Has.Some.EqualTo(Dir));
+        Assert.That(fs.Damage, Does.Contain("readdir cookie"));
     }
 
     /// <summary>The checker computed the file's block count with an overflowing sum and reported a "written extent past end of file" below block -2^51.</summary>
@@ -50,9 +55,9 @@ public class LoadValidationTests : DamagedVolumeFixture
         MakeVolume();
         Damage(reseal: false, Inv($"UPDATE inodes SET mtime = mtime + 1 WHERE ino = {FileB}"));
         using var fs = OpenReadWrite();
+        var found = fs.Check();
         Assert.That(fs.IsReadOnly, Is.True);
         Assert.That(fs.Damage, Does.Contain($"inodes row (ino {FileB})"));
-        var found = fs.Check();
         Assert.That(found, Has.Count.EqualTo(1));
         Assert.That(found[0].Invariant, Is.EqualTo(9));
         Assert.That(found[0].What, Does.Contain("checksum").And.Contain($"ino {FileB}"));
@@ -114,7 +119,26 @@ public class LoadValidationTests : DamagedVolumeFixture
         MakeVolume();
         Damage(reseal: true, "INSERT INTO xattrs(ino, name, value) VALUES (31337, 'user.x', x'01')");
         using var fs = OpenReadWrite();
+        fs.Check();
         Assert.That(fs.Damage, Does.Contain("extended attribute 'user.x' of inode 31337"));
+    }
+
+    /// <summary>
+    /// A damaged row of an inode that open did not read is found when the inode is first touched: the
+    /// call fails with an I/O error and the volume stops taking changes, naming the row, as XFS shuts
+    /// down on a metadata block that fails its verifier.
+    /// </summary>
+    [Test]
+    public void ADamagedRowFoundWhenItsInodeIsFirstTouchedStopsTheVolume()
+    {
+        MakeVolume();
+        Damage(reseal: false, Inv($"UPDATE inodes SET mtime = mtime + 1 WHERE ino = {FileB}"));
+        using var fs = OpenReadWrite();
+        Assert.That(fs.IsReadOnly, Is.False, "open reads no inode row but the root's");
+        Assert.That(fs.Lookup(FileSystem.RootIno, "b", out _), Is.EqualTo(FsError.Corrupt));
+        Assert.That(fs.IsReadOnly, Is.True);
+        Assert.That(fs.Failure, Does.Contain("checksum").And.Contain($"ino {FileB}"));
+        Assert.That(fs.Create(FileSystem.RootIno, "new", new CreateRequest(0x81A4, 0, 0), out _), Is.EqualTo(FsError.ReadOnly));
     }
 
     [Test]

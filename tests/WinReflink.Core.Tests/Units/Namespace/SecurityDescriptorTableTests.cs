@@ -17,7 +17,7 @@ public class SecurityDescriptorTableTests
     [Test]
     public void EqualDescriptorsAreStoredOnce()
     {
-        var table = new SecurityDescriptorTable();
+        var table = new SecurityDescriptorTable(countsUsers: true);
         long a = table.Acquire(Owner);
         long b = table.Acquire((byte[])Owner.Clone());
         long c = table.Acquire(Other);
@@ -32,7 +32,7 @@ public class SecurityDescriptorTableTests
     [Test]
     public void TheTableKeepsItsOwnCopy()
     {
-        var table = new SecurityDescriptorTable();
+        var table = new SecurityDescriptorTable(countsUsers: true);
         var descriptor = (byte[])Owner.Clone();
         long id = table.Acquire(descriptor);
         descriptor[7] = 99;
@@ -42,7 +42,7 @@ public class SecurityDescriptorTableTests
     [Test]
     public void TheLastReleaseRemovesTheDescriptor()
     {
-        var table = new SecurityDescriptorTable();
+        var table = new SecurityDescriptorTable(countsUsers: true);
         long id = table.Acquire(Owner);
         table.Acquire(Owner);
         Drain(table);
@@ -65,7 +65,7 @@ public class SecurityDescriptorTableTests
     [Test]
     public void ReleasingNothingOrAnUnknownIdChangesNothing()
     {
-        var table = new SecurityDescriptorTable();
+        var table = new SecurityDescriptorTable(countsUsers: true);
         long id = table.Acquire(Owner);
         Drain(table);
         table.Release(0);
@@ -78,7 +78,7 @@ public class SecurityDescriptorTableTests
     [Test]
     public void NewDescriptorsAreReportedOnceWithTheirBytes()
     {
-        var table = new SecurityDescriptorTable();
+        var table = new SecurityDescriptorTable(countsUsers: true);
         long a = table.Acquire(Owner);
         table.Acquire(Owner);
         long b = table.Acquire(Other);
@@ -89,7 +89,7 @@ public class SecurityDescriptorTableTests
     [Test]
     public void LoadedDescriptorsDedupeAndKeepIdsUnique()
     {
-        var table = new SecurityDescriptorTable();
+        var table = new SecurityDescriptorTable(countsUsers: true);
         table.Load(7, (byte[])Owner.Clone());
         table.LoadUse(7);
         Assert.That(table.Acquire(Owner), Is.EqualTo(7));

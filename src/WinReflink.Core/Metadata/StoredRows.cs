@@ -1,0 +1,68 @@
+using WinReflink.Core.Extents;
+using WinReflink.Core.Namespace;
+
+namespace WinReflink.Core.Metadata;
+
+/// <summary>
+/// The columns each load reads and how a row becomes an object: one definition for the full load
+/// (`check`, repair) and the load on demand (<see cref="InodeLoader"/>), so the two cannot read a row
+/// differently. Every query ends with the row's checksum when the volume has them (<see cref="RowChecksums"/>).
+/// </summary>
+internal static class StoredRows
+{
+    public const string InodeColumns = "ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie";
+    public const string DirentColumns = "parent, key, name, ino, cookie";
+    public const string ExtentColumns = "ino, logical, physical, length, unwritten";
+    public const string XattrColumns = "ino, name, value";
+
+    /// <summary>The inodes columns that hold 32-bit values (mode, nlink, uid, gid, winattrs).</summary>
+    private static ReadOnlySpan<int> NarrowInodeColumns => [1, 2, 3, 4, 11];
+
+    /// <summary>The inode of the reader's current inodes row; a value too wide for its field is described into <paramref name="badRows"/>.</summary>
+    public static Inode Inode(RowReader r, ICollection<string> badRows)
+    {
+        foreach (int column in NarrowInodeColumns)
+        {
+            if ((ulong)r.GetInt64(column) > uint.MaxValue)
+            {
+                badRows.Add($"inodes row (ino {r.GetInt64(0)}): {r.GetName(column)} {r.GetInt64(column)} does not fit 32 bits");
+            }
+        }
+        var inode = new Inode(r.GetInt64(0), (uint)r.GetInt64(1))
+        {
+            Nlink = (uint)r.GetInt64(2),
+            Uid = (uint)r.GetInt64(3),
+            Gid = (uint)r.GetInt64(4),
+            Rdev = (ulong)r.GetInt64(5),
+            Size = r.GetInt64(6),
+            CommittedSize = r.GetInt64(6),
+            AccessTime = r.GetInt64(7),
+            ModifyTime = r.GetInt64(8),
+            ChangeTime = r.GetInt64(9),
+            BirthTime = r.GetInt64(10),
+            WindowsAttributes = (WindowsAttributes)r.GetInt64(11),
+            SecurityId = r.GetInt64(12),
+            Generation = r.GetInt64(13),
+            Parent = r.GetInt64(14),
+            SymlinkTarget = r.IsDBNull(15) ? null : r.GetString(15),
+        };
+        if (inode.Children != null)
+        {
+            inode.Children.NextCookie = r.GetInt64(16);
+        }
+        return inode;
+    }
+
+    /// <summary>The entry of the reader's current dirents row (its parent is column 0).</summary>
+    public static DirectoryRecord Dirent(RowReader r) => new(r.GetString(2), r.GetString(1), r.GetInt64(3), r.GetInt64(4));
+
+    /// <summary>The extent of the reader's current extents row, keyed by its logical block (column 1).</summary>
+    public static ExtentValue Extent(RowReader r) => new(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4) != 0);
+
+    /// <summary>Adds the reader's current xattrs row to the inode's attributes.</summary>
+    public static void Xattr(RowReader r, Inode inode)
+    {
+        inode.Xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        inode.Xattrs[r.GetString(1)] = r.GetBlob(2);
+    }
+}
