@@ -40,6 +40,7 @@ public sealed partial class FileSystem : IDisposable
     private readonly DataPath _data;
     private readonly RangeCloner _cloner;
     private readonly InodeTable _inodes;
+    private readonly InodeEviction _eviction;
     private readonly DirectoryTree _tree;
     private readonly ControlService _control = new();
     private bool _disposed;
@@ -58,11 +59,13 @@ public sealed partial class FileSystem : IDisposable
         _transaction = new Transaction(_state, volume.Meta, volume.Store, _cache, _access, _health, _locks);
         _space = new BlockSpace(_state.Allocator, _state.Refcounts, _transaction, _health, () => IsReadOnly);
         var recognizer = options.CopyRecognition ?? _state.Settings.CopyRecognition
-            ? new CopyRecognizer(_cache, _space, _locks, ino => _state.Inodes.GetValueOrDefault(ino), _blockSize)
+            ? new CopyRecognizer(_cache, _space, _locks, InodeOrNull, _blockSize)
             : null;
         _data = new DataPath(_cache, _space, _transaction, _blockSize, recognizer);
         _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
-        _inodes = new InodeTable(_state, _transaction, _data, _health, _blockSize);
+        _eviction = new InodeEviction(_state, options.MetadataCacheBytes ?? DefaultMetadataCacheBytes, _transaction.Pins,
+            () => ThreadPool.UnsafeQueueUserWorkItem(_ => EvictMetadata(), null));
+        _inodes = new InodeTable(_state, _transaction, _data, _health, _eviction, _blockSize);
         _tree = new DirectoryTree(_inodes, _transaction, _state.Settings.Folding);
         if (!_access.ReadOnly && options.CommitInterval > TimeSpan.Zero)
         {
@@ -157,6 +160,25 @@ public sealed partial class FileSystem : IDisposable
             {
                 _volume.Dispose();
             }
+        }
+    }
+
+    /// <summary>The inode, loaded if need be, or null (the copy recognizer's owners, resolved under their locks).</summary>
+    private Inode? InodeOrNull(long ino) => _inodes.TryGet(ino, out var inode) == FsError.Ok ? inode : null;
+
+    /// <summary>Memory for inodes loaded on demand when <see cref="OpenOptions.MetadataCacheBytes"/> does not say.</summary>
+    public const long DefaultMetadataCacheBytes = 64L << 20;
+
+    /// <summary>
+    /// Drops the least recently used clean inodes past the metadata budget (<see cref="InodeEviction"/>);
+    /// runs on a pool thread when loads pass the budget, and tests with a tiny budget call it every step.
+    /// </summary>
+    /// <returns>How many inodes it dropped.</returns>
+    internal int EvictMetadata()
+    {
+        using (_locks.Exclusive())
+        {
+            return !_disposed && _state.Loader != null ? _eviction.EvictLocked() : 0;
         }
     }
 

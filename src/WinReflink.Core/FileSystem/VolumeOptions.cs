@@ -30,7 +30,13 @@ public sealed class OpenOptions
     public bool ReadOnly { get; init; }
     /// <summary>Whether writes that repeat cached data share its blocks; null: as the volume says (on unless formatted without).</summary>
     public bool? CopyRecognition { get; init; }
-    /// <summary>Opened by `check --repair`: damage found at open is what it is there for, so it is not logged as an error.</summary>
+    /// <summary>
+    /// Memory for inodes loaded from meta.db (with their entries, extents and attributes) beyond those
+    /// something holds or changed; past it the least recently used clean ones are dropped and loaded
+    /// again when touched (issue 11). By default 64 MiB.
+    /// </summary>
+    public long? MetadataCacheBytes { get; init; }
+    /// <summary>Opened by `check --repair`: every inode is loaded and validated at open, for the repair to work on.</summary>
     public bool Repairing { get; init; }
     public ILoggerFactory? LoggerFactory { get; init; }
     /// <summary>

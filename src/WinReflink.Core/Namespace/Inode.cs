@@ -71,6 +71,8 @@ internal sealed class Inode
     public bool Linkable;
     /// <summary>Where the next allocation for this file should start, so its writes land contiguously.</summary>
     public long AllocationGoal = -1;
+    /// <summary>Looked up since the eviction scan last passed it (the CLOCK bit of <see cref="InodeEviction"/>); never persisted.</summary>
+    public bool Touched;
     /// <summary>Sequential read detection for readahead, made on the first read; never persisted.</summary>
     public Data.ReadaheadWindow? Readahead;
 

@@ -23,16 +23,18 @@ internal sealed class InodeTable
     private readonly Transaction _transaction;
     private readonly DataPath _data;
     private readonly VolumeHealth _health;
+    private readonly InodeEviction _eviction;
     private readonly int _blockSize;
     /// <summary>The orphan list's own lock: unlinks and closes of different inodes change it at once. Taken inside an inode's monitor, never around one.</summary>
     private readonly Lock _orphansGate = new();
     /// <summary>Serializes loads from meta.db (<see cref="Load"/>); innermost, taken under any other lock.</summary>
     private readonly Lock _loading = new();
 
-    public InodeTable(VolumeState state, Transaction transaction, DataPath data, VolumeHealth health, int blockSize)
+    public InodeTable(VolumeState state, Transaction transaction, DataPath data, VolumeHealth health, InodeEviction eviction, int blockSize)
     {
         _state = state;
         _health = health;
+        _eviction = eviction;
         _transaction = transaction;
         _data = data;
         _blockSize = blockSize;
@@ -64,6 +66,7 @@ internal sealed class InodeTable
     {
         if (_state.Inodes.TryGetValue(ino, out inode!))
         {
+            inode.Touched = true;
             return FsError.Ok;
         }
         Inode? loaded;
@@ -109,6 +112,7 @@ internal sealed class InodeTable
             if (inode != null)
             {
                 _state.Inodes[ino] = inode;
+                _eviction.Added(inode);
             }
             return inode;
         }
@@ -211,6 +215,7 @@ internal sealed class InodeTable
             throw new CorruptionException($"the next inode number {inode.Ino} is already taken", inode.Ino, -1);
         }
         _transaction.Changed(inode);
+        _eviction.Added(inode);
         return inode;
     }
 

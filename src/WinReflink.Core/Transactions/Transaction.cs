@@ -309,6 +309,9 @@ internal sealed class Transaction : IDisposable
         }
     }
 
+    /// <summary>Whether the running or the committing transaction holds changes of the inode that meta.db does not have yet. Call with the volume lock held exclusively.</summary>
+    public bool Pins(Inode inode) => Holds(Changes, inode) || (_committing != null && Holds(_committing.Changes, inode));
+
     private static bool Holds(ChangeSet changes, Inode inode) => changes.ChangedInodes.Contains(inode) || changes.DeletedInodes.Contains(inode.Ino);
 
     /// <summary>

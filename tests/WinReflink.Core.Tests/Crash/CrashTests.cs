@@ -33,15 +33,21 @@ public class CrashTests : VolumeFixture
     public void RandomCrashesReturnToTheLastCommit(int batch)
     {
         var seeds = SingleSeed() is { } one ? new[] { one } : Enumerable.Range(1, SeedCount()).Where(s => s % Batches == batch).ToArray();
-        long recognized = 0;
+        long recognized = 0, evicted = 0;
         foreach (int seed in seeds)
         {
             string folder = Path.Combine(Folder, seed.ToString(CultureInfo.InvariantCulture));
-            recognized += ModelExerciser.Run(folder, seed, OperationsPerSeed, ExerciserProfile.Crash).RecognizedBlocks;
+            var run = ModelExerciser.Run(folder, seed, OperationsPerSeed, ExerciserProfile.Crash);
+            recognized += run.RecognizedBlocks;
+            evicted += run.EvictedInodes;
             Directory.Delete(folder, recursive: true);
         }
-        TestContext.Out.WriteLine($"{seeds.Length} seeds of {OperationsPerSeed} operations passed; copy recognition shared {recognized} blocks");
+        TestContext.Out.WriteLine($"{seeds.Length} seeds of {OperationsPerSeed} operations passed; copy recognition shared {recognized} blocks; {evicted} inodes dropped and reloaded");
         Assert.That(recognized, Is.GreaterThan(0), "copies by write should be recognized among the crashes");
+        if (seeds.Any(s => ExerciserProfile.Crash.Options(s).MetadataCacheBytes == HarnessOptions.TinyMetadataCache))
+        {
+            Assert.That(evicted, Is.GreaterThan(0), "the odd seeds' tiny metadata budget should drop inodes to be loaded again");
+        }
     }
 
     /// <summary>

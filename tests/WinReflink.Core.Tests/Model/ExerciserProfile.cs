@@ -77,7 +77,7 @@ internal sealed class ExerciserProfile
         new Dictionary<OpKind, int>(DataOps) { [OpKind.Reopen] = 1, [OpKind.Check] = 1 },
         seed => seed % 2 == 0
             ? new HarnessOptions()
-            : new HarnessOptions { CacheSizeBytes = 256 << 10, DirtyLimitBytes = 64 << 10 });
+            : new HarnessOptions { CacheSizeBytes = 256 << 10, DirtyLimitBytes = 64 << 10, MetadataCacheBytes = HarnessOptions.TinyMetadataCache });
 
     /// <summary>
     /// The model on a 512 KiB volume (128 blocks) that eight files of up to 256 KiB and their copies fill:
@@ -132,6 +132,7 @@ internal sealed class ExerciserProfile
             CaseSensitive = seed % 5 == 4,
             CacheSizeBytes = seed % 2 == 0 ? 64L << 20 : 1L << 20,
             DirtyLimitBytes = seed % 2 == 0 ? 16L << 20 : 256 << 10,
+            MetadataCacheBytes = seed % 2 == 0 ? null : HarnessOptions.TinyMetadataCache,
         });
 
     /// <summary>
@@ -183,6 +184,7 @@ internal sealed class ExerciserProfile
             DirtyLimitBytes = 128 << 10,
             CheckEvery = 10,
             Crash = (CrashPolicy)(seed % 3),
+            MetadataCacheBytes = seed % 2 == 0 ? null : HarnessOptions.TinyMetadataCache,
         });
 
     /// <summary>
@@ -198,6 +200,7 @@ internal sealed class ExerciserProfile
             DirtyLimitBytes = 32 << 10,
             CheckEvery = 10,
             Crash = (CrashPolicy)(seed % 3),
+            MetadataCacheBytes = seed % 2 == 0 ? null : HarnessOptions.TinyMetadataCache,
         });
 
     /// <summary>

@@ -27,6 +27,15 @@ internal sealed record HarnessOptions
     /// nothing (a clone may stop early, as documented, with the bytes before in place).
     /// </summary>
     public bool AllowNoSpace { get; init; }
+    /// <summary>
+    /// The metadata budget (issue 11); null: the default. <see cref="TinyMetadataCache"/> also drops
+    /// every clean inode before and after each step's comparisons, so each operation and each comparison
+    /// loads what it touches from meta.db.
+    /// </summary>
+    public long? MetadataCacheBytes { get; init; }
+
+    /// <summary>A budget no inode fits in.</summary>
+    public const long TinyMetadataCache = 1;
 
     public FormatOptions ToFormatOptions() => new() { SizeBytes = VolumeBytes, BlockSize = BlockSize, CaseSensitive = CaseSensitive };
 
@@ -36,6 +45,7 @@ internal sealed record HarnessOptions
         CommitInterval = CommitInterval,
         CacheSizeBytes = CacheSizeBytes,
         DirtyLimitBytes = DirtyLimitBytes,
+        MetadataCacheBytes = MetadataCacheBytes,
         BlockStoreFactory = image == null ? null : s => new CrashingBlockStore(image, s.BlockSize, s.CapacityBlocks, IgnoreFlushes),
     };
 
@@ -66,6 +76,10 @@ internal sealed record HarnessOptions
         if (AllowNoSpace)
         {
             extra.Add("AllowNoSpace = true");
+        }
+        if (MetadataCacheBytes is { } metadata)
+        {
+            extra.Add(string.Create(inv, $"MetadataCacheBytes = {metadata}"));
         }
         string more = string.Concat(extra.Select(x => ", " + x));
         return string.Create(inv, $"new HarnessOptions {{ VolumeBytes = {VolumeBytes}, CacheSizeBytes = {CacheSizeBytes}, DirtyLimitBytes = {DirtyLimitBytes}, CheckEvery = {CheckEvery}{more} }}");

@@ -85,6 +85,9 @@ internal sealed partial class ModelHarness : IDisposable
     /// <summary>Blocks copy recognition shared over the run, across remounts and crashes (each mount counts from zero).</summary>
     public long RecognizedBlocks { get; private set; }
 
+    /// <summary>Inodes the tiny metadata budget dropped after steps (each then loaded again from meta.db).</summary>
+    public long EvictedInodes { get; private set; }
+
     private void CountRecognized() => RecognizedBlocks += _fs.CacheStatistics().RecognizedBlocks;
 
     /// <summary>Creates file "f{id}" in the root.</summary>
@@ -488,6 +491,7 @@ internal sealed partial class ModelHarness : IDisposable
     private void AfterStep()
     {
         Step++;
+        EvictIfTiny();
         foreach (var f in _model.Files)
         {
             CompareFile(f);
@@ -501,6 +505,16 @@ internal sealed partial class ModelHarness : IDisposable
         if (_ownsVolume && Step % _options.CheckEvery == 0)
         {
             RequireClean(Inv($"at step {Step}"));
+        }
+        EvictIfTiny();
+    }
+
+    /// <summary>With a tiny metadata budget, drops every clean inode now rather than when the pool thread gets to it.</summary>
+    private void EvictIfTiny()
+    {
+        if (_options.MetadataCacheBytes == HarnessOptions.TinyMetadataCache)
+        {
+            EvictedInodes += _fs.EvictMetadata();
         }
     }
 

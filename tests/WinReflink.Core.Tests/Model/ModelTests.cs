@@ -47,8 +47,12 @@ public class ModelTests : VolumeFixture
     public void RandomOperationsMatchTheModel(int seed)
     {
         var run = ModelExerciser.Run(Folder, seed, Operations(), ExerciserProfile.Model);
-        TestContext.Out.WriteLine($"seed {seed}: {run.Operations} operations, {run.RecognizedBlocks} blocks shared by copy recognition");
+        TestContext.Out.WriteLine($"seed {seed}: {run.Operations} operations, {run.RecognizedBlocks} blocks shared by copy recognition, {run.EvictedInodes} inodes dropped and reloaded");
         Assert.That(run.RecognizedBlocks, Is.GreaterThan(0), "copies by write should be recognized in the run");
+        if (ExerciserProfile.Model.Options(seed).MetadataCacheBytes == HarnessOptions.TinyMetadataCache)
+        {
+            Assert.That(run.EvictedInodes, Is.GreaterThan(run.Operations / 2), "with a tiny metadata budget inodes should be dropped and reloaded at most steps");
+        }
     }
 
     /// <summary>The same on a 512 KiB volume: operations refused with NoSpace must change nothing.</summary>

@@ -1,0 +1,125 @@
+using WinReflink.Core.Metadata;
+
+namespace WinReflink.Core.Namespace;
+
+/// <summary>
+/// Keeps the inodes loaded from meta.db within a memory budget (issue 11): when what was loaded or
+/// created since the last scan could take the resident set past the budget, a scan with the volume
+/// lock held exclusively drops inodes until a quarter of the budget is free again, least recently used
+/// first (CLOCK over <see cref="Inode.Touched"/>). An inode is dropped only when its row in meta.db is
+/// its whole state and nothing refers to the object: not the root, not open, not referenced by a host,
+/// and in neither the running nor the committing transaction (<see cref="VolumeState"/>'s invariant).
+/// Calls reach inodes by number and resolve them under the lock, so an inode dropped between calls is
+/// simply loaded again.
+/// </summary>
+internal sealed class InodeEviction
+{
+    /// <summary>What an inode costs beyond its entries, extents and attributes: the object, its dictionary slot, its maps' headers.</summary>
+    private const long InodeBytes = 400;
+    private const long EntryBytes = 160;
+    private const long ExtentBytes = 96;
+    private const long AttributeBytes = 64;
+
+    private readonly VolumeState _state;
+    private readonly long _budget;
+    private readonly Func<Inode, bool> _pinned;
+    private readonly Action _schedule;
+    /// <summary>Resident bytes the last scan found, plus what was loaded or created since.</summary>
+    private long _estimate;
+    private int _scheduled;
+
+    /// <param name="pinned">Whether a transaction holds the inode (its changes are not in meta.db yet).</param>
+    /// <param name="schedule">Runs <see cref="EvictLocked"/> soon, with the volume lock held exclusively, on another thread.</param>
+    public InodeEviction(VolumeState state, long budget, Func<Inode, bool> pinned, Action schedule)
+    {
+        _state = state;
+        _budget = budget;
+        _pinned = pinned;
+        _schedule = schedule;
+    }
+
+    public long Budget => _budget;
+
+    /// <summary>Inodes and estimated bytes resident at the last scan.</summary>
+    public (int Inodes, long Bytes) LastScan { get; private set; }
+
+    public long Evicted { get; private set; }
+
+    /// <summary>Estimated memory of one resident inode.</summary>
+    public static long Footprint(Inode inode)
+    {
+        long bytes = InodeBytes + EntryBytes * (inode.Children?.Count ?? 0) + ExtentBytes * (inode.Extents?.Count ?? 0);
+        if (inode.Xattrs is { } xattrs)
+        {
+            foreach (var (name, value) in xattrs)
+            {
+                bytes += AttributeBytes + 2L * name.Length + value.Length;
+            }
+        }
+        return bytes;
+    }
+
+    /// <summary>An inode was loaded or created: schedules a scan when the estimate passes the budget. Thread-safe.</summary>
+    public void Added(Inode inode)
+    {
+        if (Interlocked.Add(ref _estimate, Footprint(inode)) > _budget && Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            _schedule();
+        }
+    }
+
+    /// <summary>
+    /// Drops unpinned inodes until the resident set is within three quarters of the budget: first those
+    /// not touched since the last pass (clearing the bit of those that were), then any unpinned one.
+    /// The caller holds the volume lock exclusively, so no call holds an inode object meanwhile.
+    /// </summary>
+    /// <returns>How many inodes it dropped.</returns>
+    public int EvictLocked()
+    {
+        Volatile.Write(ref _scheduled, 0);
+        int dropped = 0;
+        long total = 0;
+        foreach (var inode in _state.Inodes.Values)
+        {
+            total += Footprint(inode);
+        }
+        long target = _budget - _budget / 4;
+        for (int pass = 0; pass < 2 && total > target; pass++)
+        {
+            foreach (var inode in _state.Inodes.Values)
+            {
+                if (total <= target)
+                {
+                    break;
+                }
+                if (pass == 0 && inode.Touched)
+                {
+                    inode.Touched = false;
+                    continue;
+                }
+                if (Evictable(inode))
+                {
+                    _state.Inodes.TryRemove(inode.Ino, out _);
+                    total -= Footprint(inode);
+                    dropped++;
+                }
+            }
+        }
+        LastScan = (_state.Inodes.Count, total);
+        Evicted += dropped;
+        Volatile.Write(ref _estimate, total);
+        return dropped;
+    }
+
+    private bool Evictable(Inode inode)
+    {
+        if (inode.Ino == FileSystem.RootIno || _pinned(inode))
+        {
+            return false;
+        }
+        lock (inode)
+        {
+            return !inode.IsHeld && !inode.Destroyed;
+        }
+    }
+}
