@@ -101,6 +101,12 @@ public sealed partial class FileSystem
             }
             if (found.Count > 0)
             {
+                // What the calls before did is committed first: once read-only, the volume could neither
+                // commit it nor truthfully answer an fsync of it.
+                if (!IsReadOnly)
+                {
+                    _transaction.CommitLocked();
+                }
                 Damaged(found);
             }
             return found;
