@@ -60,6 +60,9 @@ internal sealed class ScaleTreeShape
     /// <summary>The shared range k that file <paramref name="i"/> holds at offset one block (source block 2k), or -1.</summary>
     public long SharedRangeOf(long i) => i % _sharedStride == 0 && i / _sharedStride < SharedExtents ? i / _sharedStride : -1;
 
+    /// <summary>The file that holds shared range <paramref name="range"/> (0 to K - 1).</summary>
+    public long HolderOfSharedRange(long range) => range * _sharedStride;
+
     /// <summary>File <paramref name="i"/>'s size on a volume: two blocks when it holds a shared range (a hole between), else its bytes.</summary>
     public long VolumeFileSize(long i) => SharedRangeOf(i) >= 0 ? 2L * BlockSize : FileBytes(i);
 
