@@ -78,6 +78,14 @@ internal sealed class ScaleTreeShape
         System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(buffer, i);
     }
 
+    /// <summary>A new array of file <paramref name="i"/>'s <see cref="FileBytes"/> bytes, as <see cref="FillContent"/> fills them.</summary>
+    public static byte[] Content(long i)
+    {
+        var content = new byte[FileBytes(i)];
+        FillContent(i, content);
+        return content;
+    }
+
     /// <summary>Fills one block with block <paramref name="block"/> of <see cref="SharedSource"/>: its number first, so no two blocks are alike.</summary>
     public static void FillSharedSourceBlock(long block, Span<byte> buffer)
     {

@@ -10,8 +10,8 @@ namespace WinReflink.Fuse.Tests.Scale;
 /// <c>deep/</c>, a tree <see cref="Depth"/> levels below it with <see cref="FanOut"/> subdirectories
 /// per directory and <see cref="FilesPerDirectory"/> files in each directory; and <c>links/</c>, with
 /// <see cref="Links"/> symlinks and as many hard links to files spread over the tree. The nested files
-/// are numbered after the tree's (N, N+1, ...) and hold <see cref="ScaleTreeShape.FillContent"/>'s
-/// bytes for their number, so a test recomputes them as it does the tree's.
+/// are numbered after the tree's (N, N+1, ...) and hold <see cref="ScaleTreeShape.Content"/> for
+/// their number, so a test recomputes them as it does the tree's.
 /// </summary>
 internal sealed class ExtraEntries
 {
@@ -69,15 +69,12 @@ internal sealed class ExtraEntries
             EngineCall.Check(fs.Mkdir(parent, directory[(slash + 1)..], new CreateRequest(DirectoryMode, 0, 0), out var made), "mkdir " + directory);
             inodes[directory] = made.Ino;
         }
-        var buffer = new byte[ScaleTreeShape.BlockSize];
         for (int k = 0; k < NestedFiles; k++)
         {
             var (path, number) = NestedFile(k);
             int slash = path.LastIndexOf('/');
             EngineCall.Check(fs.Create(inodes[path[..slash]], path[(slash + 1)..], new CreateRequest(FileMode, 0, 0), out var file), "create " + path);
-            var content = buffer.AsSpan(0, ScaleTreeShape.FileBytes(number));
-            ScaleTreeShape.FillContent(number, content);
-            EngineCall.Check(fs.Write(file.Ino, 0, content, out _), "write " + path);
+            EngineCall.Check(fs.Write(file.Ino, 0, ScaleTreeShape.Content(number), out _), "write " + path);
         }
         EngineCall.Check(fs.Mkdir(FileSystem.RootIno, LinksDirectory, new CreateRequest(DirectoryMode, 0, 0), out var links), "mkdir links");
         for (int k = 0; k < Links; k++)

@@ -83,10 +83,5 @@ public sealed partial class ScaleVolumeTests
     /// <summary>Half of each half survives the unlinks: k = 2, 3 (mod 4).</summary>
     private static bool Survives(int k) => k % 4 >= 2;
 
-    private static byte[] ChurnContent(int k)
-    {
-        var content = new byte[ScaleTreeShape.FileBytes(ChurnNumberBase + k)];
-        ScaleTreeShape.FillContent(ChurnNumberBase + k, content);
-        return content;
-    }
+    private static byte[] ChurnContent(int k) => ScaleTreeShape.Content(ChurnNumberBase + k);
 }
