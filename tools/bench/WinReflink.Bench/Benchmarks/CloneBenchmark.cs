@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using WinReflink.Bench.Engine;
 using WinReflink.Bench.Reporting;
+using WinReflink.Tests.Engine;
 
 namespace WinReflink.Bench.Benchmarks;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using WinReflink.Bench.Engine;
 using WinReflink.Bench.Reporting;
 using WinReflink.Core;
+using WinReflink.Tests.Engine;
 
 namespace WinReflink.Bench.Benchmarks;
 

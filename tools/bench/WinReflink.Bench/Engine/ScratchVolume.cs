@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using WinReflink.Bench.Host;
 using WinReflink.Core;
+using WinReflink.Tests.Engine;
 
 namespace WinReflink.Bench.Engine;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using WinReflink.Core;
+using WinReflink.Tests.Engine;
 
 namespace WinReflink.Bench.Engine;
 

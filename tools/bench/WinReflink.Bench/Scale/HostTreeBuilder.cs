@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using WinReflink.Tests.Scale;
 
 namespace WinReflink.Bench.Scale;
 
@@ -13,7 +14,7 @@ internal static class HostTreeBuilder
     public static JsonObject Build(string folder, long files)
     {
         var shape = new ScaleTreeShape(files);
-        var progress = new BuildProgress("host tree " + folder, files);
+        var progress = new BuildProgress("host tree " + folder, files, Console.Error);
         Directory.CreateDirectory(folder);
         var data = new byte[4096];
         string directory = folder;

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
+using WinReflink.Tests.Scale;
 
 namespace WinReflink.Bench.Scale;
 
@@ -38,7 +40,7 @@ internal static class ScaleCommands
                 Console.Error.WriteLine($"scale-build: {folder} exists; the builder formats a new volume");
                 return 2;
             }
-            Console.Out.WriteLine(ScaleVolumeBuilder.Build(folder, n, k, e).ToJsonString());
+            Console.Out.WriteLine(Json(ScaleVolumeBuilder.Build(folder, new ScaleTreeShape(n, k), e, Console.Error)).ToJsonString());
             return 0;
         });
         return command;
@@ -89,6 +91,22 @@ internal static class ScaleCommands
         });
         return command;
     }
+
+    /// <summary>The build's summary as tools/bench/scale reads it.</summary>
+    private static JsonObject Json(ScaleVolumeSummary built) => new()
+    {
+        ["volume"] = built.Volume,
+        ["files"] = built.Shape.Files,
+        ["directories"] = built.Shape.Directories,
+        ["big_directory_files"] = built.Shape.BigFiles,
+        ["shared_extents"] = built.Shape.SharedExtents,
+        ["shared_bytes"] = built.SharedBytes,
+        ["many_extents"] = built.ManyExtents,
+        ["volume_extents"] = built.VolumeExtents,
+        ["build_s"] = Math.Round(built.BuildTime.TotalSeconds, 2),
+        ["files_per_s"] = Math.Round(built.Shape.Files / built.BuildTime.TotalSeconds),
+        ["meta_db_bytes"] = built.MetaDbBytes,
+    };
 
     private static Option<long> FilesOption() => new("--files") { Description = "Files in the tree", Required = true };
 }

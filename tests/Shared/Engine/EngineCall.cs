@@ -1,8 +1,11 @@
 using WinReflink.Core.Errors;
 
-namespace WinReflink.Bench.Engine;
+namespace WinReflink.Tests.Engine;
 
-/// <summary>An engine call that fails ends the benchmark: a figure measured past an error would mean nothing.</summary>
+/// <summary>
+/// An engine call that fails ends what called it: a benchmark's figure or a test volume built past an
+/// error would mean nothing. Shared by tools/bench and the tests that build volumes through the API.
+/// </summary>
 internal static class EngineCall
 {
     public static void Check(FsError error, string what)

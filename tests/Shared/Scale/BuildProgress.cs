@@ -1,22 +1,24 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace WinReflink.Bench.Scale;
+namespace WinReflink.Tests.Scale;
 
-/// <summary>A line on stderr every few seconds while a tree is built: files done, and the rate since the last line and overall.</summary>
+/// <summary>A line on <c>log</c> every few seconds while a tree is built: files done, and the rate since the last line and overall.</summary>
 internal sealed class BuildProgress
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
     private readonly string _what;
     private readonly long _total;
+    private readonly TextWriter _log;
     private readonly Stopwatch _watch = Stopwatch.StartNew();
     private TimeSpan _lastTime;
     private long _lastDone;
 
-    public BuildProgress(string what, long total)
+    public BuildProgress(string what, long total, TextWriter log)
     {
         _what = what;
         _total = total;
+        _log = log;
     }
 
     public TimeSpan Elapsed => _watch.Elapsed;
@@ -29,11 +31,11 @@ internal sealed class BuildProgress
             return;
         }
         double recent = (done - _lastDone) / (now - _lastTime).TotalSeconds;
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[scale-build {DateTime.Now:HH:mm:ss}] {_what}: {done:N0} of {_total:N0} files, {recent:N0} files/s now, {done / now.TotalSeconds:N0} files/s overall"));
         _lastTime = now;
         _lastDone = done;
     }
 
-    public void Note(string line) => Console.Error.WriteLine($"[scale-build {DateTime.Now:HH:mm:ss}] {_what}: {line}");
+    public void Note(string line) => _log.WriteLine($"[scale-build {DateTime.Now:HH:mm:ss}] {_what}: {line}");
 }
