@@ -250,7 +250,8 @@ internal sealed class VolumeChecker
         {
             claimed.Add((r.Start, r.End, "reserved"));
         }
-        claimed.Sort((a, b) => a.Start.CompareTo(b.Start));
+        // Stable, so that at equal starts mapped comes before free before reserved and the message names them in that order.
+        claimed = claimed.OrderBy(c => c.Start).ToList();
         long covered = 0;
         (long Start, long End, string What) prev = (0, 0, "start");
         foreach (var c in claimed)

@@ -138,7 +138,7 @@ internal sealed class MetadataStore : IDisposable
     /// An error from SQLite as part of a one-line message: a malformed schema is quoted back with the
     /// line breaks of its CREATE TABLE.
     /// </summary>
-    private static string OneLine(string message) =>
+    internal static string OneLine(string message) =>
         string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
 
     private void Pragmas()
