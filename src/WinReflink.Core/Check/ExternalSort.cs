@@ -20,8 +20,10 @@ internal sealed class ExternalSort : IDisposable
 
     private const int PairBytes = 16;
 
-    private readonly long[] _keys;
-    private readonly long[] _values;
+    private readonly int _runRows;
+    /// <summary>The run being filled, grown as pairs come up to the run size, so a small volume does not pay for a full run.</summary>
+    private long[] _keys = new long[1024];
+    private long[] _values = new long[1024];
     private readonly string _directory;
     private readonly List<FileStream> _runs = new();
     private int _count;
@@ -32,8 +34,7 @@ internal sealed class ExternalSort : IDisposable
     public ExternalSort(int runRows, string directory)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(runRows, 1);
-        _keys = new long[runRows];
-        _values = new long[runRows];
+        _runRows = runRows;
         _directory = directory;
     }
 
@@ -49,9 +50,15 @@ internal sealed class ExternalSort : IDisposable
         {
             throw new InvalidOperationException("pairs added after the sort was read");
         }
-        if (_count == _keys.Length)
+        if (_count == _runRows)
         {
             Spill();
+        }
+        else if (_count == _keys.Length)
+        {
+            int grown = (int)Math.Min(_runRows, 2L * _keys.Length);
+            Array.Resize(ref _keys, grown);
+            Array.Resize(ref _values, grown);
         }
         _keys[_count] = key;
         _values[_count] = value;

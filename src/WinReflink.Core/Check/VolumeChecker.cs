@@ -210,11 +210,13 @@ internal sealed class VolumeChecker
         }
     }
 
+    /// <summary>The lowest inode mapping the block: the same whatever order the inodes are held in.</summary>
     private long? OwnerOf(long physical)
     {
+        long? owner = null;
         foreach (var inode in _state.Inodes.Values)
         {
-            if (inode.Extents == null)
+            if (inode.Extents == null || inode.Ino >= owner)
             {
                 continue;
             }
@@ -222,11 +224,12 @@ internal sealed class VolumeChecker
             {
                 if (physical >= e.Physical && physical < e.Physical + e.Length)
                 {
-                    return inode.Ino;
+                    owner = inode.Ino;
+                    break;
                 }
             }
         }
-        return null;
+        return owner;
     }
 
     private void CheckSpace(List<(long Start, long End, int Count)> mapped)
