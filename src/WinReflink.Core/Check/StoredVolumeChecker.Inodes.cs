@@ -96,24 +96,10 @@ internal sealed partial class StoredVolumeChecker
             r.IsDBNull(15) ? null : r.GetString(15), r.GetInt64(securityColumn) != 0);
     }
 
-    /// <summary>A known file type, a size a file of that type can have, a positive number, a descriptor that exists.</summary>
+    /// <summary>The inode's own fields, and a security descriptor that exists.</summary>
     private void CheckOwnFields(InodeRow inode)
     {
-        uint type = inode.Mode & PosixMode.TypeMask;
-        if (inode.Mode > 0xFFFF || type is not (PosixMode.Regular or PosixMode.Directory or PosixMode.Symlink or PosixMode.Fifo
-            or PosixMode.CharDevice or PosixMode.BlockDevice or PosixMode.Socket))
-        {
-            Add(3, "unknown file type", inode.Ino, null, "a POSIX st_mode with a file type", $"mode 0x{inode.Mode:X}");
-        }
-        long maxSize = inode.IsRegular ? FileSystem.MaxFileSize : long.MaxValue;
-        if (inode.Size < 0 || inode.Size > maxSize)
-        {
-            Add(8, "size out of range", inode.Ino, null, $"0..{maxSize}", Inv($"{inode.Size}"));
-        }
-        if (inode.Ino <= 0)
-        {
-            Add(3, "inode number out of range", inode.Ino, null, "a positive number", Inv($"{inode.Ino}"));
-        }
+        InodeRules.CheckFields(inode.Ino, inode.Mode, inode.Size, Add);
         if (inode.SecurityId != 0 && !inode.SecurityExists)
         {
             Add(3, "security descriptor id that does not exist", inode.Ino, null, Inv($"descriptor {inode.SecurityId}"), "missing");
@@ -135,10 +121,7 @@ internal sealed partial class StoredVolumeChecker
     private void CheckExtentMap(RowCursor extents, InodeRow inode)
     {
         int blockSize = _settings.BlockSize;
-        long capacity = _settings.CapacityBlocks;
-        long maxFileBlocks = FileSystem.MaxFileSize / blockSize;
-        long prevEnd = long.MinValue;
-        long eofBlocks = inode.Size / blockSize + (inode.Size % blockSize != 0 ? 1 : 0);
+        var rules = new InodeRules.ExtentMapCheck(inode.Ino, inode.Size, blockSize, _settings.CapacityBlocks);
         long lastBlock = inode.Size / blockSize;
         // The extent with the greatest logical start at or before the last block (the map's floor of it).
         (long Logical, long Physical, long Length, bool Unwritten)? lastFloor = null;
@@ -152,33 +135,11 @@ internal sealed partial class StoredVolumeChecker
             {
                 lastFloor = (logical, physical, length, unwritten);
             }
-            if (length <= 0)
+            if (rules.Next(logical, physical, length, unwritten, Add))
             {
-                Add(1, "extent with no length", inode.Ino, logical, "length > 0", Inv($"{length}"));
-                continue;
+                _coverage.Add(physical, 1);
+                _coverage.Add(physical + length, -1);
             }
-            if (logical < 0 || length > maxFileBlocks - logical)
-            {
-                Add(1, "extent outside the largest file", inode.Ino, logical, $"logical blocks within 0..{maxFileBlocks}", Inv($"{logical}+{length}"));
-                continue;
-            }
-            if (logical < prevEnd)
-            {
-                Add(1, "extents overlap in the file", inode.Ino, logical, Inv($"logical start >= {prevEnd}"), Inv($"{logical}"));
-            }
-            prevEnd = logical + length;
-            // Written so that huge values cannot overflow into a range that looks valid.
-            if (physical < 0 || physical >= capacity || length > capacity - physical)
-            {
-                Add(2, "extent outside the volume", inode.Ino, physical, $"physical blocks within 0..{capacity}", Inv($"{physical}+{length}"));
-                continue;
-            }
-            if (!unwritten && logical + length > eofBlocks && inode.Size >= 0)
-            {
-                Add(8, "written extent past end of file", inode.Ino, logical, Inv($"blocks below {eofBlocks}"), Inv($"extent to {logical + length}"));
-            }
-            _coverage.Add(physical, 1);
-            _coverage.Add(physical + length, -1);
         }
         if (_read != null && lastFloor is { } e && lastBlock < e.Logical + e.Length && !e.Unwritten
             && inode.Size > 0 && inode.Size <= FileSystem.MaxFileSize && inode.Size % blockSize != 0)

@@ -149,51 +149,11 @@ internal sealed partial class StoredVolumeChecker
         return new Names(count, fromReachable);
     }
 
-    /// <summary>Link counts against the entries and subdirectories, orphans, symbolic link targets, the next inode number, and reachability.</summary>
+    /// <summary>The inode's links (<see cref="InodeRules.CheckLinks"/>) and whether the search from the root reaches it once.</summary>
     private void CheckLinks(InodeRow inode, Names names, int subdirectories, bool orphan)
     {
-        int n = names.Count;
-        if (inode.IsDirectory && n == 0 && orphan)
-        {
-            // A removed directory a program still had open or as its working directory.
-            long entries = Scalar(Inv($"SELECT count(*) FROM dirents WHERE parent = {inode.Ino}"));
-            if (inode.Nlink != 0 || entries > 0)
-            {
-                Add(3, "orphan directory with links or entries", inode.Ino, null, "nlink 0, empty", $"nlink {inode.Nlink}, {entries} entries");
-            }
-        }
-        else if (inode.IsDirectory)
-        {
-            uint expected = (uint)(2 + subdirectories);
-            int expectedNames = inode.Ino == FileSystem.RootIno ? 0 : 1;
-            if (n != expectedNames)
-            {
-                Add(3, "directory is named by the wrong number of entries", inode.Ino, null, $"{expectedNames}", $"{n}");
-            }
-            if (inode.Nlink != expected)
-            {
-                Add(3, "directory link count is wrong", inode.Ino, null, $"nlink {expected}", $"nlink {inode.Nlink}");
-            }
-        }
-        else if (n == 0 && orphan)
-        {
-            if (inode.Nlink != 0)
-            {
-                Add(3, "orphan with links", inode.Ino, null, "nlink 0", $"nlink {inode.Nlink}");
-            }
-        }
-        else if (inode.Nlink != n)
-        {
-            Add(3, "link count differs from the entries naming the inode", inode.Ino, null, $"nlink {n}", $"nlink {inode.Nlink}");
-        }
-        if (PosixMode.IsSymlink(inode.Mode) && string.IsNullOrEmpty(inode.SymlinkTarget))
-        {
-            Add(3, "symbolic link without a target", inode.Ino, null, "a target", "none");
-        }
-        if (inode.Ino >= _settings.NextIno)
-        {
-            Add(3, "inode number at or past the next free number", inode.Ino, null, $"below {_settings.NextIno}", $"{inode.Ino}");
-        }
+        InodeRules.CheckLinks(inode.Ino, inode.Mode, inode.Nlink, inode.SymlinkTarget, names.Count, subdirectories, orphan,
+            () => Scalar(Inv($"SELECT count(*) FROM dirents WHERE parent = {inode.Ino}")), _settings.NextIno, Add);
         // Breadth-first from the root, a directory is reached once per entry naming it in a reached
         // directory: the first reaches it (the root is reached from the start), the others report it.
         if (inode.IsDirectory)

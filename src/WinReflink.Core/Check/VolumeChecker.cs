@@ -62,29 +62,13 @@ internal sealed class VolumeChecker
     {
         foreach (var inode in _state.Inodes.Values)
         {
-            uint type = inode.Mode & PosixMode.TypeMask;
-            if (inode.Mode > 0xFFFF || type is not (PosixMode.Regular or PosixMode.Directory or PosixMode.Symlink or PosixMode.Fifo
-                or PosixMode.CharDevice or PosixMode.BlockDevice or PosixMode.Socket))
-            {
-                Add(3, "unknown file type", inode.Ino, null, "a POSIX st_mode with a file type", $"mode 0x{inode.Mode:X}");
-            }
-            long maxSize = inode.IsRegular ? FileSystem.MaxFileSize : long.MaxValue;
-            if (inode.Size < 0 || inode.Size > maxSize)
-            {
-                Add(8, "size out of range", inode.Ino, null, $"0..{maxSize}", $"{inode.Size}");
-            }
-            if (inode.Ino <= 0)
-            {
-                Add(3, "inode number out of range", inode.Ino, null, "a positive number", $"{inode.Ino}");
-            }
+            InodeRules.CheckFields(inode.Ino, inode.Mode, inode.Size, Add);
         }
     }
 
     /// <summary>Coverage of physical blocks by file mappings, as sorted (start, end, count) segments.</summary>
     private List<(long Start, long End, int Count)> CheckExtentMaps()
     {
-        long capacity = _state.Settings.CapacityBlocks;
-        long maxFileBlocks = FileSystem.MaxFileSize / _blockSize;
         var events = new List<(long Pos, int Delta)>();
         foreach (var inode in _state.Inodes.Values)
         {
@@ -92,37 +76,14 @@ internal sealed class VolumeChecker
             {
                 continue;
             }
-            long prevEnd = long.MinValue;
-            long eofBlocks = inode.Size / _blockSize + (inode.Size % _blockSize != 0 ? 1 : 0);
+            var rules = new InodeRules.ExtentMapCheck(inode.Ino, inode.Size, _blockSize, _state.Settings.CapacityBlocks);
             foreach (var e in inode.Extents.All())
             {
-                if (e.Length <= 0)
+                if (rules.Next(e.Logical, e.Physical, e.Length, e.Unwritten, Add))
                 {
-                    Add(1, "extent with no length", inode.Ino, e.Logical, "length > 0", e.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    continue;
+                    events.Add((e.Physical, 1));
+                    events.Add((e.Physical + e.Length, -1));
                 }
-                if (e.Logical < 0 || e.Length > maxFileBlocks - e.Logical)
-                {
-                    Add(1, "extent outside the largest file", inode.Ino, e.Logical, $"logical blocks within 0..{maxFileBlocks}", $"{e.Logical}+{e.Length}");
-                    continue;
-                }
-                if (e.Logical < prevEnd)
-                {
-                    Add(1, "extents overlap in the file", inode.Ino, e.Logical, $"logical start >= {prevEnd}", $"{e.Logical}");
-                }
-                prevEnd = e.LogicalEnd;
-                // Written so that huge values cannot overflow into a range that looks valid.
-                if (e.Physical < 0 || e.Physical >= capacity || e.Length > capacity - e.Physical)
-                {
-                    Add(2, "extent outside the volume", inode.Ino, e.Physical, $"physical blocks within 0..{capacity}", $"{e.Physical}+{e.Length}");
-                    continue;
-                }
-                if (!e.Unwritten && e.LogicalEnd > eofBlocks && inode.Size >= 0)
-                {
-                    Add(8, "written extent past end of file", inode.Ino, e.Logical, $"blocks below {eofBlocks}", $"extent to {e.LogicalEnd}");
-                }
-                events.Add((e.Physical, 1));
-                events.Add((e.Physical + e.Length, -1));
             }
         }
         events.Sort((a, b) => a.Pos.CompareTo(b.Pos));
@@ -321,47 +282,8 @@ internal sealed class VolumeChecker
         }
         foreach (var inode in inodes.Values)
         {
-            int n = names.GetValueOrDefault(inode.Ino);
-            if (inode.IsDirectory && n == 0 && _state.Orphans.Contains(inode.Ino))
-            {
-                // A removed directory a program still had open or as its working directory.
-                if (inode.Nlink != 0 || inode.Children!.Count > 0)
-                {
-                    Add(3, "orphan directory with links or entries", inode.Ino, null, "nlink 0, empty", $"nlink {inode.Nlink}, {inode.Children!.Count} entries");
-                }
-            }
-            else if (inode.IsDirectory)
-            {
-                uint expected = (uint)(2 + subdirs.GetValueOrDefault(inode.Ino));
-                int expectedNames = inode.Ino == FileSystem.RootIno ? 0 : 1;
-                if (n != expectedNames)
-                {
-                    Add(3, "directory is named by the wrong number of entries", inode.Ino, null, $"{expectedNames}", $"{n}");
-                }
-                if (inode.Nlink != expected)
-                {
-                    Add(3, "directory link count is wrong", inode.Ino, null, $"nlink {expected}", $"nlink {inode.Nlink}");
-                }
-            }
-            else if (n == 0 && _state.Orphans.Contains(inode.Ino))
-            {
-                if (inode.Nlink != 0)
-                {
-                    Add(3, "orphan with links", inode.Ino, null, "nlink 0", $"nlink {inode.Nlink}");
-                }
-            }
-            else if (inode.Nlink != n)
-            {
-                Add(3, "link count differs from the entries naming the inode", inode.Ino, null, $"nlink {n}", $"nlink {inode.Nlink}");
-            }
-            if (PosixMode.IsSymlink(inode.Mode) && string.IsNullOrEmpty(inode.SymlinkTarget))
-            {
-                Add(3, "symbolic link without a target", inode.Ino, null, "a target", "none");
-            }
-            if (inode.Ino >= _state.Settings.NextIno)
-            {
-                Add(3, "inode number at or past the next free number", inode.Ino, null, $"below {_state.Settings.NextIno}", $"{inode.Ino}");
-            }
+            InodeRules.CheckLinks(inode.Ino, inode.Mode, inode.Nlink, inode.SymlinkTarget, names.GetValueOrDefault(inode.Ino), subdirs.GetValueOrDefault(inode.Ino),
+                _state.Orphans.Contains(inode.Ino), () => inode.Children?.Count ?? 0, _state.Settings.NextIno, Add);
         }
         foreach (long orphan in _state.Orphans)
         {
