@@ -10,7 +10,7 @@ namespace WinReflink.Core.Tests.Check;
 /// Time and peak memory of one way of checking a closed volume (WINREFLINK_CHECK_VOLUME, e.g. one
 /// built by `WinReflink.Bench scale-build`), run one way per process so that the process's peak
 /// resident memory (VmHWM) belongs to that way alone:
-///   WINREFLINK_CHECK_WAY=stored  StoredVolumeChecker (with the zero-tail reads)
+///   WINREFLINK_CHECK_WAY=stored  StoredVolumeChecker (with the zero-tail reads; stored-metadata without them)
 ///   WINREFLINK_CHECK_WAY=loaded  MetadataStore.LoadState then VolumeChecker, as `check` did
 ///   WINREFLINK_CHECK_WAY=sort-external / sort-sqlite  the coverage sort alone, by ExternalSort
 ///     (WINREFLINK_CHECK_RUN pairs per run) or by SQLite's sorter (ORDER BY, temp_store=FILE, 8 MiB cache)
@@ -41,6 +41,7 @@ public class StoredCheckMeasurement
         string outcome = way switch
         {
             "stored" => $"{StoredVolumeChecker.Run(metaDb, settings, read, null).Count} violations",
+            "stored-metadata" => $"{StoredVolumeChecker.Run(metaDb, settings, null, null).Count} violations",
             "loaded" => $"{Loaded(metaDb, settings, read)} violations",
             "sort-external" => $"{SortExternal(metaDb, run, out long held)} segments, at most {held} pairs held",
             "sort-sqlite" => $"{SortSqlite(metaDb)} segments",
