@@ -153,7 +153,7 @@ internal sealed partial class StoredVolumeChecker
     private void CheckLinks(InodeRow inode, Names names, int subdirectories, bool orphan)
     {
         InodeRules.CheckLinks(inode.Ino, inode.Mode, inode.Nlink, inode.SymlinkTarget, names.Count, subdirectories, orphan,
-            () => Scalar(Inv($"SELECT count(*) FROM dirents WHERE parent = {inode.Ino}")), _settings.NextIno, Add);
+            () => Scalar(Inv($"SELECT count(*) FROM dirents WHERE parent = {inode.Ino}")), _nextIno, Add);
         // Breadth-first from the root, a directory is reached once per entry naming it in a reached
         // directory: the first reaches it (the root is reached from the start), the others report it.
         if (inode.IsDirectory)

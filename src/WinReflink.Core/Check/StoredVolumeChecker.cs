@@ -43,6 +43,8 @@ internal sealed partial class StoredVolumeChecker : IDisposable
     private long _total;
     /// <summary>Whether inode 1 is a directory; the namespace is checked only then, as <see cref="VolumeChecker"/> does.</summary>
     private bool _rootIsDirectory;
+    /// <summary>The next inode number as of the snapshot: the settings given may be older (or newer) than it.</summary>
+    private long _nextIno;
 
     private StoredVolumeChecker(string metaDbPath, VolumeSettings settings, VolumeChecker.ReadBlock? read, Action<long, long>? progress, int sortRunRows)
     {
@@ -96,6 +98,7 @@ internal sealed partial class StoredVolumeChecker : IDisposable
         {
             _total = EstimateRows();
             VerifySettingsRows();
+            _nextIno = StoredNextIno() ?? _settings.NextIno;
             _rootIsDirectory = RootIsDirectory();
             if (!_rootIsDirectory)
             {
@@ -144,6 +147,14 @@ internal sealed partial class StoredVolumeChecker : IDisposable
         {
             Verify(rows.Row, "settings", 2);
         }
+    }
+
+    private long? StoredNextIno()
+    {
+        using var row = RowReader.Open(_db, "SELECT value FROM settings WHERE key = 'next_ino'");
+        return row.Read() && row.GetValue(0) is string text && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long next)
+            ? next
+            : null;
     }
 
     private bool RootIsDirectory()

@@ -164,6 +164,57 @@ public class StoredVolumeCheckerTests : VolumeFixture
         Assert.That(damaged.Where(v => v.Invariant == 1).Select(v => v.Ino), Does.Contain(5L), "the lowest inode mapping the block is named");
     }
 
+    /// <summary>
+    /// Checks of a volume that commits all the while (creations, renames, clones, removals): every
+    /// check reads one commit's state, so none sees an entry without its inode or a link count off.
+    /// </summary>
+    [Test]
+    public void ChecksAVolumeBeingWrittenAsOfOneCommit()
+    {
+        using var fs = FormatAndOpen();
+        string metaDb = Path.Combine(Folder, "meta.db");
+        var settings = Settings(Folder);
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            var data = new byte[5000];
+            int commits = 0;
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                string name = "f" + i.ToString(CultureInfo.InvariantCulture);
+                Assert.That(fs.Create(FileSystem.RootIno, name, new CreateRequest(0x81A4, 0, 0), out var f), Is.EqualTo(FsError.Ok));
+                BitConverter.TryWriteBytes(data, i);
+                Assert.That(fs.Write(f.Ino, 0, data, out _), Is.EqualTo(FsError.Ok));
+                Assert.That(fs.Create(FileSystem.RootIno, name + "-clone", new CreateRequest(0x81A4, 0, 0), out var c), Is.EqualTo(FsError.Ok));
+                Assert.That(fs.CloneRange(f.Ino, 0, c.Ino, 0, long.MaxValue, out _), Is.EqualTo(FsError.Ok));
+                if (i % 3 == 0)
+                {
+                    Assert.That(fs.Unlink(FileSystem.RootIno, name), Is.EqualTo(FsError.Ok));
+                }
+                Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
+                commits++;
+            }
+            return commits;
+        });
+        int checks = 0;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            while (watch.Elapsed < TimeSpan.FromSeconds(3) || checks < 5)
+            {
+                Assert.That(StoredVolumeChecker.Run(metaDb, settings, null, null), Is.Empty, $"check {checks}");
+                checks++;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+        int commits = writer.GetAwaiter().GetResult();
+        TestContext.Out.WriteLine($"{checks} checks beside {commits} commits");
+        Assert.That(commits, Is.GreaterThan(checks), "commits landed while the checks ran");
+    }
+
     /// <summary>A check of a volume that cannot be read fails with a one-line <see cref="Volume.VolumeException"/>.</summary>
     [Test]
     public void AValueOfTheWrongTypeIsAOneLineVolumeException()
