@@ -23,12 +23,13 @@ internal sealed partial class StoredVolumeChecker
     private void CheckInodes()
     {
         int securityColumn = ExtraColumn(InodeColumns.Length);
+        // Every cursor is in ino order (each table's key), so one step of the inodes moves the others past it.
         using var inodes = Open(Select("inodes", string.Join(", ", InodeColumns),
             ", secid = 0 OR EXISTS (SELECT 1 FROM security s WHERE s.id = inodes.secid)", " ORDER BY ino"));
-        using var extents = Open(Select("extents", "ino, logical, physical, length, unwritten"));
-        using var xattrs = Open(Select("xattrs", "ino, name, value"));
-        using var flags = HasFlagsTable() ? Open("SELECT ino, flags FROM inode_flags") : null;
-        using var orphans = Open(Select("orphans", "ino"));
+        using var extents = Open(Select("extents", "ino, logical, physical, length, unwritten", tail: " ORDER BY ino, logical"));
+        using var xattrs = Open(Select("xattrs", "ino, name, value", tail: " ORDER BY ino, name"));
+        using var flags = HasFlagsTable() ? Open("SELECT ino, flags FROM inode_flags ORDER BY ino") : null;
+        using var orphans = Open(Select("orphans", "ino", tail: " ORDER BY ino"));
         using var names = _rootIsDirectory ? OpenNamesByInode() : null;
         using var subdirectories = _rootIsDirectory ? OpenSubdirectoryCounts() : null;
         for (; inodes.HasRow; inodes.Next())
