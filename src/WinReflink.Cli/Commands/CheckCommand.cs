@@ -45,10 +45,26 @@ internal static class CheckCommand
         return command;
     }
 
+    /// <summary>A line on stderr every two seconds while a check runs (rows verified of the estimate), and none for a check that takes less.</summary>
+    private static Action<long, long> CheckProgress(CliContext context)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long next = 2000;
+        return (done, total) =>
+        {
+            if (clock.ElapsedMilliseconds >= next && total > 0)
+            {
+                next = clock.ElapsedMilliseconds + 2000;
+                context.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"check: {done:N0} of {total:N0} rows verified ({100.0 * done / total:0}%)"));
+            }
+        };
+    }
+
     private static int Check(CliContext context, string folder, bool json)
     {
         using var fs = context.OpenVolume(folder, readOnly: true);
-        var violations = fs.Check();
+        var violations = fs.Check(CheckProgress(context));
         bool clean = violations.Count == 0;
         if (json)
         {

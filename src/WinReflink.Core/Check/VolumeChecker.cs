@@ -89,21 +89,7 @@ internal sealed class VolumeChecker
             }
             // As stored: the running transaction's maps change the count at its capture.
             extents += inode.Extents?.StoredCount ?? 0;
-            uint type = inode.Mode & PosixMode.TypeMask;
-            if (inode.Mode > 0xFFFF || type is not (PosixMode.Regular or PosixMode.Directory or PosixMode.Symlink or PosixMode.Fifo
-                or PosixMode.CharDevice or PosixMode.BlockDevice or PosixMode.Socket))
-            {
-                Add(3, "unknown file type", inode.Ino, null, "a POSIX st_mode with a file type", $"mode 0x{inode.Mode:X}");
-            }
-            long maxSize = inode.IsRegular ? FileSystem.MaxFileSize : long.MaxValue;
-            if (inode.Size < 0 || inode.Size > maxSize)
-            {
-                Add(8, "size out of range", inode.Ino, null, $"0..{maxSize}", $"{inode.Size}");
-            }
-            if (inode.Ino <= 0)
-            {
-                Add(3, "inode number out of range", inode.Ino, null, "a positive number", $"{inode.Ino}");
-            }
+            InodeRules.CheckFields(inode.Ino, inode.Mode, inode.Size, Add);
         }
         var settings = _state.Settings;
         foreach (var (what, stored, counted) in new[] { ("files", settings.FileCount, files), ("directories", settings.DirectoryCount, directories), ("extents", settings.ExtentCount, extents) })
@@ -118,8 +104,6 @@ internal sealed class VolumeChecker
     /// <summary>Coverage of physical blocks by file mappings, as sorted (start, end, count) segments.</summary>
     private List<(long Start, long End, int Count)> CheckExtentMaps()
     {
-        long capacity = _state.Settings.CapacityBlocks;
-        long maxFileBlocks = FileSystem.MaxFileSize / _blockSize;
         var events = new List<(long Pos, int Delta)>();
         foreach (var inode in _state.Inodes.Values)
         {
@@ -127,37 +111,14 @@ internal sealed class VolumeChecker
             {
                 continue;
             }
-            long prevEnd = long.MinValue;
-            long eofBlocks = inode.Size / _blockSize + (inode.Size % _blockSize != 0 ? 1 : 0);
+            var rules = new InodeRules.ExtentMapCheck(inode.Ino, inode.Size, _blockSize, _state.Settings.CapacityBlocks);
             foreach (var e in inode.Extents.All())
             {
-                if (e.Length <= 0)
+                if (rules.Next(e.Logical, e.Physical, e.Length, e.Unwritten, Add))
                 {
-                    Add(1, "extent with no length", inode.Ino, e.Logical, "length > 0", e.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    continue;
+                    events.Add((e.Physical, 1));
+                    events.Add((e.Physical + e.Length, -1));
                 }
-                if (e.Logical < 0 || e.Length > maxFileBlocks - e.Logical)
-                {
-                    Add(1, "extent outside the largest file", inode.Ino, e.Logical, $"logical blocks within 0..{maxFileBlocks}", $"{e.Logical}+{e.Length}");
-                    continue;
-                }
-                if (e.Logical < prevEnd)
-                {
-                    Add(1, "extents overlap in the file", inode.Ino, e.Logical, $"logical start >= {prevEnd}", $"{e.Logical}");
-                }
-                prevEnd = e.LogicalEnd;
-                // Written so that huge values cannot overflow into a range that looks valid.
-                if (e.Physical < 0 || e.Physical >= capacity || e.Length > capacity - e.Physical)
-                {
-                    Add(2, "extent outside the volume", inode.Ino, e.Physical, $"physical blocks within 0..{capacity}", $"{e.Physical}+{e.Length}");
-                    continue;
-                }
-                if (!e.Unwritten && e.LogicalEnd > eofBlocks && inode.Size >= 0)
-                {
-                    Add(8, "written extent past end of file", inode.Ino, e.Logical, $"blocks below {eofBlocks}", $"extent to {e.LogicalEnd}");
-                }
-                events.Add((e.Physical, 1));
-                events.Add((e.Physical + e.Length, -1));
             }
         }
         events.Sort((a, b) => a.Pos.CompareTo(b.Pos));
@@ -245,11 +206,13 @@ internal sealed class VolumeChecker
         }
     }
 
+    /// <summary>The lowest inode mapping the block: the same whatever order the inodes are held in.</summary>
     private long? OwnerOf(long physical)
     {
+        long? owner = null;
         foreach (var inode in _state.Inodes.Values)
         {
-            if (inode.Extents == null)
+            if (inode.Extents == null || inode.Ino >= owner)
             {
                 continue;
             }
@@ -257,11 +220,12 @@ internal sealed class VolumeChecker
             {
                 if (physical >= e.Physical && physical < e.Physical + e.Length)
                 {
-                    return inode.Ino;
+                    owner = inode.Ino;
+                    break;
                 }
             }
         }
-        return null;
+        return owner;
     }
 
     private void CheckSpace(List<(long Start, long End, int Count)> mapped)
@@ -285,7 +249,8 @@ internal sealed class VolumeChecker
         {
             claimed.Add((r.Start, r.End, "reserved"));
         }
-        claimed.Sort((a, b) => a.Start.CompareTo(b.Start));
+        // Stable, so that at equal starts mapped comes before free before reserved and the message names them in that order.
+        claimed = claimed.OrderBy(c => c.Start).ToList();
         long covered = 0;
         (long Start, long End, string What) prev = (0, 0, "start");
         foreach (var c in claimed)
@@ -352,47 +317,8 @@ internal sealed class VolumeChecker
         }
         foreach (var inode in inodes.Values)
         {
-            int n = names.GetValueOrDefault(inode.Ino);
-            if (inode.IsDirectory && n == 0 && _state.Orphans.Contains(inode.Ino))
-            {
-                // A removed directory a program still had open or as its working directory.
-                if (inode.Nlink != 0 || inode.Children!.Count > 0)
-                {
-                    Add(3, "orphan directory with links or entries", inode.Ino, null, "nlink 0, empty", $"nlink {inode.Nlink}, {inode.Children!.Count} entries");
-                }
-            }
-            else if (inode.IsDirectory)
-            {
-                uint expected = (uint)(2 + subdirs.GetValueOrDefault(inode.Ino));
-                int expectedNames = inode.Ino == FileSystem.RootIno ? 0 : 1;
-                if (n != expectedNames)
-                {
-                    Add(3, "directory is named by the wrong number of entries", inode.Ino, null, $"{expectedNames}", $"{n}");
-                }
-                if (inode.Nlink != expected)
-                {
-                    Add(3, "directory link count is wrong", inode.Ino, null, $"nlink {expected}", $"nlink {inode.Nlink}");
-                }
-            }
-            else if (n == 0 && _state.Orphans.Contains(inode.Ino))
-            {
-                if (inode.Nlink != 0)
-                {
-                    Add(3, "orphan with links", inode.Ino, null, "nlink 0", $"nlink {inode.Nlink}");
-                }
-            }
-            else if (inode.Nlink != n)
-            {
-                Add(3, "link count differs from the entries naming the inode", inode.Ino, null, $"nlink {n}", $"nlink {inode.Nlink}");
-            }
-            if (PosixMode.IsSymlink(inode.Mode) && string.IsNullOrEmpty(inode.SymlinkTarget))
-            {
-                Add(3, "symbolic link without a target", inode.Ino, null, "a target", "none");
-            }
-            if (inode.Ino >= _state.Settings.NextIno)
-            {
-                Add(3, "inode number at or past the next free number", inode.Ino, null, $"below {_state.Settings.NextIno}", $"{inode.Ino}");
-            }
+            InodeRules.CheckLinks(inode.Ino, inode.Mode, inode.Nlink, inode.SymlinkTarget, names.GetValueOrDefault(inode.Ino), subdirs.GetValueOrDefault(inode.Ino),
+                _state.Orphans.Contains(inode.Ino), () => inode.Children?.Count ?? 0, _state.Settings.NextIno, Add);
         }
         foreach (long orphan in _state.Orphans)
         {

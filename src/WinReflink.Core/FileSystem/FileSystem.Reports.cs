@@ -77,27 +77,42 @@ public sealed partial class FileSystem
     }
 
     /// <summary>
-    /// Verifies every invariant of the design notes on the volume as it stands: every stored row of
-    /// meta.db, overlaid with what the running transaction changed (<see cref="VolumeState.Overlay"/>),
-    /// and the data blocks it needs. Violations found make the volume read-only, as damage found at
-    /// open does, so nothing is written on top of them before `check --repair`.
+    /// Verifies every invariant of the design notes on the volume as it stands. With nothing uncommitted,
+    /// meta.db is the volume and is checked as stored, in bounded memory (<see cref="StoredVolumeChecker"/>,
+    /// reporting progress); otherwise every stored row is loaded and overlaid with what the running
+    /// transaction changed (<see cref="Metadata.VolumeState.Overlay"/>). Violations found make the
+    /// volume read-only, so nothing is written on top of them before `check --repair`.
     /// </summary>
-    public IReadOnlyList<Violation> Check()
+    /// <param name="progress">Called with (rows verified, rows to verify) as a stored check goes.</param>
+    public IReadOnlyList<Violation> Check(Action<long, long>? progress = null)
     {
         using (_locks.Exclusive())
         {
-            IReadOnlyList<Violation> found;
-            // The full load reads meta.db through the connection a commit's write uses.
+            var found = new List<Violation>();
+            // The loads read meta.db, through the connection a commit's write uses for the full load.
             _transaction.WaitForWrite();
             try
             {
-                var whole = _state.Loader == null ? _state
-                    : Metadata.VolumeState.Overlay(_volume.Meta.LoadState(_state.Settings, _volume.Layout.MetaDb, loader: null), _state);
-                found = new VolumeChecker(whole, _blockSize, ReadForCheck).Run();
+                if (_state.Loader == null)
+                {
+                    found.AddRange(new VolumeChecker(_state, _blockSize, ReadForCheck).Run());
+                }
+                else if (!_transaction.HasChanges && _cache.DirtyBytes == 0)
+                {
+                    found.AddRange(StoredVolumeChecker.Run(_volume.Layout.MetaDb, _state.Settings, ReadForCheck, progress));
+                }
+                else
+                {
+                    if (_volume.Meta.IntegrityProblem() is { } problem)
+                    {
+                        found.Add(Metadata.SqliteIntegrity.Violation(problem));
+                    }
+                    found.AddRange(new VolumeChecker(StoredOverlaidWithLive(), _blockSize, ReadForCheck).Run());
+                }
             }
             catch (Volume.VolumeException e)
             {
-                found = [new Violation(9, e.Message, null, null, "rows SQLite can read", "unreadable")];
+                found.Add(new Violation(9, e.Message, null, null, "rows SQLite can read", "unreadable"));
             }
             if (found.Count > 0)
             {
@@ -111,6 +126,17 @@ public sealed partial class FileSystem
             }
             return found;
         }
+    }
+
+    /// <summary>
+    /// Every stored row, loaded whole, overlaid with the live state. The settings are read again for
+    /// their rows' checksums, but the live ones, committed or not, are what is checked.
+    /// </summary>
+    private Metadata.VolumeState StoredOverlaidWithLive()
+    {
+        string metaDb = _volume.Layout.MetaDb;
+        _volume.Meta.LoadSettings(metaDb);
+        return Metadata.VolumeState.Overlay(_volume.Meta.LoadState(_state.Settings, metaDb, loader: null), _state);
     }
 
     /// <summary>Damage found (by `check` or open's reclaim): the volume takes no more changes, so nothing is written on top of it before `check --repair`. Call with the volume lock held exclusively.</summary>

@@ -79,7 +79,11 @@ internal sealed class MetadataStore : IDisposable
         return store;
     }
 
-    /// <summary>Opens meta.db and checks that it is a sound database; throws <see cref="VolumeException"/> otherwise.</summary>
+    /// <summary>
+    /// Opens meta.db and checks that SQLite can read it as a WinReflink database; throws
+    /// <see cref="VolumeException"/> otherwise. Its pages are verified as loads read them, and whole by
+    /// `check` (<see cref="SqliteIntegrity"/>), not here: open must not read the whole file.
+    /// </summary>
     public static MetadataStore Open(string path, bool readOnly)
     {
         if (!File.Exists(path))
@@ -101,13 +105,6 @@ internal sealed class MetadataStore : IDisposable
         {
             db.Open();
             var store = new MetadataStore(db);
-            string check = Convert.ToString(store.Scalar("PRAGMA quick_check"), CultureInfo.InvariantCulture) ?? "";
-            if (check != "ok")
-            {
-                // The report spans lines ("*** in database main ***\nPage 5: ...") and can be long; the message is one line.
-                string report = check.ReplaceLineEndings(" ");
-                throw new VolumeException($"{path} is corrupt: SQLite integrity check says \"{(report.Length > 200 ? report[..200] + "..." : report)}\"");
-            }
             // Every volume is created in WAL mode; switching another database to it (in Pragmas) would write to it.
             string mode = Convert.ToString(store.Scalar("PRAGMA journal_mode"), CultureInfo.InvariantCulture) ?? "";
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
@@ -144,7 +141,7 @@ internal sealed class MetadataStore : IDisposable
     /// An error from SQLite as part of a one-line message: a malformed schema is quoted back with the
     /// line breaks of its CREATE TABLE.
     /// </summary>
-    private static string OneLine(string message) =>
+    internal static string OneLine(string message) =>
         string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
 
     private void Pragmas()
@@ -168,6 +165,8 @@ internal sealed class MetadataStore : IDisposable
 
     public VolumeSettings LoadSettings(string path)
     {
+        // A load starts here: what an earlier load found is already the state's.
+        _checksumFailures.Clear();
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
@@ -345,7 +344,6 @@ internal sealed class MetadataStore : IDisposable
     private VolumeState LoadStateRows(VolumeSettings settings, InodeLoader? loader)
     {
         var state = new VolumeState(settings, loader);
-        _checksumFailures.Clear();
         ReadRows("shared", "SELECT start, length, refs FROM shared", r =>
         {
             long refs = r.GetInt64(2);
@@ -773,6 +771,9 @@ internal sealed class MetadataStore : IDisposable
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
     }
+
+    /// <summary>SQLite's verdict on the file's structure (<see cref="SqliteIntegrity"/>); null when sound.</summary>
+    public string? IntegrityProblem() => SqliteIntegrity.Problem(_db);
 
     public void Dispose() => _db.Dispose();
 }
