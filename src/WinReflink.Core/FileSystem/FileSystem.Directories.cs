@@ -6,6 +6,9 @@ namespace WinReflink.Core;
 /// <summary>Directory listings, stable while entries are added and renamed: checks, the lock, and the directory's entries by cookie.</summary>
 public sealed partial class FileSystem
 {
+    /// <summary>Entries a listing takes per hold of the directory's lock (and loads the inodes of at once).</summary>
+    private const int PageEntries = 256;
+
     /// <summary>
     /// Where a listing that starts now ends: entries whose cookie is below this value existed when it
     /// started; every entry added later, renamed ones included, lies at or past it. A host takes it when
@@ -33,7 +36,7 @@ public sealed partial class FileSystem
     public FsError ReadDirectory(long ino, long cookie, Func<DirectoryEntry, bool> visitor, long endCookie = long.MaxValue)
     {
         // Batches are taken under the lock and handed out without it, so a visitor may call back in.
-        var batch = new List<DirectoryEntry>(256);
+        var batch = new List<DirectoryEntry>(PageEntries);
         while (true)
         {
             batch.Clear();
@@ -44,14 +47,13 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                foreach (var r in dir.Children!.After(cookie, endCookie))
+                var page = dir.Children!.After(cookie, endCookie).Take(PageEntries).ToList();
+                // Each entry's type comes from its inode: the page's inodes load in batches.
+                _inodes.Preload(page.ConvertAll(r => r.Ino));
+                foreach (var r in page)
                 {
                     uint mode = _inodes.TryGet(r.Ino, out var child) == FsError.Ok ? child.Mode : 0;
                     batch.Add(new DirectoryEntry(r.Name, r.Ino, mode, r.Cookie));
-                    if (batch.Count == 256)
-                    {
-                        break;
-                    }
                 }
             }
             foreach (var entry in batch)
@@ -61,7 +63,7 @@ public sealed partial class FileSystem
                     return FsError.Ok;
                 }
             }
-            if (batch.Count < 256)
+            if (batch.Count < PageEntries)
             {
                 return FsError.Ok;
             }

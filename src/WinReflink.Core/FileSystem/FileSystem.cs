@@ -96,7 +96,16 @@ public sealed partial class FileSystem : IDisposable
         try
         {
             var fs = new FileSystem(volume, options);
-            fs.ReclaimOrphans();
+            try
+            {
+                fs.ReclaimOrphans();
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                // Open reads only what it needs, so the reclaim's commit can be the first to meet a damaged page.
+                fs._transaction.Dispose();
+                throw new VolumeException($"{volume.Layout.MetaDb} is corrupt: the orphans left by the last session could not be reclaimed ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')})", e);
+            }
             return fs;
         }
         catch

@@ -5,27 +5,29 @@ using WinReflink.Core.Namespace;
 namespace WinReflink.Core.Metadata;
 
 /// <summary>
-/// Reads one inode and what belongs to it (its directory entries or extent map, its extended
-/// attributes and chattr flags) from meta.db the first time the engine touches it (issue 11), through
-/// prepared statements on a read-only connection of its own. The commit writes through the store's
-/// connection meanwhile; in WAL mode this one reads the last durable commit. That is the inode's true
-/// state as long as the caller keeps every inode changed since that commit resident (<see cref="VolumeState"/>).
-/// Each row is verified as the full load verifies it; a row that fails is corruption, thrown as
-/// <see cref="CorruptionException"/> for the caller's guard to stop the volume. Thread-safe: loads
-/// take turns on the one connection.
+/// Reads inodes and what belongs to them (extent maps, extended attributes, chattr flags, and a
+/// directory's entries when the directory is first used) from meta.db the first time the engine
+/// touches them (issue 11), through prepared statements on a read-only connection of its own: one
+/// inode at a time, or a listing's page of them at once (<see cref="LoadMany"/>), so a READDIRPLUS or a
+/// WinFsp ReadDirectory costs a few queries per page rather than a few per entry.
+/// The commit writes through the store's connection meanwhile; in WAL mode this one reads the last
+/// durable commit. That is an inode's true state as long as the caller keeps every inode changed since
+/// that commit resident (<see cref="VolumeState"/>). Each row is verified as the full load verifies it;
+/// a row that fails is corruption, thrown as <see cref="CorruptionException"/> for the caller to stop
+/// the volume. Thread-safe: loads take turns on the one connection.
 /// </summary>
 internal sealed class InodeLoader : IDisposable
 {
+    /// <summary>Inodes one batch query asks for; a shorter batch repeats its first number (SQLite reads each distinct one once).</summary>
+    public const int BatchSize = 64;
+
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();
     private readonly RowChecksums _checksums = new();
     private readonly bool _verify;
-    private readonly RowReader _inode;
+    private readonly InodeQueries _one;
+    private readonly InodeQueries _batch;
     private readonly RowReader _dirents;
-    private readonly RowReader _extents;
-    private readonly RowReader _xattrs;
-    /// <summary>Null on a volume opened read-only from before the flags table (it has no flags).</summary>
-    private readonly RowReader? _flags;
     private readonly List<string> _badRows = new();
 
     /// <param name="verify">Whether the rows carry checksums (format version 2 on).</param>
@@ -36,12 +38,14 @@ internal sealed class InodeLoader : IDisposable
         try
         {
             _db.Open();
-            _inode = Prepare($"SELECT {StoredRows.InodeColumns} FROM inodes WHERE ino = ?1");
+            bool flags;
+            using (var probe = RowReader.Open(_db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inode_flags'"))
+            {
+                flags = probe.Read();
+            }
+            _one = new InodeQueries(this, "= ?1", flags);
+            _batch = new InodeQueries(this, "IN (" + string.Join(", ", Enumerable.Range(1, BatchSize).Select(i => "?" + i)) + ")", flags);
             _dirents = Prepare($"SELECT {StoredRows.DirentColumns} FROM dirents WHERE parent = ?1");
-            _extents = Prepare($"SELECT {StoredRows.ExtentColumns} FROM extents WHERE ino = ?1");
-            _xattrs = Prepare($"SELECT {StoredRows.XattrColumns} FROM xattrs WHERE ino = ?1");
-            using var probe = RowReader.Open(_db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inode_flags'");
-            _flags = probe.Read() ? RowReader.Open(_db, "SELECT flags FROM inode_flags WHERE ino = ?1") : null;
         }
         catch
         {
@@ -53,72 +57,76 @@ internal sealed class InodeLoader : IDisposable
     private RowReader Prepare(string select) =>
         RowReader.Open(_db, _verify ? select.Replace(" FROM ", ", crc FROM ", StringComparison.Ordinal) : select);
 
-    /// <summary>The stored inode, whole; null when no row has that number. Throws <see cref="CorruptionException"/> when a row of it is damaged.</summary>
+    /// <summary>The stored inode, whole but for a directory's entries (read when first used); null when no row has that number. Throws <see cref="CorruptionException"/> when a row of it is damaged.</summary>
     public Inode? Load(long ino)
     {
         lock (_gate)
         {
-            try
-            {
-                return LoadRows(ino);
-            }
-            catch (Exception e) when (e is SqliteException or InvalidCastException)
-            {
-                throw new CorruptionException($"meta.db cannot be read: {e.Message}", ino, -1);
-            }
-            finally
-            {
-                _badRows.Clear();
-                foreach (var query in (ReadOnlySpan<RowReader?>)[_inode, _dirents, _extents, _xattrs, _flags])
-                {
-                    query?.Reset();
-                }
-            }
+            var found = Guarded(ino, () => _one.Read([ino]));
+            return found.Count > 0 ? found[0] : null;
         }
     }
 
-    private Inode? LoadRows(long ino)
+    /// <summary>The stored inodes among <paramref name="inos"/> (at most <see cref="BatchSize"/>), as <see cref="Load"/> reads each.</summary>
+    public List<Inode> LoadMany(ReadOnlySpan<long> inos)
     {
-        if (!Run(_inode, ino, "inodes"))
+        if (inos.Length is 0 or > BatchSize)
         {
-            return null;
+            throw new ArgumentOutOfRangeException(nameof(inos), inos.Length, $"a batch is 1 to {BatchSize} inodes");
         }
-        var inode = StoredRows.Inode(_inode, _badRows);
-        if (_badRows.Count > 0)
+        long[] batch = inos.ToArray();
+        lock (_gate)
         {
-            throw new CorruptionException($"row with a value out of range: {_badRows[0]}", ino, -1);
+            return Guarded(batch[0], () => _batch.Read(batch));
         }
-        _inode.Reset();
-        if (inode.Children != null)
-        {
-            for (bool row = Run(_dirents, ino, "dirents"); row; row = Next(_dirents, "dirents"))
-            {
-                inode.Children.Load(StoredRows.Dirent(_dirents));
-            }
-        }
-        if (inode.Extents != null)
-        {
-            for (bool row = Run(_extents, ino, "extents"); row; row = Next(_extents, "extents"))
-            {
-                inode.Extents.Load(_extents.GetInt64(1), StoredRows.Extent(_extents));
-            }
-        }
-        for (bool row = Run(_xattrs, ino, "xattrs"); row; row = Next(_xattrs, "xattrs"))
-        {
-            StoredRows.Xattr(_xattrs, inode);
-        }
-        if (_flags != null && Run(_flags, ino, null))
-        {
-            inode.Flags = (InodeFlags)_flags.GetInt64(0);
-        }
-        return inode;
     }
 
-    /// <summary>Runs the prepared query for <paramref name="ino"/>; true on its first row, verified against <paramref name="table"/> (null: no checksum).</summary>
-    private bool Run(RowReader query, long ino, string? table)
+    /// <summary>A directory's stored entries (its loaded inode reads them when first used).</summary>
+    private List<DirectoryRecord> Dirents(long ino)
+    {
+        lock (_gate)
+        {
+            return Guarded(ino, () =>
+            {
+                var records = new List<DirectoryRecord>();
+                for (bool row = Run(_dirents, [ino], "dirents"); row; row = Next(_dirents, "dirents"))
+                {
+                    records.Add(StoredRows.Dirent(_dirents));
+                }
+                return records;
+            });
+        }
+    }
+
+    /// <summary>Runs a read, turning what SQLite or a wrong-typed value throws into corruption, and leaves every query reset.</summary>
+    private T Guarded<T>(long ino, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is SqliteException or InvalidCastException)
+        {
+            throw new CorruptionException($"meta.db cannot be read: {e.Message}", ino, -1);
+        }
+        finally
+        {
+            _badRows.Clear();
+            _one.Reset();
+            _batch.Reset();
+            _dirents.Reset();
+        }
+    }
+
+    /// <summary>Runs the prepared query for <paramref name="inos"/> (its parameters in order, the first repeated into the rest); true on its first row, verified against <paramref name="table"/> (null: no checksum).</summary>
+    private bool Run(RowReader query, long[] inos, string? table)
     {
         query.Reset();
-        query.Bind(1, ino);
+        int parameters = query.ParameterCount;
+        for (int i = 0; i < parameters; i++)
+        {
+            query.Bind(i + 1, i < inos.Length ? inos[i] : inos[0]);
+        }
         return Next(query, table);
     }
 
@@ -141,10 +149,94 @@ internal sealed class InodeLoader : IDisposable
 
     public void Dispose()
     {
-        foreach (var query in (ReadOnlySpan<RowReader?>)[_inode, _dirents, _extents, _xattrs, _flags])
-        {
-            query?.Dispose();
-        }
+        _one?.Dispose();
+        _batch?.Dispose();
+        _dirents?.Dispose();
         _db.Dispose();
+    }
+
+    /// <summary>The statements that read inodes whose number matches one condition (one number, or a batch of them).</summary>
+    private sealed class InodeQueries : IDisposable
+    {
+        private readonly InodeLoader _loader;
+        private readonly RowReader _inodes;
+        private readonly RowReader _extents;
+        private readonly RowReader _xattrs;
+        /// <summary>Null on a volume opened read-only from before the flags table (it has no flags).</summary>
+        private readonly RowReader? _flags;
+
+        public InodeQueries(InodeLoader loader, string condition, bool flags)
+        {
+            _loader = loader;
+            _inodes = loader.Prepare($"SELECT {StoredRows.InodeColumns} FROM inodes WHERE ino {condition}");
+            _extents = loader.Prepare($"SELECT {StoredRows.ExtentColumns} FROM extents WHERE ino {condition} ORDER BY ino, logical");
+            _xattrs = loader.Prepare($"SELECT {StoredRows.XattrColumns} FROM xattrs WHERE ino {condition}");
+            _flags = flags ? RowReader.Open(loader._db, $"SELECT ino, flags FROM inode_flags WHERE ino {condition}") : null;
+        }
+
+        public List<Inode> Read(long[] inos)
+        {
+            var found = new Dictionary<long, Inode>(inos.Length);
+            for (bool row = _loader.Run(_inodes, inos, "inodes"); row; row = _loader.Next(_inodes, "inodes"))
+            {
+                var inode = StoredRows.Inode(_inodes, _loader._badRows);
+                if (_loader._badRows.Count > 0)
+                {
+                    throw new CorruptionException($"row with a value out of range: {_loader._badRows[0]}", inode.Ino, -1);
+                }
+                found[inode.Ino] = inode;
+            }
+            if (found.Count == 0)
+            {
+                return [];
+            }
+            for (bool row = _loader.Run(_extents, inos, "extents"); row; row = _loader.Next(_extents, "extents"))
+            {
+                // Extents of an inode that is not a regular file belong to nothing; `check` reports them.
+                if (found.TryGetValue(_extents.GetInt64(0), out var file) && file.Extents != null)
+                {
+                    file.Extents.Load(_extents.GetInt64(1), StoredRows.Extent(_extents));
+                }
+            }
+            for (bool row = _loader.Run(_xattrs, inos, "xattrs"); row; row = _loader.Next(_xattrs, "xattrs"))
+            {
+                if (found.TryGetValue(_xattrs.GetInt64(0), out var inode))
+                {
+                    StoredRows.Xattr(_xattrs, inode);
+                }
+            }
+            if (_flags != null)
+            {
+                for (bool row = _loader.Run(_flags, inos, null); row; row = _loader.Next(_flags, null))
+                {
+                    if (found.TryGetValue(_flags.GetInt64(0), out var inode))
+                    {
+                        inode.Flags = (InodeFlags)_flags.GetInt64(1);
+                    }
+                }
+            }
+            foreach (var inode in found.Values)
+            {
+                long ino = inode.Ino;
+                inode.Children?.LoadLater(() => _loader.Dirents(ino));
+            }
+            return [.. found.Values];
+        }
+
+        public void Reset()
+        {
+            _inodes.Reset();
+            _extents.Reset();
+            _xattrs.Reset();
+            _flags?.Reset();
+        }
+
+        public void Dispose()
+        {
+            _inodes?.Dispose();
+            _extents?.Dispose();
+            _xattrs?.Dispose();
+            _flags?.Dispose();
+        }
     }
 }

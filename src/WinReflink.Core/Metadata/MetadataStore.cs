@@ -46,6 +46,7 @@ internal sealed class MetadataStore : IDisposable
     private const int SqliteIoError = 10;
     private const int SqliteCantOpen = 14;
     private const int SqliteFull = 13;
+    private const int SqliteCorrupt = 11;
 
     /// <summary>
     /// Tables whose rows of an inode that does not exist `check --repair` deletes: they hold nothing
@@ -137,6 +138,13 @@ internal sealed class MetadataStore : IDisposable
         }
     }
 
+    /// <summary>Text from a damaged row, fit for a one-line message: control characters shown as '?', at most 80 characters.</summary>
+    private static string Printable(string? text)
+    {
+        string line = new((text ?? "").Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return line.Length > 80 ? line[..80] + "..." : line;
+    }
+
     /// <summary>
     /// An error from SQLite as part of a one-line message: a malformed schema is quoted back with the
     /// line breaks of its CREATE TABLE.
@@ -181,6 +189,10 @@ internal sealed class MetadataStore : IDisposable
                 Verify(r, "settings");
                 values[r.GetString(0)] = r.GetString(1);
             }
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == SqliteCorrupt)
+        {
+            throw new VolumeException($"{path} is corrupt ({OneLine(e.Message)})", e);
         }
         catch (SqliteException e)
         {
@@ -247,7 +259,7 @@ internal sealed class MetadataStore : IDisposable
             return CaseFolding.Runtime;
         }
         return CaseFolding.Parse(get("case_folding"), out string? problem)
-            ?? throw new VolumeException($"{path}: setting 'case_folding' is invalid ({problem}): corrupt");
+            ?? throw new VolumeException($"{path}: setting 'case_folding' is invalid ({Printable(problem)}): corrupt");
     }
 
     /// <summary>

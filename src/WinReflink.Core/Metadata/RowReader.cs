@@ -44,6 +44,9 @@ internal sealed class RowReader : IDisposable
         }
     }
 
+    /// <summary>The query's parameters (?1, ?2, ...).</summary>
+    public int ParameterCount => raw.sqlite3_bind_parameter_count(_statement);
+
     /// <summary>Ends the current run (its read transaction with it), so the prepared query can run again with new parameters.</summary>
     public void Reset() => raw.sqlite3_reset(_statement);
 

@@ -14,13 +14,21 @@ internal static class SqliteIntegrity
     /// <summary>What `PRAGMA integrity_check` reports, on one line and shortened; null when it says ok.</summary>
     public static string? Problem(SqliteConnection db)
     {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "PRAGMA integrity_check(20)";
-        using var r = cmd.ExecuteReader();
         var lines = new List<string>();
-        while (r.Read())
+        try
         {
-            lines.Add(Convert.ToString(r.GetValue(0), CultureInfo.InvariantCulture) ?? "");
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "PRAGMA integrity_check(20)";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                lines.Add(Convert.ToString(r.GetValue(0), CultureInfo.InvariantCulture) ?? "");
+            }
+        }
+        catch (SqliteException e)
+        {
+            // Damage bad enough that the check itself cannot read the file (a zeroed b-tree page).
+            lines.Add(e.Message);
         }
         if (lines is ["ok"])
         {

@@ -20,12 +20,26 @@ internal sealed class DirectoryContents
     private readonly OrderedMap<DirectoryRecord> _byCookie = new();
     /// <summary>Keys changed since the last commit; null between commits, so a directory at rest pays nothing for it.</summary>
     private HashSet<string>? _changedKeys;
+    /// <summary>
+    /// Reads the stored entries when a directory was loaded without them (issue 11: a listing of its
+    /// parent needs its type, not its entries); null once they are here. Readers of one directory run
+    /// at once under its lock shared, so the first of them loads under <see cref="_loading"/>.
+    /// </summary>
+    private Func<IEnumerable<DirectoryRecord>>? _stored;
+    private readonly Lock _loading = new();
 
     public long NextCookie = 1;
-    public int Count => _byKey.Count;
-    public IEnumerable<DirectoryRecord> Records => _byKey.Values;
 
-    public bool TryGet(string key, out DirectoryRecord record) => _byKey.TryGetValue(key, out record!);
+    /// <summary>Entries whose rows are read when the directory is first used (a directory loaded from meta.db).</summary>
+    public void LoadLater(Func<IEnumerable<DirectoryRecord>> stored) => _stored = stored;
+
+    /// <summary>Entries in memory, without loading any: what the directory costs now (eviction's estimate).</summary>
+    public int LoadedCount => Volatile.Read(ref _stored) == null ? _byKey.Count : 0;
+
+    public int Count => Loaded()._byKey.Count;
+    public IEnumerable<DirectoryRecord> Records => Loaded()._byKey.Values;
+
+    public bool TryGet(string key, out DirectoryRecord record) => Loaded()._byKey.TryGetValue(key, out record!);
 
     public void Load(DirectoryRecord record)
     {
@@ -38,11 +52,30 @@ internal sealed class DirectoryContents
         NextCookie = Math.Max(NextCookie, record.Cookie + 1);
     }
 
+    private DirectoryContents Loaded()
+    {
+        if (Volatile.Read(ref _stored) != null)
+        {
+            lock (_loading)
+            {
+                if (_stored is { } stored)
+                {
+                    foreach (var record in stored())
+                    {
+                        Load(record);
+                    }
+                    Volatile.Write(ref _stored, null);
+                }
+            }
+        }
+        return this;
+    }
+
     public DirectoryRecord Add(string name, string key, long ino)
     {
         // A name that is its own key (any name on a case-sensitive volume) is held once, not twice.
         var record = new DirectoryRecord(name, key == name ? name : key, ino, NextCookie++);
-        _byKey.Add(key, record);
+        Loaded()._byKey.Add(key, record);
         _byCookie.Set(record.Cookie, record);
         ChangedKey(key);
         return record;
@@ -51,7 +84,7 @@ internal sealed class DirectoryContents
     /// <summary>Points an existing name at another inode, or respells it, keeping its cookie (its place in a listing).</summary>
     public DirectoryRecord Replace(string key, string name, long ino)
     {
-        var old = _byKey[key];
+        var old = Loaded()._byKey[key];
         var record = new DirectoryRecord(name, key == name ? name : key, ino, old.Cookie);
         _byKey[key] = record;
         _byCookie.Set(record.Cookie, record);
@@ -61,7 +94,7 @@ internal sealed class DirectoryContents
 
     public void Remove(string key)
     {
-        if (_byKey.Remove(key, out var record))
+        if (Loaded()._byKey.Remove(key, out var record))
         {
             _byCookie.Remove(record.Cookie);
             ChangedKey(key);
@@ -71,7 +104,7 @@ internal sealed class DirectoryContents
     /// <summary>Entries after the cookie and before <paramref name="endCookie"/>, in cookie order.</summary>
     public IEnumerable<DirectoryRecord> After(long cookie, long endCookie = long.MaxValue)
     {
-        foreach (var kv in _byCookie.Range(cookie + 1, endCookie))
+        foreach (var kv in Loaded()._byCookie.Range(cookie + 1, endCookie))
         {
             yield return kv.Value;
         }

@@ -48,7 +48,7 @@ internal sealed class InodeEviction
     /// <summary>Estimated memory of one resident inode.</summary>
     public static long Footprint(Inode inode)
     {
-        long bytes = InodeBytes + EntryBytes * (inode.Children?.Count ?? 0) + ExtentBytes * (inode.Extents?.Count ?? 0);
+        long bytes = InodeBytes + EntryBytes * (inode.Children?.LoadedCount ?? 0) + ExtentBytes * (inode.Extents?.Count ?? 0);
         if (inode.Xattrs is { } xattrs)
         {
             foreach (var (name, value) in xattrs)

@@ -87,6 +87,52 @@ internal sealed class InodeTable
     }
 
     /// <summary>
+    /// Loads those of <paramref name="inos"/> that are not resident, <see cref="InodeLoader.BatchSize"/>
+    /// at a time: a listing's page of entries costs a few queries, not a few per entry. A damaged row
+    /// stops the volume, as in <see cref="TryGet"/>; the entries then answer Corrupt when resolved.
+    /// </summary>
+    public void Preload(IReadOnlyList<long> inos)
+    {
+        if (_state.Loader == null)
+        {
+            return;
+        }
+        var batch = new List<long>(InodeLoader.BatchSize);
+        for (int start = 0; start < inos.Count; start += InodeLoader.BatchSize)
+        {
+            lock (_loading)
+            {
+                batch.Clear();
+                for (int i = start; i < Math.Min(inos.Count, start + InodeLoader.BatchSize); i++)
+                {
+                    long ino = inos[i];
+                    if (ino > 0 && !_state.Inodes.ContainsKey(ino) && !_state.DestroyedSinceCommit.ContainsKey(ino))
+                    {
+                        batch.Add(ino);
+                    }
+                }
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+                try
+                {
+                    foreach (var inode in _state.Loader.LoadMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch)))
+                    {
+                        _state.Inodes[inode.Ino] = inode;
+                        _eviction.Added(inode);
+                    }
+                }
+                catch (CorruptionException e)
+                {
+                    _health.Corrupt(e.What, e.Ino, e.Block);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Reads an inode that is not resident. One load at a time, so two callers missing the same inode
     /// get one object (the inode locks and monitors rely on one object per number). A destroyed inode is
     /// removed from the resident set only after it is recorded as destroyed, so a load that finds it not

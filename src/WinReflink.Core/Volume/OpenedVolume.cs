@@ -73,7 +73,7 @@ internal sealed class OpenedVolume : IDisposable
             }
             var opening = System.Diagnostics.Stopwatch.StartNew();
             // A repair works on every inode at once; anything else loads inodes when it first touches them (issue 11).
-            loader = options.Repairing ? null : new InodeLoader(layout.MetaDb, verify: settings.FormatVersion >= 2);
+            loader = options.Repairing ? null : OpenLoader(layout.MetaDb, settings);
             var state = meta.LoadState(settings, layout.MetaDb, loader);
             // Whole-volume validation belongs to `check`; a repair needs its findings now. Otherwise open
             // reports what it found in the rows it read.
@@ -97,6 +97,18 @@ internal sealed class OpenedVolume : IDisposable
             meta?.Dispose();
             volumeLock.Dispose();
             throw;
+        }
+    }
+
+    private static InodeLoader OpenLoader(string metaDb, VolumeSettings settings)
+    {
+        try
+        {
+            return new InodeLoader(metaDb, verify: settings.FormatVersion >= 2);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new VolumeException($"{metaDb} is corrupt: its queries cannot be prepared ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')})", e);
         }
     }
 

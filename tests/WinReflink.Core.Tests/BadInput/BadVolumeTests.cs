@@ -93,7 +93,32 @@ public class BadVolumeTests : VolumeFixture
         {
             File.WriteAllBytes(MetaDb, pristine);
             Overwrite(MetaDb, (long)p * page, Garbage(page, p));
-            AssertOpenFails("meta.db", "corrupt");
+            AssertRefusedOrFoundByCheck(p);
+        }
+    }
+
+    /// <summary>
+    /// Open reads only the pages it needs (issue 11): damage elsewhere is not refused at open but found
+    /// by `check`, as SQLite's integrity check or an unreadable row, and the volume then takes no changes.
+    /// </summary>
+    private void AssertRefusedOrFoundByCheck(int page)
+    {
+        FileSystem fs;
+        try
+        {
+            fs = FileSystem.Open(Folder, new OpenOptions { CommitInterval = TimeSpan.Zero });
+        }
+        catch (VolumeException e)
+        {
+            Assert.That(e.Message, Does.Not.Contain('\n'), "the message is one line");
+            Assert.That(e.Message, Does.Contain("meta.db").And.Contain("corrupt").IgnoreCase, $"page {page}");
+            return;
+        }
+        using (fs)
+        {
+            var found = fs.Check();
+            Assert.That(found.Where(v => v.Invariant == 9).Select(v => v.What), Has.Some.Contains("meta.db").Or.Some.Contains("checksum"), $"page {page}: {string.Join("; ", found)}");
+            Assert.That(fs.IsReadOnly, Is.True, $"page {page}: a volume check found damaged takes no changes");
         }
     }
 

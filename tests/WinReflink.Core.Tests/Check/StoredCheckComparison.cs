@@ -29,6 +29,16 @@ internal static class StoredCheckComparison
         {
             return null;
         }
+        // A database SQLite finds damaged (an index that disagrees with its table, a zeroed page) reads
+        // differently by each checker's queries; what both report then is SQLite's verdict.
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={metaDb};Mode=ReadOnly;Pooling=False"))
+        {
+            db.Open();
+            if (SqliteIntegrity.Problem(db) != null)
+            {
+                return null;
+            }
+        }
         IReadOnlyList<Violation> stored;
         try
         {
@@ -38,13 +48,7 @@ internal static class StoredCheckComparison
         {
             return $"the load read the volume, the stored check refused it: {e.Message}";
         }
-        // A database whose indexes disagree with their tables reads differently by each checker's
-        // queries; what both must report then is SQLite's verdict, which the stored check gives first.
-        bool structureDamaged = stored.Count > 0 && stored[0].What.StartsWith("meta.db fails SQLite's integrity check", StringComparison.Ordinal);
-        if (structureDamaged)
-        {
-            return null;
-        }
+
         var expected = Keys(loaded.Where(v => !v.What.StartsWith("security descriptor ", StringComparison.Ordinal) || v.What.EndsWith("does not exist", StringComparison.Ordinal)));
         var actual = Keys(stored);
         var missing = Except(expected, actual);
