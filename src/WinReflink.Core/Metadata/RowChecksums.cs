@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
@@ -32,15 +33,75 @@ internal sealed class RowChecksums
 
     private readonly XxHash3 _hash = new();
 
-    /// <summary>The checksum of the first <paramref name="columns"/> values of the reader's current row.</summary>
+    /// <summary>
+    /// The checksum of the first <paramref name="columns"/> values of the reader's current row. Loads
+    /// verify every row they read, so this lays the row's bytes out in one buffer straight from
+    /// SQLite's column values (no boxed value, no string) and hashes it once; the bytes, and so the
+    /// checksum, are those the streaming appends below give.
+    /// </summary>
     public long Of(string table, RowReader row, int columns)
     {
-        Begin(table);
+        _row.ResetWrittenCount();
+        Put(_row, table);
         for (int i = 0; i < columns; i++)
         {
-            AppendValue(row.GetValue(i));
+            switch (row.ColumnType(i))
+            {
+                case SQLitePCL.raw.SQLITE_INTEGER:
+                    Put(_row, row.RawInt64(i), 1);
+                    break;
+                case SQLitePCL.raw.SQLITE_FLOAT:
+                    Put(_row, BitConverter.DoubleToInt64Bits(row.RawDouble(i)), 4);
+                    break;
+                case SQLitePCL.raw.SQLITE_TEXT:
+                    PutUtf8(_row, row.RawUtf8(i));
+                    break;
+                case SQLitePCL.raw.SQLITE_BLOB:
+                    var blob = row.RawBlob(i);
+                    PutHeader(_row, 3, blob.Length);
+                    _row.Write(blob);
+                    break;
+                default:
+                    _row.Write<byte>([0]);
+                    break;
+            }
         }
-        return Finish();
+        return (long)XxHash3.HashToUInt64(_row.WrittenSpan);
+    }
+
+    /// <summary>The row being laid out by <see cref="Of(string, RowReader, int)"/>; reused, so an instance serves one thread.</summary>
+    private readonly ArrayBufferWriter<byte> _row = new(256);
+
+    private static void PutHeader(ArrayBufferWriter<byte> into, byte tag, int length)
+    {
+        var span = into.GetSpan(5);
+        span[0] = tag;
+        BinaryPrimitives.WriteInt32LittleEndian(span[1..], length);
+        into.Advance(5);
+    }
+
+    private static void Put(ArrayBufferWriter<byte> into, long value, byte tag)
+    {
+        var span = into.GetSpan(9);
+        span[0] = tag;
+        BinaryPrimitives.WriteInt64LittleEndian(span[1..], value);
+        into.Advance(9);
+    }
+
+    /// <summary>Text as the streaming form hashes it: its length in UTF-16 units, then UTF-16LE.</summary>
+    private static void Put(ArrayBufferWriter<byte> into, string value)
+    {
+        PutHeader(into, 2, value.Length);
+        into.Write(MemoryMarshal.AsBytes(value.AsSpan()));
+    }
+
+    private static void PutUtf8(ArrayBufferWriter<byte> into, ReadOnlySpan<byte> utf8)
+    {
+        int units = System.Text.Encoding.UTF8.GetCharCount(utf8);
+        PutHeader(into, 2, units);
+        var chars = MemoryMarshal.Cast<byte, char>(into.GetSpan(units * 2));
+        System.Text.Encoding.UTF8.GetChars(utf8, chars);
+        into.Advance(units * 2);
     }
 
     /// <summary>The same, for ADO.NET readers (the settings and the reseal read through them).</summary>

@@ -79,6 +79,20 @@ internal sealed class RowReader : IDisposable
         _ => null,
     };
 
+    /// <summary>The column's storage class (SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL).</summary>
+    public int ColumnType(int column) => raw.sqlite3_column_type(_statement, column);
+
+    /// <summary>The column's value as an integer, whatever its class (the caller checked it: <see cref="ColumnType"/>).</summary>
+    public long RawInt64(int column) => raw.sqlite3_column_int64(_statement, column);
+
+    public double RawDouble(int column) => raw.sqlite3_column_double(_statement, column);
+
+    /// <summary>The column's text as SQLite holds it (UTF-8; the blob accessor returns a text's bytes unconverted), valid until the row changes.</summary>
+    public ReadOnlySpan<byte> RawUtf8(int column) => raw.sqlite3_column_blob(_statement, column);
+
+    /// <summary>The column's blob, valid until the row changes.</summary>
+    public ReadOnlySpan<byte> RawBlob(int column) => raw.sqlite3_column_blob(_statement, column);
+
     public bool IsDBNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
 
     public long GetInt64(int column)

@@ -26,6 +26,12 @@ internal sealed class InodeEviction
     private readonly Action _schedule;
     /// <summary>Resident bytes the last scan found, plus what was loaded or created since.</summary>
     private long _estimate;
+    /// <summary>
+    /// The estimate at which the next scan runs: the budget, or a quarter budget past what the last scan
+    /// could not drop (inodes held by a host's lookups), so a scan that frees nothing is not run again
+    /// at every load.
+    /// </summary>
+    private long _nextScan;
     private int _scheduled;
 
     /// <param name="pinned">Whether a transaction holds the inode (its changes are not in meta.db yet).</param>
@@ -36,6 +42,7 @@ internal sealed class InodeEviction
         _budget = budget;
         _pinned = pinned;
         _schedule = schedule;
+        _nextScan = budget;
     }
 
     public long Budget => _budget;
@@ -62,7 +69,7 @@ internal sealed class InodeEviction
     /// <summary>An inode was loaded or created: schedules a scan when the estimate passes the budget. Thread-safe.</summary>
     public void Added(Inode inode)
     {
-        if (Interlocked.Add(ref _estimate, Footprint(inode)) > _budget && Interlocked.Exchange(ref _scheduled, 1) == 0)
+        if (Interlocked.Add(ref _estimate, Footprint(inode)) > Volatile.Read(ref _nextScan) && Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
             _schedule();
         }
@@ -107,6 +114,7 @@ internal sealed class InodeEviction
         }
         LastScan = (_state.Inodes.Count, total);
         Evicted += dropped;
+        Volatile.Write(ref _nextScan, Math.Max(_budget, total + _budget / 4));
         Volatile.Write(ref _estimate, total);
         return dropped;
     }
