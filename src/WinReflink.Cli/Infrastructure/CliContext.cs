@@ -33,10 +33,10 @@ internal sealed class CliContext
     /// Opens a volume with the default commit interval; the caller disposes it, which commits. Bad
     /// volumes throw <see cref="WinReflink.Core.Volume.VolumeException"/> with a one-line reason.
     /// </summary>
-    public FileSystem OpenVolume(string folder, bool readOnly = false, bool repairing = false, bool? copyRecognition = null)
+    public FileSystem OpenVolume(string folder, bool readOnly = false, bool repairing = false, bool? copyRecognition = null, long? cacheSizeBytes = null)
     {
         var watch = Stopwatch.StartNew();
-        var fs = FileSystem.Open(folder, new OpenOptions { ReadOnly = readOnly, Repairing = repairing, CopyRecognition = copyRecognition, LoggerFactory = LoggerFactory });
+        var fs = FileSystem.Open(folder, new OpenOptions { ReadOnly = readOnly, Repairing = repairing, CopyRecognition = copyRecognition, CacheSizeBytes = cacheSizeBytes, LoggerFactory = LoggerFactory });
         _opened.Add(fs);
         Logger.LogDebug("Opened volume {Volume}{Mode} in {Ms} ms", fs.VolumePath, readOnly ? " read-only" : "", watch.ElapsedMilliseconds);
         return fs;
