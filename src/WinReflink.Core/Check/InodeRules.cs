@@ -29,6 +29,18 @@ internal static class InodeRules
         }
     }
 
+    /// <summary>The file, directory and extent counts the settings keep (format version 4) against those counted over the inodes.</summary>
+    public static void CheckCounts((long Files, long Directories, long Extents) stored, (long Files, long Directories, long Extents) counted, Report add)
+    {
+        foreach (var (what, kept, found) in new[] { ("files", stored.Files, counted.Files), ("directories", stored.Directories, counted.Directories), ("extents", stored.Extents, counted.Extents) })
+        {
+            if (kept != found)
+            {
+                add(3, $"the settings count the wrong number of {what}", null, null, $"{found}", $"{kept}");
+            }
+        }
+    }
+
     /// <summary>
     /// Link counts against the names (<paramref name="names"/> entries name the inode) and, for a
     /// directory, its subdirectories; orphans; a symbolic link's target; the next inode number.

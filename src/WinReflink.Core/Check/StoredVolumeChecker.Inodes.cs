@@ -83,22 +83,10 @@ internal sealed partial class StoredVolumeChecker
     }
 
     /// <summary>The counts the settings keep (format version 4) against the rows: inodes by kind, and the extent rows of regular files.</summary>
-    private void CheckCounts(long files, long directories)
-    {
-        foreach (var (what, key, fallback, counted) in new[]
-        {
-            ("files", "files", _settings.FileCount, files),
-            ("directories", "directories", _settings.DirectoryCount, directories),
-            ("extents", "extents", _settings.ExtentCount, _regularExtents),
-        })
-        {
-            long stored = StoredSetting(key) ?? fallback;
-            if (stored != counted)
-            {
-                Add(3, $"the settings count the wrong number of {what}", null, null, $"{counted}", $"{stored}");
-            }
-        }
-    }
+    private void CheckCounts(long files, long directories) =>
+        InodeRules.CheckCounts(
+            (StoredSetting("files") ?? _settings.FileCount, StoredSetting("directories") ?? _settings.DirectoryCount, StoredSetting("extents") ?? _settings.ExtentCount),
+            (files, directories, _regularExtents), Add);
 
     /// <summary>The row as the load turns it into an inode: checksum, values past 32 bits, every column of the type its schema gives.</summary>
     private InodeRow ReadInode(RowReader r, int securityColumn)

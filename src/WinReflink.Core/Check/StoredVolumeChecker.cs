@@ -195,9 +195,9 @@ internal sealed partial class StoredVolumeChecker : IDisposable
     /// <summary>Records a checksum failure when the row's values (its first <paramref name="columns"/>) do not give its stored checksum.</summary>
     private void Verify(RowReader row, string table, int columns)
     {
-        if (_verify && (row.GetValue(columns) is not long crc || _checksums.Of(table, row, columns) != crc))
+        if (_verify && _checksums.Mismatch(table, row, columns) is { } damaged)
         {
-            Add(9, $"row does not match its checksum: {RowChecksums.Describe(RowChecksums.Table(table), row.GetValue)}", null, null, "the checksum of the row's values", "another");
+            Add(9, $"row does not match its checksum: {damaged}", null, null, "the checksum of the row's values", "another");
         }
     }
 

@@ -92,13 +92,7 @@ internal sealed class VolumeChecker
             InodeRules.CheckFields(inode.Ino, inode.Mode, inode.Size, Add);
         }
         var settings = _state.Settings;
-        foreach (var (what, stored, counted) in new[] { ("files", settings.FileCount, files), ("directories", settings.DirectoryCount, directories), ("extents", settings.ExtentCount, extents) })
-        {
-            if (stored != counted)
-            {
-                Add(3, $"the settings count the wrong number of {what}", null, null, $"{counted}", $"{stored}");
-            }
-        }
+        InodeRules.CheckCounts((settings.FileCount, settings.DirectoryCount, settings.ExtentCount), (files, directories, extents), Add);
     }
 
     /// <summary>Coverage of physical blocks by file mappings, as sorted (start, end, count) segments.</summary>

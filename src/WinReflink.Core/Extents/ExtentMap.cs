@@ -26,10 +26,13 @@ internal sealed class ExtentMap
         StoredCount++;
     }
 
-    /// <summary>What the map gained (or lost, negative) in rows since the last capture, which now stores them.</summary>
+    /// <summary>What the map gained (or lost, negative) in rows since the last capture.</summary>
+    public int PendingCountChange => Count - StoredCount;
+
+    /// <summary>The <see cref="PendingCountChange"/>, which the capture calling this now stores.</summary>
     public int TakeCountChange()
     {
-        int change = Count - StoredCount;
+        int change = PendingCountChange;
         StoredCount = Count;
         return change;
     }

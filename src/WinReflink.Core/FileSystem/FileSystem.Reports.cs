@@ -27,7 +27,7 @@ public sealed partial class FileSystem
             long capacity = s.CapacityBlocks * _blockSize;
             var (shared, saved) = _space.SharingTotals();
             // The stored extent count is as of the last capture; the running transaction's maps add what they changed since.
-            long extents = s.ExtentCount + _transaction.Changes.ChangedInodes.Sum(i => i.Extents == null ? 0L : i.Extents.Count - i.Extents.StoredCount);
+            long extents = s.ExtentCount + _transaction.Changes.ChangedInodes.Sum(i => (long)(i.Extents?.PendingCountChange ?? 0));
             return new VolumeInfo(capacity, capacity - free, free, shared * _blockSize, saved * _blockSize, s.FileCount, s.DirectoryCount, extents,
                 _blockSize, s.CaseSensitive, s.Label, s.SerialNumber, s.FormatVersion);
         }

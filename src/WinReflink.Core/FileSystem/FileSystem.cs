@@ -104,7 +104,7 @@ public sealed partial class FileSystem : IDisposable
             {
                 // Open reads only what it needs, so the reclaim's commit can be the first to meet a damaged page.
                 fs._transaction.Dispose();
-                throw new VolumeException($"{volume.Layout.MetaDb} is corrupt: the orphans left by the last session could not be reclaimed ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')})", e);
+                throw new VolumeException($"{volume.Layout.MetaDb} is corrupt: the orphans left by the last session could not be reclaimed ({MetadataStore.OneLine(e.Message)})", e);
             }
             return fs;
         }

@@ -54,8 +54,7 @@ internal sealed class InodeLoader : IDisposable
         }
     }
 
-    private RowReader Prepare(string select) =>
-        RowReader.Open(_db, _verify ? select.Replace(" FROM ", ", crc FROM ", StringComparison.Ordinal) : select);
+    private RowReader Prepare(string select) => RowReader.Open(_db, StoredRows.WithChecksum(select, _verify));
 
     /// <summary>The stored inode, whole but for a directory's entries (read when first used); null when no row has that number. Throws <see cref="CorruptionException"/> when a row of it is damaged.</summary>
     public Inode? Load(long ino)
@@ -136,13 +135,9 @@ internal sealed class InodeLoader : IDisposable
         {
             return false;
         }
-        if (_verify && table != null)
+        if (_verify && table != null && _checksums.Mismatch(table, query, query.FieldCount - 1) is { } damaged)
         {
-            int columns = query.FieldCount - 1;
-            if (query.GetValue(columns) is not long crc || _checksums.Of(table, query, columns) != crc)
-            {
-                throw new CorruptionException($"row does not match its checksum: {RowChecksums.Describe(RowChecksums.Table(table), query.GetValue)}", query.GetInt64(0), -1);
-            }
+            throw new CorruptionException($"row does not match its checksum: {damaged}", query.GetInt64(0), -1);
         }
         return true;
     }

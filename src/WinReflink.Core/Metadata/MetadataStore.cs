@@ -325,10 +325,9 @@ internal sealed class MetadataStore : IDisposable
 
     private void Verify(RowReader r, string table)
     {
-        int columns = r.FieldCount - 1;
-        if (_verify && (r.GetValue(columns) is not long crc || _checksums.Of(table, r, columns) != crc))
+        if (_verify && _checksums.Mismatch(table, r, r.FieldCount - 1) is { } row)
         {
-            _checksumFailures.Add(RowChecksums.Describe(RowChecksums.Table(table), r.GetValue));
+            _checksumFailures.Add(row);
         }
     }
 
@@ -455,7 +454,7 @@ internal sealed class MetadataStore : IDisposable
     }
 
     /// <summary>The SELECT with the row's checksum as its last column, when the volume has checksums.</summary>
-    private string WithChecksum(string select) => _verify ? select.Replace(" FROM ", ", crc FROM ", StringComparison.Ordinal) : select;
+    private string WithChecksum(string select) => StoredRows.WithChecksum(select, _verify);
 
     /// <summary>A new volume's rows; the root's security descriptor, when it has one, is descriptor 1 (<see cref="Inode.SecurityId"/>).</summary>
     public void WriteNewVolume(VolumeSettings settings, Inode root, byte[]? rootDescriptor)

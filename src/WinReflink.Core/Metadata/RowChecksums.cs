@@ -31,77 +31,39 @@ internal sealed class RowChecksums
         new("orphans", ["ino"], 1),
     ];
 
-    private readonly XxHash3 _hash = new();
+    /// <summary>The row being laid out for its hash; reused, so an instance serves one thread.</summary>
+    private readonly ArrayBufferWriter<byte> _row = new(256);
 
     /// <summary>
-    /// The checksum of the first <paramref name="columns"/> values of the reader's current row. Loads
-    /// verify every row they read, so this lays the row's bytes out in one buffer straight from
-    /// SQLite's column values (no boxed value, no string) and hashes it once; the bytes, and so the
-    /// checksum, are those the streaming appends below give.
+    /// The checksum of the first <paramref name="columns"/> values of the reader's current row, laid
+    /// out straight from SQLite's column values (loads verify every row they read: no boxed value, no
+    /// string).
     /// </summary>
     public long Of(string table, RowReader row, int columns)
     {
-        _row.ResetWrittenCount();
-        Put(_row, table);
+        Begin(table);
         for (int i = 0; i < columns; i++)
         {
             switch (row.ColumnType(i))
             {
                 case SQLitePCL.raw.SQLITE_INTEGER:
-                    Put(_row, row.RawInt64(i), 1);
+                    Put(row.RawInt64(i), 1);
                     break;
                 case SQLitePCL.raw.SQLITE_FLOAT:
-                    Put(_row, BitConverter.DoubleToInt64Bits(row.RawDouble(i)), 4);
+                    Put(BitConverter.DoubleToInt64Bits(row.RawDouble(i)), 4);
                     break;
                 case SQLitePCL.raw.SQLITE_TEXT:
-                    PutUtf8(_row, row.RawUtf8(i));
+                    PutUtf8(row.RawUtf8(i));
                     break;
                 case SQLitePCL.raw.SQLITE_BLOB:
-                    var blob = row.RawBlob(i);
-                    PutHeader(_row, 3, blob.Length);
-                    _row.Write(blob);
+                    Put(row.RawBlob(i));
                     break;
                 default:
-                    _row.Write<byte>([0]);
+                    PutNull();
                     break;
             }
         }
-        return (long)XxHash3.HashToUInt64(_row.WrittenSpan);
-    }
-
-    /// <summary>The row being laid out by <see cref="Of(string, RowReader, int)"/>; reused, so an instance serves one thread.</summary>
-    private readonly ArrayBufferWriter<byte> _row = new(256);
-
-    private static void PutHeader(ArrayBufferWriter<byte> into, byte tag, int length)
-    {
-        var span = into.GetSpan(5);
-        span[0] = tag;
-        BinaryPrimitives.WriteInt32LittleEndian(span[1..], length);
-        into.Advance(5);
-    }
-
-    private static void Put(ArrayBufferWriter<byte> into, long value, byte tag)
-    {
-        var span = into.GetSpan(9);
-        span[0] = tag;
-        BinaryPrimitives.WriteInt64LittleEndian(span[1..], value);
-        into.Advance(9);
-    }
-
-    /// <summary>Text as the streaming form hashes it: its length in UTF-16 units, then UTF-16LE.</summary>
-    private static void Put(ArrayBufferWriter<byte> into, string value)
-    {
-        PutHeader(into, 2, value.Length);
-        into.Write(MemoryMarshal.AsBytes(value.AsSpan()));
-    }
-
-    private static void PutUtf8(ArrayBufferWriter<byte> into, ReadOnlySpan<byte> utf8)
-    {
-        int units = System.Text.Encoding.UTF8.GetCharCount(utf8);
-        PutHeader(into, 2, units);
-        var chars = MemoryMarshal.Cast<byte, char>(into.GetSpan(units * 2));
-        System.Text.Encoding.UTF8.GetChars(utf8, chars);
-        into.Advance(units * 2);
+        return Finish();
     }
 
     /// <summary>The same, for ADO.NET readers (the settings and the reseal read through them).</summary>
@@ -110,7 +72,7 @@ internal sealed class RowChecksums
         Begin(table);
         for (int i = 0; i < columns; i++)
         {
-            AppendValue(row.GetValue(i));
+            PutValue(row.GetValue(i));
         }
         return Finish();
     }
@@ -121,76 +83,92 @@ internal sealed class RowChecksums
         Begin(table);
         for (int i = 0; i < parameters.Count - 1; i++)
         {
-            AppendValue(parameters[i].Value);
+            PutValue(parameters[i].Value);
         }
         return Finish();
     }
 
-    private void AppendValue(object? value)
+    private void PutValue(object? value)
     {
         switch (value)
         {
             case null or DBNull:
-                AppendNull();
+                PutNull();
                 break;
             case long l:
-                Append(l);
+                Put(l, 1);
                 break;
             case string s:
-                Append(s);
+                Put(s);
                 break;
             case double d:
-                Append(BitConverter.DoubleToInt64Bits(d), tag: 4);
+                Put(BitConverter.DoubleToInt64Bits(d), 4);
                 break;
             case byte[] b:
-                Append(b);
+                Put(b);
                 break;
             case var other:
                 // Every engine binding is a long, string or byte[]; anything else would be stored as an integer.
-                Append(Convert.ToInt64(other, System.Globalization.CultureInfo.InvariantCulture));
+                Put(Convert.ToInt64(other, System.Globalization.CultureInfo.InvariantCulture), 1);
                 break;
         }
     }
 
     private void Begin(string table)
     {
-        _hash.Reset();
-        Append(table);
+        _row.ResetWrittenCount();
+        Put(table);
     }
 
-    private long Finish() => (long)_hash.GetCurrentHashAsUInt64();
+    private long Finish() => (long)XxHash3.HashToUInt64(_row.WrittenSpan);
 
-    private void AppendNull()
+    private void PutNull() => _row.Write<byte>([0]);
+
+    private void PutHeader(byte tag, int length)
     {
-        ReadOnlySpan<byte> tag = [0];
-        _hash.Append(tag);
+        var span = _row.GetSpan(5);
+        span[0] = tag;
+        BinaryPrimitives.WriteInt32LittleEndian(span[1..], length);
+        _row.Advance(5);
     }
 
-    private void Append(long value, byte tag = 1)
+    private void Put(long value, byte tag)
     {
-        Span<byte> bytes = stackalloc byte[9];
-        bytes[0] = tag;
-        BinaryPrimitives.WriteInt64LittleEndian(bytes[1..], value);
-        _hash.Append(bytes);
+        var span = _row.GetSpan(9);
+        span[0] = tag;
+        BinaryPrimitives.WriteInt64LittleEndian(span[1..], value);
+        _row.Advance(9);
     }
 
-    private void Append(string value)
+    /// <summary>Text: its length in UTF-16 units, then UTF-16LE.</summary>
+    private void Put(string value)
     {
-        Span<byte> header = stackalloc byte[5];
-        header[0] = 2;
-        BinaryPrimitives.WriteInt32LittleEndian(header[1..], value.Length);
-        _hash.Append(header);
-        _hash.Append(MemoryMarshal.AsBytes(value.AsSpan()));
+        PutHeader(2, value.Length);
+        _row.Write(MemoryMarshal.AsBytes(value.AsSpan()));
     }
 
-    private void Append(byte[] value)
+    /// <summary>Text as SQLite holds it (UTF-8), laid out as <see cref="Put(string)"/> lays out the same text.</summary>
+    private void PutUtf8(ReadOnlySpan<byte> utf8)
     {
-        Span<byte> header = stackalloc byte[5];
-        header[0] = 3;
-        BinaryPrimitives.WriteInt32LittleEndian(header[1..], value.Length);
-        _hash.Append(header);
-        _hash.Append(value);
+        int units = System.Text.Encoding.UTF8.GetCharCount(utf8);
+        PutHeader(2, units);
+        var chars = MemoryMarshal.Cast<byte, char>(_row.GetSpan(units * 2));
+        System.Text.Encoding.UTF8.GetChars(utf8, chars);
+        _row.Advance(units * 2);
     }
+
+    private void Put(ReadOnlySpan<byte> blob)
+    {
+        PutHeader(3, blob.Length);
+        _row.Write(blob);
+    }
+
+    /// <summary>
+    /// Null when the reader's current row carries in column <paramref name="columns"/> the checksum of
+    /// its first <paramref name="columns"/> values; otherwise the row named for a message (<see cref="Describe"/>).
+    /// </summary>
+    public string? Mismatch(string table, RowReader row, int columns) =>
+        row.GetValue(columns) is long crc && Of(table, row, columns) == crc ? null : Describe(Table(table), row.GetValue);
 
     /// <summary>Names a row by its table and key, for messages: "extents row (ino 12, logical 0)".</summary>
     public static string Describe(RowTable table, Func<int, object?> value)

@@ -15,6 +15,10 @@ internal static class StoredRows
     public const string ExtentColumns = "ino, logical, physical, length, unwritten";
     public const string XattrColumns = "ino, name, value";
 
+    /// <summary>The SELECT with the row's checksum as its last column, when the volume has checksums (format version 2 on).</summary>
+    public static string WithChecksum(string select, bool verify) =>
+        verify ? select.Replace(" FROM ", ", crc FROM ", StringComparison.Ordinal) : select;
+
     /// <summary>The inodes columns that hold 32-bit values (mode, nlink, uid, gid, winattrs).</summary>
     private static ReadOnlySpan<int> NarrowInodeColumns => [1, 2, 3, 4, 11];
 

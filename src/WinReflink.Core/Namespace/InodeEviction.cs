@@ -45,13 +45,6 @@ internal sealed class InodeEviction
         _nextScan = budget;
     }
 
-    public long Budget => _budget;
-
-    /// <summary>Inodes and estimated bytes resident at the last scan.</summary>
-    public (int Inodes, long Bytes) LastScan { get; private set; }
-
-    public long Evicted { get; private set; }
-
     /// <summary>Estimated memory of one resident inode.</summary>
     public static long Footprint(Inode inode)
     {
@@ -112,8 +105,6 @@ internal sealed class InodeEviction
                 }
             }
         }
-        LastScan = (_state.Inodes.Count, total);
-        Evicted += dropped;
         Volatile.Write(ref _nextScan, Math.Max(_budget, total + _budget / 4));
         Volatile.Write(ref _estimate, total);
         return dropped;

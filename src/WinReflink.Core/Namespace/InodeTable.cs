@@ -105,10 +105,9 @@ internal sealed class InodeTable
                 batch.Clear();
                 for (int i = start; i < Math.Min(inos.Count, start + InodeLoader.BatchSize); i++)
                 {
-                    long ino = inos[i];
-                    if (ino > 0 && !_state.Inodes.ContainsKey(ino) && !_state.DestroyedSinceCommit.ContainsKey(ino))
+                    if (inos[i] > 0 && !_state.Inodes.ContainsKey(inos[i]) && !_state.DestroyedSinceCommit.ContainsKey(inos[i]))
                     {
-                        batch.Add(ino);
+                        batch.Add(inos[i]);
                     }
                 }
                 if (batch.Count == 0)
@@ -119,8 +118,7 @@ internal sealed class InodeTable
                 {
                     foreach (var inode in _state.Loader.LoadMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch)))
                     {
-                        _state.Inodes[inode.Ino] = inode;
-                        _eviction.Added(inode);
+                        Admit(inode);
                     }
                 }
                 catch (CorruptionException e)
@@ -157,11 +155,17 @@ internal sealed class InodeTable
             var inode = _state.Loader.Load(ino);
             if (inode != null)
             {
-                _state.Inodes[ino] = inode;
-                _eviction.Added(inode);
+                Admit(inode);
             }
             return inode;
         }
+    }
+
+    /// <summary>A loaded inode joins the resident set and counts against the metadata budget. Call under <see cref="_loading"/>.</summary>
+    private void Admit(Inode inode)
+    {
+        _state.Inodes[inode.Ino] = inode;
+        _eviction.Added(inode);
     }
 
     public FsError TryGetDirectory(long ino, out Inode dir)

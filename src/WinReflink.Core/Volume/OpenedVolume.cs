@@ -108,7 +108,7 @@ internal sealed class OpenedVolume : IDisposable
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
-            throw new VolumeException($"{metaDb} is corrupt: its queries cannot be prepared ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')})", e);
+            throw new VolumeException($"{metaDb} is corrupt: its queries cannot be prepared ({MetadataStore.OneLine(e.Message)})", e);
         }
     }
 
