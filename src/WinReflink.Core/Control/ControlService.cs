@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using WinReflink.Core.Cache;
+using WinReflink.Core.Namespace;
 
 namespace WinReflink.Core.Control;
 
@@ -50,8 +51,8 @@ internal sealed class ControlService
         return true;
     }
 
-    /// <summary>The volume's and the cache's figures as one JSON object.</summary>
-    public static string InfoJson(VolumeInfo info, CacheStatistics cache)
+    /// <summary>The volume's, the data cache's and the metadata cache's figures as one JSON object.</summary>
+    public static string InfoJson(VolumeInfo info, CacheStatistics cache, MetadataStatistics metadata)
     {
         var obj = new Dictionary<string, object>
         {
@@ -84,6 +85,14 @@ internal sealed class ControlService
                 ["indexBytes"] = cache.IndexBytes,
                 ["recognizedBlocks"] = cache.RecognizedBlocks,
                 ["recognizedBytes"] = cache.RecognizedBytes,
+            },
+            ["metadata"] = new Dictionary<string, object>
+            {
+                ["residentInodes"] = metadata.ResidentInodes,
+                ["estimatedBytes"] = metadata.EstimatedBytes,
+                ["budgetBytes"] = metadata.BudgetBytes,
+                ["droppedInodes"] = metadata.DroppedInodes,
+                ["parkedReferences"] = metadata.ParkedReferences,
             },
         };
         return JsonSerializer.Serialize(obj);

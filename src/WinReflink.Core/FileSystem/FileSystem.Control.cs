@@ -44,5 +44,5 @@ public sealed partial class FileSystem
     }
 
     /// <summary>The volume's and the cache's figures as one JSON object, for the control channel.</summary>
-    public string InfoJson() => ControlService.InfoJson(Info(), CacheStatistics());
+    public string InfoJson() => ControlService.InfoJson(Info(), CacheStatistics(), MetadataStatistics());
 }

@@ -51,6 +51,10 @@ public sealed partial class FileSystem
         {
             try
             {
+                if (_inodes.UnreferenceIfNotResident(ino, count))
+                {
+                    return;
+                }
                 if (_inodes.TryGet(ino, out var inode) == FsError.Ok && OpenCounts.Unreference(inode, count, IsReadOnly))
                 {
                     _inodes.Destroy(inode);

@@ -43,6 +43,9 @@ public sealed partial class FileSystem
         }
     }
 
+    /// <summary>The metadata cache: inodes in memory against the budget (<see cref="OpenOptions.MetadataCacheBytes"/>).</summary>
+    public MetadataStatistics MetadataStatistics() => _eviction.Statistics();
+
     /// <summary>For tests: checks the cache's content index against the cached windows (ExtentCache.CheckContentIndex); throws when one is broken.</summary>
     internal void CheckContentIndex() => _cache.CheckContentIndex();
 

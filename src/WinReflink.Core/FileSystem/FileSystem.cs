@@ -63,9 +63,10 @@ public sealed partial class FileSystem : IDisposable
             : null;
         _data = new DataPath(_cache, _space, _transaction, _blockSize, recognizer);
         _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
-        _eviction = new InodeEviction(_state, options.MetadataCacheBytes ?? DefaultMetadataCacheBytes, _transaction.Pins,
+        var parked = new ParkedReferences();
+        _eviction = new InodeEviction(_state, options.MetadataCacheBytes ?? DefaultMetadataCacheBytes, _transaction.Pins, parked,
             () => ThreadPool.UnsafeQueueUserWorkItem(_ => EvictMetadata(), null));
-        _inodes = new InodeTable(_state, _transaction, _data, _health, _eviction, _blockSize);
+        _inodes = new InodeTable(_state, _transaction, _data, _health, _eviction, parked, _blockSize);
         _tree = new DirectoryTree(_inodes, _transaction, _state.Settings.Folding);
         if (!_access.ReadOnly && options.CommitInterval > TimeSpan.Zero)
         {
@@ -190,6 +191,9 @@ public sealed partial class FileSystem : IDisposable
             return !_disposed && _state.Loader != null ? _eviction.EvictLocked() : 0;
         }
     }
+
+    /// <summary>For tests: whether the inode is in memory now (eviction dropped it, or it was never loaded).</summary>
+    internal bool IsResident(long ino) => _state.Inodes.ContainsKey(ino);
 
     /// <summary>For tests: holds <paramref name="ino"/>'s lock exclusively, as a call changing that inode does, until disposed on the same thread.</summary>
     internal EngineLocks.Scope HoldInodeExclusively(long ino) => _locks.Inode(ino, write: true);

@@ -7,8 +7,10 @@ namespace WinReflink.Core.Namespace;
 /// created since the last scan could take the resident set past the budget, a scan with the volume
 /// lock held exclusively drops inodes until a quarter of the budget is free again, least recently used
 /// first (CLOCK over <see cref="Inode.Touched"/>). An inode is dropped only when its row in meta.db is
-/// its whole state and nothing refers to the object: not the root, not open, not referenced by a host,
-/// and in neither the running nor the committing transaction (<see cref="VolumeState"/>'s invariant).
+/// its whole state and nothing refers to the object: not the root, not open, not an orphan, and in
+/// neither the running nor the committing transaction (<see cref="VolumeState"/>'s invariant). A host's
+/// references (the FUSE kernel's lookups) do not keep an inode that has a name: they are parked
+/// (<see cref="ParkedReferences"/>) and put back when it is loaded again.
 /// Calls reach inodes by number and resolve them under the lock, so an inode dropped between calls is
 /// simply loaded again.
 /// </summary>
@@ -23,24 +25,28 @@ internal sealed class InodeEviction
     private readonly VolumeState _state;
     private readonly long _budget;
     private readonly Func<Inode, bool> _pinned;
+    private readonly ParkedReferences _parked;
     private readonly Action _schedule;
     /// <summary>Resident bytes the last scan found, plus what was loaded or created since.</summary>
     private long _estimate;
     /// <summary>
     /// The estimate at which the next scan runs: the budget, or a quarter budget past what the last scan
-    /// could not drop (inodes held by a host's lookups), so a scan that frees nothing is not run again
-    /// at every load.
+    /// could not drop (open or changed inodes), so a scan that frees nothing is not run again at every
+    /// load.
     /// </summary>
     private long _nextScan;
     private int _scheduled;
+    private long _dropped;
 
     /// <param name="pinned">Whether a transaction holds the inode (its changes are not in meta.db yet).</param>
+    /// <param name="parked">Where a dropped inode's host references wait for it to be loaded again.</param>
     /// <param name="schedule">Runs <see cref="EvictLocked"/> soon, with the volume lock held exclusively, on another thread.</param>
-    public InodeEviction(VolumeState state, long budget, Func<Inode, bool> pinned, Action schedule)
+    public InodeEviction(VolumeState state, long budget, Func<Inode, bool> pinned, ParkedReferences parked, Action schedule)
     {
         _state = state;
         _budget = budget;
         _pinned = pinned;
+        _parked = parked;
         _schedule = schedule;
         _nextScan = budget;
     }
@@ -99,6 +105,7 @@ internal sealed class InodeEviction
                 }
                 if (Evictable(inode))
                 {
+                    _parked.Park(inode);
                     _state.Inodes.TryRemove(inode.Ino, out _);
                     total -= Footprint(inode);
                     dropped++;
@@ -107,8 +114,13 @@ internal sealed class InodeEviction
         }
         Volatile.Write(ref _nextScan, Math.Max(_budget, total + _budget / 4));
         Volatile.Write(ref _estimate, total);
+        Interlocked.Add(ref _dropped, dropped);
         return dropped;
     }
+
+    /// <summary>The cache's figures as of the last scan, plus what was loaded since.</summary>
+    public MetadataStatistics Statistics() =>
+        new(_state.Inodes.Count, Volatile.Read(ref _estimate), _budget, Interlocked.Read(ref _dropped), _parked.Count);
 
     private bool Evictable(Inode inode)
     {
@@ -116,9 +128,11 @@ internal sealed class InodeEviction
         {
             return false;
         }
+        // An orphan (no name) that is held stays: its last release or FORGET destroys it, and its
+        // rows may already be on their way out.
         lock (inode)
         {
-            return !inode.IsHeld && !inode.Destroyed;
+            return inode.OpenCount == 0 && !inode.Destroyed && (inode.References == 0 || inode.Nlink > 0);
         }
     }
 }

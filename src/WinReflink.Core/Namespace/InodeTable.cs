@@ -24,24 +24,26 @@ internal sealed class InodeTable
     private readonly DataPath _data;
     private readonly VolumeHealth _health;
     private readonly InodeEviction _eviction;
+    private readonly ParkedReferences _parked;
     private readonly int _blockSize;
     /// <summary>The orphan list's own lock: unlinks and closes of different inodes change it at once. Taken inside an inode's monitor, never around one.</summary>
     private readonly Lock _orphansGate = new();
     /// <summary>Serializes loads from meta.db (<see cref="Load"/>); innermost, taken under any other lock.</summary>
     private readonly Lock _loading = new();
 
-    public InodeTable(VolumeState state, Transaction transaction, DataPath data, VolumeHealth health, InodeEviction eviction, int blockSize)
+    public InodeTable(VolumeState state, Transaction transaction, DataPath data, VolumeHealth health, InodeEviction eviction, ParkedReferences parked, int blockSize)
     {
         _state = state;
         _health = health;
         _eviction = eviction;
+        _parked = parked;
         _transaction = transaction;
         _data = data;
         _blockSize = blockSize;
         AttributeWriter = new InodeAttributeWriter(transaction, data);
         Xattrs = new InodeXattrs(transaction);
         Security = new InodeSecurity(state.Security, transaction);
-        Opens = new OpenCounts(this);
+        Opens = new OpenCounts(this, parked);
     }
 
     public InodeAttributeWriter AttributeWriter { get; }
@@ -54,7 +56,7 @@ internal sealed class InodeTable
 
     public Inode Root => Named(FileSystem.RootIno);
 
-    /// <summary>The inodes in memory: every one a host holds, has open or changed since the last commit, and others touched lately.</summary>
+    /// <summary>The inodes in memory: every one open, nameless but held, or changed since the last commit, and others touched lately.</summary>
     public IEnumerable<Inode> Resident => _state.Inodes.Values;
 
     /// <summary>
@@ -161,11 +163,33 @@ internal sealed class InodeTable
         }
     }
 
-    /// <summary>A loaded inode joins the resident set and counts against the metadata budget. Call under <see cref="_loading"/>.</summary>
+    /// <summary>A loaded inode joins the resident set, with the host references it had when dropped, and counts against the metadata budget. Call under <see cref="_loading"/>.</summary>
     private void Admit(Inode inode)
     {
+        // Loaded is used: a listing's page preloaded for the host's attribute requests that follow must
+        // not be the next scan's first victims.
+        inode.Touched = true;
+        _parked.Restore(inode);
         _state.Inodes[inode.Ino] = inode;
         _eviction.Added(inode);
+    }
+
+    /// <summary>
+    /// Gives back host references of an inode that is not resident, without loading it: its references
+    /// are parked (<see cref="ParkedReferences"/>) and it has a name, so no destruction can follow. False
+    /// when the inode is resident: the caller unreferences the object.
+    /// </summary>
+    public bool UnreferenceIfNotResident(long ino, long count)
+    {
+        lock (_loading)
+        {
+            if (_state.Loader == null || _state.Inodes.ContainsKey(ino))
+            {
+                return false;
+            }
+            _parked.Drop(ino, count);
+            return true;
+        }
     }
 
     public FsError TryGetDirectory(long ino, out Inode dir)

@@ -9,17 +9,20 @@ namespace WinReflink.Core.Namespace;
 /// Invariants on return: neither count is negative; the root is never let go; an inode with no name is
 /// claimed for destruction (<see cref="InodeTable.ClaimIfUnheld"/>) as soon as both are zero, unless the
 /// volume is read-only, when the next open reclaims it; no count is taken on a claimed inode. References
-/// live in memory only: after a restart no host holds any. Callers hold the volume lock, at least
+/// live in memory only: after a restart no host holds any; those of an inode dropped from memory wait in
+/// <see cref="ParkedReferences"/>. Callers hold the volume lock, at least
 /// shared; each count changes under the inode's monitor (<see cref="Inode"/>), since an unlink of the
 /// inode, holding other locks, may be deciding its fate at the same moment.
 /// </summary>
 internal sealed class OpenCounts
 {
     private readonly InodeTable _inodes;
+    private readonly ParkedReferences _parked;
 
-    public OpenCounts(InodeTable inodes)
+    public OpenCounts(InodeTable inodes, ParkedReferences parked)
     {
         _inodes = inodes;
+        _parked = parked;
     }
 
     /// <summary>A host reference (FUSE: one per reply that gives the kernel an entry); false when the inode is being destroyed.</summary>
@@ -63,6 +66,7 @@ internal sealed class OpenCounts
                 inode.References = 0;
             }
         }
+        _parked.Clear();
         _inodes.ReclaimUnheldOrphans(readOnly);
     }
 

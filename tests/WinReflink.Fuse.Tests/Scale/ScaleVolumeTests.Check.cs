@@ -11,7 +11,7 @@ public sealed partial class ScaleVolumeTests
     /// to it) clean. Its time and peak memory (/usr/bin/time -v) are reported, not asserted: issue 11
     /// asks for a check that streams, and the figure shows how far it is.
     /// </summary>
-    [Test, Order(8)]
+    [Test, Order(9)]
     public void CheckAfterUnmountFindsTheVolumeClean()
     {
         Unmount();

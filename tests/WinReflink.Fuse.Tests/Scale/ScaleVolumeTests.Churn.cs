@@ -18,7 +18,7 @@ public sealed partial class ScaleVolumeTests
     /// each; the counts and the survivors' bytes must be the same before and after unmount and remount.
     /// Leaves 1,000 more files and one more directory (<see cref="_expected"/> says so).
     /// </summary>
-    [Test, Order(7)]
+    [Test, Order(8)]
     public void CreateWriteRenameUnlinkOf2000FilesSurvivesRemount()
     {
         EnsureMounted();
