@@ -18,6 +18,8 @@ internal static class MountCommand
         var volume = GlobalOptions.Volume("The volume folder (formatted with defaults if it does not exist)");
         var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "Linux: an existing, empty directory. Windows: R:, * for the next free letter, or a directory that does not exist yet" };
         var cacheSize = GlobalOptions.Size("--cache-size", "ExtentCache size (default: a quarter of the memory)");
+        var metadataCache = GlobalOptions.Size("--metadata-cache",
+            "Memory for inodes, directory entries and extent maps read from meta.db; past it the least recently used are dropped and read again when touched (default: 64 MiB)");
         var allowOther = new Option<bool>("--allow-other") { Description = "Let other users use the mount (as root, or with user_allow_other in /etc/fuse.conf)" };
         var kernelCache = new Option<bool>("--kernel-cache") { Description = "Cache file data in the kernel page cache too (faster small reads of unshared files; clones no longer share RAM)" };
         var readOnly = new Option<bool>("--read-only") { Description = "Mount read-only" };
@@ -48,19 +50,19 @@ internal static class MountCommand
         };
         var command = new Command("mount", "Mount a volume at a directory (Linux, FUSE) or a drive letter (Windows, WinFsp) and serve it in the foreground")
         {
-            volume, mountPoint, cacheSize, allowOther, kernelCache, readOnly, noRecognition, threads, launcher, volumesDir, background,
+            volume, mountPoint, cacheSize, metadataCache, allowOther, kernelCache, readOnly, noRecognition, threads, launcher, volumesDir, background,
         };
         command.SetAction(parse => CommandRunner.Run(parse, context =>
         {
             if (OperatingSystem.IsWindows() && parse.GetValue(background))
             {
-                return StartWindowsBackground(context, parse, volume, mountPoint, cacheSize, kernelCache, readOnly, noRecognition, launcher);
+                return StartWindowsBackground(context, parse, volume, mountPoint, [cacheSize, metadataCache], kernelCache, readOnly, noRecognition, launcher);
             }
             if (OperatingSystem.IsWindows())
             {
                 return WindowsMount.Run(context, new WindowsMountRequest(parse.GetRequiredValue(volume), parse.GetRequiredValue(mountPoint),
                     parse.GetValue(readOnly), parse.GetValue(kernelCache), parse.GetValue(cacheSize), parse.GetValue(launcher),
-                    parse.GetValue(volumesDir) ?? WindowsMount.DefaultVolumesDir, !parse.GetValue(noRecognition)));
+                    parse.GetValue(volumesDir) ?? WindowsMount.DefaultVolumesDir, !parse.GetValue(noRecognition), parse.GetValue(metadataCache)));
             }
             if (!OperatingSystem.IsLinux())
             {
@@ -71,10 +73,7 @@ internal static class MountCommand
             if (parse.GetValue(background))
             {
                 var foreground = new List<string> { "mount", Path.GetFullPath(folder), Path.GetFullPath(target), "--threads", parse.GetValue(threads).ToString(CultureInfo.InvariantCulture) };
-                if (parse.GetValue(cacheSize) is long bytes)
-                {
-                    foreground.AddRange(["--cache-size", bytes.ToString(CultureInfo.InvariantCulture)]);
-                }
+                ForwardSizes(foreground, parse, [cacheSize, metadataCache]);
                 foreground.AddRange(new[] { (allowOther, "--allow-other"), (kernelCache, "--kernel-cache"), (readOnly, "--read-only"), (noRecognition, "--no-copy-recognition"), (GlobalOptions.Verbose, "--verbose") }
                     .Where(o => parse.GetValue(o.Item1)).Select(o => o.Item2));
                 try
@@ -105,6 +104,7 @@ internal static class MountCommand
             using var fs = FileSystem.Open(folder, new OpenOptions
             {
                 CacheSizeBytes = parse.GetValue(cacheSize),
+                MetadataCacheBytes = parse.GetValue(metadataCache),
                 ReadOnly = parse.GetValue(readOnly),
                 CopyRecognition = parse.GetValue(noRecognition) ? false : null,
                 LoggerFactory = context.LoggerFactory,
@@ -143,7 +143,7 @@ internal static class MountCommand
     /// <summary>Windows' --background: the same foreground mount in a detached process, as on Linux.</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("windows")]
     private static int StartWindowsBackground(CliContext context, ParseResult parse, Argument<string> volume, Argument<string> mountPoint,
-        Option<long?> cacheSize, Option<bool> kernelCache, Option<bool> readOnly, Option<bool> noRecognition, Option<bool> launcher)
+        Option<long?>[] sizes, Option<bool> kernelCache, Option<bool> readOnly, Option<bool> noRecognition, Option<bool> launcher)
     {
         string point = parse.GetRequiredValue(mountPoint);
         if (parse.GetValue(launcher))
@@ -158,14 +158,23 @@ internal static class MountCommand
         string folder = Path.GetFullPath(parse.GetRequiredValue(volume));
         string target = point.Length == 2 && point[1] == ':' ? point.ToUpperInvariant() : Path.GetFullPath(point);
         var foreground = new List<string> { "mount", folder, target };
-        if (parse.GetValue(cacheSize) is long bytes)
-        {
-            foreground.AddRange(["--cache-size", bytes.ToString(CultureInfo.InvariantCulture)]);
-        }
+        ForwardSizes(foreground, parse, sizes);
         foreground.AddRange(new[] { (kernelCache, "--kernel-cache"), (readOnly, "--read-only"), (noRecognition, "--no-copy-recognition"), (GlobalOptions.Verbose, "--verbose") }
             .Where(o => parse.GetValue(o.Item1)).Select(o => o.Item2));
         var (pid, log) = WindowsBackgroundMount.Start(foreground, target);
         context.Out.WriteLine($"mounted {folder} at {target} in the background (process {pid}, log {log}); `winreflink unmount {target}` ends it");
         return ExitCodes.Success;
+    }
+
+    /// <summary>The size options given, in bytes, for the foreground mount a --background one starts.</summary>
+    private static void ForwardSizes(List<string> foreground, ParseResult parse, Option<long?>[] sizes)
+    {
+        foreach (var size in sizes)
+        {
+            if (parse.GetValue(size) is long bytes)
+            {
+                foreground.AddRange([size.Name, bytes.ToString(CultureInfo.InvariantCulture)]);
+            }
+        }
     }
 }

@@ -7,7 +7,8 @@ using WinReflink.WinFsp.Interop;
 namespace WinReflink.Cli.Commands;
 
 /// <summary>What `winreflink mount` was asked on Windows.</summary>
-internal sealed record WindowsMountRequest(string Volume, string MountPoint, bool ReadOnly, bool KernelCache, long? CacheSize, bool Launcher, string VolumesDir, bool CopyRecognition = true);
+internal sealed record WindowsMountRequest(string Volume, string MountPoint, bool ReadOnly, bool KernelCache, long? CacheSize, bool Launcher, string VolumesDir, bool CopyRecognition = true,
+    long? MetadataCacheSize = null);
 
 /// <summary>
 /// `winreflink mount VOLUME R:|*|DIR` on Windows: the volume served through WinFsp until Ctrl+C, Ctrl+Break,
@@ -76,6 +77,7 @@ internal static class WindowsMount
         using var fs = FileSystem.Open(folder, new OpenOptions
         {
             CacheSizeBytes = request.CacheSize,
+            MetadataCacheBytes = request.MetadataCacheSize,
             ReadOnly = request.ReadOnly,
             CopyRecognition = request.CopyRecognition ? null : false,
             LoggerFactory = context.LoggerFactory,

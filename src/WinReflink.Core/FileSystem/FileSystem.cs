@@ -56,16 +56,17 @@ public sealed partial class FileSystem : IDisposable
         _blockSize = _state.Settings.BlockSize;
         _access = new VolumeAccess(options.ReadOnly, volume.Damage != null);
         _health = new VolumeHealth(_logger, volume.Layout.Folder, _cache.StopWriteBack);
-        _transaction = new Transaction(_state, volume.Meta, volume.Store, _cache, _access, _health, _locks);
+        var parked = new ParkedReferences();
+        // The eviction and the transaction know each other; the pin test runs only after construction.
+        _eviction = new InodeEviction(_state, options.MetadataCacheBytes ?? DefaultMetadataCacheBytes, inode => _transaction!.Pins(inode), parked,
+            () => ThreadPool.UnsafeQueueUserWorkItem(_ => EvictMetadata(), null));
+        _transaction = new Transaction(_state, volume.Meta, volume.Store, _cache, _access, _health, _locks, _eviction.Committed);
         _space = new BlockSpace(_state.Allocator, _state.Refcounts, _transaction, _health, () => IsReadOnly);
         var recognizer = options.CopyRecognition ?? _state.Settings.CopyRecognition
             ? new CopyRecognizer(_cache, _space, _locks, InodeOrNull, _blockSize)
             : null;
         _data = new DataPath(_cache, _space, _transaction, _blockSize, recognizer);
         _cloner = new RangeCloner(_data, _space, _transaction, _blockSize);
-        var parked = new ParkedReferences();
-        _eviction = new InodeEviction(_state, options.MetadataCacheBytes ?? DefaultMetadataCacheBytes, _transaction.Pins, parked,
-            () => ThreadPool.UnsafeQueueUserWorkItem(_ => EvictMetadata(), null));
         _inodes = new InodeTable(_state, _transaction, _data, _health, _eviction, parked, _blockSize);
         _tree = new DirectoryTree(_inodes, _transaction, _state.Settings.Folding);
         if (!_access.ReadOnly && options.CommitInterval > TimeSpan.Zero)

@@ -75,6 +75,18 @@ internal sealed class InodeEviction
     }
 
     /// <summary>
+    /// A commit made its inodes clean: schedules a scan if the resident set is past the budget, which
+    /// inodes created or changed (pinned until then) may have put it without any load to notice.
+    /// </summary>
+    public void Committed()
+    {
+        if (Volatile.Read(ref _estimate) > _budget && Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            _schedule();
+        }
+    }
+
+    /// <summary>
     /// Drops unpinned inodes until the resident set is within three quarters of the budget: first those
     /// not touched since the last pass (clearing the bit of those that were), then any unpinned one.
     /// The caller holds the volume lock exclusively, so no call holds an inode object meanwhile.

@@ -28,6 +28,7 @@ namespace WinReflink.Core.Transactions;
 /// </summary>
 internal sealed class Transaction : IDisposable
 {
+    private readonly Action _durable;
     private readonly VolumeState _state;
     private readonly MetadataStore _meta;
     private readonly BlockStore _store;
@@ -49,8 +50,11 @@ internal sealed class Transaction : IDisposable
     /// <summary>Set when the volume closes: from then on only <see cref="CommitLocked"/> commits.</summary>
     private bool _closed;
 
-    public Transaction(VolumeState state, MetadataStore meta, BlockStore store, ExtentCache cache, VolumeAccess access, VolumeHealth health, EngineLocks locks)
+    /// <param name="durable">Told, under the volume lock held exclusively, when a commit that changed inodes is durable: they are clean now, and may be dropped from memory.</param>
+    public Transaction(VolumeState state, MetadataStore meta, BlockStore store, ExtentCache cache, VolumeAccess access, VolumeHealth health, EngineLocks locks,
+        Action durable)
     {
+        _durable = durable;
         _state = state;
         _meta = meta;
         _store = store;
@@ -412,6 +416,11 @@ internal sealed class Transaction : IDisposable
             }
         }
         _durableSequence = _committing.Sequence;
+        bool cleaned = _committing.Changes.ChangedInodes.Count > 0;
         _committing = null;
+        if (cleaned)
+        {
+            _durable();
+        }
     }
 }

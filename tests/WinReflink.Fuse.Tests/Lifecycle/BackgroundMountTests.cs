@@ -37,6 +37,48 @@ public sealed class BackgroundMountTests
         Assert.That(MountTable.IsMounted(missing), Is.False);
     }
 
+    /// <summary>
+    /// --metadata-cache reaches the background mount's engine: with a 4 KiB budget, listing and
+    /// reading 300 files drops inodes (stats counts them) and every file still reads back whole.
+    /// </summary>
+    [Test]
+    public void MetadataCacheBudgetReachesTheBackgroundMount()
+    {
+        using var area = TestArea.Create();
+        var started = Programs.Winreflink("mount", "--background", "--metadata-cache", "4KiB", area.Volume, area.MountPoint);
+        Assert.That(started.ExitCode, Is.Zero, started.ToString());
+        int pid = int.Parse(System.Text.RegularExpressions.Regex.Match(started.Stdout, @"process (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                File.WriteAllText(Path.Combine(area.MountPoint, $"f{i:D3}"), $"file {i}");
+            }
+            ProcessRunner.RunOk("sync");
+            ProcessRunner.RunOk("sh", "-c", "echo 2 > /proc/sys/vm/drop_caches");
+            var listing = ProcessRunner.RunOk("ls", "-l", area.MountPoint);
+            Assert.That(listing.Stdout.Split('\n').Count(l => l.Contains(" f", StringComparison.Ordinal)), Is.EqualTo(300));
+            for (int i = 0; i < 300; i++)
+            {
+                Assert.That(File.ReadAllText(Path.Combine(area.MountPoint, $"f{i:D3}")), Is.EqualTo($"file {i}"));
+            }
+            var stats = Programs.Winreflink("stats", "--json", area.MountPoint);
+            Assert.That(stats.ExitCode, Is.Zero, stats.ToString());
+            using var doc = System.Text.Json.JsonDocument.Parse(stats.Stdout);
+            Assert.Multiple(() =>
+            {
+                Assert.That(doc.RootElement.GetProperty("metadataBudgetBytes").GetInt64(), Is.EqualTo(4096));
+                Assert.That(doc.RootElement.GetProperty("droppedInodes").GetInt64(), Is.GreaterThan(0), "a 4 KiB budget drops inodes");
+            });
+        }
+        finally
+        {
+            ProcessRunner.Run("umount", area.MountPoint);
+            WaitForExit(pid);
+        }
+        VolumeCheck.AssertClean(area.Volume);
+    }
+
     private static void WaitForExit(int pid)
     {
         for (int i = 0; i < 600 && Directory.Exists($"/proc/{pid}"); i++)
