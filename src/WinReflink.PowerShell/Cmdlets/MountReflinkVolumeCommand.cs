@@ -26,6 +26,10 @@ public sealed class MountReflinkVolumeCommand : PSCmdlet
     [Parameter]
     public long CacheSize { get; set; }
 
+    /// <summary>The metadata cache's budget in bytes: inodes, directory entries and extent maps read from meta.db (default 64 MiB).</summary>
+    [Parameter]
+    public long MetadataCacheSize { get; set; }
+
     [Parameter]
     public SwitchParameter ReadOnly { get; set; }
 
@@ -51,6 +55,10 @@ public sealed class MountReflinkVolumeCommand : PSCmdlet
         if (CacheSize > 0)
         {
             arguments.AddRange(["--cache-size", CacheSize.ToString(CultureInfo.InvariantCulture)]);
+        }
+        if (MetadataCacheSize > 0)
+        {
+            arguments.AddRange(["--metadata-cache", MetadataCacheSize.ToString(CultureInfo.InvariantCulture)]);
         }
         if (ReadOnly)
         {
