@@ -24,6 +24,17 @@ internal sealed class RowReader : IDisposable
     private readonly sqlite3_stmt _statement;
     /// <summary>The statement's pointer, zero once disposed (SQLite answers a zero statement as an empty one).</summary>
     private nint _stmt;
+    /// <summary>
+    /// Each column's storage class, and its value when an integer, as read in the row numbered
+    /// <see cref="_fetchedIn"/>: a loaded row's columns are read by its checksum and then by the code
+    /// that builds the object, and each SQLite column call costs about what the value's use does.
+    /// Invariant: an entry whose stamp is <see cref="_row"/> holds the current row's value.
+    /// </summary>
+    private readonly int[] _types;
+    private readonly long[] _integers;
+    private readonly uint[] _fetchedIn;
+    /// <summary>Numbers the rows stepped to (and resets), so the column cache needs no clearing.</summary>
+    private uint _row = 1;
 
     private RowReader(sqlite3 db, sqlite3_stmt statement)
     {
@@ -32,6 +43,9 @@ internal sealed class RowReader : IDisposable
         _stmt = statement.DangerousGetHandle();
         ParameterCount = raw.sqlite3_bind_parameter_count(statement);
         FieldCount = raw.sqlite3_column_count(statement);
+        _types = new int[FieldCount];
+        _integers = new long[FieldCount];
+        _fetchedIn = new uint[FieldCount];
     }
 
     /// <summary>Prepares the query; throws <see cref="SqliteException"/> when SQLite refuses it.</summary>
@@ -67,11 +81,13 @@ internal sealed class RowReader : IDisposable
     {
         // What reset returns repeats the last step's error, which that step already threw.
         _ = Sqlite3.Reset(_stmt);
+        NextRow();
     }
 
     /// <summary>Moves to the next row; false after the last. Throws <see cref="SqliteException"/> on a read error.</summary>
     public bool Read()
     {
+        NextRow();
         int rc = Sqlite3.Step(_stmt);
         if (rc == raw.SQLITE_ROW)
         {
@@ -82,6 +98,15 @@ internal sealed class RowReader : IDisposable
             SqliteException.ThrowExceptionForRC(rc, _db);
         }
         return false;
+    }
+
+    private void NextRow()
+    {
+        if (++_row == 0)
+        {
+            Array.Clear(_fetchedIn);
+            _row = 1;
+        }
     }
 
     public string GetName(int column) => raw.sqlite3_column_name(_statement, column).utf8_to_string();
@@ -99,10 +124,23 @@ internal sealed class RowReader : IDisposable
     };
 
     /// <summary>The column's storage class (SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL).</summary>
-    public int ColumnType(int column) => Sqlite3.ColumnType(_stmt, column);
+    public int ColumnType(int column)
+    {
+        if (_fetchedIn[column] != _row)
+        {
+            int type = Sqlite3.ColumnType(_stmt, column);
+            _types[column] = type;
+            if (type == raw.SQLITE_INTEGER)
+            {
+                _integers[column] = Sqlite3.ColumnInt64(_stmt, column);
+            }
+            _fetchedIn[column] = _row;
+        }
+        return _types[column];
+    }
 
     /// <summary>The column's value as an integer, whatever its class (the caller checked it: <see cref="ColumnType"/>).</summary>
-    public long RawInt64(int column) => Sqlite3.ColumnInt64(_stmt, column);
+    public long RawInt64(int column) => ColumnType(column) == raw.SQLITE_INTEGER ? _integers[column] : Sqlite3.ColumnInt64(_stmt, column);
 
     public double RawDouble(int column) => Sqlite3.ColumnDouble(_stmt, column);
 
