@@ -8,7 +8,7 @@ namespace WinReflink.Core.Metadata;
 /// Reads inodes and what belongs to them (extent maps, extended attributes, chattr flags, and a
 /// directory's entries when the directory is first used) from meta.db the first time the engine
 /// touches them (issue 11), through prepared statements on a read-only connection of its own
-/// (<see cref="ReadConnection"/>: no SQLite mutex, memory-mapped): one inode at a time, or a listing's
+/// (<see cref="ReadConnection"/>: no SQLite mutex): one inode at a time, or a listing's
 /// page of them at once (<see cref="LoadMany"/>), so a READDIRPLUS or a WinFsp ReadDirectory costs a
 /// few queries per page rather than a few per entry. A load is at most three queries in one read
 /// transaction: the inodes, the extents when a regular file is among them, and the extended

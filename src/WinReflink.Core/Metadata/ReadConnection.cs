@@ -9,16 +9,12 @@ namespace WinReflink.Core.Metadata;
 /// a cold `find` showed to matter:
 /// - no per-connection mutex (SQLITE_OPEN_NOMUTEX): e_sqlite3 is built serialized and ADO.NET opens in
 ///   that mode, so every column read locked and unlocked one; the owner serializes its calls instead;
-/// - the file is read through a memory map, so a page not in SQLite's cache costs no read(2) and copy;
 /// - <see cref="BeginRead"/> / <see cref="EndRead"/> hold one read transaction over several queries
 ///   (one snapshot, one set of file locks), where each statement would otherwise take its own.
 /// Invariant: one thread at a time (the caller's lock); statements prepared on it are disposed before it.
 /// </summary>
 internal sealed class ReadConnection : IDisposable
 {
-    /// <summary>The map's size limit; SQLite caps it at its compiled maximum (2 GiB in e_sqlite3 builds), and reads past it as before.</summary>
-    private const long MapBytes = 1L << 40;
-
     private readonly sqlite3 _db;
     private readonly RowReader _begin;
     private readonly RowReader _commit;
@@ -34,10 +30,6 @@ internal sealed class ReadConnection : IDisposable
             if (rc != raw.SQLITE_OK)
             {
                 SqliteException.ThrowExceptionForRC(rc, _db);
-            }
-            using (var map = Prepare(FormattableString.Invariant($"PRAGMA mmap_size = {MapBytes}")))
-            {
-                map.Read();
             }
             _begin = Prepare("BEGIN");
             _commit = Prepare("COMMIT");
