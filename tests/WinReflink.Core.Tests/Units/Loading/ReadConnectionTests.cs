@@ -53,8 +53,23 @@ public class ReadConnectionTests
         row.Reset();
         row.Bind(1, 2);
         Assert.That(row.Read(), Is.True);
+        Assert.That(row.GetInt64(0), Is.EqualTo(2));
         Assert.That(row.GetBlob(2), Is.Empty, "an empty blob is a blob, not null");
         Assert.That(row.GetValue(3), Is.EqualTo(7L));
+    }
+
+    /// <summary>RowReader keeps each column's type and integer for the current row; stepping on must not show the last row's.</summary>
+    [Test]
+    public void EachRowShowsItsOwnValues()
+    {
+        using var db = new ReadConnection(_path);
+        using var rows = db.Prepare("SELECT id, other FROM t ORDER BY id");
+        var seen = new List<(long, object?)>();
+        while (rows.Read())
+        {
+            seen.Add((rows.GetInt64(0), rows.GetValue(1)));
+        }
+        Assert.That(seen, Is.EqualTo(new[] { (1L, (object?)null), (2L, 7L) }));
     }
 
     [Test]
