@@ -7,9 +7,12 @@ namespace WinReflink.Core.Metadata;
 /// <summary>
 /// Reads inodes and what belongs to them (extent maps, extended attributes, chattr flags, and a
 /// directory's entries when the directory is first used) from meta.db the first time the engine
-/// touches them (issue 11), through prepared statements on a read-only connection of its own: one
-/// inode at a time, or a listing's page of them at once (<see cref="LoadMany"/>), so a READDIRPLUS or a
-/// WinFsp ReadDirectory costs a few queries per page rather than a few per entry.
+/// touches them (issue 11), through prepared statements on a read-only connection of its own
+/// (<see cref="ReadConnection"/>: no SQLite mutex): one inode at a time, or a listing's
+/// page of them at once (<see cref="LoadMany"/>), so a READDIRPLUS or a WinFsp ReadDirectory costs a
+/// few queries per page rather than a few per entry. A load is at most three queries in one read
+/// transaction: the inodes, the extents when a regular file is among them, and the extended
+/// attributes and flags together (most inodes have neither).
 /// The commit writes through the store's connection meanwhile; in WAL mode this one reads the last
 /// durable commit. That is an inode's true state as long as the caller keeps every inode changed since
 /// that commit resident (<see cref="VolumeState"/>). Each row is verified as the full load verifies it;
@@ -21,7 +24,7 @@ internal sealed class InodeLoader : IDisposable
     /// <summary>Inodes one batch query asks for; a shorter batch repeats its first number (SQLite reads each distinct one once).</summary>
     public const int BatchSize = 64;
 
-    private readonly SqliteConnection _db;
+    private readonly ReadConnection _db;
     private readonly Lock _gate = new();
     private readonly RowChecksums _checksums = new();
     private readonly bool _verify;
@@ -34,12 +37,11 @@ internal sealed class InodeLoader : IDisposable
     public InodeLoader(string metaDb, bool verify)
     {
         _verify = verify;
-        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        _db = new ReadConnection(metaDb);
         try
         {
-            _db.Open();
             bool flags;
-            using (var probe = RowReader.Open(_db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inode_flags'"))
+            using (var probe = _db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inode_flags'"))
             {
                 flags = probe.Read();
             }
@@ -54,7 +56,7 @@ internal sealed class InodeLoader : IDisposable
         }
     }
 
-    private RowReader Prepare(string select) => RowReader.Open(_db, StoredRows.WithChecksum(select, _verify));
+    private RowReader Prepare(string select) => _db.Prepare(StoredRows.WithChecksum(select, _verify));
 
     /// <summary>The stored inode, whole but for a directory's entries (read when first used); null when no row has that number. Throws <see cref="CorruptionException"/> when a row of it is damaged.</summary>
     public Inode? Load(long ino)
@@ -97,11 +99,15 @@ internal sealed class InodeLoader : IDisposable
         }
     }
 
-    /// <summary>Runs a read, turning what SQLite or a wrong-typed value throws into corruption, and leaves every query reset.</summary>
+    /// <summary>
+    /// Runs a read in one read transaction, turning what SQLite or a wrong-typed value throws into
+    /// corruption; on return (or throw) every query is reset and the transaction over.
+    /// </summary>
     private T Guarded<T>(long ino, Func<T> read)
     {
         try
         {
+            _db.BeginRead();
             return read();
         }
         catch (Exception e) when (e is SqliteException or InvalidCastException)
@@ -114,6 +120,7 @@ internal sealed class InodeLoader : IDisposable
             _one.Reset();
             _batch.Reset();
             _dirents.Reset();
+            _db.EndRead();
         }
     }
 
@@ -129,17 +136,27 @@ internal sealed class InodeLoader : IDisposable
         return Next(query, table);
     }
 
+    /// <summary>Steps to the query's next row; a row of <paramref name="table"/> is verified against the checksum in its last column.</summary>
     private bool Next(RowReader query, string? table)
     {
         if (!query.Read())
         {
             return false;
         }
-        if (_verify && table != null && _checksums.Mismatch(table, query, query.FieldCount - 1) is { } damaged)
+        if (table != null)
+        {
+            Verify(query, table, query.FieldCount - 1);
+        }
+        return true;
+    }
+
+    /// <summary>Throws <see cref="CorruptionException"/> unless column <paramref name="columns"/> of the current row holds the checksum of the columns before it.</summary>
+    private void Verify(RowReader query, string table, int columns)
+    {
+        if (_verify && _checksums.Mismatch(table, query, columns) is { } damaged)
         {
             throw new CorruptionException($"row does not match its checksum: {damaged}", query.GetInt64(0), -1);
         }
-        return true;
     }
 
     public void Dispose()
@@ -147,31 +164,41 @@ internal sealed class InodeLoader : IDisposable
         _one?.Dispose();
         _batch?.Dispose();
         _dirents?.Dispose();
-        _db.Dispose();
+        _db?.Dispose();
     }
 
     /// <summary>The statements that read inodes whose number matches one condition (one number, or a batch of them).</summary>
     private sealed class InodeQueries : IDisposable
     {
+        /// <summary>Where the extras query says which table a row is from (the columns before it are the xattrs row and its checksum).</summary>
+        private const int ExtraKind = 4;
+        private const int XattrColumns = 3;
+
         private readonly InodeLoader _loader;
         private readonly RowReader _inodes;
         private readonly RowReader _extents;
-        private readonly RowReader _xattrs;
-        /// <summary>Null on a volume opened read-only from before the flags table (it has no flags).</summary>
-        private readonly RowReader? _flags;
+        /// <summary>Extended attributes (kind 0) and chattr flags (kind 1, the flags in column 1) in one query, as most inodes have neither.</summary>
+        private readonly RowReader _extras;
 
+        /// <param name="flags">Whether the volume has the flags table (one opened read-only from before it has no flags).</param>
         public InodeQueries(InodeLoader loader, string condition, bool flags)
         {
             _loader = loader;
             _inodes = loader.Prepare($"SELECT {StoredRows.InodeColumns} FROM inodes WHERE ino {condition}");
             _extents = loader.Prepare($"SELECT {StoredRows.ExtentColumns} FROM extents WHERE ino {condition} ORDER BY ino, logical");
-            _xattrs = loader.Prepare($"SELECT {StoredRows.XattrColumns} FROM xattrs WHERE ino {condition}");
-            _flags = flags ? RowReader.Open(loader._db, $"SELECT ino, flags FROM inode_flags WHERE ino {condition}") : null;
+            string crc = loader._verify ? "crc" : "NULL";
+            string extras = $"SELECT {StoredRows.XattrColumns}, {crc}, 0 FROM xattrs WHERE ino {condition}";
+            if (flags)
+            {
+                extras += $" UNION ALL SELECT ino, flags, NULL, NULL, 1 FROM inode_flags WHERE ino {condition}";
+            }
+            _extras = loader._db.Prepare(extras);
         }
 
         public List<Inode> Read(long[] inos)
         {
             var found = new Dictionary<long, Inode>(inos.Length);
+            bool files = false;
             for (bool row = _loader.Run(_inodes, inos, "inodes"); row; row = _loader.Next(_inodes, "inodes"))
             {
                 var inode = StoredRows.Inode(_inodes, _loader._badRows);
@@ -180,34 +207,37 @@ internal sealed class InodeLoader : IDisposable
                     throw new CorruptionException($"row with a value out of range: {_loader._badRows[0]}", inode.Ino, -1);
                 }
                 found[inode.Ino] = inode;
+                files |= inode.Extents != null;
             }
             if (found.Count == 0)
             {
                 return [];
             }
-            for (bool row = _loader.Run(_extents, inos, "extents"); row; row = _loader.Next(_extents, "extents"))
+            // Extents of an inode that is not a regular file belong to nothing; `check` reports them.
+            if (files)
             {
-                // Extents of an inode that is not a regular file belong to nothing; `check` reports them.
-                if (found.TryGetValue(_extents.GetInt64(0), out var file) && file.Extents != null)
+                for (bool row = _loader.Run(_extents, inos, "extents"); row; row = _loader.Next(_extents, "extents"))
                 {
-                    file.Extents.Load(_extents.GetInt64(1), StoredRows.Extent(_extents));
-                }
-            }
-            for (bool row = _loader.Run(_xattrs, inos, "xattrs"); row; row = _loader.Next(_xattrs, "xattrs"))
-            {
-                if (found.TryGetValue(_xattrs.GetInt64(0), out var inode))
-                {
-                    StoredRows.Xattr(_xattrs, inode);
-                }
-            }
-            if (_flags != null)
-            {
-                for (bool row = _loader.Run(_flags, inos, null); row; row = _loader.Next(_flags, null))
-                {
-                    if (found.TryGetValue(_flags.GetInt64(0), out var inode))
+                    if (found.TryGetValue(_extents.GetInt64(0), out var file) && file.Extents != null)
                     {
-                        inode.Flags = (InodeFlags)_flags.GetInt64(1);
+                        file.Extents.Load(_extents.GetInt64(1), StoredRows.Extent(_extents));
                     }
+                }
+            }
+            for (bool row = _loader.Run(_extras, inos, null); row; row = _loader.Next(_extras, null))
+            {
+                if (!found.TryGetValue(_extras.GetInt64(0), out var inode))
+                {
+                    continue;
+                }
+                if (_extras.GetInt64(ExtraKind) == 0)
+                {
+                    _loader.Verify(_extras, "xattrs", XattrColumns);
+                    StoredRows.Xattr(_extras, inode);
+                }
+                else
+                {
+                    inode.Flags = (InodeFlags)_extras.GetInt64(1);
                 }
             }
             foreach (var inode in found.Values)
@@ -222,16 +252,14 @@ internal sealed class InodeLoader : IDisposable
         {
             _inodes.Reset();
             _extents.Reset();
-            _xattrs.Reset();
-            _flags?.Reset();
+            _extras.Reset();
         }
 
         public void Dispose()
         {
             _inodes?.Dispose();
             _extents?.Dispose();
-            _xattrs?.Dispose();
-            _flags?.Dispose();
+            _extras?.Dispose();
         }
     }
 }

@@ -142,6 +142,24 @@ public class LoadValidationTests : DamagedVolumeFixture
         Assert.That(fs.Create(FileSystem.RootIno, "new", new CreateRequest(0x81A4, 0, 0), out _), Is.EqualTo(FsError.ReadOnly));
     }
 
+    /// <summary>Extended attributes load in one query with the flags; their rows are verified there as the inode's own row is.</summary>
+    [TestCase(false, "UPDATE xattrs SET value = x'02'", "xattrs row")]
+    [TestCase(true, "UPDATE xattrs SET value = 'text'", "holds text where a blob belongs")]
+    public void ADamagedExtendedAttributeRowFoundWhenItsInodeIsFirstTouchedStopsTheVolume(bool reseal, string damage, string named)
+    {
+        MakeVolume();
+        using (var fs = OpenReadWrite())
+        {
+            Assert.That(fs.SetXattr(FileB, "user.x", [1], XattrFlags.None), Is.EqualTo(FsError.Ok));
+            Assert.That(fs.SetFlags(FileB, InodeFlags.NoDump, privileged: true), Is.EqualTo(FsError.Ok));
+        }
+        Damage(reseal, Inv($"{damage} WHERE ino = {FileB}"));
+        using var reopened = OpenReadWrite();
+        Assert.That(reopened.Lookup(FileSystem.RootIno, "b", out _), Is.EqualTo(FsError.Corrupt));
+        Assert.That(reopened.IsReadOnly, Is.True);
+        Assert.That(reopened.Failure, Does.Contain(named).And.Contain($"{FileB}"));
+    }
+
     [Test]
     public void AnUnknownFileTypeIsReported()
     {

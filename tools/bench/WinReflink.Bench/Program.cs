@@ -41,6 +41,17 @@ var contentIndex = new Command("content-index", "The ExtentCache's content index
 contentIndex.SetAction(parsed => WinReflink.Bench.Benchmarks.ContentIndexBenchmark.Run(
     parsed.GetValue(indexCache) * BenchOptions.MiB, parsed.GetValue(indexRounds), parsed.GetValue(indexJson)));
 command.Subcommands.Add(contentIndex);
+var loadVolume = new Option<DirectoryInfo>("--volume") { Description = "A built volume (scale-build); its meta.db is opened read-only", Required = true };
+var loadInodes = new Option<int>("--inodes") { Description = "Inodes loaded per round and mode", DefaultValueFactory = _ => 20_000 };
+var loadRounds = new Option<int>("--rounds") { Description = "Rounds of each mode (medians are reported)", DefaultValueFactory = _ => 5 };
+var loadJson = new Option<bool>("--json") { Description = "Print one JSON object instead of the table" };
+var loadRate = new Command("load-rate", "Microseconds per inode loaded from meta.db on demand, one at a time and in batches (issue 11)")
+{
+    loadVolume, loadInodes, loadRounds, loadJson,
+};
+loadRate.SetAction(parsed => WinReflink.Bench.Benchmarks.LoadRateBenchmark.Run(
+    parsed.GetValue(loadVolume)!.FullName, parsed.GetValue(loadInodes), parsed.GetValue(loadRounds), parsed.GetValue(loadJson)));
+command.Subcommands.Add(loadRate);
 WinReflink.Bench.Scale.ScaleCommands.Add(command);
 command.SetAction(parsed =>
 {
