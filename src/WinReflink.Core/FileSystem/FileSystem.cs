@@ -191,6 +191,9 @@ public sealed partial class FileSystem : IDisposable
         }
     }
 
+    /// <summary>For tests: directory entries the metadata budget dropped from memory since open.</summary>
+    internal long EvictedDirectoryEntries => _eviction.DroppedEntries;
+
     /// <summary>For tests: holds <paramref name="ino"/>'s lock exclusively, as a call changing that inode does, until disposed on the same thread.</summary>
     internal EngineLocks.Scope HoldInodeExclusively(long ino) => _locks.Inode(ino, write: true);
 

@@ -44,6 +44,16 @@ internal sealed class RowReader : IDisposable
         }
     }
 
+    /// <summary>Binds a text parameter, as <see cref="Bind(int, long)"/>.</summary>
+    public void Bind(int index, string value)
+    {
+        int rc = raw.sqlite3_bind_text(_statement, index, value);
+        if (rc != raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _db.Handle);
+        }
+    }
+
     /// <summary>The query's parameters (?1, ?2, ...).</summary>
     public int ParameterCount => raw.sqlite3_bind_parameter_count(_statement);
 

@@ -6,7 +6,8 @@ namespace WinReflink.Core.Namespace;
 /// Keeps the inodes loaded from meta.db within a memory budget (issue 11): when what was loaded or
 /// created since the last scan could take the resident set past the budget, a scan with the volume
 /// lock held exclusively drops inodes until a quarter of the budget is free again, least recently used
-/// first (CLOCK over <see cref="Inode.Touched"/>). An inode is dropped only when its row in meta.db is
+/// first (CLOCK over <see cref="Inode.Touched"/>), and the cached entries of directories it keeps
+/// (<see cref="DirectoryContents.DropClean"/>). An inode is dropped only when its row in meta.db is
 /// its whole state and nothing refers to the object: not the root, not open, not referenced by a host,
 /// and in neither the running nor the committing transaction (<see cref="VolumeState"/>'s invariant).
 /// Calls reach inodes by number and resolve them under the lock, so an inode dropped between calls is
@@ -34,6 +35,9 @@ internal sealed class InodeEviction
     private long _nextScan;
     private int _scheduled;
 
+    /// <summary>Cached directory entries the scans dropped since the volume opened (with the directories dropped whole); for tests.</summary>
+    public long DroppedEntries { get; private set; }
+
     /// <param name="pinned">Whether a transaction holds the inode (its changes are not in meta.db yet).</param>
     /// <param name="schedule">Runs <see cref="EvictLocked"/> soon, with the volume lock held exclusively, on another thread.</param>
     public InodeEviction(VolumeState state, long budget, Func<Inode, bool> pinned, Action schedule)
@@ -60,9 +64,14 @@ internal sealed class InodeEviction
     }
 
     /// <summary>An inode was loaded or created: schedules a scan when the estimate passes the budget. Thread-safe.</summary>
-    public void Added(Inode inode)
+    public void Added(Inode inode) => Grew(Footprint(inode));
+
+    /// <summary>A directory cached <paramref name="entries"/> more of its entries (lookups that read meta.db), as <see cref="Added"/>.</summary>
+    public void Cached(int entries) => Grew(EntryBytes * entries);
+
+    private void Grew(long bytes)
     {
-        if (Interlocked.Add(ref _estimate, Footprint(inode)) > Volatile.Read(ref _nextScan) && Interlocked.Exchange(ref _scheduled, 1) == 0)
+        if (Interlocked.Add(ref _estimate, bytes) > Volatile.Read(ref _nextScan) && Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
             _schedule();
         }
@@ -101,7 +110,15 @@ internal sealed class InodeEviction
                 {
                     _state.Inodes.TryRemove(inode.Ino, out _);
                     total -= Footprint(inode);
+                    DroppedEntries += inode.Children?.LoadedCount ?? 0;
                     dropped++;
+                }
+                else if (inode.Children is { } entries)
+                {
+                    // A directory that stays (held by a host, changed) still lets go of the entries meta.db holds.
+                    int entriesDropped = entries.DropClean();
+                    total -= EntryBytes * entriesDropped;
+                    DroppedEntries += entriesDropped;
                 }
             }
         }
