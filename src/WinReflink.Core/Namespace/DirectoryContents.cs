@@ -58,8 +58,11 @@ internal sealed class DirectoryContents
     /// <summary>Entries in memory, cached or changed, without reading any: what the directory costs now (eviction's estimate).</summary>
     public int LoadedCount => _byKey.Count;
 
-    /// <summary>Every entry, in cookie order (paged: read from meta.db; for `check` and repair).</summary>
-    public IEnumerable<DirectoryRecord> Records => After(0);
+    /// <summary>
+    /// Every entry (for `check` and repair). Complete: as loaded, even entries whose cookies a damaged
+    /// volume repeats or made non-positive, which the listing by cookie cannot hold; paged: in cookie order, read from meta.db.
+    /// </summary>
+    public IEnumerable<DirectoryRecord> Records => _stored == null ? _byKey.Values.Select(r => r!) : After(0);
 
     /// <summary>How many entries (paged: counts the stored rows; for `check`).</summary>
     public int Count => _stored == null ? _byKey.Count : Records.Count();
@@ -133,7 +136,11 @@ internal sealed class DirectoryContents
         }
         lock (_gate)
         {
-            _byCookie.Remove(record.Cookie);
+            // On a damaged volume (a full load for repair) another entry may hold the same cookie.
+            if (_byCookie.TryGetValue(record.Cookie, out var holder) && ReferenceEquals(holder, record))
+            {
+                _byCookie.Remove(record.Cookie);
+            }
             if (_stored == null)
             {
                 _byKey.Remove(key);
