@@ -311,7 +311,7 @@ public sealed partial class FileSystem
         {
             return FsError.IsDirectory;
         }
-        if (directory && inode.Children!.Count > 0)
+        if (directory && !inode.Children!.IsEmpty)
         {
             return FsError.NotEmpty;
         }

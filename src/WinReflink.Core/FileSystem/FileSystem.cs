@@ -196,6 +196,9 @@ public sealed partial class FileSystem : IDisposable
     /// <summary>For tests: whether the inode is in memory now (eviction dropped it, or it was never loaded).</summary>
     internal bool IsResident(long ino) => _state.Inodes.ContainsKey(ino);
 
+    /// <summary>For tests: directory entries the metadata budget dropped from memory since open.</summary>
+    internal long EvictedDirectoryEntries => _eviction.DroppedEntries;
+
     /// <summary>For tests: holds <paramref name="ino"/>'s lock exclusively, as a call changing that inode does, until disposed on the same thread.</summary>
     internal EngineLocks.Scope HoldInodeExclusively(long ino) => _locks.Inode(ino, write: true);
 

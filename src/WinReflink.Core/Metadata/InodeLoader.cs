@@ -5,13 +5,13 @@ using WinReflink.Core.Namespace;
 namespace WinReflink.Core.Metadata;
 
 /// <summary>
-/// Reads inodes and what belongs to them (extent maps, extended attributes, chattr flags, and a
-/// directory's entries when the directory is first used) from meta.db the first time the engine
-/// touches them (issue 11), through prepared statements on a read-only connection of its own
-/// (<see cref="ReadConnection"/>: no SQLite mutex): one inode at a time, or a listing's
-/// page of them at once (<see cref="LoadMany"/>), so a READDIRPLUS or a WinFsp ReadDirectory costs a
-/// few queries per page rather than a few per entry. A load is at most three queries in one read
-/// transaction: the inodes, the extents when a regular file is among them, and the extended
+/// Reads inodes and what belongs to them (extent maps, extended attributes, chattr flags) from meta.db
+/// the first time the engine touches them (issue 11), and directory entries one name or one page of a
+/// listing at a time (<see cref="IStoredDirents"/>), through prepared statements on a read-only
+/// connection of its own (<see cref="ReadConnection"/>: no SQLite mutex): one inode at a time, or a
+/// listing's page of them at once (<see cref="LoadMany"/>), so a READDIRPLUS or a WinFsp ReadDirectory
+/// costs a few queries per page rather than a few per entry. A load is at most three queries in one
+/// read transaction: the inodes, the extents when a regular file is among them, and the extended
 /// attributes and flags together (most inodes have neither).
 /// The commit writes through the store's connection meanwhile; in WAL mode this one reads the last
 /// durable commit. That is an inode's true state as long as the caller keeps every inode changed since
@@ -19,7 +19,7 @@ namespace WinReflink.Core.Metadata;
 /// a row that fails is corruption, thrown as <see cref="CorruptionException"/> for the caller to stop
 /// the volume. Thread-safe: loads take turns on the one connection.
 /// </summary>
-internal sealed class InodeLoader : IDisposable
+internal sealed class InodeLoader : IStoredDirents, IDisposable
 {
     /// <summary>Inodes one batch query asks for; a shorter batch repeats its first number (SQLite reads each distinct one once).</summary>
     public const int BatchSize = 64;
@@ -30,7 +30,10 @@ internal sealed class InodeLoader : IDisposable
     private readonly bool _verify;
     private readonly InodeQueries _one;
     private readonly InodeQueries _batch;
-    private readonly RowReader _dirents;
+    /// <summary>One entry by (parent, key): the dirents primary key.</summary>
+    private readonly RowReader _direntByKey;
+    /// <summary>A page of a directory's entries in cookie order: the dirents_by_cookie index.</summary>
+    private readonly RowReader _direntsAfter;
     private readonly List<string> _badRows = new();
 
     /// <param name="verify">Whether the rows carry checksums (format version 2 on).</param>
@@ -47,7 +50,8 @@ internal sealed class InodeLoader : IDisposable
             }
             _one = new InodeQueries(this, "= ?1", flags);
             _batch = new InodeQueries(this, "IN (" + string.Join(", ", Enumerable.Range(1, BatchSize).Select(i => "?" + i)) + ")", flags);
-            _dirents = Prepare($"SELECT {StoredRows.DirentColumns} FROM dirents WHERE parent = ?1");
+            _direntByKey = Prepare($"SELECT {StoredRows.DirentColumns} FROM dirents WHERE parent = ?1 AND key = ?2");
+            _direntsAfter = Prepare($"SELECT {StoredRows.DirentColumns} FROM dirents WHERE parent = ?1 AND cookie > ?2 ORDER BY cookie LIMIT ?3");
         }
         catch
         {
@@ -58,7 +62,7 @@ internal sealed class InodeLoader : IDisposable
 
     private RowReader Prepare(string select) => _db.Prepare(StoredRows.WithChecksum(select, _verify));
 
-    /// <summary>The stored inode, whole but for a directory's entries (read when first used); null when no row has that number. Throws <see cref="CorruptionException"/> when a row of it is damaged.</summary>
+    /// <summary>The stored inode, whole but for a directory's entries (read when needed: <see cref="IStoredDirents"/>); null when no row has that number. Throws <see cref="CorruptionException"/> when a row of it is damaged.</summary>
     public Inode? Load(long ino)
     {
         lock (_gate)
@@ -82,17 +86,30 @@ internal sealed class InodeLoader : IDisposable
         }
     }
 
-    /// <summary>A directory's stored entries (its loaded inode reads them when first used).</summary>
-    private List<DirectoryRecord> Dirents(long ino)
+    public DirectoryRecord? Find(long dir, string key)
     {
         lock (_gate)
         {
-            return Guarded(ino, () =>
+            return Guarded(dir, () =>
             {
-                var records = new List<DirectoryRecord>();
-                for (bool row = Run(_dirents, [ino], "dirents"); row; row = Next(_dirents, "dirents"))
+                _direntByKey.Reset();
+                _direntByKey.Bind(1, dir);
+                _direntByKey.Bind(2, key);
+                return Next(_direntByKey, "dirents") ? StoredRows.Dirent(_direntByKey) : null;
+            });
+        }
+    }
+
+    public List<DirectoryRecord> After(long dir, long cookie, int limit)
+    {
+        lock (_gate)
+        {
+            return Guarded(dir, () =>
+            {
+                var records = new List<DirectoryRecord>(Math.Min(limit, 256));
+                for (bool row = Run(_direntsAfter, [dir, cookie, limit], "dirents"); row; row = Next(_direntsAfter, "dirents"))
                 {
-                    records.Add(StoredRows.Dirent(_dirents));
+                    records.Add(StoredRows.Dirent(_direntsAfter));
                 }
                 return records;
             });
@@ -119,7 +136,8 @@ internal sealed class InodeLoader : IDisposable
             _badRows.Clear();
             _one.Reset();
             _batch.Reset();
-            _dirents.Reset();
+            _direntByKey.Reset();
+            _direntsAfter.Reset();
             _db.EndRead();
         }
     }
@@ -163,7 +181,8 @@ internal sealed class InodeLoader : IDisposable
     {
         _one?.Dispose();
         _batch?.Dispose();
-        _dirents?.Dispose();
+        _direntByKey?.Dispose();
+        _direntsAfter?.Dispose();
         _db?.Dispose();
     }
 
@@ -239,11 +258,6 @@ internal sealed class InodeLoader : IDisposable
                 {
                     inode.Flags = (InodeFlags)_extras.GetInt64(1);
                 }
-            }
-            foreach (var inode in found.Values)
-            {
-                long ino = inode.Ino;
-                inode.Children?.LoadLater(() => _loader.Dirents(ino));
             }
             return [.. found.Values];
         }

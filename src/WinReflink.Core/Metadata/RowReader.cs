@@ -73,6 +73,16 @@ internal sealed class RowReader : IDisposable
         }
     }
 
+    /// <summary>Binds a text parameter, as <see cref="Bind(int, long)"/>.</summary>
+    public void Bind(int index, string value)
+    {
+        int rc = raw.sqlite3_bind_text(_statement, index, value);
+        if (rc != raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+    }
+
     /// <summary>The query's parameters (?1, ?2, ...).</summary>
     public int ParameterCount { get; }
 

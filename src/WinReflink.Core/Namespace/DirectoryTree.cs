@@ -151,7 +151,7 @@ internal sealed class DirectoryTree
             {
                 return FsError.IsDirectory;
             }
-            if (victim.IsDirectory && victim.Children!.Count > 0)
+            if (victim.IsDirectory && !victim.Children!.IsEmpty)
             {
                 return FsError.NotEmpty;
             }

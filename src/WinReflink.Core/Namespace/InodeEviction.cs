@@ -6,7 +6,8 @@ namespace WinReflink.Core.Namespace;
 /// Keeps the inodes loaded from meta.db within a memory budget (issue 11): when what was loaded or
 /// created since the last scan could take the resident set past the budget, a scan with the volume
 /// lock held exclusively drops inodes until a quarter of the budget is free again, least recently used
-/// first (CLOCK over <see cref="Inode.Touched"/>). An inode is dropped only when its row in meta.db is
+/// first (CLOCK over <see cref="Inode.Touched"/>), and the cached entries of directories it keeps
+/// (<see cref="DirectoryContents.DropClean"/>). An inode is dropped only when its row in meta.db is
 /// its whole state and nothing refers to the object: not the root, not open, not an orphan, and in
 /// neither the running nor the committing transaction (<see cref="VolumeState"/>'s invariant). A host's
 /// references (the FUSE kernel's lookups) do not keep an inode that has a name: they are parked
@@ -38,6 +39,9 @@ internal sealed class InodeEviction
     private int _scheduled;
     private long _dropped;
 
+    /// <summary>Cached directory entries the scans dropped since the volume opened (with the directories dropped whole); for tests.</summary>
+    public long DroppedEntries { get; private set; }
+
     /// <param name="pinned">Whether a transaction holds the inode (its changes are not in meta.db yet).</param>
     /// <param name="parked">Where a dropped inode's host references wait for it to be loaded again.</param>
     /// <param name="schedule">Runs <see cref="EvictLocked"/> soon, with the volume lock held exclusively, on another thread.</param>
@@ -66,9 +70,14 @@ internal sealed class InodeEviction
     }
 
     /// <summary>An inode was loaded or created: schedules a scan when the estimate passes the budget. Thread-safe.</summary>
-    public void Added(Inode inode)
+    public void Added(Inode inode) => Grew(Footprint(inode));
+
+    /// <summary>A directory cached <paramref name="entries"/> more of its entries (lookups that read meta.db), as <see cref="Added"/>.</summary>
+    public void Cached(int entries) => Grew(EntryBytes * entries);
+
+    private void Grew(long bytes)
     {
-        if (Interlocked.Add(ref _estimate, Footprint(inode)) > Volatile.Read(ref _nextScan) && Interlocked.Exchange(ref _scheduled, 1) == 0)
+        if (Interlocked.Add(ref _estimate, bytes) > Volatile.Read(ref _nextScan) && Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
             _schedule();
         }
@@ -120,7 +129,15 @@ internal sealed class InodeEviction
                     _parked.Park(inode);
                     _state.Inodes.TryRemove(inode.Ino, out _);
                     total -= Footprint(inode);
+                    DroppedEntries += inode.Children?.LoadedCount ?? 0;
                     dropped++;
+                }
+                else if (inode.Children is { } entries)
+                {
+                    // A directory that stays (held by a host, changed) still lets go of the entries meta.db holds.
+                    int entriesDropped = entries.DropClean();
+                    total -= EntryBytes * entriesDropped;
+                    DroppedEntries += entriesDropped;
                 }
             }
         }

@@ -170,6 +170,7 @@ internal sealed class InodeTable
         // not be the next scan's first victims.
         inode.Touched = true;
         _parked.Restore(inode);
+        inode.Children?.Page(_state.Loader!, inode.Ino, _eviction.Cached);
         _state.Inodes[inode.Ino] = inode;
         _eviction.Added(inode);
     }
@@ -281,6 +282,11 @@ internal sealed class InodeTable
         if (request.SecurityDescriptor is { Length: > 0 } sd)
         {
             inode.SecurityId = _state.Security.Acquire(sd);
+        }
+        if (_state.Loader != null)
+        {
+            // Paged from birth: once its entries are committed they may leave memory like any stored one's.
+            inode.Children?.Page(_state.Loader, inode.Ino, _eviction.Cached);
         }
         _state.Settings.CountInode(inode.IsDirectory, +1);
         _transaction.SettingsChanged();

@@ -409,6 +409,8 @@ internal sealed class Transaction : IDisposable
         }
         foreach (var inode in _committing.Changes.ChangedInodes)
         {
+            // Its entries' rows are current now: the entries may leave memory (DirectoryContents' invariant).
+            inode.Children?.Committed();
             if (inode.CommittingSize >= 0)
             {
                 inode.CommittedSize = inode.CommittingSize;

@@ -88,6 +88,9 @@ internal sealed partial class ModelHarness : IDisposable
     /// <summary>Inodes the tiny metadata budget dropped after steps (each then loaded again from meta.db).</summary>
     public long EvictedInodes { get; private set; }
 
+    /// <summary>Directory entries the tiny metadata budget dropped after steps (each then read again from meta.db).</summary>
+    public long EvictedEntries { get; private set; }
+
     private void CountRecognized() => RecognizedBlocks += _fs.CacheStatistics().RecognizedBlocks;
 
     /// <summary>Creates file "f{id}" in the root.</summary>
@@ -514,7 +517,9 @@ internal sealed partial class ModelHarness : IDisposable
     {
         if (_options.MetadataCacheBytes == HarnessOptions.TinyMetadataCache)
         {
+            long entriesBefore = _fs.EvictedDirectoryEntries;
             EvictedInodes += _fs.EvictMetadata();
+            EvictedEntries += _fs.EvictedDirectoryEntries - entriesBefore;
         }
     }
 
