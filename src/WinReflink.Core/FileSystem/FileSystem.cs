@@ -179,17 +179,26 @@ public sealed partial class FileSystem : IDisposable
     public const long DefaultMetadataCacheBytes = 64L << 20;
 
     /// <summary>
-    /// Drops the least recently used clean inodes past the metadata budget (<see cref="InodeEviction"/>);
-    /// runs on a pool thread when loads pass the budget, and tests with a tiny budget call it every step.
+    /// Drops the least recently used clean inodes past the metadata budget (<see cref="InodeEviction"/>),
+    /// and the shared table's clean segments past theirs; runs on a pool thread when loads pass the
+    /// budget, and tests with a tiny budget call it every step.
     /// </summary>
     /// <returns>How many inodes it dropped.</returns>
     internal int EvictMetadata()
     {
         using (_locks.Exclusive())
         {
-            return !_disposed && _state.Loader != null ? _eviction.EvictLocked() : 0;
+            if (_disposed || _state.Loader == null)
+            {
+                return 0;
+            }
+            _space.TrimSharedRanges();
+            return _eviction.EvictLocked();
         }
     }
+
+    /// <summary>For tests: shared-table segments read from meta.db since open, and dropped.</summary>
+    internal (long Loaded, long Evicted) SharedSegmentStatistics => _space.SharedSegmentStatistics;
 
     /// <summary>For tests: holds <paramref name="ino"/>'s lock exclusively, as a call changing that inode does, until disposed on the same thread.</summary>
     internal EngineLocks.Scope HoldInodeExclusively(long ino) => _locks.Inode(ino, write: true);
