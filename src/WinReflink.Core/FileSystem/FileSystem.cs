@@ -106,6 +106,12 @@ public sealed partial class FileSystem : IDisposable
                 fs._transaction.Dispose();
                 throw new VolumeException($"{volume.Layout.MetaDb} is corrupt: the orphans left by the last session could not be reclaimed ({MetadataStore.OneLine(e.Message)})", e);
             }
+            catch (CorruptionException e)
+            {
+                // Likewise a damaged shared row, which open no longer reads, met by the reclaim's unmapping.
+                fs._transaction.Dispose();
+                throw new VolumeException($"{volume.Layout.MetaDb} is corrupt: the orphans left by the last session could not be reclaimed ({e.Message})", e);
+            }
             return fs;
         }
         catch
