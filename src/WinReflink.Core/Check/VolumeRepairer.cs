@@ -457,10 +457,12 @@ internal sealed class VolumeRepairer
             s.Recount(files, directories, extents);
             _changes.SettingsChanged = true;
         }
-        // The totals follow each row changed, from the stored ones: stored wrong, they stay wrong until counted.
-        if (_state.Refcounts.Recount())
+        // The totals follow each row changed, from the stored ones: stored wrong, they stay wrong until
+        // counted. The commit stores them when they moved; only stored figures that were wrong are a repair.
+        _state.Refcounts.Recount();
+        var (shared, saved) = _state.Refcounts.Totals();
+        if (s.SharedBlocks != shared || s.SavedBlocks != saved)
         {
-            var (shared, saved) = _state.Refcounts.Totals();
             Done($"recounted the shared ({shared}) and saved ({saved}) blocks the settings keep");
             _changes.SettingsChanged = true;
         }

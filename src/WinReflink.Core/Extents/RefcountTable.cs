@@ -41,6 +41,9 @@ internal sealed class RefcountTable
     /// <summary>What one resident row or segment costs in memory, for the budget: a row's key and value in the map's chunks (at most half empty), a segment's dictionary entry.</summary>
     public const long EntryBytes = 64;
 
+    /// <summary>The widest step of <see cref="RunAt"/>'s doubling window (a million segments, 4 TiB of 4 KiB blocks), so the window never overflows.</summary>
+    private const long MaxWindowBlocks = SegmentBlocks << 20;
+
     private readonly ChangeTrackedMap<SharedRange> _rows = new();
     /// <summary>Where a paged table reads its segments; null when the table is loaded whole.</summary>
     private readonly IStoredSharedRanges? _stored;
@@ -120,7 +123,7 @@ internal sealed class RefcountTable
             {
                 return (1, max);
             }
-            window *= 2;
+            window = Math.Min(window * 2, MaxWindowBlocks);
             upTo = Math.Min(end, upTo + window);
         }
     }
@@ -128,17 +131,8 @@ internal sealed class RefcountTable
     /// <summary>Blocks mapped more than once, and the blocks sharing saves, as of now: the stored totals plus every change since.</summary>
     public (long SharedBlocks, long SavedBlocks) Totals() => (_sharedBlocks, _savedBlocks);
 
-    /// <summary>Sets the totals from the rows (a repair, after it rebuilt them); true when they differed. Only for a table loaded whole.</summary>
-    public bool Recount()
-    {
-        var counted = SumOfRows();
-        if (counted == Totals())
-        {
-            return false;
-        }
-        (_sharedBlocks, _savedBlocks) = counted;
-        return true;
-    }
+    /// <summary>Sets the totals from the rows (a repair, after it rebuilt them). Only for a table loaded whole.</summary>
+    public void Recount() => (_sharedBlocks, _savedBlocks) = SumOfRows();
 
     /// <summary>The totals summed over every row. Only for a table loaded whole.</summary>
     public (long SharedBlocks, long SavedBlocks) SumOfRows()

@@ -223,7 +223,7 @@ internal sealed class MetadataStore : IDisposable
             : CountRows();
         var (shared, saved) = version >= VolumeSettings.StoredSharingFormatVersion
             ? (GetLong("shared_blocks", 0, long.MaxValue), GetLong("saved_blocks", 0, long.MaxValue))
-            : SumSharedRows();
+            : SumSharedRows(path);
         return new VolumeSettings
         {
             FormatVersion = (int)version,
@@ -254,10 +254,18 @@ internal sealed class MetadataStore : IDisposable
     }
 
     /// <summary>A volume older than version 5 keeps no sharing totals: one aggregate over the shared rows (the upgrade stores it).</summary>
-    private (long Shared, long Saved) SumSharedRows()
+    private (long Shared, long Saved) SumSharedRows(string path)
     {
-        using var r = RowReader.Open(_db, "SELECT coalesce(sum(length), 0), coalesce(sum(length * (refs - 1)), 0) FROM shared");
-        return r.Read() ? (r.GetInt64(0), r.GetInt64(1)) : (0, 0);
+        try
+        {
+            using var r = RowReader.Open(_db, "SELECT coalesce(sum(length), 0), coalesce(sum(length * (refs - 1)), 0) FROM shared");
+            return r.Read() ? (r.GetInt64(0), r.GetInt64(1)) : (0, 0);
+        }
+        catch (Exception e) when (e is SqliteException or InvalidCastException)
+        {
+            // A damaged page, a value of the wrong type, or a sum past 64 bits.
+            throw new VolumeException($"{path} is corrupt: its shared table cannot be summed ({OneLine(e.Message)})", e);
+        }
     }
 
     /// <summary>
