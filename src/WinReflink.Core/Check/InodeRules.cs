@@ -32,12 +32,23 @@ internal static class InodeRules
     /// <summary>The file, directory and extent counts the settings keep (format version 4) against those counted over the inodes.</summary>
     public static void CheckCounts((long Files, long Directories, long Extents) stored, (long Files, long Directories, long Extents) counted, Report add)
     {
-        foreach (var (what, kept, found) in new[] { ("files", stored.Files, counted.Files), ("directories", stored.Directories, counted.Directories), ("extents", stored.Extents, counted.Extents) })
+        CheckCount("files", stored.Files, counted.Files, add);
+        CheckCount("directories", stored.Directories, counted.Directories, add);
+        CheckCount("extents", stored.Extents, counted.Extents, add);
+    }
+
+    /// <summary>The shared and saved block totals the settings keep (format version 5) against those summed over the shared rows.</summary>
+    public static void CheckSharingTotals((long Shared, long Saved) stored, (long Shared, long Saved) summed, Report add)
+    {
+        CheckCount("shared blocks", stored.Shared, summed.Shared, add);
+        CheckCount("saved blocks", stored.Saved, summed.Saved, add);
+    }
+
+    private static void CheckCount(string what, long kept, long found, Report add)
+    {
+        if (kept != found)
         {
-            if (kept != found)
-            {
-                add(3, $"the settings count the wrong number of {what}", null, null, $"{found}", $"{kept}");
-            }
+            add(3, $"the settings count the wrong number of {what}", null, null, $"{found}", $"{kept}");
         }
     }
 

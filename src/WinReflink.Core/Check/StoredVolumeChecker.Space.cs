@@ -15,6 +15,8 @@ internal sealed partial class StoredVolumeChecker
     private readonly List<(int Index, long Block)> _ownerless = new();
     /// <summary>The most shared rows held at once (the rows overlapping one another at a block: one in a sound table).</summary>
     private long _peakSharedRowsHeld;
+    /// <summary>The shared and saved blocks summed over the shared rows inside the volume, as <see cref="NextSharedRow"/> reads them.</summary>
+    private (long Shared, long Saved) _sharedRowTotals;
 
     private readonly record struct Segment(long Start, long End, int Count);
 
@@ -96,6 +98,8 @@ internal sealed partial class StoredVolumeChecker
             }
             point = b;
         }
+        InodeRules.CheckSharingTotals(
+            (StoredSetting("shared_blocks") ?? _settings.SharedBlocks, StoredSetting("saved_blocks") ?? _settings.SavedBlocks), _sharedRowTotals, Add);
     }
 
     /// <summary>The next shared row inside the volume; rows outside it, with fewer than two references or overlapping the one before are reported on the way.</summary>
@@ -126,6 +130,7 @@ internal sealed partial class StoredVolumeChecker
                 Add(1, "shared-table rows overlap", null, start, Inv($"start >= {prevEnd}"), Inv($"{start}"));
             }
             prevEnd = start + length;
+            _sharedRowTotals = (_sharedRowTotals.Shared + row.Length, _sharedRowTotals.Saved + row.Length * (row.Refs - 1));
             rows.Next();
             return row;
         }

@@ -147,6 +147,9 @@ internal sealed class VolumeChecker
             }
             rows.Add((start, r));
         }
+        // As of now: the stored totals plus what the running transaction changed, against the rows as they stand.
+        InodeRules.CheckSharingTotals(_state.Refcounts.Totals(),
+            (rows.Sum(r => r.Range.Length), rows.Sum(r => r.Range.Length * (r.Range.Refs - 1))), Add);
         long prevEnd = long.MinValue;
         foreach (var (start, r) in rows)
         {
@@ -188,7 +191,7 @@ internal sealed class VolumeChecker
             }
             int refs = mi < mapped.Count && mapped[mi].Start <= a ? mapped[mi].Count : 0;
             var (tableRefs, _) = table.RunAt(a, b - a);
-            bool hasRow = tableRefs >= 2 || (table.Rows.Map.TryFloor(a, out long rs, out var rv) && a < rs + rv.Length);
+            bool hasRow = tableRefs >= 2 || table.HasRowAt(a);
             if (refs >= 2 && tableRefs != refs)
             {
                 Add(1, $"reference count of blocks {a}..{b - 1} is wrong", OwnerOf(a), a, $"{refs} references", hasRow ? $"{tableRefs} in the shared table" : "no row in the shared table");

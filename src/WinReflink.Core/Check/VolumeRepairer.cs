@@ -457,6 +457,15 @@ internal sealed class VolumeRepairer
             s.Recount(files, directories, extents);
             _changes.SettingsChanged = true;
         }
+        // The totals follow each row changed, from the stored ones: stored wrong, they stay wrong until
+        // counted. The commit stores them when they moved; only stored figures that were wrong are a repair.
+        _state.Refcounts.Recount();
+        var (shared, saved) = _state.Refcounts.Totals();
+        if (s.SharedBlocks != shared || s.SavedBlocks != saved)
+        {
+            Done($"recounted the shared ({shared}) and saved ({saved}) blocks the settings keep");
+            _changes.SettingsChanged = true;
+        }
     }
 
     /// <summary>
@@ -558,11 +567,11 @@ internal sealed class VolumeRepairer
         }
         foreach (long start in have.Keys)
         {
-            _state.Refcounts.Rows.Remove(start);
+            _state.Refcounts.Delete(start);
         }
         foreach (var (start, range) in want)
         {
-            _state.Refcounts.Rows.Set(start, range);
+            _state.Refcounts.Put(start, range);
         }
         Done($"rebuilt the shared table from the extent maps ({have.Count} rows, now {want.Count})");
     }

@@ -36,6 +36,9 @@ internal sealed class ChangeTrackedMap<TValue>
     /// <summary>Loads a committed entry without marking it changed.</summary>
     public void Load(long key, TValue value) => _map.Set(key, value);
 
+    /// <summary>Drops a committed entry from memory without marking it changed (it stays as stored; a later <see cref="Load"/> brings it back).</summary>
+    public void Unload(long key) => _map.Remove(key);
+
     /// <summary>Every changed key once: present ones with their value, removed ones with present = false.</summary>
     public void DrainChanges(Action<long, bool, TValue> apply)
     {

@@ -64,15 +64,23 @@ public sealed partial class FileSystem
                 return e;
             }
             var list = new List<FileExtent>();
-            foreach (var ext in file.Extents!.All())
+            try
             {
-                long done = 0;
-                while (done < ext.Length)
+                foreach (var ext in file.Extents!.All())
                 {
-                    var (refs, run) = _space.ShareCount(ext.Physical + done, ext.Length - done);
-                    list.Add(new FileExtent((ext.Logical + done) * _blockSize, (ext.Physical + done) * _blockSize, run * _blockSize, refs, ext.Unwritten));
-                    done += run;
+                    long done = 0;
+                    while (done < ext.Length)
+                    {
+                        var (refs, run) = _space.ShareCount(ext.Physical + done, ext.Length - done);
+                        list.Add(new FileExtent((ext.Logical + done) * _blockSize, (ext.Physical + done) * _blockSize, run * _blockSize, refs, ext.Unwritten));
+                        done += run;
+                    }
                 }
+            }
+            catch (CorruptionException c)
+            {
+                // A damaged shared row, read as the share counts page in, stops the volume as a damaged inode does.
+                return _health.Corrupt(c.What, c.Ino, c.Block);
             }
             extents = list;
             return FsError.Ok;

@@ -108,6 +108,12 @@ public sealed partial class FileSystem : IDisposable
                 fs._transaction.Dispose();
                 throw new VolumeException($"{volume.Layout.MetaDb} is corrupt: the orphans left by the last session could not be reclaimed ({MetadataStore.OneLine(e.Message)})", e);
             }
+            catch (CorruptionException e)
+            {
+                // Likewise a damaged shared row, which open no longer reads, met by the reclaim's unmapping.
+                fs._transaction.Dispose();
+                throw new VolumeException($"{volume.Layout.MetaDb} is corrupt: the orphans left by the last session could not be reclaimed ({e.Message})", e);
+            }
             return fs;
         }
         catch
@@ -181,15 +187,21 @@ public sealed partial class FileSystem : IDisposable
     public const long DefaultMetadataCacheBytes = 64L << 20;
 
     /// <summary>
-    /// Drops the least recently used clean inodes past the metadata budget (<see cref="InodeEviction"/>);
-    /// runs on a pool thread when loads pass the budget, and tests with a tiny budget call it every step.
+    /// Drops the least recently used clean inodes past the metadata budget (<see cref="InodeEviction"/>),
+    /// and the shared table's clean segments past theirs; runs on a pool thread when loads pass the
+    /// budget, and tests with a tiny budget call it every step.
     /// </summary>
     /// <returns>How many inodes it dropped.</returns>
     internal int EvictMetadata()
     {
         using (_locks.Exclusive())
         {
-            return !_disposed && _state.Loader != null ? _eviction.EvictLocked() : 0;
+            if (_disposed || _state.Loader == null)
+            {
+                return 0;
+            }
+            _space.TrimSharedRanges();
+            return _eviction.EvictLocked();
         }
     }
 
@@ -198,6 +210,9 @@ public sealed partial class FileSystem : IDisposable
 
     /// <summary>For tests: directory entries the metadata budget dropped from memory since open.</summary>
     internal long EvictedDirectoryEntries => _eviction.DroppedEntries;
+
+    /// <summary>For tests: shared-table segments read from meta.db since open, and dropped.</summary>
+    internal (long Loaded, long Evicted) SharedSegmentStatistics => _space.SharedSegmentStatistics;
 
     /// <summary>For tests: holds <paramref name="ino"/>'s lock exclusively, as a call changing that inode does, until disposed on the same thread.</summary>
     internal EngineLocks.Scope HoldInodeExclusively(long ino) => _locks.Inode(ino, write: true);

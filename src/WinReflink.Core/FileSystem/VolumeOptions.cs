@@ -33,7 +33,8 @@ public sealed class OpenOptions
     /// <summary>
     /// Memory for inodes loaded from meta.db (with their entries, extents and attributes) beyond those
     /// something holds or changed; past it the least recently used clean ones are dropped and loaded
-    /// again when touched (issue 11). By default 64 MiB.
+    /// again when touched (issue 11). By default 64 MiB. The shared ranges loaded on demand get a
+    /// quarter of it again (<see cref="Extents.RefcountTable"/>: about 260,000 rows by default).
     /// </summary>
     public long? MetadataCacheBytes { get; init; }
     /// <summary>Opened by `check --repair`: every inode is loaded and validated at open, for the repair to work on.</summary>

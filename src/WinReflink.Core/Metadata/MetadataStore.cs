@@ -221,6 +221,9 @@ internal sealed class MetadataStore : IDisposable
         var (files, directories, extents) = version >= VolumeSettings.StoredCountsFormatVersion
             ? (GetLong("files", 0, long.MaxValue), GetLong("directories", 1, long.MaxValue), GetLong("extents", 0, long.MaxValue))
             : CountRows();
+        var (shared, saved) = version >= VolumeSettings.StoredSharingFormatVersion
+            ? (GetLong("shared_blocks", 0, long.MaxValue), GetLong("saved_blocks", 0, long.MaxValue))
+            : SumSharedRows(path);
         return new VolumeSettings
         {
             FormatVersion = (int)version,
@@ -236,6 +239,8 @@ internal sealed class MetadataStore : IDisposable
             FileCount = files,
             DirectoryCount = directories,
             ExtentCount = extents,
+            SharedBlocks = shared,
+            SavedBlocks = saved,
         };
     }
 
@@ -246,6 +251,21 @@ internal sealed class MetadataStore : IDisposable
         long inodes = Convert.ToInt64(Scalar("SELECT count(*) FROM inodes"), CultureInfo.InvariantCulture);
         long extents = Convert.ToInt64(Scalar("SELECT count(*) FROM extents"), CultureInfo.InvariantCulture);
         return (inodes - directories, directories, extents);
+    }
+
+    /// <summary>A volume older than version 5 keeps no sharing totals: one aggregate over the shared rows (the upgrade stores it).</summary>
+    private (long Shared, long Saved) SumSharedRows(string path)
+    {
+        try
+        {
+            using var r = RowReader.Open(_db, "SELECT coalesce(sum(length), 0), coalesce(sum(length * (refs - 1)), 0) FROM shared");
+            return r.Read() ? (r.GetInt64(0), r.GetInt64(1)) : (0, 0);
+        }
+        catch (Exception e) when (e is SqliteException or InvalidCastException)
+        {
+            // A damaged page, a value of the wrong type, or a sum past 64 bits.
+            throw new VolumeException($"{path} is corrupt: its shared table cannot be summed ({OneLine(e.Message)})", e);
+        }
     }
 
     /// <summary>
@@ -296,6 +316,7 @@ internal sealed class MetadataStore : IDisposable
                 cmd.Parameters[1].Value = value;
                 Seal(cmd, "settings");
             }
+            StoreSharingTotals(cmd, settings);
         }
         Execute(tx, DirentsByCookie);
         if (settings.FormatVersion == 1)
@@ -303,6 +324,20 @@ internal sealed class MetadataStore : IDisposable
             RowChecksums.ResealAll(_db, tx);
         }
         tx.Commit();
+    }
+
+    /// <summary>
+    /// Version 5's part of an upgrade: the shared and saved block totals, which <see cref="LoadSettings"/>
+    /// summed over the shared rows with one aggregate, stored so that open reads no shared row.
+    /// </summary>
+    private void StoreSharingTotals(SqliteCommand insertSetting, VolumeSettings settings)
+    {
+        foreach (var (key, value) in SharingRows(settings))
+        {
+            insertSetting.Parameters[0].Value = key;
+            insertSetting.Parameters[1].Value = value;
+            Seal(insertSetting, "settings");
+        }
     }
 
     /// <summary>Recomputes every row's checksum from its stored values (`check --repair`, once the rows are otherwise consistent).</summary>
@@ -332,15 +367,17 @@ internal sealed class MetadataStore : IDisposable
     }
 
     /// <summary>
-    /// The state open needs: the volume-wide rows (shared ranges, free space, security descriptors,
-    /// orphans), and with <paramref name="loader"/> null every inode too, whole (`check`, repair). With a
-    /// loader, inodes load when first touched (issue 11) and open reads no row per file.
+    /// The state open needs: the volume-wide rows (free space, security descriptors, orphans), the
+    /// shared ranges unless <paramref name="sharedRows"/> pages them, and with <paramref name="loader"/>
+    /// null every inode too, whole (`check`, repair). With a loader, inodes load when first touched
+    /// (issue 11) and open reads no row per file; with <paramref name="sharedRows"/>, shared ranges load
+    /// by physical segment when first touched, within <paramref name="sharedBudget"/> rows and segments.
     /// </summary>
-    public VolumeState LoadState(VolumeSettings settings, string path, InodeLoader? loader)
+    public VolumeState LoadState(VolumeSettings settings, string path, InodeLoader? loader, SharedRangeLoader? sharedRows = null, long sharedBudget = 0)
     {
         try
         {
-            return LoadStateRows(settings, loader);
+            return LoadStateRows(settings, loader, sharedRows, sharedBudget);
         }
         catch (SqliteException e)
         {
@@ -352,18 +389,21 @@ internal sealed class MetadataStore : IDisposable
         }
     }
 
-    private VolumeState LoadStateRows(VolumeSettings settings, InodeLoader? loader)
+    private VolumeState LoadStateRows(VolumeSettings settings, InodeLoader? loader, SharedRangeLoader? sharedRows, long sharedBudget)
     {
-        var state = new VolumeState(settings, loader);
-        ReadRows("shared", "SELECT start, length, refs FROM shared", r =>
+        var state = new VolumeState(settings, loader, sharedRows, sharedBudget);
+        if (sharedRows == null)
         {
-            long refs = r.GetInt64(2);
-            if (refs is < 0 or > int.MaxValue)
+            ReadRows("shared", "SELECT start, length, refs FROM shared", r =>
             {
-                state.BadRows.Add($"shared row (start {r.GetInt64(0)}): refs {refs} does not fit 31 bits");
-            }
-            state.Refcounts.Load(r.GetInt64(0), new SharedRange(r.GetInt64(1), (int)Math.Clamp(refs, 0, int.MaxValue)));
-        });
+                long refs = r.GetInt64(2);
+                if (refs is < 0 or > int.MaxValue)
+                {
+                    state.BadRows.Add($"shared row (start {r.GetInt64(0)}): refs {refs} does not fit 31 bits");
+                }
+                state.Refcounts.Load(r.GetInt64(0), new SharedRange(r.GetInt64(1), (int)Math.Clamp(refs, 0, int.MaxValue)));
+            });
+        }
         ReadRows("free", "SELECT start, length FROM free", r => state.Allocator.Free.Load(r.GetInt64(0), r.GetInt64(1)));
         ReadRows("security", "SELECT id, descriptor FROM security", r => state.Security.Load(r.GetInt64(0), r.GetBlob(1)));
         ReadRows("orphans", "SELECT ino FROM orphans", r => state.Orphans.Add(r.GetInt64(0)));
@@ -513,6 +553,17 @@ internal sealed class MetadataStore : IDisposable
         {
             yield return row;
         }
+        foreach (var row in SharingRows(s))
+        {
+            yield return row;
+        }
+    }
+
+    private static IEnumerable<(string Key, string Value)> SharingRows(VolumeSettings s)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        yield return ("shared_blocks", s.SharedBlocks.ToString(inv));
+        yield return ("saved_blocks", s.SavedBlocks.ToString(inv));
     }
 
     private static IEnumerable<(string Key, string Value)> CountRows(VolumeSettings s)
@@ -613,6 +664,12 @@ internal sealed class MetadataStore : IDisposable
             state.Settings.CountExtents(extents);
             changes.SettingsChanged = true;
         }
+        var (shared, saved) = state.Refcounts.Totals();
+        if (shared != state.Settings.SharedBlocks || saved != state.Settings.SavedBlocks)
+        {
+            state.Settings.StoreSharing(shared, saved);
+            changes.SettingsChanged = true;
+        }
         if (changes.SettingsChanged)
         {
             foreach (var (key, value) in SettingRows(state.Settings))
@@ -678,7 +735,7 @@ internal sealed class MetadataStore : IDisposable
                 inode.FlagsChanged = false;
             }
         }
-        state.Refcounts.Rows.DrainChanges((start, present, v) =>
+        state.Refcounts.DrainChanges((start, present, v) =>
         {
             if (present)
             {

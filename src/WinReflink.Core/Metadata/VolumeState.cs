@@ -7,7 +7,8 @@ namespace WinReflink.Core.Metadata;
 /// <summary>
 /// What meta.db holds, in memory, as last loaded or changed since; what changed since the last commit is the
 /// transaction's (<see cref="Transactions.ChangeSet"/>). Only the commit writes SQLite.
-/// The volume-wide rows (settings, shared ranges, free space, descriptors, orphans) are always here.
+/// The volume-wide rows (settings, free space, descriptors, orphans) are always here; the shared ranges
+/// are here whole after a full load, otherwise by physical segment as used (<see cref="RefcountTable"/>).
 /// Inodes are here whole after a full load (<see cref="Loader"/> null: `check`, repair); otherwise an
 /// inode is here once touched, and <see cref="Loader"/> reads the others from meta.db on demand.
 /// Invariant (what makes a load on demand read the truth): every inode changed or created since the
@@ -16,11 +17,14 @@ namespace WinReflink.Core.Metadata;
 /// </summary>
 internal sealed class VolumeState
 {
-    public VolumeState(VolumeSettings settings, InodeLoader? loader)
+    /// <param name="sharedRows">Where the shared table pages its rows from; null: the caller loads every row (<see cref="RefcountTable.Load"/>).</param>
+    /// <param name="sharedBudget">With <paramref name="sharedRows"/>: the resident rows and segments past which clean ones are dropped.</param>
+    public VolumeState(VolumeSettings settings, InodeLoader? loader, SharedRangeLoader? sharedRows = null, long sharedBudget = 0)
     {
         Settings = settings;
         Loader = loader;
-        Refcounts = new RefcountTable();
+        SharedRows = sharedRows;
+        Refcounts = new RefcountTable(settings.SharedBlocks, settings.SavedBlocks, sharedRows, sharedBudget);
         Allocator = new Allocator(settings.CapacityBlocks);
         // Without every inode loaded no one can count a descriptor's users: descriptors then stay until
         // a repair collects the unused ones, as NTFS keeps $Secure entries until chkdsk.
@@ -30,12 +34,13 @@ internal sealed class VolumeState
     /// <summary>
     /// The volume as it stands, whole, for `check`: every stored inode (<paramref name="stored"/>, a full
     /// load of meta.db) replaced by its resident version in <paramref name="live"/> and without those
-    /// destroyed since the last commit; the volume-wide tables, always resident, are the live ones. By
+    /// destroyed since the last commit; the volume-wide tables, always resident, are the live ones, but
+    /// for the shared table: the stored rows where the live table holds no segment (<see cref="RefcountTable.Overlay"/>). By
     /// <see cref="VolumeState"/>'s invariant this is the state the running transaction would commit.
     /// </summary>
     public static VolumeState Overlay(VolumeState stored, VolumeState live)
     {
-        var whole = new VolumeState(live.Settings, null, live.Refcounts, live.Allocator, live.Security);
+        var whole = new VolumeState(live.Settings, null, RefcountTable.Overlay(stored.Refcounts, live.Refcounts), live.Allocator, live.Security);
         foreach (var (ino, inode) in stored.Inodes)
         {
             if (!live.DestroyedSinceCommit.ContainsKey(ino))
@@ -66,6 +71,8 @@ internal sealed class VolumeState
     public VolumeSettings Settings { get; }
     /// <summary>Reads inodes that are not resident; null when every inode is (a full load).</summary>
     public InodeLoader? Loader { get; }
+    /// <summary>Reads the shared table's rows by segment (<see cref="RefcountTable"/>); null when they were loaded whole.</summary>
+    public SharedRangeLoader? SharedRows { get; }
     /// <summary>The resident inodes by number. Concurrent: lookups and loads run beside creations and reclaims in other directories.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<long, Inode> Inodes { get; } = new();
     /// <summary>Inodes destroyed since the last durable commit: meta.db still has their rows, which must not be loaded.</summary>

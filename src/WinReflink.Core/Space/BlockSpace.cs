@@ -13,8 +13,9 @@ namespace WinReflink.Core.Space;
 /// <see cref="Allocate"/> succeed. Callers hold the volume lock: exclusively for
 /// <see cref="Reserve{TState}"/> (it may commit); writes holding it shared
 /// reserve with <see cref="TryReserveShared"/> instead, and every call takes <c>_gate</c>, the short
-/// space lock, so their allocations and unreferences interleave whole. Lock order: an inode lock,
-/// then <c>_gate</c>, then the transaction's and the cache's own locks.
+/// space lock, so their allocations and unreferences interleave whole. The refcount table reads the
+/// shared rows it lacks from meta.db under <c>_gate</c> (a segment: at most 1,024 rows). Lock order: an
+/// inode lock, then <c>_gate</c>, then the transaction's, the cache's and the shared-row loader's own locks.
 /// </summary>
 internal sealed class BlockSpace
 {
@@ -57,6 +58,27 @@ internal sealed class BlockSpace
         lock (_gate)
         {
             return _refcounts.Totals();
+        }
+    }
+
+    /// <summary>Drops the shared table's clean segments past its budget (with the volume lock held exclusively: nothing is using them).</summary>
+    public void TrimSharedRanges()
+    {
+        lock (_gate)
+        {
+            _refcounts.Trim();
+        }
+    }
+
+    /// <summary>Shared-table segments read from meta.db since open, and dropped.</summary>
+    public (long Loaded, long Evicted) SharedSegmentStatistics
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _refcounts.SegmentStatistics;
+            }
         }
     }
 

@@ -69,7 +69,7 @@ internal sealed class Transaction : IDisposable
 
     /// <summary>Whether a commit would write anything to meta.db.</summary>
     public bool HasChanges => !Changes.IsEmpty || _state.DropDanglingRows.Count > 0 || _state.Security.HasChanges
-        || _state.Refcounts.Rows.HasChanges || _state.Allocator.Free.Rows.HasChanges || _state.Allocator.BusyBlocks > 0;
+        || _state.Refcounts.HasChanges || _state.Allocator.Free.Rows.HasChanges || _state.Allocator.BusyBlocks > 0;
 
     public void Changed(Inode inode)
     {
@@ -402,6 +402,8 @@ internal sealed class Transaction : IDisposable
             return;
         }
         _state.Allocator.LiftFence();
+        // meta.db now has the shared rows the commit changed, so their segments may be dropped and read again.
+        _state.Refcounts.Durable();
         // meta.db no longer has these rows, so a load cannot bring them back (VolumeState's invariant).
         foreach (long ino in _committing.Changes.DeletedInodes)
         {

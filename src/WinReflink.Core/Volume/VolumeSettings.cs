@@ -6,13 +6,15 @@ namespace WinReflink.Core.Volume;
 internal sealed class VolumeSettings
 {
     /// <summary>The on-disk format this build reads and writes; docs/on-disk-format.md describes it.</summary>
-    public const int CurrentFormatVersion = 4;
+    public const int CurrentFormatVersion = 5;
     /// <summary>Volumes from this version on are upgraded in place when opened for writing (1: no row checksums; 2: no stored case folding).</summary>
     public const int OldestUpgradableFormatVersion = 1;
     /// <summary>The first version that keeps its case folding in the volume.</summary>
     public const int StoredFoldingFormatVersion = 3;
     /// <summary>The first version that keeps its file, directory and extent counts in the settings, so open needs no count over the rows.</summary>
     public const int StoredCountsFormatVersion = 4;
+    /// <summary>The first version that keeps the shared and saved block totals in the settings, so open reads no shared row.</summary>
+    public const int StoredSharingFormatVersion = 5;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
     public int BlockSize { get; init; }
@@ -29,6 +31,8 @@ internal sealed class VolumeSettings
     private long _fileCount;
     private long _directoryCount;
     private long _extentCount;
+    private long _sharedBlocks;
+    private long _savedBlocks;
 
     /// <summary>Inodes that are not directories, as of the running transaction (a creation or destruction counts at once).</summary>
     public long FileCount
@@ -49,6 +53,27 @@ internal sealed class VolumeSettings
     {
         get => Volatile.Read(ref _extentCount);
         init => _extentCount = value;
+    }
+
+    /// <summary>Blocks with two or more references, as of the last capture (<see cref="Extents.RefcountTable.Totals"/> is the running figure).</summary>
+    public long SharedBlocks
+    {
+        get => Volatile.Read(ref _sharedBlocks);
+        init => _sharedBlocks = value;
+    }
+
+    /// <summary>Blocks sharing saves (each shared block counted once per reference past the first), as of the last capture.</summary>
+    public long SavedBlocks
+    {
+        get => Volatile.Read(ref _savedBlocks);
+        init => _savedBlocks = value;
+    }
+
+    /// <summary>The sharing totals a capture stores (the refcount table's running figures at that moment).</summary>
+    public void StoreSharing(long sharedBlocks, long savedBlocks)
+    {
+        Volatile.Write(ref _sharedBlocks, sharedBlocks);
+        Volatile.Write(ref _savedBlocks, savedBlocks);
     }
 
     /// <summary>Counts an inode created (+1) or destroyed (-1); creations in different directories run at once.</summary>

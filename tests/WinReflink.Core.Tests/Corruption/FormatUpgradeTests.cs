@@ -4,7 +4,7 @@ using static WinReflink.Core.Tests.Corruption.VolumeDamage;
 
 namespace WinReflink.Core.Tests.Corruption;
 
-/// <summary>Volumes of format version 1 (no row checksums): read as they are read-only, upgraded in place when opened for writing.</summary>
+/// <summary>Volumes of older formats (1: no row checksums; 4: no sharing totals): read as they are read-only, upgraded in place when opened for writing.</summary>
 public class FormatUpgradeTests : DamagedVolumeFixture
 {
     /// <summary>Turns the fixture's volume into what version 1 wrote: the same tables without `crc`.</summary>
@@ -49,5 +49,26 @@ public class FormatUpgradeTests : DamagedVolumeFixture
             Assert.That(a.Ino, Is.EqualTo(FileA));
         }
         Assert.That(File.ReadAllBytes(MetaDb), Is.EqualTo(before), "a read-only open does not upgrade");
+    }
+
+    /// <summary>Version 4 kept no shared or saved block totals: a read-only open sums the shared rows, an open for writing stores the sums (version 5).</summary>
+    [Test]
+    public void AVersion4VolumeGetsItsSharingTotalsStored()
+    {
+        MakeVolume();
+        Damage(reseal: true, "DELETE FROM settings WHERE key IN ('shared_blocks', 'saved_blocks')", "UPDATE settings SET value = '4' WHERE key = 'format_version'");
+        using (var readOnly = FileSystem.Open(Folder, new OpenOptions { ReadOnly = true, CommitInterval = TimeSpan.Zero }))
+        {
+            Assert.That(readOnly.Info().FormatVersion, Is.EqualTo(4));
+            Assert.That(readOnly.Info().SharedBytes, Is.EqualTo(5L * BlockSize), "summed over the rows");
+        }
+        using (var fs = OpenReadWrite())
+        {
+            Assert.That(fs.Info().FormatVersion, Is.EqualTo(5));
+            Assert.That((fs.Info().SharedBytes, fs.Info().SavedBytes), Is.EqualTo((5L * BlockSize, 5L * BlockSize)));
+            Assert.That(fs.Check(), Is.Empty);
+        }
+        Assert.That(Scalar("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'shared_blocks'"), Is.EqualTo(5));
+        Assert.That(Scalar("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'saved_blocks'"), Is.EqualTo(5));
     }
 }

@@ -93,14 +93,33 @@ public class LoadValidationTests : DamagedVolumeFixture
         Assert.That(e!.Message, Does.Contain("impossible settings").And.Contain("meta.db"));
     }
 
-    /// <summary>refs was narrowed to int at load: 2^32 + 2 read as a correct 2.</summary>
+    /// <summary>refs was narrowed to int at load: 2^32 + 2 read as a correct 2. Open reads no shared row (format version 5): `check` finds it.</summary>
     [Test]
     public void AReferenceCountPast32BitsIsReported()
     {
         MakeVolume();
         Damage(reseal: true, Inv($"UPDATE shared SET refs = {(1L << 32) + 2}"));
         using var fs = OpenReadWrite();
-        Assert.That(fs.Damage, Does.Contain("refs 4294967298"));
+        Assert.That(fs.Damage, Is.Null, "open reads no shared row");
+        Assert.That(fs.Check().Select(v => v.What), Has.Some.Contain("refs 4294967298"));
+        Assert.That(fs.IsReadOnly, Is.True);
+    }
+
+    /// <summary>
+    /// A damaged shared row, which open no longer reads, is found when a call first touches its blocks:
+    /// the call fails and the volume stops taking changes, naming the row, as for an inode's row.
+    /// </summary>
+    [Test]
+    public void ADamagedSharedRowFoundWhenItsBlocksAreFirstTouchedStopsTheVolume()
+    {
+        MakeVolume();
+        Damage(reseal: false, "UPDATE shared SET refs = refs + 1");
+        using var fs = OpenReadWrite();
+        Assert.That(fs.IsReadOnly, Is.False, "open reads no shared row");
+        Assert.That(fs.Write(CloneOfA, 0, new byte[100], out _), Is.EqualTo(FsError.Io), "the write's copy-on-write check reads the row");
+        Assert.That(fs.IsReadOnly, Is.True);
+        Assert.That(fs.Failure, Does.Contain("checksum").And.Contain("shared row"));
+        Assert.That(fs.GetExtents(FileA, out _), Is.EqualTo(FsError.Corrupt), "the share counts of a listing read it too");
     }
 
     /// <summary>physical + length overflowed to a negative number and passed the inside-the-volume test.</summary>

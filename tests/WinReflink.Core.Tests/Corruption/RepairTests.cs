@@ -65,6 +65,20 @@ public class RepairTests : DamagedVolumeFixture
         Assert.That(extents.Select(e => e.ShareCount), Is.All.EqualTo(2));
     }
 
+    /// <summary>The sharing totals the settings keep (format version 5) are checked against the rows and recounted by a repair.</summary>
+    [TestCase("shared_blocks")]
+    [TestCase("saved_blocks")]
+    public void WrongSharingTotalsInTheSettingsAreRecounted(string key)
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE settings SET value = '7' WHERE key = '{key}'"));
+        using (var fs = OpenReadWrite())
+        {
+            Assert.That(fs.Check().Select(v => v.What), Has.Some.StartsWith("the settings count the wrong number of s").And.Some.EndsWith("blocks"));
+        }
+        Assert.That(RepairAndReopen(), Has.Some.Contains("recounted the shared (5) and saved (5) blocks"));
+    }
+
     [Test]
     public void LinkCountsAreSetFromTheEntries()
     {

@@ -33,13 +33,14 @@ public class CrashTests : VolumeFixture
     public void RandomCrashesReturnToTheLastCommit(int batch)
     {
         var seeds = SingleSeed() is { } one ? new[] { one } : Enumerable.Range(1, SeedCount()).Where(s => s % Batches == batch).ToArray();
-        long recognized = 0, evicted = 0;
+        long recognized = 0, evicted = 0, segmentsEvicted = 0;
         foreach (int seed in seeds)
         {
             string folder = Path.Combine(Folder, seed.ToString(CultureInfo.InvariantCulture));
             var run = ModelExerciser.Run(folder, seed, OperationsPerSeed, ExerciserProfile.Crash);
             recognized += run.RecognizedBlocks;
             evicted += run.EvictedInodes;
+            segmentsEvicted += run.SharedSegments.Evicted;
             Directory.Delete(folder, recursive: true);
         }
         TestContext.Out.WriteLine($"{seeds.Length} seeds of {OperationsPerSeed} operations passed; copy recognition shared {recognized} blocks; {evicted} inodes dropped and reloaded");
@@ -47,6 +48,7 @@ public class CrashTests : VolumeFixture
         if (seeds.Any(s => ExerciserProfile.Crash.Options(s).MetadataCacheBytes == HarnessOptions.TinyMetadataCache))
         {
             Assert.That(evicted, Is.GreaterThan(0), "the odd seeds' tiny metadata budget should drop inodes to be loaded again");
+            Assert.That(segmentsEvicted, Is.GreaterThan(0), "and shared-table segments");
         }
     }
 

@@ -13,7 +13,8 @@ namespace WinReflink.Core.Tests.Model;
 internal static class ModelExerciser
 {
     /// <summary>What a passing run did: operations, refusals for space, and the namespace calls' answers by kind.</summary>
-    public sealed record RunResult(int Operations, int NoSpaceRefusals, IReadOnlyDictionary<string, int> Outcomes, long RecognizedBlocks, long EvictedInodes, long EvictedEntries)
+    public sealed record RunResult(int Operations, int NoSpaceRefusals, IReadOnlyDictionary<string, int> Outcomes, long RecognizedBlocks, long EvictedInodes, long EvictedEntries,
+        (long Loaded, long Evicted) SharedSegments)
     {
         public string Summary() => string.Join("\n", Outcomes.Select(kv => $"  {kv.Key} x{kv.Value}"));
     }
@@ -42,7 +43,7 @@ internal static class ModelExerciser
             step = ops.Count;
             last.Apply(harness);
             harness.Dispose();
-            return new RunResult(ops.Count, harness.NoSpaceRefusals, harness.Outcomes, harness.RecognizedBlocks, harness.EvictedInodes, harness.EvictedEntries);
+            return new RunResult(ops.Count, harness.NoSpaceRefusals, harness.Outcomes, harness.RecognizedBlocks, harness.EvictedInodes, harness.EvictedEntries, harness.SharedSegments);
         }
         catch (Exception e) when (e is not InvalidTraceException)
         {

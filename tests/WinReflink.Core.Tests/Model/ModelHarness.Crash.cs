@@ -49,7 +49,7 @@ internal sealed partial class ModelHarness
         {
             throw new InvalidTraceException("Crash() needs HarnessOptions.Crash");
         }
-        CountRecognized();
+        CountMountFigures();
         _fs.SimulateCrash();
         _image.Crash(new Random(crashSeed), policy);
         _fs = OpenVolume();

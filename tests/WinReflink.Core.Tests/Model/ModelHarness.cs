@@ -91,7 +91,16 @@ internal sealed partial class ModelHarness : IDisposable
     /// <summary>Directory entries the tiny metadata budget dropped after steps (each then read again from meta.db).</summary>
     public long EvictedEntries { get; private set; }
 
-    private void CountRecognized() => RecognizedBlocks += _fs.CacheStatistics().RecognizedBlocks;
+    /// <summary>Shared-table segments read from meta.db, and dropped, over the run (a tiny metadata budget drops every clean one after each step).</summary>
+    public (long Loaded, long Evicted) SharedSegments { get; private set; }
+
+    /// <summary>Adds what the mount about to go counted since it opened.</summary>
+    private void CountMountFigures()
+    {
+        RecognizedBlocks += _fs.CacheStatistics().RecognizedBlocks;
+        var (loaded, evicted) = _fs.SharedSegmentStatistics;
+        SharedSegments = (SharedSegments.Loaded + loaded, SharedSegments.Evicted + evicted);
+    }
 
     /// <summary>Creates file "f{id}" in the root.</summary>
     public void Create(int id) => Create(id, ModelVolume.RootId, Inv($"f{id}"));
@@ -390,7 +399,7 @@ internal sealed partial class ModelHarness : IDisposable
         {
             throw new InvalidOperationException("a harness on a shared volume cannot remount it; its owner does, then calls Remounted");
         }
-        CountRecognized();
+        CountMountFigures();
         _fs.Dispose();
         _fs = OpenVolume();
         ForgetHandles();
@@ -512,7 +521,7 @@ internal sealed partial class ModelHarness : IDisposable
         EvictIfTiny();
     }
 
-    /// <summary>With a tiny metadata budget, drops every clean inode now rather than when the pool thread gets to it.</summary>
+    /// <summary>With a tiny metadata budget, drops every clean inode and shared-table segment now rather than when the pool thread gets to it.</summary>
     private void EvictIfTiny()
     {
         if (_options.MetadataCacheBytes == HarnessOptions.TinyMetadataCache)
@@ -626,7 +635,7 @@ internal sealed partial class ModelHarness : IDisposable
             _disposed = true;
             if (_ownsVolume)
             {
-                CountRecognized();
+                CountMountFigures();
                 _fs.Dispose();
             }
         }

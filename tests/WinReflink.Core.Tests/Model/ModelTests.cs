@@ -47,12 +47,15 @@ public class ModelTests : VolumeFixture
     public void RandomOperationsMatchTheModel(int seed)
     {
         var run = ModelExerciser.Run(Folder, seed, Operations(), ExerciserProfile.Model);
-        TestContext.Out.WriteLine($"seed {seed}: {run.Operations} operations, {run.RecognizedBlocks} blocks shared by copy recognition, {run.EvictedInodes} inodes and {run.EvictedEntries} directory entries dropped and reloaded");
+        TestContext.Out.WriteLine($"seed {seed}: {run.Operations} operations, {run.RecognizedBlocks} blocks shared by copy recognition, {run.EvictedInodes} inodes and {run.EvictedEntries} directory entries dropped and reloaded, shared-table segments {run.SharedSegments.Loaded} read and {run.SharedSegments.Evicted} dropped");
         Assert.That(run.RecognizedBlocks, Is.GreaterThan(0), "copies by write should be recognized in the run");
         if (ExerciserProfile.Model.Options(seed).MetadataCacheBytes == HarnessOptions.TinyMetadataCache)
         {
             Assert.That(run.EvictedInodes, Is.GreaterThan(run.Operations / 2), "with a tiny metadata budget inodes should be dropped and reloaded at most steps");
             Assert.That(run.EvictedEntries, Is.GreaterThan(0), "with a tiny metadata budget cached directory entries should be dropped and read again");
+            Assert.That(run.SharedSegments.Evicted, Is.GreaterThan(run.Operations / 10), "with a tiny metadata budget the shared table's segments should be dropped after steps");
+            Assert.That(run.SharedSegments.Loaded, Is.GreaterThanOrEqualTo(run.SharedSegments.Evicted).And.GreaterThan(run.Operations / 10),
+                "and read again from meta.db when a later step touches their blocks");
         }
     }
 

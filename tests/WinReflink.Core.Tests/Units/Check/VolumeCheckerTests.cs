@@ -82,6 +82,18 @@ public class VolumeCheckerTests : VolumeFixture
 
     private static string Sql(FormattableString s) => FormattableString.Invariant(s);
 
+    /// <summary>
+    /// The check after a shared row was edited by hand: the settings' sharing totals (format version 5)
+    /// then disagree with the rows, which the check must say; returned are the other findings.
+    /// </summary>
+    private List<Violation> ReopenAndCheckSharedRows()
+    {
+        var found = ReopenAndCheck();
+        var totals = found.Where(v => v.What.StartsWith("the settings count the wrong number of s", StringComparison.Ordinal)).ToList();
+        Assert.That(totals, Is.Not.Empty, "the stored shared or saved blocks no longer match the rows");
+        return found.Except(totals).ToList();
+    }
+
     [Test]
     public void ASoundVolumeWithClonesHardLinksAndDirectoriesChecksClean()
     {
@@ -111,7 +123,7 @@ public class VolumeCheckerTests : VolumeFixture
             CloseClean(fs);
         }
         EditMetadata(Sql($"UPDATE shared SET refs = 3 WHERE start = {start} AND refs = 2"));
-        var found = ReopenAndCheck();
+        var found = ReopenAndCheckSharedRows();
         Assert.That(found, Has.Count.EqualTo(1));
         Assert.That(found[0].Invariant, Is.EqualTo(1));
         Assert.That(found[0].Block, Is.EqualTo(start));
@@ -134,7 +146,7 @@ public class VolumeCheckerTests : VolumeFixture
             CloseClean(fs);
         }
         EditMetadata(Sql($"DELETE FROM shared WHERE start = {start}"));
-        var found = ReopenAndCheck();
+        var found = ReopenAndCheckSharedRows();
         Assert.That(found, Has.Count.EqualTo(1));
         Assert.That(found[0].Invariant, Is.EqualTo(1));
         Assert.That(found[0].Block, Is.EqualTo(start));
@@ -153,7 +165,7 @@ public class VolumeCheckerTests : VolumeFixture
             CloseClean(fs);
         }
         EditMetadata(Sql($"INSERT INTO shared(start, length, refs) VALUES ({start + 4}, 2, 2)"));
-        var found = ReopenAndCheck();
+        var found = ReopenAndCheckSharedRows();
         Assert.That(found, Has.Count.EqualTo(1));
         Assert.That(found[0].Invariant, Is.EqualTo(1));
         Assert.That(found[0].Block, Is.EqualTo(start + 4));
