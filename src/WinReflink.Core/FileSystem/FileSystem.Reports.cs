@@ -84,7 +84,11 @@ public sealed partial class FileSystem
     /// volume read-only, so nothing is written on top of them before `check --repair`.
     /// </summary>
     /// <param name="progress">Called with (rows verified, rows to verify) as a stored check goes.</param>
-    public IReadOnlyList<Violation> Check(Action<long, long>? progress = null)
+    public IReadOnlyList<Violation> Check(Action<long, long>? progress = null) =>
+        Check(progress == null ? null : (CheckProgress p) => progress(p.Done, p.Total));
+
+    /// <summary>The same, reporting the stored check's phases and their progress (<see cref="CheckProgress"/>).</summary>
+    public IReadOnlyList<Violation> Check(Action<CheckProgress>? progress)
     {
         using (_locks.Exclusive())
         {
