@@ -66,12 +66,15 @@ internal static class CheckCommand
             {
                 (phase, phaseStart, phaseCpuStart) = (p.Phase, clock.Elapsed, Environment.CpuUsage.TotalTime);
             }
-            if (clock.ElapsedMilliseconds >= next && p.Total > 0)
+            if (clock.ElapsedMilliseconds >= next)
             {
                 next = clock.ElapsedMilliseconds + 2000;
                 shown = true;
+                string whole = p.Total > 0
+                    ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Done:N0} of {p.Total:N0} rows verified ({100.0 * p.Done / p.Total:0}%); ")
+                    : "";
                 context.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"check: {p.Done:N0} of {p.Total:N0} rows verified ({100.0 * p.Done / p.Total:0}%); {p.Phase}: {p.PhaseDone:N0} of {p.PhaseTotal:N0}"));
+                    $"check: {whole}{p.Phase}: {p.PhaseDone:N0} of {p.PhaseTotal:N0}"));
             }
             if (p.Ended)
             {

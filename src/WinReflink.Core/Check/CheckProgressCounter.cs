@@ -28,7 +28,7 @@ internal sealed class CheckProgressCounter
         _step = Math.Max(1, step);
     }
 
-    /// <summary>The overall total: the sum of the phases' shares, set once before the first phase.</summary>
+    /// <summary>The overall total: the sum of the phases' shares, set once the rows are counted (0 before: the first phase counts them).</summary>
     public long Total { get; set; }
 
     /// <summary>Items counted in the running phase.</summary>

@@ -119,8 +119,11 @@ internal sealed partial class StoredVolumeChecker : IDisposable
         Execute("BEGIN");
         try
         {
-            var rows = CountRows();
             raw.sqlite3_progress_handler(_db.Handle, ProgressInstructions, _instructionsRan, null);
+            // Before the total is known: the tables counted of ten, and no share of the whole.
+            _progress.Begin("counting rows", 0, 10);
+            var rows = CountRows();
+            _progress.End();
             long extentEnds = 2 * rows.Extents;
             long byInode = rows.Inodes + rows.Extents + rows.Xattrs + rows.Flags + rows.Orphans + rows.Dirents;
             // Each phase's share of the whole: the rows it reads (SQLite's integrity check reads every row and index entry).
@@ -196,7 +199,13 @@ internal sealed partial class StoredVolumeChecker : IDisposable
 
     private TableRows CountRows()
     {
-        long Count(string table) => Scalar($"SELECT count(*) FROM {table}");
+        long Count(string table)
+        {
+            long count = Scalar($"SELECT count(*) FROM {table}");
+            _progress.Item();
+            return count;
+        }
+
         return new TableRows(Count("settings"), Count("inodes"), Count("dirents"), Count("extents"), Count("shared"), Count("free"), Count("xattrs"),
             Count("security"), Count("orphans"), HasFlagsTable() ? Count("inode_flags") : 0);
     }
