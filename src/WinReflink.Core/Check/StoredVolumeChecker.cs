@@ -10,8 +10,9 @@ namespace WinReflink.Core.Check;
 /// Verifies the invariants <see cref="VolumeChecker"/> verifies, with the same violations, over what
 /// meta.db holds rather than over a loaded <see cref="VolumeState"/>: each table is read in key order
 /// and tables ordered by the same key are merged, so what is held at once does not grow with the
-/// volume. Held: one row per cursor; the coverage of physical blocks, sorted in runs of at most the
-/// sort-run size (<see cref="ExternalSort"/>); SQLite's page cache and sorter, bounded by
+/// volume. Held: one row per cursor; the coverage of physical blocks and the files' partial last
+/// blocks to read, each sorted in runs of at most the sort-run size (<see cref="ExternalSort"/>);
+/// one read of data.img (256 KiB); SQLite's page cache and sorter, bounded by
 /// <see cref="SqliteCacheKiB"/> (its temporary tables and sorts go to files); and the violations found.
 /// Time grows with the rows: every pass is a scan or a merge in key order, and the blocks read from
 /// data.img (files' partial last blocks) are read in physical order, neighbours together.
