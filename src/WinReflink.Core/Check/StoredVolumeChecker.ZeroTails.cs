@@ -3,17 +3,16 @@ namespace WinReflink.Core.Check;
 /// <summary>
 /// Invariant 8 (bytes past the end of a file are zeros) over the blocks holding files' partial last
 /// blocks. The inode pass only notes each such block with its file (<see cref="QueueZeroTail"/>);
-/// they are read afterwards in physical order, blocks near one another in one read, so the reads
-/// of data.img (unbuffered) go forward through it rather than jumping once per file in inode order.
+/// they are read afterwards in physical order, adjacent blocks in one read, so the reads of data.img
+/// (unbuffered) go forward through it rather than jumping once per file in inode order. Only noted
+/// blocks are read: the read goes through the data cache, and a free block read into it would later
+/// stand for a newly allocated block's old bytes.
 /// Holds one read's blocks and the items of one read (at most <see cref="MaxItemsPerRead"/>).
 /// </summary>
 internal sealed partial class StoredVolumeChecker
 {
     /// <summary>The most blocks one read of data.img takes.</summary>
     private const int MaxBlocksPerRead = 64;
-
-    /// <summary>Blocks nobody needs read along rather than ending a read before them (a read of a few more blocks costs little more than one).</summary>
-    private const int MaxGapBlocks = 16;
 
     /// <summary>Partial last blocks checked from one read at most (blocks several files share count once per file).</summary>
     private const int MaxItemsPerRead = 4096;
@@ -42,7 +41,7 @@ internal sealed partial class StoredVolumeChecker
         foreach (var (endByte, ino) in _tails.Sorted())
         {
             long block = endByte / blockSize;
-            if (items.Count > 0 && (block - last > MaxGapBlocks || block - first >= MaxBlocksPerRead || items.Count == MaxItemsPerRead))
+            if (items.Count > 0 && (block - last > 1 || block - first >= MaxBlocksPerRead || items.Count == MaxItemsPerRead))
             {
                 CheckRead(read, buffer, first, last, items);
             }

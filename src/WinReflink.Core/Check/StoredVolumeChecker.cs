@@ -15,7 +15,7 @@ namespace WinReflink.Core.Check;
 /// one read of data.img (256 KiB); SQLite's page cache and sorter, bounded by
 /// <see cref="SqliteCacheKiB"/> (its temporary tables and sorts go to files); and the violations found.
 /// Time grows with the rows: every pass is a scan or a merge in key order, and the blocks read from
-/// data.img (files' partial last blocks) are read in physical order, neighbours together.
+/// data.img (files' partial last blocks) are read in physical order, adjacent ones together.
 /// The check goes in phases (<see cref="CheckProgress"/>), each reporting its progress as it goes.
 /// Everything is read in one read transaction, so a volume being written is seen as of one commit.
 /// The row-level findings of the load (checksums, values out of range, rows of objects that do not
