@@ -20,6 +20,22 @@ public class CheckTests : CliFixture
         Assert.That(json.GetProperty("violations").GetArrayLength(), Is.Zero);
     }
 
+    /// <summary>With --verbose every phase of the check says what it verified and how long it took, on stderr; --json on stdout is unchanged.</summary>
+    [Test]
+    public void VerboseCheckTimesEveryPhase()
+    {
+        FormatVolume();
+        var (host, _) = HostFile("a.bin", 1 << 20);
+        Cli.Ok("put", host, At("/a"));
+        var r = Cli.Run("check", Volume, "--json", "--verbose");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        foreach (string phase in new[] { "SQLite integrity check", "directory tree", "inodes, extents and names", "partial last blocks", "shared ranges", "free ranges" })
+        {
+            Assert.That(r.Stderr, Does.Match($"check: {phase}: [0-9,]+ in [0-9.]+ s \\([0-9.]+ s of processor\\)"), phase);
+        }
+        Assert.That(Json(r.Stdout).GetProperty("clean").GetBoolean(), Is.True);
+    }
+
     [Test]
     public void LostFreeSpaceIsReportedAsInvariant2()
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.CommandLine;
 using WinReflink.Cli.Infrastructure;
 using WinReflink.Core;
@@ -45,18 +46,48 @@ internal static class CheckCommand
         return command;
     }
 
-    /// <summary>A line on stderr every two seconds while a check runs (rows verified of the estimate), and none for a check that takes less.</summary>
-    private static Action<long, long> CheckProgress(CliContext context)
+    /// <summary>
+    /// A line on stderr every two seconds while a check runs (rows verified of the estimate, and the
+    /// phase's items), and none for a check that takes less; once lines are shown, a line as each
+    /// phase ends with the time it took and the processor time it used, so a long check says where its
+    /// time went (with --verbose, for every phase).
+    /// </summary>
+    private static Action<CheckProgress> ProgressLines(CliContext context)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long next = 2000;
-        return (done, total) =>
+        string phase = "";
+        var phaseStart = TimeSpan.Zero;
+        var phaseCpuStart = TimeSpan.Zero;
+        bool shown = false;
+        return p =>
         {
-            if (clock.ElapsedMilliseconds >= next && total > 0)
+            if (p.Phase != phase)
+            {
+                (phase, phaseStart, phaseCpuStart) = (p.Phase, clock.Elapsed, Environment.CpuUsage.TotalTime);
+            }
+            if (clock.ElapsedMilliseconds >= next)
             {
                 next = clock.ElapsedMilliseconds + 2000;
+                shown = true;
+                string whole = p.Total > 0
+                    ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Done:N0} of {p.Total:N0} rows verified ({100.0 * p.Done / p.Total:0}%); ")
+                    : "";
                 context.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"check: {done:N0} of {total:N0} rows verified ({100.0 * done / total:0}%)"));
+                    $"check: {whole}{p.Phase}: {p.PhaseDone:N0} of {p.PhaseTotal:N0}"));
+            }
+            if (p.Ended)
+            {
+                string line = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"check: {p.Phase}: {p.PhaseTotal:N0} in {(clock.Elapsed - phaseStart).TotalSeconds:0.00} s ({(Environment.CpuUsage.TotalTime - phaseCpuStart).TotalSeconds:0.00} s of processor)");
+                if (shown)
+                {
+                    context.Error.WriteLine(line);
+                }
+                else
+                {
+                    context.Logger.LogDebug("{Line}", line);
+                }
             }
         };
     }
@@ -68,7 +99,7 @@ internal static class CheckCommand
         // The check reads each file's last block once (the zero-tail invariant): a small cache serves that,
         // where the default (a quarter of the machine) would keep every block it read.
         using var fs = context.OpenVolume(folder, readOnly: true, cacheSizeBytes: CheckCacheBytes);
-        var violations = fs.Check(CheckProgress(context));
+        var violations = fs.Check(ProgressLines(context));
         bool clean = violations.Count == 0;
         if (json)
         {

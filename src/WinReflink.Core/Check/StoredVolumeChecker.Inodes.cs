@@ -133,7 +133,8 @@ internal sealed partial class StoredVolumeChecker
     /// <summary>
     /// One file's extents in logical order: each within the largest file, the volume, and the file's
     /// size; none overlapping the one before. The mappings the load keeps go to the coverage sort;
-    /// the one holding the partial last block has its bytes past the end checked for zeros.
+    /// the block holding the partial last block goes to the sort of blocks whose bytes past the end
+    /// must be zeros (<see cref="CheckZeroTails"/>).
     /// </summary>
     private void CheckExtentMap(RowCursor extents, InodeRow inode)
     {
@@ -162,23 +163,7 @@ internal sealed partial class StoredVolumeChecker
         if (_read != null && lastFloor is { } e && lastBlock < e.Logical + e.Length && !e.Unwritten
             && inode.Size > 0 && inode.Size <= FileSystem.MaxFileSize && inode.Size % blockSize != 0)
         {
-            CheckZeroTail(_read, inode, e.Physical + (lastBlock - e.Logical));
-        }
-    }
-
-    private void CheckZeroTail(VolumeChecker.ReadBlock read, InodeRow inode, long physical)
-    {
-        if (physical < 0 || physical >= _settings.CapacityBlocks)
-        {
-            return;
-        }
-        var block = new byte[_settings.BlockSize];
-        read(physical, block);
-        int tail = (int)(inode.Size % _settings.BlockSize);
-        int nonZero = block.AsSpan(tail).IndexOfAnyExcept((byte)0);
-        if (nonZero >= 0)
-        {
-            Add(8, "bytes past end of file are not zero", inode.Ino, physical, "zeros", Inv($"byte {tail + nonZero} of the block is {block[tail + nonZero]}"));
+            QueueZeroTail(inode, e.Physical + (lastBlock - e.Logical));
         }
     }
 

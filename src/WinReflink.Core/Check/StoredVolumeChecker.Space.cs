@@ -218,7 +218,7 @@ internal sealed partial class StoredVolumeChecker
     /// </summary>
     private void ResolveOwners()
     {
-        var blocks = _ownerless.Select(o => o.Block).Distinct().Order().ToArray();
+        var blocks = OwnerlessBlocks();
         var owners = new Dictionary<long, long>();
         for (int from = 0; from < blocks.Length; from += OwnerBatch)
         {
@@ -226,7 +226,7 @@ internal sealed partial class StoredVolumeChecker
             using var extents = RowCursor.Open(_db, """
                 SELECT e.ino, e.physical, e.length FROM extents e JOIN inodes i ON i.ino = e.ino
                 WHERE (i.mode & 61440) = 32768 ORDER BY e.ino
-                """, () => { });
+                """, RowRead);
             for (; extents.HasRow; extents.Next())
             {
                 long ino = extents.Key, physical = extents.Row.GetInt64(1), length = extents.Row.GetInt64(2);
@@ -245,6 +245,12 @@ internal sealed partial class StoredVolumeChecker
             }
         }
     }
+
+    /// <summary>The blocks whose owner <see cref="ResolveOwners"/> finds, ascending and distinct.</summary>
+    private long[] OwnerlessBlocks() => _ownerless.Select(o => o.Block).Distinct().Order().ToArray();
+
+    /// <summary>The passes over the extents <see cref="ResolveOwners"/> makes: one per batch of blocks.</summary>
+    private long OwnerPasses() => (OwnerlessBlocks().Length + OwnerBatch - 1) / OwnerBatch;
 
     private static long? Min(long? a, long? b) => a is long x && b is long y ? Math.Min(x, y) : a ?? b;
 }

@@ -94,8 +94,18 @@ public sealed partial class FileSystem
     /// transaction changed (<see cref="Metadata.VolumeState.Overlay"/>). Violations found make the
     /// volume read-only, so nothing is written on top of them before `check --repair`.
     /// </summary>
-    /// <param name="progress">Called with (rows verified, rows to verify) as a stored check goes.</param>
-    public IReadOnlyList<Violation> Check(Action<long, long>? progress = null)
+    /// <param name="progress">Called with (rows verified, rows to verify) as a stored check goes, once the rows are counted.</param>
+    public IReadOnlyList<Violation> Check(Action<long, long>? progress = null) =>
+        Check(progress == null ? null : (CheckProgress p) =>
+        {
+            if (p.Total > 0)
+            {
+                progress(p.Done, p.Total);
+            }
+        });
+
+    /// <summary>The same, reporting the stored check's phases and their progress (<see cref="CheckProgress"/>).</summary>
+    public IReadOnlyList<Violation> Check(Action<CheckProgress>? progress)
     {
         using (_locks.Exclusive())
         {

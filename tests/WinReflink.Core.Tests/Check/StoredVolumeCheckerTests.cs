@@ -141,11 +141,11 @@ public class StoredVolumeCheckerTests : VolumeFixture
         var settings = Settings(Folder);
         long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         long peakHeap = heapBefore;
-        var calls = new List<(long Done, long Total)>();
+        var calls = new List<CheckProgress>();
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var found = StoredVolumeChecker.Run(metaDb, settings, null, (done, total) =>
+        var found = StoredVolumeChecker.Run(metaDb, settings, null, p =>
         {
-            calls.Add((done, total));
+            calls.Add(p);
             peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(forceFullCollection: false));
         }, RunRows, out long held);
         TestContext.Out.WriteLine($"{Files} files checked in {watch.ElapsedMilliseconds} ms holding at most {held} rows; managed heap {heapBefore >> 20} MiB before, at most {peakHeap >> 20} MiB during the check");
@@ -154,7 +154,10 @@ public class StoredVolumeCheckerTests : VolumeFixture
         Assert.That(held, Is.GreaterThan(RunRows / 2).And.LessThanOrEqualTo(bound), "the coverage was sorted in runs, not whole");
         Assert.That(calls, Has.Count.GreaterThan(10), "progress is reported as the check goes");
         Assert.That(calls[^1].Done, Is.EqualTo(calls[^1].Total));
-        Assert.That(calls.Zip(calls.Skip(1)).All(p => p.Second.Done >= p.First.Done && p.Second.Total == p.First.Total && p.Second.Done <= p.Second.Total), Is.True, "progress only grows, to the total");
+        var counted = calls.SkipWhile(c => c.Phase == "counting rows").ToList();
+        Assert.That(calls.TakeWhile(c => c.Phase == "counting rows").All(c => c.Total == 0 && c.Done == 0), Is.True, "no total before the rows are counted");
+        Assert.That(counted.Zip(counted.Skip(1)).All(p => p.Second.Done >= p.First.Done && p.Second.Total == p.First.Total && p.Second.Done <= p.Second.Total), Is.True, "progress only grows, to the total");
+        AssertEveryPhaseReportsAsItGoes(calls);
 
         // One file's block mapped by another as well, with no shared row: invariant 1 and 2 both see it.
         VolumeDamage.Sql(metaDb, "UPDATE extents SET physical = (SELECT physical FROM extents WHERE ino = 5 AND logical = 0) WHERE ino = 6 AND logical = 0");
@@ -162,6 +165,71 @@ public class StoredVolumeCheckerTests : VolumeFixture
         var damaged = StoredVolumeChecker.Run(metaDb, settings, null, null, RunRows, out _);
         Assert.That(damaged.Select(v => v.Invariant), Does.Contain(1).And.Contain(2));
         Assert.That(damaged.Where(v => v.Invariant == 1).Select(v => v.Ino), Does.Contain(5L), "the lowest inode mapping the block is named");
+    }
+
+    /// <summary>
+    /// Each phase starts at 0, ends once at its total (no phase twice), never reports more than its
+    /// total, and the long ones report in between: those SQLite does in one statement (its integrity
+    /// check) through SQLite's progress handler, the others as rows are read.
+    /// </summary>
+    private static void AssertEveryPhaseReportsAsItGoes(List<CheckProgress> calls)
+    {
+        string[] expected = ["counting rows", "SQLite integrity check", "settings and security descriptors", "directory tree", "directory entries",
+            "inodes, extents and names", "shared ranges", "free ranges"];
+        Assert.That(calls.Select(c => c.Phase).Distinct(), Is.EqualTo(expected), "the phases in order, each once (no data reader: no partial last blocks)");
+        Assert.That(calls.Where(c => c.Ended).Select(c => c.Phase), Is.EqualTo(expected), "each phase ends once");
+        Assert.That(calls.All(c => c.PhaseDone <= c.PhaseTotal), Is.True, "a phase reports no more than its total");
+        foreach (var phase in calls.GroupBy(c => c.Phase))
+        {
+            Assert.That(phase.First().PhaseDone, Is.Zero, phase.Key + " starts at 0");
+            Assert.That(phase.Last().Ended && phase.Last().PhaseDone == phase.Last().PhaseTotal, Is.True, phase.Key + " ends at its total");
+            Assert.That(phase.Zip(phase.Skip(1)).All(p => p.Second.PhaseDone >= p.First.PhaseDone), Is.True, phase.Key + " only grows");
+        }
+        foreach (string phase in (string[])["SQLite integrity check", "inodes, extents and names", "shared ranges"])
+        {
+            var between = calls.Where(c => c.Phase == phase && !c.Ended && c.PhaseDone > 0).ToList();
+            Assert.That(between, Has.Count.GreaterThan(3), phase + " reports as it goes");
+        }
+    }
+
+    /// <summary>
+    /// Files whose partial last blocks lie next to one another, far apart, and shared by two files:
+    /// checked in physical order, several from one read, the stored check names exactly the files
+    /// with bytes past their end, as the loaded check does.
+    /// </summary>
+    [Test]
+    public void FindsBytesPastTheEndOfFilesReadTogether()
+    {
+        var damaged = new List<long>();
+        long clone;
+        using (var fs = FormatAndOpen(size: 256L << 20))
+        {
+            var inos = new List<long>();
+            for (int i = 0; i < 300; i++)
+            {
+                Assert.That(fs.Create(FileSystem.RootIno, "f" + i.ToString(CultureInfo.InvariantCulture), new CreateRequest(0x81A4, 0, 0), out var f), Is.EqualTo(FsError.Ok));
+                // Every tenth file is long, so the last blocks lie in runs with gaps of 20 blocks between them.
+                var data = new byte[i % 10 == 0 ? 20 * 4096 + 100 : 100 + i];
+                data.AsSpan().Fill((byte)(i % 200 + 1));
+                Assert.That(fs.Write(f.Ino, 0, data, out _), Is.EqualTo(FsError.Ok));
+                inos.Add(f.Ino);
+            }
+            Assert.That(fs.Create(FileSystem.RootIno, "clone", new CreateRequest(0x81A4, 0, 0), out var c), Is.EqualTo(FsError.Ok));
+            Assert.That(fs.CloneRange(inos[151], 0, c.Ino, 0, 4096, out _), Is.EqualTo(FsError.Ok));
+            clone = c.Ino;
+            damaged.AddRange([inos[3], inos[4], inos[151], inos[299]]);
+            Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
+        }
+        string metaDb = Path.Combine(Folder, "meta.db");
+        var settings = Settings(Folder);
+        // The clone ends where the file it shares a block with ends (sound); the damaged files end
+        // after 7 bytes, their old bytes now past their end.
+        VolumeDamage.Sql(metaDb, $"UPDATE inodes SET size = 251 WHERE ino = {clone}; UPDATE inodes SET size = 7 WHERE ino IN ({string.Join(", ", damaged)})");
+        RowChecksums.ResealAll(metaDb);
+        Assert.That(StoredCheckComparison.Difference(Folder), Is.Null);
+        var found = StoredVolumeChecker.Run(metaDb, settings, StoredCheckComparison.DataReader(Folder, settings.BlockSize), null);
+        Assert.That(found.Select(v => v.What), Is.All.EqualTo("bytes past end of file are not zero"), "nothing else is wrong");
+        Assert.That(found.Select(v => v.Ino!.Value).Order(), Is.EqualTo(damaged.Order()));
     }
 
     /// <summary>
@@ -212,7 +280,9 @@ public class StoredVolumeCheckerTests : VolumeFixture
         }
         int commits = writer.GetAwaiter().GetResult();
         TestContext.Out.WriteLine($"{checks} checks beside {commits} commits");
-        Assert.That(commits, Is.GreaterThan(checks), "commits landed while the checks ran");
+        // Commits against checks is a race of fsync against processor time (on a busy disk the checks
+        // won it, 457 to 408); what the test needs is commits landing while checks ran, several.
+        Assert.That(commits, Is.GreaterThanOrEqualTo(5), "commits landed while the checks ran");
     }
 
     /// <summary>A check of a volume that cannot be read fails with a one-line <see cref="Volume.VolumeException"/>.</summary>
