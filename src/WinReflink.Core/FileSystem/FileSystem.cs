@@ -208,6 +208,9 @@ public sealed partial class FileSystem : IDisposable
     /// <summary>For tests: whether the inode is in memory now (eviction dropped it, or it was never loaded).</summary>
     internal bool IsResident(long ino) => _state.Inodes.ContainsKey(ino);
 
+    /// <summary>For tests: whether <see cref="Dispose"/> has begun (calls from then on answer EIO).</summary>
+    internal bool IsClosing => Volatile.Read(ref _disposed);
+
     /// <summary>For tests: directory entries the metadata budget dropped from memory since open.</summary>
     internal long EvictedDirectoryEntries => _eviction.DroppedEntries;
 

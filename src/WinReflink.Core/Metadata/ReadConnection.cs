@@ -31,6 +31,13 @@ internal sealed class ReadConnection : IDisposable
             {
                 SqliteException.ThrowExceptionForRC(rc, _db);
             }
+            // As ADO.NET's connections wait (its 30 s default): a read that meets a lock the writer holds
+            // for a moment (WAL index recovery after a crash) waits rather than failing as damage.
+            rc = raw.sqlite3_busy_timeout(_db, 30_000);
+            if (rc != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
             _begin = Prepare("BEGIN");
             _commit = Prepare("COMMIT");
         }

@@ -6,15 +6,15 @@ namespace WinReflink.Core.Metadata;
 
 /// <summary>
 /// Reads rows of the shared table by physical range for <see cref="RefcountTable"/>'s segments
-/// (issue 11), through two prepared statements on a read-only connection of its own, opened as
-/// <see cref="InodeLoader"/> opens its: in WAL mode it reads the last durable commit, which is the
+/// (issue 11), through two prepared statements on a read-only connection of its own
+/// (<see cref="ReadConnection"/>, as <see cref="InodeLoader"/>'s): in WAL mode it reads the last durable commit, which is the
 /// truth for every segment the table does not hold (the table keeps each segment changed since that
 /// commit resident). Each row is verified as the full load verifies it; a damaged one is thrown as
 /// <see cref="CorruptionException"/>. Thread-safe: reads take turns on the one connection.
 /// </summary>
 internal sealed class SharedRangeLoader : IStoredSharedRanges, IDisposable
 {
-    private readonly SqliteConnection _db;
+    private readonly ReadConnection _db;
     private readonly Lock _gate = new();
     private readonly RowChecksums _checksums = new();
     private readonly bool _verify;
@@ -25,10 +25,9 @@ internal sealed class SharedRangeLoader : IStoredSharedRanges, IDisposable
     public SharedRangeLoader(string metaDb, bool verify)
     {
         _verify = verify;
-        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        _db = new ReadConnection(metaDb);
         try
         {
-            _db.Open();
             _range = Prepare("SELECT start, length, refs FROM shared WHERE start >= ?1 AND start < ?2 ORDER BY start");
             _before = Prepare("SELECT start, length, refs FROM shared WHERE start < ?1 ORDER BY start DESC LIMIT 1");
         }
@@ -39,7 +38,7 @@ internal sealed class SharedRangeLoader : IStoredSharedRanges, IDisposable
         }
     }
 
-    private RowReader Prepare(string select) => RowReader.Open(_db, StoredRows.WithChecksum(select, _verify));
+    private RowReader Prepare(string select) => _db.Prepare(StoredRows.WithChecksum(select, _verify));
 
     public void Read(long from, long to, List<(long Start, SharedRange Range)> rows)
     {

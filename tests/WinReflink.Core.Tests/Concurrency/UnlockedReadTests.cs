@@ -211,7 +211,8 @@ public class UnlockedReadTests : ColdVolumeFixture
             fs.Dispose();
             return true;
         });
-        Thread.Sleep(50);
+        // Under load the closing thread may start late: release the read only once the close has begun.
+        Assert.That(SpinWait.SpinUntil(() => fs.IsClosing, Patience), Is.True, "dispose should begin while the read waits in the store");
         Store.Release();
         Within(closing, "dispose during a load");
         var buffer = new byte[BlockSize];
