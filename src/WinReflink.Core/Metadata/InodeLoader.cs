@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Namespace;
 
@@ -116,30 +115,16 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
         }
     }
 
-    /// <summary>
-    /// Runs a read in one read transaction, turning what SQLite or a wrong-typed value throws into
-    /// corruption; on return (or throw) every query is reset and the transaction over.
-    /// </summary>
-    private T Guarded<T>(long ino, Func<T> read)
+    /// <summary>Runs a read in one read transaction (<see cref="ReadConnection.Read"/>); on return (or throw) every query is reset.</summary>
+    private T Guarded<T>(long ino, Func<T> read) => _db.Read(read, ResetQueries, ino, -1);
+
+    private void ResetQueries()
     {
-        try
-        {
-            _db.BeginRead();
-            return read();
-        }
-        catch (Exception e) when (e is SqliteException or InvalidCastException)
-        {
-            throw new CorruptionException($"meta.db cannot be read: {e.Message}", ino, -1);
-        }
-        finally
-        {
-            _badRows.Clear();
-            _one.Reset();
-            _batch.Reset();
-            _direntByKey.Reset();
-            _direntsAfter.Reset();
-            _db.EndRead();
-        }
+        _badRows.Clear();
+        _one.Reset();
+        _batch.Reset();
+        _direntByKey.Reset();
+        _direntsAfter.Reset();
     }
 
     /// <summary>Runs the prepared query for <paramref name="inos"/> (its parameters in order, the first repeated into the rest); true on its first row, verified against <paramref name="table"/> (null: no checksum).</summary>

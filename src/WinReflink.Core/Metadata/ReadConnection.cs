@@ -1,16 +1,18 @@
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
+using WinReflink.Core.Errors;
 
 namespace WinReflink.Core.Metadata;
 
 /// <summary>
 /// A read-only connection to meta.db opened through SQLite's own API, for the reads that run once per
 /// inode touched (<see cref="InodeLoader"/>). It differs from an ADO.NET connection in what a profile of
-/// a cold `find` showed to matter:
+/// a cold `find` showed to matter (and <see cref="SharedRangeLoader"/> reads the same way):
 /// - no per-connection mutex (SQLITE_OPEN_NOMUTEX): e_sqlite3 is built serialized and ADO.NET opens in
 ///   that mode, so every column read locked and unlocked one; the owner serializes its calls instead;
-/// - <see cref="BeginRead"/> / <see cref="EndRead"/> hold one read transaction over several queries
-///   (one snapshot, one set of file locks), where each statement would otherwise take its own.
+/// - <see cref="Read"/> (or <see cref="BeginRead"/> / <see cref="EndRead"/>) holds one read
+///   transaction over several queries (one snapshot, one set of file locks), where each statement
+///   would otherwise take its own.
 /// Invariant: one thread at a time (the caller's lock); statements prepared on it are disposed before it.
 /// </summary>
 internal sealed class ReadConnection : IDisposable
@@ -51,6 +53,30 @@ internal sealed class ReadConnection : IDisposable
 
     /// <summary>Prepares a query; throws <see cref="SqliteException"/> when SQLite refuses it.</summary>
     public RowReader Prepare(string sql) => RowReader.Open(_db, sql);
+
+    /// <summary>
+    /// Runs <paramref name="read"/> in one read transaction. What SQLite throws, or a value of the wrong
+    /// type, is damage: thrown as <see cref="CorruptionException"/> naming <paramref name="ino"/> and
+    /// <paramref name="block"/> for the caller to stop the volume. On return (or throw)
+    /// <paramref name="reset"/> has reset every query that may have run and the transaction is over.
+    /// </summary>
+    public T Read<T>(Func<T> read, Action reset, long ino, long block)
+    {
+        try
+        {
+            BeginRead();
+            return read();
+        }
+        catch (Exception e) when (e is SqliteException or InvalidCastException)
+        {
+            throw new CorruptionException($"meta.db cannot be read: {e.Message}", ino, block);
+        }
+        finally
+        {
+            reset();
+            EndRead();
+        }
+    }
 
     /// <summary>Starts a read transaction: the queries until <see cref="EndRead"/> read one snapshot. On entry none is open.</summary>
     public void BeginRead()

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Extents;
 
@@ -89,22 +88,15 @@ internal sealed class SharedRangeLoader : IStoredSharedRanges, IDisposable
         return (start, new SharedRange(length, (int)refs));
     }
 
-    /// <summary>Runs a read on a reset statement, turning what SQLite or a wrong-typed value throws into corruption, and leaves the statement reset (its read transaction ended).</summary>
-    private static void Guarded(RowReader query, long block, Action read)
+    /// <summary>Runs a read on a reset statement in one read transaction (<see cref="ReadConnection.Read"/>), and leaves the statement reset.</summary>
+    private void Guarded(RowReader query, long block, Action read)
     {
         query.Reset();
-        try
+        _db.Read(() =>
         {
             read();
-        }
-        catch (Exception e) when (e is SqliteException or InvalidCastException)
-        {
-            throw new CorruptionException($"meta.db cannot be read: {e.Message}", 0, block);
-        }
-        finally
-        {
-            query.Reset();
-        }
+            return true;
+        }, query.Reset, 0, block);
     }
 
     public void Dispose()
