@@ -102,17 +102,12 @@ public sealed partial class FileSystem : IDisposable
             {
                 fs.ReclaimOrphans();
             }
-            catch (Microsoft.Data.Sqlite.SqliteException e)
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or CorruptionException)
             {
-                // Open reads only what it needs, so the reclaim's commit can be the first to meet a damaged page.
+                // Open reads only what it needs, so the reclaim can be the first to meet damage: a damaged
+                // page met by its commit, or a damaged shared row (open reads none) met by its unmapping.
                 fs._transaction.Dispose();
                 throw new VolumeException($"{volume.Layout.MetaDb} is corrupt: the orphans left by the last session could not be reclaimed ({MetadataStore.OneLine(e.Message)})", e);
-            }
-            catch (CorruptionException e)
-            {
-                // Likewise a damaged shared row, which open no longer reads, met by the reclaim's unmapping.
-                fs._transaction.Dispose();
-                throw new VolumeException($"{volume.Layout.MetaDb} is corrupt: the orphans left by the last session could not be reclaimed ({e.Message})", e);
             }
             return fs;
         }
