@@ -29,6 +29,19 @@ internal static class InodeRules
         }
     }
 
+    /// <summary>
+    /// The type a directory entry keeps (format version 6) is its inode's: a listing answers with it and
+    /// loads no inode, so a wrong one would be believed. The entry is named in its directory <paramref name="dir"/>.
+    /// </summary>
+    public static void CheckEntryType(string name, long dir, long type, uint mode, Report add)
+    {
+        long expected = Namespace.EntryType.Of(mode);
+        if (type != expected)
+        {
+            add(3, $"entry '{name}' has the wrong file type", dir, null, $"type {expected}, its inode's", $"type {type}");
+        }
+    }
+
     /// <summary>The file, directory and extent counts the settings keep (format version 4) against those counted over the inodes.</summary>
     public static void CheckCounts((long Files, long Directories, long Extents) stored, (long Files, long Directories, long Extents) counted, Report add)
     {

@@ -1,3 +1,4 @@
+using WinReflink.Core.Metadata;
 using WinReflink.Core.Namespace;
 
 namespace WinReflink.Core.Check;
@@ -64,15 +65,16 @@ internal sealed partial class StoredVolumeChecker
     /// </summary>
     private void CheckDirectoryEntries()
     {
-        int inDirectory = ExtraColumn(5);
-        using var entries = Open(Select("dirents", "parent, key, name, ino, cookie",
+        int columns = _typedDirents ? 6 : 5;
+        int inDirectory = ExtraColumn(columns);
+        using var entries = Open(Select("dirents", StoredRows.DirentColumns(_typedDirents),
             ", parent IN (SELECT ino FROM temp.dirs)", " ORDER BY parent, cookie + 0, key"));
         long lastParent = 0, lastCookie = 0;
         bool any = false;
         for (; entries.HasRow; entries.Next())
         {
             var r = entries.Row;
-            Verify(r, "dirents", 5);
+            Verify(r, "dirents", columns);
             long parent = r.GetInt64(0);
             if (r.GetInt64(inDirectory) == 0)
             {
@@ -83,6 +85,10 @@ internal sealed partial class StoredVolumeChecker
             r.GetString(1);
             r.GetInt64(3);
             long cookie = r.GetInt64(4);
+            if (_typedDirents)
+            {
+                r.GetInt64(5);
+            }
             if (!_rootIsDirectory)
             {
                 continue;
@@ -98,9 +104,9 @@ internal sealed partial class StoredVolumeChecker
         }
     }
 
-    /// <summary>The entries of directories by the inode they name, each with whether its directory is reachable from the root.</summary>
-    private RowCursor OpenNamesByInode() => Open("""
-        SELECT d.ino, d.parent, d.name, d.key, EXISTS (SELECT 1 FROM temp.reach r WHERE r.ino = d.parent)
+    /// <summary>The entries of directories by the inode they name, each with whether its directory is reachable from the root, and its type when stored.</summary>
+    private RowCursor OpenNamesByInode() => Open($"""
+        SELECT d.ino, d.parent, d.name, d.key, EXISTS (SELECT 1 FROM temp.reach r WHERE r.ino = d.parent){(_typedDirents ? ", d.type" : "")}
         FROM dirents d WHERE EXISTS (SELECT 1 FROM temp.dirs p WHERE p.ino = d.parent) ORDER BY d.ino
         """);
 
@@ -117,8 +123,8 @@ internal sealed partial class StoredVolumeChecker
 
     /// <summary>
     /// The entries naming inodes up to this one (all that are left when null): those naming an inode
-    /// that does not exist are reported; those naming this one are checked (valid name and key, a
-    /// directory's parent) and counted.
+    /// that does not exist are reported; those naming this one are checked (valid name and key, the
+    /// inode's type where the entry keeps one, a directory's parent) and counted.
     /// </summary>
     private Names CheckNamesOf(RowCursor names, InodeRow? inode)
     {
@@ -137,6 +143,10 @@ internal sealed partial class StoredVolumeChecker
             if (NameRules.Validate(name) != Errors.FsError.Ok || key != folding.Key(name))
             {
                 Add(3, $"entry '{name}' has an invalid name or lookup key", parent, null, folding.Key(name), key);
+            }
+            if (_checkEntryTypes)
+            {
+                InodeRules.CheckEntryType(name, parent, r.GetInt64(5), named.Mode, Add);
             }
             count++;
             if (named.IsDirectory && named.Parent != parent)

@@ -283,6 +283,8 @@ internal sealed class VolumeChecker
         var names = new Dictionary<long, int>();
         var subdirs = new Dictionary<long, int>();
         var folding = _state.Settings.Folding;
+        // An older volume opened read-only keeps no types: its entries hold EntryType.Unknown.
+        bool typed = _state.Settings.FormatVersion >= Volume.VolumeSettings.DirentTypesFormatVersion;
         foreach (var dir in inodes.Values.Where(i => i.IsDirectory))
         {
             var cookies = new HashSet<long>();
@@ -300,6 +302,10 @@ internal sealed class VolumeChecker
                 if (NameRules.Validate(r.Name) != Errors.FsError.Ok || r.Key != folding.Key(r.Name))
                 {
                     Add(3, $"entry '{r.Name}' has an invalid name or lookup key", dir.Ino, null, folding.Key(r.Name), r.Key);
+                }
+                if (typed)
+                {
+                    InodeRules.CheckEntryType(r.Name, dir.Ino, r.Type, child.Mode, Add);
                 }
                 names[r.Ino] = names.GetValueOrDefault(r.Ino) + 1;
                 if (child.IsDirectory)

@@ -23,7 +23,8 @@ public sealed record Repair(string What, long? Ino, long? Block)
 /// derived from the rest (the shared table and free space, rebuilt from the extent maps; link counts,
 /// from the directory entries; next_ino), entries naming nothing, orphan records of nothing, unnamed
 /// inodes (reclaimed when their link count is 0, moved to /lost+found otherwise), directories named
-/// more than once or detached in a cycle, duplicate readdir cookies, lookup keys that do not match
+/// more than once or detached in a cycle, duplicate readdir cookies, entry types that are not their
+/// inodes' (format version 6), lookup keys that do not match
 /// their names (a collision renames the later entry), written extents past the end of file, non-zero
 /// bytes past the end of file in an unshared last block (written through <see cref="WriteBlock"/>),
 /// extended attribute and flag rows of inodes that do not exist, and security descriptors no inode
@@ -80,6 +81,7 @@ internal sealed class VolumeRepairer
         DropDanglingRows();
         DropUnusedSecurityDescriptors();
         RemoveEntriesToNothing();
+        FixEntryTypes();
         FixLookupKeys();
         RenumberDuplicateCookies();
         GiveEachDirectoryOneName();
@@ -159,7 +161,7 @@ internal sealed class VolumeRepairer
                 _changes.ChangedInodes.Add(dir);
                 if (!dir.Children.TryGet(key, out var holder))
                 {
-                    dir.Children.Add(r.Name, key, r.Ino);
+                    dir.Children.Add(r.Name, key, r.Ino, r.Type);
                     Done($"set the lookup key of entry '{r.Name}' to match its name (was '{r.Key}')", dir.Ino);
                     continue;
                 }
@@ -168,11 +170,29 @@ internal sealed class VolumeRepairer
                 if (moves == holder)
                 {
                     dir.Children.Remove(holder.Key);
-                    dir.Children.Add(keeps.Name, key, keeps.Ino);
+                    dir.Children.Add(keeps.Name, key, keeps.Ino, keeps.Type);
                 }
                 string name = UniqueName(dir, $"{moves.Name}~{moves.Ino.ToString(CultureInfo.InvariantCulture)}");
-                dir.Children.Add(name, folding.Key(name), moves.Ino);
+                dir.Children.Add(name, folding.Key(name), moves.Ino, moves.Type);
                 Done($"renamed entry '{moves.Name}' (inode {moves.Ino}) to '{name}': its name collided with '{keeps.Name}' (inode {keeps.Ino})", dir.Ino);
+            }
+        }
+    }
+
+    /// <summary>An entry whose type is not its inode's takes the inode's: the mode is the truth, the entry's type a copy kept for listings.</summary>
+    private void FixEntryTypes()
+    {
+        foreach (var dir in _state.Inodes.Values.Where(i => i.IsDirectory))
+        {
+            var wrong = dir.Children!.Records
+                .Select(r => (Entry: r, Type: _state.Inodes.TryGetValue(r.Ino, out var child) ? EntryType.Of(child.Mode) : r.Type))
+                .Where(e => e.Entry.Type != e.Type)
+                .ToList();
+            foreach (var (r, type) in wrong)
+            {
+                dir.Children.Replace(r.Key, r.Name, r.Ino, type);
+                _changes.ChangedInodes.Add(dir);
+                Done($"set the file type of entry '{r.Name}' to its inode's, {type} (was {r.Type})", dir.Ino);
             }
         }
     }
@@ -223,7 +243,7 @@ internal sealed class VolumeRepairer
             }
             foreach (var r in records.OrderBy(r => r.Cookie).ThenBy(r => r.Key, StringComparer.Ordinal))
             {
-                dir.Children.Add(r.Name, r.Key, r.Ino);
+                dir.Children.Add(r.Name, r.Key, r.Ino, r.Type);
             }
             _changes.ChangedInodes.Add(dir);
             Done($"gave the {records.Count} entries of the directory unique readdir cookies", dir.Ino);
@@ -354,7 +374,7 @@ internal sealed class VolumeRepairer
         {
             name = "#" + inode.Ino.ToString(CultureInfo.InvariantCulture) + "." + n.ToString(CultureInfo.InvariantCulture);
         }
-        lostAndFound.Children.Add(name, _state.Settings.Folding.Key(name), inode.Ino);
+        lostAndFound.Children.Add(name, _state.Settings.Folding.Key(name), inode.Ino, EntryType.Of(inode.Mode));
         _changes.ChangedInodes.Add(lostAndFound);
         if (inode.IsDirectory)
         {
@@ -397,7 +417,7 @@ internal sealed class VolumeRepairer
         _changes.SettingsChanged = true;
         _state.Inodes[dir.Ino] = dir;
         _changes.ChangedInodes.Add(dir);
-        root.Children!.Add(name, key, dir.Ino);
+        root.Children!.Add(name, key, dir.Ino, EntryType.Of(dir.Mode));
         _changes.ChangedInodes.Add(root);
         Done($"created /{name}", dir.Ino);
         return dir;

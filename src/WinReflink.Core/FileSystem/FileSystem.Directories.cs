@@ -31,9 +31,24 @@ public sealed partial class FileSystem
 
     /// <summary>
     /// Lists entries after <paramref name="cookie"/> (0 = from the start) and before <paramref name="endCookie"/>
-    /// until the visitor returns false. "." and ".." are the host's to add.
+    /// until the visitor returns false. "." and ".." are the host's to add. Each entry carries its
+    /// inode's whole mode: the page's inodes load in batches, which a host that asks for every entry's
+    /// attributes next (READDIRPLUS, WinFsp) needs anyway.
     /// </summary>
-    public FsError ReadDirectory(long ino, long cookie, Func<DirectoryEntry, bool> visitor, long endCookie = long.MaxValue)
+    public FsError ReadDirectory(long ino, long cookie, Func<DirectoryEntry, bool> visitor, long endCookie = long.MaxValue) =>
+        ReadDirectory(ino, cookie, visitor, endCookie, wholeModes: true);
+
+    /// <summary>
+    /// Lists as <see cref="ReadDirectory(long, long, Func{DirectoryEntry, bool}, long)"/> does, but each
+    /// entry's <see cref="DirectoryEntry.Mode"/> holds its file type alone (permission bits zero), which
+    /// the entry keeps (format version 6): no inode loads, so a plain FUSE READDIR (all `find` and `ls -f`
+    /// ask for) costs the directory's rows and nothing per file. Only an entry of an older volume opened
+    /// read-only, which keeps no type, has its inode loaded.
+    /// </summary>
+    public FsError ReadDirectoryNames(long ino, long cookie, Func<DirectoryEntry, bool> visitor, long endCookie = long.MaxValue) =>
+        ReadDirectory(ino, cookie, visitor, endCookie, wholeModes: false);
+
+    private FsError ReadDirectory(long ino, long cookie, Func<DirectoryEntry, bool> visitor, long endCookie, bool wholeModes)
     {
         // Batches are taken under the lock and handed out without it, so a visitor may call back in.
         var batch = new List<DirectoryEntry>(PageEntries);
@@ -48,12 +63,14 @@ public sealed partial class FileSystem
                     return e;
                 }
                 var page = dir.Children!.After(cookie, endCookie).Take(PageEntries).ToList();
-                // Each entry's type comes from its inode: the page's inodes load in batches.
-                _inodes.Preload(page.ConvertAll(r => r.Ino));
+                var fromInodes = wholeModes ? page : page.FindAll(r => !EntryType.IsKnown(r.Type));
+                if (fromInodes.Count > 0)
+                {
+                    _inodes.Preload(fromInodes.ConvertAll(r => r.Ino));
+                }
                 foreach (var r in page)
                 {
-                    uint mode = _inodes.TryGet(r.Ino, out var child) == FsError.Ok ? child.Mode : 0;
-                    batch.Add(new DirectoryEntry(r.Name, r.Ino, mode, r.Cookie));
+                    batch.Add(new DirectoryEntry(r.Name, r.Ino, EntryMode(r, wholeModes), r.Cookie));
                 }
             }
             foreach (var entry in batch)
@@ -69,5 +86,19 @@ public sealed partial class FileSystem
             }
             cookie = batch[^1].Cookie;
         }
+    }
+
+    /// <summary>The entry's mode: its inode's whole, or its type alone (from the entry when it keeps one); 0 when the inode is gone. Call under the directory's lock.</summary>
+    private uint EntryMode(DirectoryRecord r, bool wholeModes)
+    {
+        if (!wholeModes && EntryType.IsKnown(r.Type))
+        {
+            return EntryType.Mode(r.Type);
+        }
+        if (_inodes.TryGet(r.Ino, out var child) != FsError.Ok)
+        {
+            return 0;
+        }
+        return wholeModes ? child.Mode : child.Mode & PosixMode.TypeMask;
     }
 }

@@ -122,7 +122,7 @@ public sealed partial class FileSystem
                         {
                             inode.Size = System.Text.Encoding.UTF8.GetByteCount(symlinkTarget);
                         }
-                        dir.Children!.Add(name, key, inode.Ino);
+                        dir.Children!.Add(name, key, inode.Ino, EntryType.Of(inode.Mode));
                         if (inode.IsDirectory)
                         {
                             dir.Nlink++;
@@ -211,7 +211,7 @@ public sealed partial class FileSystem
                 {
                     return e;
                 }
-                dir.Children!.Add(newName, key, inode.Ino);
+                dir.Children!.Add(newName, key, inode.Ino, EntryType.Of(inode.Mode));
                 inode.ChangeTime = Now();
                 Changed(inode);
                 _tree.Touch(dir);

@@ -33,6 +33,8 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
     private readonly RowReader _direntByKey;
     /// <summary>A page of a directory's entries in cookie order: the dirents_by_cookie index.</summary>
     private readonly RowReader _direntsAfter;
+    /// <summary>Whether the dirents rows hold the entry's type (format version 6 on); without it entries read as <see cref="EntryType.Unknown"/>.</summary>
+    private readonly bool _typedDirents;
     private readonly List<string> _badRows = new();
 
     /// <param name="verify">Whether the rows carry checksums (format version 2 on).</param>
@@ -49,8 +51,13 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
             }
             _one = new InodeQueries(this, "= ?1", flags);
             _batch = new InodeQueries(this, "IN (" + string.Join(", ", Enumerable.Range(1, BatchSize).Select(i => "?" + i)) + ")", flags);
-            _direntByKey = Prepare($"SELECT {StoredRows.DirentColumns} FROM dirents WHERE parent = ?1 AND key = ?2");
-            _direntsAfter = Prepare($"SELECT {StoredRows.DirentColumns} FROM dirents WHERE parent = ?1 AND cookie > ?2 ORDER BY cookie LIMIT ?3");
+            using (var probe = _db.Prepare(StoredRows.DirentTypeProbe))
+            {
+                _typedDirents = probe.Read();
+            }
+            string dirents = StoredRows.DirentColumns(_typedDirents);
+            _direntByKey = Prepare($"SELECT {dirents} FROM dirents WHERE parent = ?1 AND key = ?2");
+            _direntsAfter = Prepare($"SELECT {dirents} FROM dirents WHERE parent = ?1 AND cookie > ?2 ORDER BY cookie LIMIT ?3");
         }
         catch
         {
@@ -94,7 +101,7 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
                 _direntByKey.Reset();
                 _direntByKey.Bind(1, dir);
                 _direntByKey.Bind(2, key);
-                return Next(_direntByKey, "dirents") ? StoredRows.Dirent(_direntByKey) : null;
+                return Next(_direntByKey, "dirents") ? StoredRows.Dirent(_direntByKey, _typedDirents) : null;
             });
         }
     }
@@ -108,7 +115,7 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
                 var records = new List<DirectoryRecord>(Math.Min(limit, 256));
                 for (bool row = Run(_direntsAfter, [dir, cookie, limit], "dirents"); row; row = Next(_direntsAfter, "dirents"))
                 {
-                    records.Add(StoredRows.Dirent(_direntsAfter));
+                    records.Add(StoredRows.Dirent(_direntsAfter, _typedDirents));
                 }
                 return records;
             });

@@ -21,7 +21,7 @@ internal sealed class MetadataStore : IDisposable
             ctime INTEGER NOT NULL, btime INTEGER NOT NULL, winattrs INTEGER NOT NULL, secid INTEGER NOT NULL,
             generation INTEGER NOT NULL, parent INTEGER NOT NULL, symlink TEXT, next_cookie INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE dirents(parent INTEGER NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, ino INTEGER NOT NULL,
-            cookie INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(parent, key)) WITHOUT ROWID;
+            cookie INTEGER NOT NULL, type INTEGER NOT NULL DEFAULT 0, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(parent, key)) WITHOUT ROWID;
         CREATE TABLE extents(ino INTEGER NOT NULL, logical INTEGER NOT NULL, physical INTEGER NOT NULL,
             length INTEGER NOT NULL, unwritten INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ino, logical)) WITHOUT ROWID;
         CREATE TABLE shared(start INTEGER PRIMARY KEY, length INTEGER NOT NULL, refs INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
@@ -286,7 +286,8 @@ internal sealed class MetadataStore : IDisposable
     /// Brings an older volume to the current format in one transaction. From version 1: a `crc` column
     /// in every table and the checksum of every row computed from its stored values. From version 1 or
     /// 2: the case folding stored (a case-insensitive volume). From any older version: the file, directory
-    /// and extent counts stored, and the dirents index by cookie. Then the new version, sealed. Rows of a
+    /// and extent counts stored, and the dirents index by cookie. From any version before 6: the entries'
+    /// types (<see cref="StoreEntryTypes"/>). Then the new version, sealed. Rows of a
     /// version 2 volume keep their checksums, so damage found before the upgrade is still found after.
     /// </summary>
     public void Upgrade(VolumeSettings settings)
@@ -319,6 +320,10 @@ internal sealed class MetadataStore : IDisposable
             StoreSharingTotals(cmd, settings);
         }
         Execute(tx, DirentsByCookie);
+        if (settings.FormatVersion < VolumeSettings.DirentTypesFormatVersion)
+        {
+            StoreEntryTypes(tx);
+        }
         if (settings.FormatVersion == 1)
         {
             RowChecksums.ResealAll(_db, tx);
@@ -337,6 +342,38 @@ internal sealed class MetadataStore : IDisposable
             insertSetting.Parameters[0].Value = key;
             insertSetting.Parameters[1].Value = value;
             Seal(insertSetting, "settings");
+        }
+    }
+
+    /// <summary>
+    /// Version 6's part of an upgrade: each directory entry's file type (<see cref="EntryType"/>) in a
+    /// `type` column of its dirents row, taken from the mode of the inode it names, and the row resealed
+    /// with it. One UPDATE over the table: the type is a correlated lookup of the inode by its primary
+    /// key, and the checksum a SQL function of the row's new values, so no row crosses into .NET but as
+    /// the function's arguments. An entry naming no inode gets <see cref="EntryType.Unknown"/> (`check`
+    /// reports it as before). The column is added only when missing.
+    /// </summary>
+    private void StoreEntryTypes(SqliteTransaction tx)
+    {
+        using (var probe = Command(tx, StoredRows.DirentTypeProbe))
+        {
+            if (probe.ExecuteScalar() == null)
+            {
+                Execute(tx, "ALTER TABLE dirents ADD COLUMN type INTEGER NOT NULL DEFAULT 0");
+            }
+        }
+        var checksums = new RowChecksums();
+        _db.CreateFunction("winreflink_dirent_crc", (object?[] values) => checksums.Of("dirents", values), isDeterministic: true);
+        try
+        {
+            Execute(tx, $"""
+                UPDATE dirents SET (type, crc) = (SELECT t, winreflink_dirent_crc(parent, key, name, ino, cookie, t)
+                    FROM (SELECT coalesce((SELECT (i.mode & {PosixMode.TypeMask}) >> 12 FROM inodes i WHERE i.ino = dirents.ino), {EntryType.Unknown}) AS t))
+                """);
+        }
+        finally
+        {
+            _db.CreateFunction<object?[], long>("winreflink_dirent_crc", null);
         }
     }
 
@@ -423,11 +460,12 @@ internal sealed class MetadataStore : IDisposable
             var inode = StoredRows.Inode(r, state.BadRows);
             state.Inodes[inode.Ino] = inode;
         });
-        ReadRows("dirents", $"SELECT {StoredRows.DirentColumns} FROM dirents", r =>
+        bool typed = Scalar(StoredRows.DirentTypeProbe) != null;
+        ReadRows("dirents", $"SELECT {StoredRows.DirentColumns(typed)} FROM dirents", r =>
         {
             if (state.Inodes.TryGetValue(r.GetInt64(0), out var dir) && dir.Children != null)
             {
-                dir.Children.Load(StoredRows.Dirent(r));
+                dir.Children.Load(StoredRows.Dirent(r, typed));
             }
             else
             {
@@ -626,7 +664,7 @@ internal sealed class MetadataStore : IDisposable
         [RowStatement.ExtentPut] = ("INSERT OR REPLACE INTO extents(ino, logical, physical, length, unwritten, crc) VALUES ($i, $l, $p, $n, $u, $crc)", ["$i", "$l", "$p", "$n", "$u", "$crc"], "extents"),
         [RowStatement.ExtentDelete] = ("DELETE FROM extents WHERE ino = $i AND logical = $l", ["$i", "$l"], null),
         [RowStatement.ExtentDeleteAll] = ("DELETE FROM extents WHERE ino = $i", ["$i"], null),
-        [RowStatement.DirentPut] = ("INSERT OR REPLACE INTO dirents(parent, key, name, ino, cookie, crc) VALUES ($p, $k, $n, $i, $c, $crc)", ["$p", "$k", "$n", "$i", "$c", "$crc"], "dirents"),
+        [RowStatement.DirentPut] = ("INSERT OR REPLACE INTO dirents(parent, key, name, ino, cookie, type, crc) VALUES ($p, $k, $n, $i, $c, $t, $crc)", ["$p", "$k", "$n", "$i", "$c", "$t", "$crc"], "dirents"),
         [RowStatement.DirentDelete] = ("DELETE FROM dirents WHERE parent = $p AND key = $k", ["$p", "$k"], null),
         [RowStatement.DirentDeleteAll] = ("DELETE FROM dirents WHERE parent = $i", ["$i"], null),
         [RowStatement.XattrDeleteAll] = ("DELETE FROM xattrs WHERE ino = $i", ["$i"], null),
@@ -706,7 +744,7 @@ internal sealed class MetadataStore : IDisposable
             {
                 if (entry != null)
                 {
-                    record.Add(RowStatement.DirentPut, inode.Ino, key, entry.Name, entry.Ino, entry.Cookie);
+                    record.Add(RowStatement.DirentPut, inode.Ino, key, entry.Name, entry.Ino, entry.Cookie, entry.Type);
                 }
                 else
                 {

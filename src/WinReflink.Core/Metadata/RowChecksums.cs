@@ -15,6 +15,8 @@ internal sealed record RowTable(string Name, string[] Columns, int KeyColumns);
 /// see) is found when the row is loaded. Each value is hashed with its storage class (integer, text,
 /// blob, null), so a value that changed type does not verify either. Text is hashed as UTF-16
 /// little-endian, the form .NET holds it in on every platform the engine runs on.
+/// A row is hashed over the columns its table has: the dirents `type` (format version 6) counts only
+/// where the table has it, so a volume of an older version opened read-only still verifies.
 /// </summary>
 internal sealed class RowChecksums
 {
@@ -22,7 +24,7 @@ internal sealed class RowChecksums
     [
         new("settings", ["key", "value"], 1),
         new("inodes", ["ino", "mode", "nlink", "uid", "gid", "rdev", "size", "atime", "mtime", "ctime", "btime", "winattrs", "secid", "generation", "parent", "symlink", "next_cookie"], 1),
-        new("dirents", ["parent", "key", "name", "ino", "cookie"], 2),
+        new("dirents", ["parent", "key", "name", "ino", "cookie", "type"], 2),
         new("extents", ["ino", "logical", "physical", "length", "unwritten"], 2),
         new("shared", ["start", "length", "refs"], 1),
         new("free", ["start", "length"], 1),
@@ -84,6 +86,17 @@ internal sealed class RowChecksums
         for (int i = 0; i < parameters.Count - 1; i++)
         {
             PutValue(parameters[i].Value);
+        }
+        return Finish();
+    }
+
+    /// <summary>The checksum of a row's values in column order (the upgrade's SQL function passes them).</summary>
+    public long Of(string table, ReadOnlySpan<object?> values)
+    {
+        Begin(table);
+        foreach (object? value in values)
+        {
+            PutValue(value);
         }
         return Finish();
     }

@@ -11,9 +11,16 @@ namespace WinReflink.Core.Metadata;
 internal static class StoredRows
 {
     public const string InodeColumns = "ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie";
-    public const string DirentColumns = "parent, key, name, ino, cookie";
+    /// <summary>The dirents columns; `type` only where the table has it (<see cref="DirentTypeProbe"/>).</summary>
+    public static string DirentColumns(bool typed) => typed ? "parent, key, name, ino, cookie, type" : "parent, key, name, ino, cookie";
     public const string ExtentColumns = "ino, logical, physical, length, unwritten";
     public const string XattrColumns = "ino, name, value";
+
+    /// <summary>
+    /// A row when the dirents table has the `type` column (format version 6 on). Asked of the schema, not
+    /// the version, as the flags table is: a volume opened read-only is read as it was written.
+    /// </summary>
+    public const string DirentTypeProbe = "SELECT 1 FROM pragma_table_info('dirents') WHERE name = 'type'";
 
     /// <summary>The SELECT with the row's checksum as its last column, when the volume has checksums (format version 2 on).</summary>
     public static string WithChecksum(string select, bool verify) =>
@@ -57,8 +64,9 @@ internal static class StoredRows
         return inode;
     }
 
-    /// <summary>The entry of the reader's current dirents row (its parent is column 0).</summary>
-    public static DirectoryRecord Dirent(RowReader r) => new(r.GetString(2), r.GetString(1), r.GetInt64(3), r.GetInt64(4));
+    /// <summary>The entry of the reader's current dirents row (its parent is column 0); without the type column, of type <see cref="EntryType.Unknown"/>.</summary>
+    public static DirectoryRecord Dirent(RowReader r, bool typed) =>
+        new(r.GetString(2), r.GetString(1), r.GetInt64(3), r.GetInt64(4), typed ? r.GetInt64(5) : EntryType.Unknown);
 
     /// <summary>The extent of the reader's current extents row, keyed by its logical block (column 1).</summary>
     public static ExtentValue Extent(RowReader r) => new(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4) != 0);

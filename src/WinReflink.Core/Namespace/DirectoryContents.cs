@@ -2,8 +2,12 @@ using WinReflink.Core.Collections;
 
 namespace WinReflink.Core.Namespace;
 
-/// <summary>One name in a directory. <see cref="Key"/> is the lookup form (case-folded on case-insensitive volumes).</summary>
-internal sealed record DirectoryRecord(string Name, string Key, long Ino, long Cookie);
+/// <summary>
+/// One name in a directory. <see cref="Key"/> is the lookup form (case-folded on case-insensitive
+/// volumes); <see cref="Type"/> is the file type of the inode it names (<see cref="EntryType"/>), kept
+/// with the name so that a listing needs no inode.
+/// </summary>
+internal sealed record DirectoryRecord(string Name, string Key, long Ino, long Cookie, long Type);
 
 /// <summary>
 /// The entries of one directory, by lookup key and by cookie. Cookies grow monotonically per directory,
@@ -97,8 +101,8 @@ internal sealed class DirectoryContents
         NextCookie = Math.Max(NextCookie, record.Cookie + 1);
     }
 
-    /// <summary>Adds a name; the caller found it absent (<see cref="TryGet"/>) under the directory's lock.</summary>
-    public DirectoryRecord Add(string name, string key, long ino)
+    /// <summary>Adds a name of an inode of type <paramref name="type"/> (<see cref="EntryType"/>); the caller found it absent (<see cref="TryGet"/>) under the directory's lock.</summary>
+    public DirectoryRecord Add(string name, string key, long ino, long type)
     {
         lock (_gate)
         {
@@ -107,14 +111,14 @@ internal sealed class DirectoryContents
                 throw new ArgumentException($"an entry with the key '{key}' exists", nameof(key));
             }
             // A name that is its own key (any name on a case-sensitive volume) is held once, not twice.
-            var record = new DirectoryRecord(name, key == name ? name : key, ino, NextCookie++);
+            var record = new DirectoryRecord(name, key == name ? name : key, ino, NextCookie++, type);
             Set(key, record);
             return record;
         }
     }
 
-    /// <summary>Points an existing name at another inode, or respells it, keeping its cookie (its place in a listing).</summary>
-    public DirectoryRecord Replace(string key, string name, long ino)
+    /// <summary>Points an existing name at another inode (of type <paramref name="type"/>), or respells it, keeping its cookie (its place in a listing).</summary>
+    public DirectoryRecord Replace(string key, string name, long ino, long type)
     {
         if (!TryGet(key, out var old))
         {
@@ -122,7 +126,7 @@ internal sealed class DirectoryContents
         }
         lock (_gate)
         {
-            var record = new DirectoryRecord(name, key == name ? name : key, ino, old.Cookie);
+            var record = new DirectoryRecord(name, key == name ? name : key, ino, old.Cookie, type);
             Set(key, record);
             return record;
         }

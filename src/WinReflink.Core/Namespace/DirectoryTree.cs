@@ -169,7 +169,7 @@ internal sealed class DirectoryTree
         {
             // The whiteout takes the source's place (and its cookie) in the same step, as on ext4.
             var whiteout = _inodes.Create(fromDir, whiteoutOwner with { Mode = PosixMode.CharDevice, Rdev = 0, WindowsAttributes = WindowsAttributes.None, SecurityDescriptor = null });
-            fromDir.Children.Replace(key, record.Name, whiteout.Ino);
+            fromDir.Children.Replace(key, record.Name, whiteout.Ino, EntryType.Of(whiteout.Mode));
         }
         else
         {
@@ -178,12 +178,12 @@ internal sealed class DirectoryTree
         if (victim != null)
         {
             // The target name stays where it was in a listing; only the inode behind it changes.
-            toDir.Children.Replace(newKey, newName, inode.Ino);
+            toDir.Children.Replace(newKey, newName, inode.Ino, EntryType.Of(inode.Mode));
             _inodes.DropLink(toDir, victim);
         }
         else
         {
-            toDir.Children.Add(newName, newKey, inode.Ino);
+            toDir.Children.Add(newName, newKey, inode.Ino, EntryType.Of(inode.Mode));
         }
         if (inode.IsDirectory && fromDir != toDir)
         {
@@ -223,7 +223,7 @@ internal sealed class DirectoryTree
             {
                 return e;
             }
-            fromDir.Children!.Replace(newKey, newName, inode.Ino);
+            fromDir.Children!.Replace(newKey, newName, inode.Ino, EntryType.Of(inode.Mode));
             inode.ChangeTime = FileSystem.Now();
             _transaction.Changed(inode);
             Touch(fromDir);
@@ -250,8 +250,8 @@ internal sealed class DirectoryTree
             return e;
         }
         // Both names exist before and after: each keeps its cookie, so a listing in progress sees both.
-        fromDir.Children!.Replace(a.Key, a.Name, ib.Ino);
-        toDir.Children!.Replace(b.Key, b.Name, ia.Ino);
+        fromDir.Children!.Replace(a.Key, a.Name, ib.Ino, EntryType.Of(ib.Mode));
+        toDir.Children!.Replace(b.Key, b.Name, ia.Ino, EntryType.Of(ia.Mode));
         if (fromDir != toDir)
         {
             if (ia.IsDirectory)

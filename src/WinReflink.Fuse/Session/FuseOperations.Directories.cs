@@ -78,7 +78,8 @@ internal sealed unsafe partial class FuseOperations
         {
             long cookie = Math.Max(0, offset - 2);
             long end = ListingEnd(r.NodeId, rd.Fh, offset);
-            _fs.ReadDirectory(r.NodeId, cookie, entry =>
+            // A plain READDIR needs names, numbers and types, which the entries keep: no inode loads.
+            Func<DirectoryEntry, bool> add = entry =>
             {
                 InodeAttributes? attrs = null;
                 if (plus && _fs.Reference(entry.Ino, out var a) == FsError.Ok)
@@ -98,7 +99,15 @@ internal sealed unsafe partial class FuseOperations
                     }
                 }
                 return added;
-            }, end);
+            };
+            if (plus)
+            {
+                _fs.ReadDirectory(r.NodeId, cookie, add, end);
+            }
+            else
+            {
+                _fs.ReadDirectoryNames(r.NodeId, cookie, add, end);
+            }
         }
         if (!reply.FromBuffer(r.Unique, used))
         {

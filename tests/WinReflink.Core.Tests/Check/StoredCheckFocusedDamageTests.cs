@@ -18,6 +18,7 @@ public class StoredCheckFocusedDamageTests : DamagedVolumeFixture
     [TestCase("INSERT INTO dirents(parent, key, name, ino, cookie) SELECT 1, 'SUB2', 'sub2', ino, 900 FROM dirents WHERE name = 'sub'", "directory reachable twice (a cycle or a hard link to a directory)")]
     [TestCase("UPDATE dirents SET cookie = (SELECT cookie FROM dirents WHERE name = 'clone') WHERE name = 'b'", "has a readdir cookie that is not unique and positive")]
     [TestCase("UPDATE dirents SET name = 'a/b' WHERE name = 'a'", "has an invalid name or lookup key")]
+    [TestCase("UPDATE dirents SET type = 4 WHERE name = 'b'", "entry 'b' has the wrong file type")]
     [TestCase("UPDATE inodes SET parent = 1 WHERE ino IN (SELECT ino FROM dirents WHERE name = 'sub')", "has the wrong parent")]
     [TestCase("INSERT INTO orphans(ino) SELECT ino FROM dirents WHERE name = 'dir'; DELETE FROM dirents WHERE name = 'dir'", "orphan directory with links or entries")]
     [TestCase("INSERT INTO orphans(ino) VALUES (4242)", "orphan record of an inode that does not exist")]

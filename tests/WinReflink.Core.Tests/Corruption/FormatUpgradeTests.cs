@@ -4,7 +4,7 @@ using static WinReflink.Core.Tests.Corruption.VolumeDamage;
 
 namespace WinReflink.Core.Tests.Corruption;
 
-/// <summary>Volumes of older formats (1: no row checksums; 4: no sharing totals): read as they are read-only, upgraded in place when opened for writing.</summary>
+/// <summary>Volumes of older formats (1: no row checksums; 4: no sharing totals; 5: no entry types): read as they are read-only, upgraded in place when opened for writing.</summary>
 public class FormatUpgradeTests : DamagedVolumeFixture
 {
     /// <summary>Turns the fixture's volume into what version 1 wrote: the same tables without `crc`.</summary>
@@ -51,6 +51,64 @@ public class FormatUpgradeTests : DamagedVolumeFixture
         Assert.That(File.ReadAllBytes(MetaDb), Is.EqualTo(before), "a read-only open does not upgrade");
     }
 
+    /// <summary>
+    /// Turns the fixture's volume into what version 5 wrote: dirents without `type`, each row sealed
+    /// over the five columns it had. The checksums are computed by the engine's own function in SQL.
+    /// </summary>
+    private void MakeVersion5Volume()
+    {
+        MakeVolume();
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={MetaDb};Pooling=False");
+        db.Open();
+        var checksums = new Metadata.RowChecksums();
+        db.CreateFunction("seal", (object?[] values) => checksums.Of((string)values[0]!, values.AsSpan(1)));
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = """
+            ALTER TABLE dirents DROP COLUMN type;
+            UPDATE dirents SET crc = seal('dirents', parent, key, name, ino, cookie);
+            UPDATE settings SET value = '5' WHERE key = 'format_version';
+            UPDATE settings SET crc = seal('settings', key, value) WHERE key = 'format_version';
+            """;
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Version 5 kept no entry types: read-only, a listing takes them from the inodes; opened for writing, one UPDATE stores them (version 6).</summary>
+    [Test]
+    public void AVersion5VolumeGetsItsEntryTypesStored()
+    {
+        MakeVersion5Volume();
+        byte[] before = File.ReadAllBytes(MetaDb);
+        var expected = new Dictionary<string, uint> { ["dir"] = PosixMode.Directory, ["clone"] = PosixMode.Regular, ["b"] = PosixMode.Regular };
+        using (var readOnly = FileSystem.Open(Folder, new OpenOptions { ReadOnly = true, CommitInterval = TimeSpan.Zero }))
+        {
+            Assert.That(readOnly.Info().FormatVersion, Is.EqualTo(5));
+            Assert.That(readOnly.Check(), Is.Empty, "the rows verify over the columns they have");
+            Assert.That(Types(readOnly), Is.EqualTo(expected), "an entry without a type has its inode loaded");
+        }
+        Assert.That(File.ReadAllBytes(MetaDb), Is.EqualTo(before), "a read-only open does not upgrade");
+        using (var fs = OpenReadWrite())
+        {
+            Assert.That(fs.Info().FormatVersion, Is.EqualTo(6));
+            Assert.That(fs.Damage, Is.Null);
+            Assert.That(fs.Check(), Is.Empty, "every entry has its inode's type and a checksum over it");
+            Assert.That(Types(fs), Is.EqualTo(expected));
+        }
+        Assert.That(Scalar(Inv($"SELECT type FROM dirents WHERE ino = {Dir}")), Is.EqualTo(4));
+        Assert.That(Scalar(Inv($"SELECT type FROM dirents WHERE ino = {FileB}")), Is.EqualTo(8));
+        Assert.That(Scalar("SELECT count(*) FROM dirents WHERE type = 0"), Is.Zero);
+    }
+
+    private static Dictionary<string, uint> Types(FileSystem fs)
+    {
+        var types = new Dictionary<string, uint>();
+        Assert.That(fs.ReadDirectoryNames(FileSystem.RootIno, 0, e =>
+        {
+            types[e.Name] = e.Mode;
+            return true;
+        }), Is.EqualTo(FsError.Ok));
+        return types;
+    }
+
     /// <summary>Version 4 kept no shared or saved block totals: a read-only open sums the shared rows, an open for writing stores the sums (version 5).</summary>
     [Test]
     public void AVersion4VolumeGetsItsSharingTotalsStored()
@@ -64,7 +122,7 @@ public class FormatUpgradeTests : DamagedVolumeFixture
         }
         using (var fs = OpenReadWrite())
         {
-            Assert.That(fs.Info().FormatVersion, Is.EqualTo(5));
+            Assert.That(fs.Info().FormatVersion, Is.EqualTo(VolumeSettings.CurrentFormatVersion));
             Assert.That((fs.Info().SharedBytes, fs.Info().SavedBytes), Is.EqualTo((5L * BlockSize, 5L * BlockSize)));
             Assert.That(fs.Check(), Is.Empty);
         }

@@ -89,6 +89,25 @@ public class RepairTests : DamagedVolumeFixture
         Assert.That(repairs, Has.Some.Contains("link count to 3 (was 7)"));
     }
 
+    /// <summary>A wrong type in a sealed entry: only the invariant catches it, in the stored check and in the loaded one (changes pending); the repair takes the inode's.</summary>
+    [Test]
+    public void AnEntryOfTheWrongTypeTakesItsInodes()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE dirents SET type = 4 WHERE ino = {FileB}"));
+        using (var fs = OpenReadWrite())
+        {
+            Assert.That(fs.Check().Select(v => v.ToString()), Has.One.Contains("entry 'b' has the wrong file type"), "stored check");
+        }
+        using (var fs = OpenReadWrite())
+        {
+            Assert.That(fs.Create(Dir, "pending", new CreateRequest(0x81A4, 0, 0), out _), Is.EqualTo(FsError.Ok));
+            Assert.That(fs.Check().Select(v => v.ToString()), Has.One.Contains("entry 'b' has the wrong file type"), "loaded check");
+        }
+        Assert.That(RepairAndReopen(), Has.One.Contains("set the file type of entry 'b' to its inode's, 8 (was 4)"));
+        Assert.That(Scalar(Inv($"SELECT type FROM dirents WHERE ino = {FileB}")), Is.EqualTo(8));
+    }
+
     [Test]
     public void AnUnlinkedInodeWithoutItsOrphanRecordIsReclaimed()
     {

@@ -9,6 +9,7 @@ namespace WinReflink.Core.Tests.Units.Namespace;
 public class DirectoryContentsTests
 {
     private const long Dir = 7;
+    private static readonly long File = EntryType.Of(PosixMode.Regular);
 
     /// <summary>The dirents rows of the last durable commit, with the queries the directory asked.</summary>
     private sealed class StoredTable : IStoredDirents
@@ -42,7 +43,7 @@ public class DirectoryContentsTests
         var table = new StoredTable();
         for (int i = 1; i <= count; i++)
         {
-            table.Put(new DirectoryRecord($"e{i}", $"e{i}", 1000 + i, i));
+            table.Put(new DirectoryRecord($"e{i}", $"e{i}", 1000 + i, i, File));
         }
         var contents = new DirectoryContents { NextCookie = count + 1 };
         contents.Page(table, Dir, _ => { });
@@ -89,7 +90,7 @@ public class DirectoryContentsTests
         Assert.That(dir.TryGet("missing", out _), Is.False);
         Assert.That(table.Finds, Is.EqualTo(2), "one query per name, the answer cached, absent or present");
         Assert.That(dir.LoadedCount, Is.EqualTo(2), "nothing else of the directory was read");
-        dir.Add("missing", "missing", 99);
+        dir.Add("missing", "missing", 99, File);
         Assert.That(dir.TryGet("missing", out var added), Is.True, "a cached absence ends when the name is added");
         Assert.That(added.Cookie, Is.EqualTo(11));
     }
@@ -105,12 +106,12 @@ public class DirectoryContentsTests
         // Between two reads of the listing: a removal ahead, an addition, a rename ahead, a replacement behind and ahead.
         Assert.That(dir.TryGet("e500", out _), Is.True);
         dir.Remove("e500");
-        dir.Add("new", "new", 5000);
+        dir.Add("new", "new", 5000, File);
         dir.TryGet("e600", out var e600);
         dir.Remove("e600");
-        dir.Add("e600-renamed", "e600-renamed", e600.Ino);
-        dir.Replace("e10", "e10", 7777);
-        dir.Replace("e700", "E700", 7700);
+        dir.Add("e600-renamed", "e600-renamed", e600.Ino, File);
+        dir.Replace("e10", "e10", 7777, EntryType.Of(PosixMode.Directory));
+        dir.Replace("e700", "E700", 7700, File);
         var captured = Capture(dir);
         page = dir.After(page[^1].Cookie, end).Take(200).ToList();
         seen.AddRange(Names(page));
@@ -125,6 +126,7 @@ public class DirectoryContentsTests
         Assert.That(all.Select(r => r.Cookie), Is.Ordered.Ascending);
         Assert.That(all, Has.Count.EqualTo(1000));
         Assert.That(all.Single(r => r.Name == "e10").Ino, Is.EqualTo(7777), "a replaced entry keeps its place");
+        Assert.That(all.Single(r => r.Name == "e10").Type, Is.EqualTo(EntryType.Of(PosixMode.Directory)), "and takes its new inode's type");
         Assert.That(Listed(all.TakeLast(2)), Is.EqualTo("new e600-renamed"));
         Assert.That(table.Pages, Is.GreaterThan(4), "the stored rows were read a page at a time");
     }
@@ -135,7 +137,7 @@ public class DirectoryContentsTests
         var (dir, table) = Stored(3);
         dir.TryGet("e2", out _);
         dir.Remove("e2");
-        dir.Add("e4", "e4", 4004);
+        dir.Add("e4", "e4", 4004, File);
         var captured = Capture(dir);
         Assert.That(dir.DropClean(), Is.EqualTo(0), "the changed keys stay while meta.db lacks them");
         Assert.That(dir.TryGet("e2", out _), Is.False, "the store still has e2, but it is gone");
@@ -155,7 +157,7 @@ public class DirectoryContentsTests
         dir.TryGet("e1", out _);
         dir.Remove("e1");
         var captured = Capture(dir);
-        dir.Add("e1", "e1", 9);
+        dir.Add("e1", "e1", 9, File);
         Durable(dir, table, captured);
         dir.DropClean();
         Assert.That(dir.TryGet("e1", out var e1), Is.True, "the addition since the capture is not in meta.db: it must stay");
@@ -176,7 +178,7 @@ public class DirectoryContentsTests
         Assert.That(dir.Count, Is.Zero);
         Durable(dir, table, Capture(dir));
         Assert.That(dir.IsEmpty, Is.True);
-        dir.Add("x", "x", 1);
+        dir.Add("x", "x", 1, File);
         Assert.That(dir.IsEmpty, Is.False);
     }
 
@@ -184,8 +186,8 @@ public class DirectoryContentsTests
     public void ACompleteDirectoryKeepsEveryEntry()
     {
         var dir = new DirectoryContents();
-        dir.Load(new DirectoryRecord("b", "b", 2, 5));
-        dir.Load(new DirectoryRecord("a", "a", 1, 3));
+        dir.Load(new DirectoryRecord("b", "b", 2, 5, File));
+        dir.Load(new DirectoryRecord("a", "a", 1, 3, File));
         Assert.That(dir.NextCookie, Is.EqualTo(6));
         Assert.That(dir.DropClean(), Is.Zero, "nothing stands behind a complete directory");
         Assert.That(Listed(dir.After(0)), Is.EqualTo("a b"), "listed in cookie order");
