@@ -37,7 +37,15 @@ internal static unsafe partial class Libc
     /// </summary>
     public static int TryReadDirectoryNames(int fd, out List<string> names)
     {
-        names = new List<string>();
+        int e = TryReadDirectoryEntries(fd, out var entries);
+        names = entries.ConvertAll(d => d.Name);
+        return e;
+    }
+
+    /// <summary>The same, each name with its d_type as getdents64(2) gives it.</summary>
+    public static int TryReadDirectoryEntries(int fd, out List<(string Name, byte Type)> entries)
+    {
+        entries = new List<(string, byte)>();
         const int Size = 32 << 10;
         byte* buffer = stackalloc byte[Size];
         while (true)
@@ -52,7 +60,7 @@ internal static unsafe partial class Libc
             {
                 ushort reclen = *(ushort*)(buffer + at + 16);
                 var name = new ReadOnlySpan<byte>(buffer + at + 19, reclen - 19);
-                names.Add(Encoding.UTF8.GetString(name[..name.IndexOf((byte)0)]));
+                entries.Add((Encoding.UTF8.GetString(name[..name.IndexOf((byte)0)]), buffer[at + 18]));
                 at += reclen;
             }
         }
