@@ -11,9 +11,6 @@ public sealed class EntryTypeTests : SemanticsFixture
 {
     private const long Root = FileSystem.RootIno;
 
-    private FileSystem OpenWithTinyBudget() =>
-        FileSystem.Open(Folder, new OpenOptions { CommitInterval = TimeSpan.Zero, CacheSizeBytes = 64L << 20, MetadataCacheBytes = 1 });
-
     /// <summary>Name to type bits, as the listing without inode loads gives them; the whole-mode listing agrees.</summary>
     private static Dictionary<string, uint> Types(FileSystem fs, long dir)
     {

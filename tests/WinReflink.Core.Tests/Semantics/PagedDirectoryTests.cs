@@ -11,9 +11,6 @@ public sealed class PagedDirectoryTests : SemanticsFixture
 {
     private const long Root = FileSystem.RootIno;
 
-    private FileSystem OpenWithTinyBudget() =>
-        FileSystem.Open(Folder, new OpenOptions { CommitInterval = TimeSpan.Zero, CacheSizeBytes = 64L << 20, MetadataCacheBytes = 1 });
-
     /// <summary>A committed volume with directory "d" of <paramref name="count"/> files f000.., opened again so "d" is read from meta.db.</summary>
     private (FileSystem Fs, long Dir) StoredDirectory(int count)
     {

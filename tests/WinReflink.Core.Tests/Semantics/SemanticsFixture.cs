@@ -41,6 +41,10 @@ public abstract class SemanticsFixture : VolumeFixture
         return System.Text.Encoding.UTF8.GetString(buffer, 0, n);
     }
 
+    /// <summary>Opens the volume with a metadata budget so small that every eviction drops every clean inode and entry.</summary>
+    protected FileSystem OpenWithTinyBudget() =>
+        FileSystem.Open(Folder, new OpenOptions { CommitInterval = TimeSpan.Zero, CacheSizeBytes = 64L << 20, MetadataCacheBytes = 1 });
+
     /// <summary>Commits, checks every invariant, closes, reopens and checks again.</summary>
     protected FileSystem CheckedReopen(FileSystem fs)
     {
