@@ -373,7 +373,8 @@ internal sealed class MetadataStore : IDisposable
         }
         finally
         {
-            _db.CreateFunction<object?[], long>("winreflink_dirent_crc", null);
+            // The variadic registration (any number of arguments), removed the way it was made.
+            _db.CreateFunction("winreflink_dirent_crc", (Func<object?[], long>?)null);
         }
     }
 
