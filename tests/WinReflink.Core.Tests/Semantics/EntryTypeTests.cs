@@ -61,7 +61,8 @@ public sealed class EntryTypeTests : SemanticsFixture
         Assert.That(Types(fs, moved.Ino), Is.EqualTo(new Dictionary<string, uint> { ["device"] = PosixMode.CharDevice, ["moved"] = PosixMode.Regular }));
 
         Assert.That(fs.Sync(), Is.EqualTo(FsError.Ok));
-        fs.EvictMetadata();
+        Assert.That(fs.EvictMetadata(), Is.GreaterThan(0), "the committed inodes left memory");
+        Assert.That(fs.EvictedDirectoryEntries, Is.GreaterThan(0), "and the cached entries with them");
         Assert.That(Types(fs, dir), Is.EqualTo(expected), "committed and evicted: the types read back from the rows");
         Assert.That(fs.Check(), Is.Empty);
         fs.Dispose();
