@@ -28,7 +28,7 @@ internal sealed class InodeEviction
     private readonly Func<Inode, bool> _pinned;
     private readonly ParkedReferences _parked;
     private readonly Action _schedule;
-    /// <summary>Resident bytes the last scan found, plus what was loaded or created since.</summary>
+    /// <summary>Resident bytes the last scan found, plus what was loaded or created since, less what was destroyed since.</summary>
     private long _estimate;
     /// <summary>
     /// The estimate at which the next scan runs: the budget, or a quarter budget past what the last scan
@@ -71,6 +71,16 @@ internal sealed class InodeEviction
 
     /// <summary>An inode was loaded or created: schedules a scan when the estimate passes the budget. Thread-safe.</summary>
     public void Added(Inode inode) => Grew(Footprint(inode));
+
+    /// <summary>
+    /// An inode was destroyed (it left memory for good): gives back the bytes every count of it included.
+    /// Without this a create-and-unlink churn on a volume at its budget keeps raising the estimate, and
+    /// each time it passes the next scan's mark a scan walks every resident inode under the volume lock
+    /// to find the memory already gone. Only <see cref="InodeBytes"/> is given back: the inode's entries,
+    /// extents and attributes may have grown since it was counted, and giving back more than was counted
+    /// would let the estimate fall below the resident set. Thread-safe.
+    /// </summary>
+    public void Destroyed() => Interlocked.Add(ref _estimate, -InodeBytes);
 
     /// <summary>A directory cached <paramref name="entries"/> more of its entries (lookups that read meta.db), as <see cref="Added"/>.</summary>
     public void Cached(int entries) => Grew(EntryBytes * entries);

@@ -486,7 +486,11 @@ internal sealed class InodeTable
         _transaction.SettingsChanged();
         // Recorded before it leaves the resident set: a load that misses it must find the record (Load).
         _state.DestroyedSinceCommit[inode.Ino] = 0;
-        _state.Inodes.TryRemove(inode.Ino, out _);
+        // Only inodes loaded on demand count against the budget (a full load counts none).
+        if (_state.Inodes.TryRemove(inode.Ino, out _) && _state.Loader != null)
+        {
+            _eviction.Destroyed();
+        }
         _transaction.Deleted(inode);
         RemoveOrphan(inode.Ino);
     }
