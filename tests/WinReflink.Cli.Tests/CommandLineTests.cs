@@ -35,7 +35,7 @@ public class CommandLineTests : CliFixture
             Assert.That(info.GetProperty("blockSize").GetInt32(), Is.EqualTo(8192));
             Assert.That(info.GetProperty("caseSensitive").GetBoolean(), Is.True);
             Assert.That(info.GetProperty("label").GetString(), Is.EqualTo("data"));
-            Assert.That(info.GetProperty("formatVersion").GetInt32(), Is.EqualTo(5), "docs/on-disk-format.md: the current version");
+            Assert.That(info.GetProperty("formatVersion").GetInt32(), Is.EqualTo(6), "docs/on-disk-format.md: the current version");
             Assert.That(info.GetProperty("directories").GetInt64(), Is.EqualTo(1));
             Assert.That(info.GetProperty("serial").GetUInt32(), Is.Not.Zero);
         });

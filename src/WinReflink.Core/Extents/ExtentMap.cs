@@ -13,17 +13,37 @@ internal sealed class ExtentMap
     public int Count => _extents.Count;
     public ChangeTrackedMap<ExtentValue> Rows => _extents;
 
-    /// <summary>Blocks mapped (written or unwritten), kept up to date so getattr need not walk the map.</summary>
+    /// <summary>
+    /// Blocks mapped (written or unwritten): st_blocks and the allocation size. Stored in the inode row
+    /// (format version 6) and kept up to date by every change of the map, so getattr needs neither the
+    /// map nor a walk of it. Invariant: the sum of the extents' lengths (both checkers verify it).
+    /// </summary>
     public long MappedBlocks { get; private set; }
 
     /// <summary>Rows meta.db holds for this map as of the last capture; the capture counts the difference into the volume's extent count.</summary>
     public int StoredCount { get; private set; }
 
+    /// <summary>Adds a stored row (a load); <see cref="MappedBlocks"/> is the inode row's (<see cref="LoadBlocks"/>), or counted after (<see cref="Recount"/>).</summary>
     public void Load(long logical, ExtentValue value)
     {
         _extents.Load(logical, value);
-        MappedBlocks += value.Length;
         StoredCount++;
+    }
+
+    /// <summary>The block count the inode row stores (format version 6), as loaded with it.</summary>
+    public void LoadBlocks(long blocks) => MappedBlocks = blocks;
+
+    /// <summary>Sets <see cref="MappedBlocks"/> to the sum of the extents' lengths (a volume before format version 6, a repair); true when that changed it.</summary>
+    public bool Recount()
+    {
+        long blocks = 0;
+        foreach (var kv in _extents.Map.All())
+        {
+            blocks += kv.Value.Length;
+        }
+        bool changed = blocks != MappedBlocks;
+        MappedBlocks = blocks;
+        return changed;
     }
 
     /// <summary>What the map gained (or lost, negative) in rows since the last capture.</summary>

@@ -27,6 +27,8 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
     private readonly Lock _gate = new();
     private readonly RowChecksums _checksums = new();
     private readonly bool _verify;
+    /// <summary>Whether inode rows keep their mapped block count (format version 6); without it, a map's is counted as it loads.</summary>
+    private readonly bool _storedBlocks;
     private readonly InodeQueries _one;
     private readonly InodeQueries _batch;
     /// <summary>One entry by (parent, key): the dirents primary key.</summary>
@@ -36,9 +38,11 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
     private readonly List<string> _badRows = new();
 
     /// <param name="verify">Whether the rows carry checksums (format version 2 on).</param>
-    public InodeLoader(string metaDb, bool verify)
+    /// <param name="storedBlocks">Whether inode rows keep their mapped block count (format version 6 on).</param>
+    public InodeLoader(string metaDb, bool verify, bool storedBlocks)
     {
         _verify = verify;
+        _storedBlocks = storedBlocks;
         _db = new ReadConnection(metaDb);
         try
         {
@@ -188,7 +192,7 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
         public InodeQueries(InodeLoader loader, string condition, bool flags)
         {
             _loader = loader;
-            _inodes = loader.Prepare($"SELECT {StoredRows.InodeColumns} FROM inodes WHERE ino {condition}");
+            _inodes = loader.Prepare($"SELECT {StoredRows.InodeColumns(loader._storedBlocks)} FROM inodes WHERE ino {condition}");
             _extents = loader.Prepare($"SELECT {StoredRows.ExtentColumns} FROM extents WHERE ino {condition} ORDER BY ino, logical");
             string crc = loader._verify ? "crc" : "NULL";
             string extras = $"SELECT {StoredRows.XattrColumns}, {crc}, 0 FROM xattrs WHERE ino {condition}";
@@ -205,7 +209,7 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
             bool files = false;
             for (bool row = _loader.Run(_inodes, inos, "inodes"); row; row = _loader.Next(_inodes, "inodes"))
             {
-                var inode = StoredRows.Inode(_inodes, _loader._badRows);
+                var inode = StoredRows.Inode(_inodes, _loader._badRows, _loader._storedBlocks);
                 if (_loader._badRows.Count > 0)
                 {
                     throw new CorruptionException($"row with a value out of range: {_loader._badRows[0]}", inode.Ino, -1);
@@ -225,6 +229,13 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
                     if (found.TryGetValue(_extents.GetInt64(0), out var file) && file.Extents != null)
                     {
                         file.Extents.Load(_extents.GetInt64(1), StoredRows.Extent(_extents));
+                    }
+                }
+                if (!_loader._storedBlocks)
+                {
+                    foreach (var inode in found.Values)
+                    {
+                        inode.Extents?.Recount();
                     }
                 }
             }

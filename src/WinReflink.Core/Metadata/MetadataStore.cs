@@ -19,7 +19,8 @@ internal sealed class MetadataStore : IDisposable
         CREATE TABLE inodes(ino INTEGER PRIMARY KEY, mode INTEGER NOT NULL, nlink INTEGER NOT NULL, uid INTEGER NOT NULL,
             gid INTEGER NOT NULL, rdev INTEGER NOT NULL, size INTEGER NOT NULL, atime INTEGER NOT NULL, mtime INTEGER NOT NULL,
             ctime INTEGER NOT NULL, btime INTEGER NOT NULL, winattrs INTEGER NOT NULL, secid INTEGER NOT NULL,
-            generation INTEGER NOT NULL, parent INTEGER NOT NULL, symlink TEXT, next_cookie INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
+            generation INTEGER NOT NULL, parent INTEGER NOT NULL, symlink TEXT, next_cookie INTEGER NOT NULL, blocks INTEGER NOT NULL DEFAULT 0,
+            crc INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE dirents(parent INTEGER NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, ino INTEGER NOT NULL,
             cookie INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(parent, key)) WITHOUT ROWID;
         CREATE TABLE extents(ino INTEGER NOT NULL, logical INTEGER NOT NULL, physical INTEGER NOT NULL,
@@ -286,7 +287,8 @@ internal sealed class MetadataStore : IDisposable
     /// Brings an older volume to the current format in one transaction. From version 1: a `crc` column
     /// in every table and the checksum of every row computed from its stored values. From version 1 or
     /// 2: the case folding stored (a case-insensitive volume). From any older version: the file, directory
-    /// and extent counts stored, and the dirents index by cookie. Then the new version, sealed. Rows of a
+    /// and extent counts stored, the dirents index by cookie, the sharing totals (version 5) and each
+    /// inode's mapped block count (version 6). Then the new version, sealed. Rows of a
     /// version 2 volume keep their checksums, so damage found before the upgrade is still found after.
     /// </summary>
     public void Upgrade(VolumeSettings settings)
@@ -319,6 +321,10 @@ internal sealed class MetadataStore : IDisposable
             StoreSharingTotals(cmd, settings);
         }
         Execute(tx, DirentsByCookie);
+        if (settings.FormatVersion < VolumeSettings.StoredBlocksFormatVersion)
+        {
+            StoreMappedBlocks(tx);
+        }
         if (settings.FormatVersion == 1)
         {
             RowChecksums.ResealAll(_db, tx);
@@ -338,6 +344,23 @@ internal sealed class MetadataStore : IDisposable
             insertSetting.Parameters[1].Value = value;
             Seal(insertSetting, "settings");
         }
+    }
+
+    /// <summary>
+    /// Version 6's part of an upgrade: each inode row gets its mapped block count (st_blocks), summed
+    /// over its extent rows by one aggregate, so getattr needs no extent map. Each row is resealed
+    /// only if it verified before, so damage found before the upgrade is still found after (the
+    /// upgrade from version 1, without checksums, reseals every row afterwards).
+    /// </summary>
+    private void StoreMappedBlocks(SqliteTransaction tx)
+    {
+        Execute(tx, "ALTER TABLE inodes ADD COLUMN blocks INTEGER NOT NULL DEFAULT 0");
+        Execute(tx, $"""
+            UPDATE inodes SET blocks = mapped.blocks
+            FROM (SELECT ino, sum(length) AS blocks FROM extents GROUP BY ino) AS mapped
+            WHERE inodes.ino = mapped.ino AND (inodes.mode & {PosixMode.TypeMask}) = {PosixMode.Regular}
+            """);
+        RowChecksums.ResealVerified(_db, tx, RowChecksums.Table("inodes"), verifiedColumns: StoredRows.BlocksColumn);
     }
 
     /// <summary>Recomputes every row's checksum from its stored values (`check --repair`, once the rows are otherwise consistent).</summary>
@@ -418,9 +441,10 @@ internal sealed class MetadataStore : IDisposable
     /// <summary>Every inode with its entries, extents, attributes and flags, and each descriptor's users.</summary>
     private void LoadInodeRows(VolumeState state)
     {
-        ReadRows("inodes", $"SELECT {StoredRows.InodeColumns} FROM inodes", r =>
+        bool storedBlocks = state.Settings.FormatVersion >= VolumeSettings.StoredBlocksFormatVersion;
+        ReadRows("inodes", $"SELECT {StoredRows.InodeColumns(storedBlocks)} FROM inodes", r =>
         {
-            var inode = StoredRows.Inode(r, state.BadRows);
+            var inode = StoredRows.Inode(r, state.BadRows, storedBlocks);
             state.Inodes[inode.Ino] = inode;
         });
         ReadRows("dirents", $"SELECT {StoredRows.DirentColumns} FROM dirents", r =>
@@ -461,6 +485,10 @@ internal sealed class MetadataStore : IDisposable
             if (inode.SecurityId != 0)
             {
                 state.Security.LoadUse(inode.SecurityId);
+            }
+            if (!storedBlocks)
+            {
+                inode.Extents?.Recount();
             }
         }
         if (Scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'inode_flags'") != null)
@@ -611,7 +639,7 @@ internal sealed class MetadataStore : IDisposable
     [
         i.Ino, (long)i.Mode, (long)i.Nlink, (long)i.Uid, (long)i.Gid, (long)i.Rdev, i.Size, i.AccessTime, i.ModifyTime,
         i.ChangeTime, i.BirthTime, (long)i.WindowsAttributes, i.SecurityId, i.Generation, i.Parent, i.SymlinkTarget,
-        i.Children?.NextCookie ?? 0L,
+        i.Children?.NextCookie ?? 0L, i.Extents?.MappedBlocks ?? 0L,
     ];
 
     /// <summary>The SQL of each statement a commit writes, its parameters, and the table whose checksum seals the row (null: no checksum).</summary>
@@ -619,9 +647,9 @@ internal sealed class MetadataStore : IDisposable
     {
         [RowStatement.Setting] = ("INSERT OR REPLACE INTO settings(key, value, crc) VALUES ($k, $v, $crc)", ["$k", "$v", "$crc"], "settings"),
         [RowStatement.InodePut] = ("""
-            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, crc)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $crc)
-            """, ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$crc"], "inodes"),
+            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, blocks, crc)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $crc)
+            """, ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$18", "$crc"], "inodes"),
         [RowStatement.InodeDelete] = ("DELETE FROM inodes WHERE ino = $i", ["$i"], null),
         [RowStatement.ExtentPut] = ("INSERT OR REPLACE INTO extents(ino, logical, physical, length, unwritten, crc) VALUES ($i, $l, $p, $n, $u, $crc)", ["$i", "$l", "$p", "$n", "$u", "$crc"], "extents"),
         [RowStatement.ExtentDelete] = ("DELETE FROM extents WHERE ino = $i AND logical = $l", ["$i", "$l"], null),

@@ -21,7 +21,7 @@ internal sealed class RowChecksums
     public static readonly RowTable[] Tables =
     [
         new("settings", ["key", "value"], 1),
-        new("inodes", ["ino", "mode", "nlink", "uid", "gid", "rdev", "size", "atime", "mtime", "ctime", "btime", "winattrs", "secid", "generation", "parent", "symlink", "next_cookie"], 1),
+        new("inodes", ["ino", "mode", "nlink", "uid", "gid", "rdev", "size", "atime", "mtime", "ctime", "btime", "winattrs", "secid", "generation", "parent", "symlink", "next_cookie", "blocks"], 1),
         new("dirents", ["parent", "key", "name", "ino", "cookie"], 2),
         new("extents", ["ino", "logical", "physical", "length", "unwritten"], 2),
         new("shared", ["start", "length", "refs"], 1),
@@ -226,6 +226,56 @@ internal sealed class RowChecksums
                     update.Parameters[i + 1].Value = key[i];
                 }
                 update.ExecuteNonQuery();
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a column was added to <paramref name="table"/> (one key column, an integer), seals each row
+    /// with the checksum of all its columns, but only a row whose stored checksum is that of its first
+    /// <paramref name="verifiedColumns"/> (the columns it had): a row damaged before stays a row that
+    /// fails. In the caller's transaction, in batches by key, so memory does not grow with the table.
+    /// </summary>
+    public static void ResealVerified(SqliteConnection db, SqliteTransaction tx, RowTable table, int verifiedColumns)
+    {
+        const int Batch = 4096;
+        var checksums = new RowChecksums();
+        string key = table.Columns[0];
+        using var select = db.CreateCommand();
+        select.Transaction = tx;
+        select.CommandText = $"SELECT {string.Join(", ", table.Columns)}, crc FROM {table.Name} WHERE {key} > $after ORDER BY {key} LIMIT {Batch}";
+        var after = select.Parameters.Add(new SqliteParameter("$after", long.MinValue));
+        using var update = db.CreateCommand();
+        update.Transaction = tx;
+        update.CommandText = $"UPDATE {table.Name} SET crc = $crc WHERE {key} = $key";
+        var crc = update.Parameters.Add(new SqliteParameter("$crc", null));
+        var keyValue = update.Parameters.Add(new SqliteParameter("$key", null));
+        var sealedRows = new List<(long Key, long Crc)>(Batch);
+        while (true)
+        {
+            sealedRows.Clear();
+            int rows = 0;
+            using (var r = select.ExecuteReader())
+            {
+                while (r.Read())
+                {
+                    rows++;
+                    after.Value = r.GetInt64(0);
+                    if (r.GetValue(table.Columns.Length) is long stored && checksums.Of(table.Name, r, verifiedColumns) == stored)
+                    {
+                        sealedRows.Add((r.GetInt64(0), checksums.Of(table.Name, r, table.Columns.Length)));
+                    }
+                }
+            }
+            foreach (var (k, c) in sealedRows)
+            {
+                crc.Value = c;
+                keyValue.Value = k;
+                update.ExecuteNonQuery();
+            }
+            if (rows < Batch)
+            {
+                return;
             }
         }
     }

@@ -6,7 +6,7 @@ namespace WinReflink.Core.Volume;
 internal sealed class VolumeSettings
 {
     /// <summary>The on-disk format this build reads and writes; docs/on-disk-format.md describes it.</summary>
-    public const int CurrentFormatVersion = 5;
+    public const int CurrentFormatVersion = 6;
     /// <summary>Volumes from this version on are upgraded in place when opened for writing (1: no row checksums; 2: no stored case folding).</summary>
     public const int OldestUpgradableFormatVersion = 1;
     /// <summary>The first version that keeps its case folding in the volume.</summary>
@@ -15,6 +15,8 @@ internal sealed class VolumeSettings
     public const int StoredCountsFormatVersion = 4;
     /// <summary>The first version that keeps the shared and saved block totals in the settings, so open reads no shared row.</summary>
     public const int StoredSharingFormatVersion = 5;
+    /// <summary>The first version that keeps each inode's mapped block count in its row, so getattr needs no extent map.</summary>
+    public const int StoredBlocksFormatVersion = 6;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
     public int BlockSize { get; init; }

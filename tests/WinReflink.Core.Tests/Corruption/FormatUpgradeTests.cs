@@ -11,6 +11,7 @@ public class FormatUpgradeTests : DamagedVolumeFixture
     private void MakeVersion1Volume()
     {
         MakeVolume();
+        WithoutStoredBlocks(MetaDb);
         foreach (var table in Metadata.RowChecksums.Tables)
         {
             Sql(MetaDb, $"ALTER TABLE {table.Name} DROP COLUMN crc");
@@ -57,6 +58,7 @@ public class FormatUpgradeTests : DamagedVolumeFixture
     {
         MakeVolume();
         Damage(reseal: true, "DELETE FROM settings WHERE key IN ('shared_blocks', 'saved_blocks')", "UPDATE settings SET value = '4' WHERE key = 'format_version'");
+        WithoutStoredBlocks(MetaDb);
         using (var readOnly = FileSystem.Open(Folder, new OpenOptions { ReadOnly = true, CommitInterval = TimeSpan.Zero }))
         {
             Assert.That(readOnly.Info().FormatVersion, Is.EqualTo(4));
@@ -64,11 +66,42 @@ public class FormatUpgradeTests : DamagedVolumeFixture
         }
         using (var fs = OpenReadWrite())
         {
-            Assert.That(fs.Info().FormatVersion, Is.EqualTo(5));
+            Assert.That(fs.Info().FormatVersion, Is.EqualTo(VolumeSettings.CurrentFormatVersion));
             Assert.That((fs.Info().SharedBytes, fs.Info().SavedBytes), Is.EqualTo((5L * BlockSize, 5L * BlockSize)));
             Assert.That(fs.Check(), Is.Empty);
         }
         Assert.That(Scalar("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'shared_blocks'"), Is.EqualTo(5));
         Assert.That(Scalar("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'saved_blocks'"), Is.EqualTo(5));
+    }
+
+    /// <summary>
+    /// Version 5 kept no mapped block count in the inode row: a read-only open counts each file's over
+    /// its extents, an open for writing stores it (version 6) with one aggregate and reseals only the
+    /// rows that verified, so a row damaged before the upgrade is still found after.
+    /// </summary>
+    [Test]
+    public void AVersion5VolumeGetsItsMappedBlocksStored()
+    {
+        MakeVolume();
+        Damage(reseal: true, "UPDATE settings SET value = '5' WHERE key = 'format_version'");
+        WithoutStoredBlocks(MetaDb);
+        Damage(reseal: false, Inv($"UPDATE inodes SET uid = 77 WHERE ino = {SubDir}"));
+        using (var readOnly = FileSystem.Open(Folder, new OpenOptions { ReadOnly = true, CommitInterval = TimeSpan.Zero }))
+        {
+            Assert.That(readOnly.Info().FormatVersion, Is.EqualTo(5));
+            Assert.That(readOnly.GetAttributes(FileA, out var a), Is.EqualTo(FsError.Ok));
+            Assert.That(a.AllocatedBytes, Is.EqualTo(5L * BlockSize), "counted over the extents");
+        }
+        using (var fs = OpenReadWrite())
+        {
+            Assert.That(fs.Info().FormatVersion, Is.EqualTo(VolumeSettings.CurrentFormatVersion));
+            Assert.That(fs.GetAttributes(CloneOfA, out var clone), Is.EqualTo(FsError.Ok));
+            Assert.That(clone.AllocatedBytes, Is.EqualTo(5L * BlockSize));
+            Assert.That(fs.Check().Select(v => v.What), Is.EqualTo(new[] { Inv($"row does not match its checksum: inodes row (ino {SubDir})") }),
+                "the row damaged before the upgrade, alone");
+        }
+        Assert.That(Scalar(Inv($"SELECT blocks FROM inodes WHERE ino = {FileA}")), Is.EqualTo(5));
+        Assert.That(Scalar(Inv($"SELECT blocks FROM inodes WHERE ino = {FileB}")), Is.EqualTo(1));
+        Assert.That(Scalar(Inv($"SELECT blocks FROM inodes WHERE ino = {Dir}")), Is.Zero);
     }
 }

@@ -123,6 +123,37 @@ internal static class VolumeDamage
         return cmd.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Makes a closed volume's inode rows what format versions before 6 wrote: without the mapped block
+    /// count, each row sealed (when the volume has checksums) over the columns it keeps.
+    /// </summary>
+    public static void WithoutStoredBlocks(string metaDb)
+    {
+        Sql(metaDb, "ALTER TABLE inodes DROP COLUMN blocks");
+        if (Longs(metaDb, "SELECT count(*) FROM pragma_table_info('inodes') WHERE name = 'crc'")[0] == 0)
+        {
+            return;
+        }
+        var columns = Metadata.RowChecksums.Table("inodes").Columns[..Metadata.StoredRows.BlocksColumn];
+        var checksums = new Metadata.RowChecksums();
+        var sealedRows = new List<(long Ino, long Crc)>();
+        using (var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString()))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = $"SELECT {string.Join(", ", columns)} FROM inodes";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                sealedRows.Add((r.GetInt64(0), checksums.Of("inodes", r, columns.Length)));
+            }
+        }
+        foreach (var (ino, crc) in sealedRows)
+        {
+            Sql(metaDb, Inv($"UPDATE inodes SET crc = {crc} WHERE ino = {ino}"));
+        }
+    }
+
     public static List<long> Longs(string metaDb, string sql)
     {
         using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
