@@ -719,7 +719,7 @@ internal sealed class MetadataStore : IDisposable
                 continue;
             }
             record.Add(RowStatement.InodePut, InodeValues(inode));
-            inode.Extents?.Rows.DrainChanges((logical, present, v) =>
+            inode.Extents?.DrainChanges((logical, present, v) =>
             {
                 if (present)
                 {
