@@ -360,7 +360,7 @@ internal sealed class MetadataStore : IDisposable
             FROM (SELECT ino, sum(length) AS blocks FROM extents GROUP BY ino) AS mapped
             WHERE inodes.ino = mapped.ino AND (inodes.mode & {PosixMode.TypeMask}) = {PosixMode.Regular}
             """);
-        RowChecksums.ResealVerified(_db, tx, RowChecksums.Table("inodes"), verifiedColumns: StoredRows.BlocksColumn);
+        RowChecksums.ResealVerified(_db, RowChecksums.Table("inodes"), verifiedColumns: StoredRows.BlocksColumn);
     }
 
     /// <summary>Recomputes every row's checksum from its stored values (`check --repair`, once the rows are otherwise consistent).</summary>

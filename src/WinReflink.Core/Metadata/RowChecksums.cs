@@ -234,50 +234,46 @@ internal sealed class RowChecksums
     /// After a column was added to <paramref name="table"/> (one key column, an integer), seals each row
     /// with the checksum of all its columns, but only a row whose stored checksum is that of its first
     /// <paramref name="verifiedColumns"/> (the columns it had): a row damaged before stays a row that
-    /// fails. In the caller's transaction, in batches by key, so memory does not grow with the table.
+    /// fails. Runs in the transaction the caller has open on <paramref name="db"/>, in batches by key, so
+    /// memory does not grow with the table; through raw statements (<see cref="RowReader"/>), with no
+    /// value boxed and no ADO.NET command per row.
     /// </summary>
-    public static void ResealVerified(SqliteConnection db, SqliteTransaction tx, RowTable table, int verifiedColumns)
+    public static void ResealVerified(SqliteConnection db, RowTable table, int verifiedColumns)
     {
         const int Batch = 4096;
         var checksums = new RowChecksums();
         string key = table.Columns[0];
-        using var select = db.CreateCommand();
-        select.Transaction = tx;
-        select.CommandText = $"SELECT {string.Join(", ", table.Columns)}, crc FROM {table.Name} WHERE {key} > $after ORDER BY {key} LIMIT {Batch}";
-        var after = select.Parameters.Add(new SqliteParameter("$after", long.MinValue));
-        using var update = db.CreateCommand();
-        update.Transaction = tx;
-        update.CommandText = $"UPDATE {table.Name} SET crc = $crc WHERE {key} = $key";
-        var crc = update.Parameters.Add(new SqliteParameter("$crc", null));
-        var keyValue = update.Parameters.Add(new SqliteParameter("$key", null));
+        using var select = RowReader.Open(db, $"SELECT {string.Join(", ", table.Columns)}, crc FROM {table.Name} WHERE {key} > ?1 ORDER BY {key} LIMIT {Batch}");
+        using var update = RowReader.Open(db, $"UPDATE {table.Name} SET crc = ?1 WHERE {key} = ?2");
         var sealedRows = new List<(long Key, long Crc)>(Batch);
-        while (true)
+        long after = long.MinValue;
+        int rows;
+        do
         {
             sealedRows.Clear();
-            int rows = 0;
-            using (var r = select.ExecuteReader())
+            rows = 0;
+            select.Reset();
+            select.Bind(1, after);
+            while (select.Read())
             {
-                while (r.Read())
+                rows++;
+                after = select.GetInt64(0);
+                if (select.ColumnType(table.Columns.Length) == SQLitePCL.raw.SQLITE_INTEGER
+                    && checksums.Of(table.Name, select, verifiedColumns) == select.GetInt64(table.Columns.Length))
                 {
-                    rows++;
-                    after.Value = r.GetInt64(0);
-                    if (r.GetValue(table.Columns.Length) is long stored && checksums.Of(table.Name, r, verifiedColumns) == stored)
-                    {
-                        sealedRows.Add((r.GetInt64(0), checksums.Of(table.Name, r, table.Columns.Length)));
-                    }
+                    sealedRows.Add((after, checksums.Of(table.Name, select, table.Columns.Length)));
                 }
             }
-            foreach (var (k, c) in sealedRows)
+            select.Reset();
+            foreach (var (k, crc) in sealedRows)
             {
-                crc.Value = c;
-                keyValue.Value = k;
-                update.ExecuteNonQuery();
-            }
-            if (rows < Batch)
-            {
-                return;
+                update.Reset();
+                update.Bind(1, crc);
+                update.Bind(2, k);
+                update.Read();
             }
         }
+        while (rows == Batch);
     }
 
     /// <summary>Reseals a closed volume's meta.db (tests use it to plant damage the checksums do not see).</summary>
