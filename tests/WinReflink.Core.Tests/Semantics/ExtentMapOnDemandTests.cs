@@ -74,16 +74,22 @@ public sealed class ExtentMapOnDemandTests : SemanticsFixture
         Assert.That(cold.Release(file), Is.EqualTo(FsError.Ok));
     }
 
-    /// <summary>A map whose inode stays (open here) is dropped only when clean, and read again at its next use.</summary>
-    [Test]
-    public void AMapChangedSinceTheLastCommitStaysAndACleanOneIsReadAgain()
+    /// <summary>A committed volume with /f of <paramref name="blocks"/> written blocks, opened again with the tiny budget.</summary>
+    private (FileSystem Cold, long File) StoredFile(int blocks)
     {
         var fs = FormatAndOpen();
         long file = NewFile(fs, Root, "f");
-        Write(fs, file, 0, Bytes(4, 1));
-        fs = CheckedReopen(fs);
-        fs.Dispose();
-        using var cold = OpenWithTinyBudget();
+        Write(fs, file, 0, Bytes(blocks, 1));
+        CheckedReopen(fs).Dispose();
+        return (OpenWithTinyBudget(), file);
+    }
+
+    /// <summary>A map changed since the last commit stays with its inode; once committed, the inode leaves whole and its map is read again at its next use.</summary>
+    [Test]
+    public void AMapChangedSinceTheLastCommitStaysAndACleanOneIsReadAgain()
+    {
+        var (cold, file) = StoredFile(4);
+        using var open = cold;
         Assert.That(cold.Lookup(Root, "f", out _), Is.EqualTo(FsError.Ok));
         Write(cold, file, 8, Bytes(2, 2));
         cold.EvictMetadata();
@@ -107,12 +113,8 @@ public sealed class ExtentMapOnDemandTests : SemanticsFixture
     [Test]
     public void AHeldOrphanLetsGoOfItsCleanMap()
     {
-        var fs = FormatAndOpen();
-        long file = NewFile(fs, Root, "f");
-        Write(fs, file, 0, Bytes(6, 1));
-        fs = CheckedReopen(fs);
-        fs.Dispose();
-        using var cold = OpenWithTinyBudget();
+        var (cold, file) = StoredFile(6);
+        using var open = cold;
         Assert.That(cold.Reference(file, out _), Is.EqualTo(FsError.Ok));
         Assert.That(MappedBytes(cold, file), Is.EqualTo(6L * Block));
         Assert.That(cold.Unlink(Root, "f"), Is.EqualTo(FsError.Ok));
