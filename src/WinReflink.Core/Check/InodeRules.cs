@@ -129,6 +129,8 @@ internal static class InodeRules
         private readonly long _maxFileBlocks;
         private readonly long _eofBlocks;
         private long _prevEnd;
+        /// <summary>The lengths of the extents so far, which the inode row's block count must equal.</summary>
+        private long _mapped;
 
         public ExtentMapCheck(long ino, long size, int blockSize, long capacityBlocks)
         {
@@ -143,6 +145,7 @@ internal static class InodeRules
         /// <summary>Checks the next extent; true when it maps blocks inside the volume (which then count as mapped).</summary>
         public bool Next(long logical, long physical, long length, bool unwritten, Report add)
         {
+            _mapped = unchecked(_mapped + length);
             if (length <= 0)
             {
                 add(1, "extent with no length", _ino, logical, "length > 0", $"{length}");
@@ -169,6 +172,15 @@ internal static class InodeRules
                 add(8, "written extent past end of file", _ino, logical, $"blocks below {_eofBlocks}", $"extent to {logical + length}");
             }
             return true;
+        }
+
+        /// <summary>After the last extent: the block count the inode keeps (its row's, format version 6) is the sum of the extents' lengths.</summary>
+        public readonly void Finish(long storedBlocks, Report add)
+        {
+            if (storedBlocks != _mapped)
+            {
+                add(3, "the inode counts the wrong number of mapped blocks", _ino, null, $"{_mapped}", $"{storedBlocks}");
+            }
         }
     }
 }

@@ -10,11 +10,11 @@ namespace WinReflink.Core.Check;
 /// </summary>
 internal sealed partial class StoredVolumeChecker
 {
-    private static readonly string[] InodeColumns =
-        ["ino", "mode", "nlink", "uid", "gid", "rdev", "size", "atime", "mtime", "ctime", "btime", "winattrs", "secid", "generation", "parent", "symlink", "next_cookie"];
+    /// <summary>The inode row's columns as the volume's format has them: from version 6 on, the mapped block count last (<see cref="StoredRows.BlocksColumn"/>).</summary>
+    private string[] InodeColumns => _storedBlocks ? RowChecksums.Table("inodes").Columns : RowChecksums.Table("inodes").Columns[..StoredRows.BlocksColumn];
 
-    /// <summary>The columns of an inode row the checks use, read as the load reads them.</summary>
-    private readonly record struct InodeRow(long Ino, uint Mode, uint Nlink, long Size, long SecurityId, long Parent, string? SymlinkTarget, bool SecurityExists)
+    /// <summary>The columns of an inode row the checks use, read as the load reads them; <see cref="Blocks"/> null before format version 6.</summary>
+    private readonly record struct InodeRow(long Ino, uint Mode, uint Nlink, long Size, long SecurityId, long Parent, string? SymlinkTarget, bool SecurityExists, long? Blocks)
     {
         public bool IsDirectory => PosixMode.IsDirectory(Mode);
         public bool IsRegular => PosixMode.IsRegular(Mode);
@@ -22,9 +22,10 @@ internal sealed partial class StoredVolumeChecker
 
     private void CheckInodes()
     {
-        int securityColumn = ExtraColumn(InodeColumns.Length);
+        string[] inodeColumns = InodeColumns;
+        int securityColumn = ExtraColumn(inodeColumns.Length);
         // Every cursor is in ino order (each table's key), so one step of the inodes moves the others past it.
-        using var inodes = Open(Select("inodes", string.Join(", ", InodeColumns),
+        using var inodes = Open(Select("inodes", string.Join(", ", inodeColumns),
             ", secid = 0 OR EXISTS (SELECT 1 FROM security s WHERE s.id = inodes.secid)", " ORDER BY ino"));
         using var extents = Open(Select("extents", "ino, logical, physical, length, unwritten", tail: " ORDER BY ino, logical"));
         using var xattrs = Open(Select("xattrs", "ino, name, value", tail: " ORDER BY ino, name"));
@@ -35,7 +36,7 @@ internal sealed partial class StoredVolumeChecker
         long files = 0, directories = 0;
         for (; inodes.HasRow; inodes.Next())
         {
-            var inode = ReadInode(inodes.Row, securityColumn);
+            var inode = ReadInode(inodes.Row, inodeColumns, securityColumn);
             long ino = inode.Ino;
             if (PosixMode.IsDirectory(inode.Mode))
             {
@@ -89,15 +90,15 @@ internal sealed partial class StoredVolumeChecker
             (files, directories, _regularExtents), Add);
 
     /// <summary>The row as the load turns it into an inode: checksum, values past 32 bits, every column of the type its schema gives.</summary>
-    private InodeRow ReadInode(RowReader r, int securityColumn)
+    private InodeRow ReadInode(RowReader r, string[] columns, int securityColumn)
     {
-        Verify(r, "inodes", InodeColumns.Length);
+        Verify(r, "inodes", columns.Length);
         long ino = r.GetInt64(0);
         foreach (int column in (ReadOnlySpan<int>)[1, 2, 3, 4, 11])
         {
             if ((ulong)r.GetInt64(column) > uint.MaxValue)
             {
-                BadRow(Inv($"inodes row (ino {ino}): {InodeColumns[column]} {r.GetInt64(column)} does not fit 32 bits"));
+                BadRow(Inv($"inodes row (ino {ino}): {columns[column]} {r.GetInt64(column)} does not fit 32 bits"));
             }
         }
         foreach (int column in (ReadOnlySpan<int>)[5, 7, 8, 9, 10, 13])
@@ -109,8 +110,13 @@ internal sealed partial class StoredVolumeChecker
         {
             r.GetInt64(16);
         }
+        long? blocks = _storedBlocks ? r.GetInt64(StoredRows.BlocksColumn) : null;
+        if (blocks is { } stored && StoredRows.BadBlocks(ino, mode, stored) is { } bad)
+        {
+            BadRow(bad);
+        }
         return new InodeRow(ino, mode, (uint)r.GetInt64(2), r.GetInt64(6), r.GetInt64(12), r.GetInt64(14),
-            r.IsDBNull(15) ? null : r.GetString(15), r.GetInt64(securityColumn) != 0);
+            r.IsDBNull(15) ? null : r.GetString(15), r.GetInt64(securityColumn) != 0, blocks);
     }
 
     /// <summary>The inode's own fields, and a security descriptor that exists.</summary>
@@ -159,6 +165,10 @@ internal sealed partial class StoredVolumeChecker
                 _coverage.Add(physical, 1);
                 _coverage.Add(physical + length, -1);
             }
+        }
+        if (inode.Blocks is { } blocks)
+        {
+            rules.Finish(blocks, Add);
         }
         if (_read != null && lastFloor is { } e && lastBlock < e.Logical + e.Length && !e.Unwritten
             && inode.Size > 0 && inode.Size <= FileSystem.MaxFileSize && inode.Size % blockSize != 0)

@@ -50,6 +50,8 @@ internal sealed partial class StoredVolumeChecker : IDisposable
     private readonly delegate_progress _instructionsRan;
     /// <summary>Whether the rows carry checksums (format version 2 on).</summary>
     private readonly bool _verify;
+    /// <summary>Whether inode rows keep their mapped block count (format version 6 on).</summary>
+    private readonly bool _storedBlocks;
     private readonly RowChecksums _checksums = new();
     private readonly List<Violation> _found = new();
     /// <summary>(physical block, +1 or -1) at each end of every mapping the load would keep: the coverage, once sorted.</summary>
@@ -77,6 +79,7 @@ internal sealed partial class StoredVolumeChecker : IDisposable
             return 0;
         };
         _verify = settings.FormatVersion >= 2;
+        _storedBlocks = settings.FormatVersion >= VolumeSettings.StoredBlocksFormatVersion;
         _coverage = new ExternalSort(sortRunRows, Path.GetTempPath());
         _tails = new ExternalSort(sortRunRows, Path.GetTempPath());
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDbPath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());

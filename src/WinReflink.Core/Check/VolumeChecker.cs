@@ -114,6 +114,7 @@ internal sealed class VolumeChecker
                     events.Add((e.Physical + e.Length, -1));
                 }
             }
+            rules.Finish(inode.Extents.MappedBlocks, Add);
         }
         events.Sort((a, b) => a.Pos.CompareTo(b.Pos));
         var segments = new List<(long, long, int)>();

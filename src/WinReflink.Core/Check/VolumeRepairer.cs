@@ -90,6 +90,7 @@ internal sealed class VolumeRepairer
         FixLinkCounts();
         FixNextIno();
         TrimWrittenExtentsPastEof();
+        RecountMappedBlocks();
         RebuildSharedTable();
         RebuildFreeSpace();
         ZeroTailsPastEof();
@@ -504,6 +505,20 @@ internal sealed class VolumeRepairer
                 inode.Extents.Remove(from, e.LogicalEnd - from);
                 _changes.ChangedInodes.Add(inode);
                 Done($"unmapped written blocks {from}..{e.LogicalEnd - 1} past the end of file (size {inode.Size})", inode.Ino, from);
+            }
+        }
+    }
+
+    /// <summary>Each file's mapped block count (its row's, format version 6: st_blocks) from its extents, which are the truth.</summary>
+    private void RecountMappedBlocks()
+    {
+        foreach (var inode in _state.Inodes.Values.Where(i => i.Extents != null))
+        {
+            long stored = inode.Extents!.MappedBlocks;
+            if (inode.Extents.Recount())
+            {
+                _changes.ChangedInodes.Add(inode);
+                Done($"recounted the mapped blocks ({inode.Extents.MappedBlocks}, stored {stored})", inode.Ino);
             }
         }
     }

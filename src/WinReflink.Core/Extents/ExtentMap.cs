@@ -5,49 +5,144 @@ namespace WinReflink.Core.Extents;
 /// <summary>
 /// The logical-to-physical map of one file, in extents keyed by logical block. Holes are absent.
 /// Unwritten extents (from fallocate) own space but read as zeros.
+/// A map read from meta.db on demand (issue 11) is loaded when first used, not with its inode: its
+/// <see cref="MappedBlocks"/> comes from the inode row, so getattr needs no extent row. Every member
+/// that reads or changes extents loads the map first (one range query through <see cref="IStoredExtents"/>),
+/// so no caller can take a map not loaded for an empty one; a clean map may be dropped again
+/// (<see cref="DropClean"/>). Changes run under the inode's lock held exclusively, reads under it
+/// shared: two readers may load at once, and the first to publish its rows wins (the other's are
+/// the same rows, dropped).
 /// </summary>
 internal sealed class ExtentMap
 {
-    private readonly ChangeTrackedMap<ExtentValue> _extents = new();
+    /// <summary>The rows; null while they are in meta.db only (<see cref="Attach"/>, <see cref="DropClean"/>).</summary>
+    private ChangeTrackedMap<ExtentValue>? _extents = new();
+    /// <summary>Where the rows are when not loaded; null for a map that is always loaded (a full load, a volume without a loader).</summary>
+    private IStoredExtents? _stored;
+    private long _ino;
+    private int _storedCount;
 
-    public int Count => _extents.Count;
-    public ChangeTrackedMap<ExtentValue> Rows => _extents;
-
-    /// <summary>Blocks mapped (written or unwritten), kept up to date so getattr need not walk the map.</summary>
+    /// <summary>
+    /// Blocks mapped (written or unwritten): st_blocks and the allocation size. Stored in the inode row
+    /// (format version 6) and kept up to date by every change of the map, so getattr needs neither the
+    /// map nor a walk of it. Invariant: the sum of the extents' lengths (both checkers verify it).
+    /// Known whether or not the map is loaded.
+    /// </summary>
     public long MappedBlocks { get; private set; }
 
-    /// <summary>Rows meta.db holds for this map as of the last capture; the capture counts the difference into the volume's extent count.</summary>
-    public int StoredCount { get; private set; }
+    /// <summary>The extents; loads the map.</summary>
+    public int Count => Rows.Count;
 
-    public void Load(long logical, ExtentValue value)
+    /// <summary>Extents in memory: 0 while the map is not loaded (what the metadata budget charges).</summary>
+    public int LoadedCount => Volatile.Read(ref _extents)?.Count ?? 0;
+
+    public bool IsLoaded => Volatile.Read(ref _extents) != null;
+
+    /// <summary>Rows meta.db holds for this map as of the last capture; the capture counts the difference into the volume's extent count. Loads the map.</summary>
+    public int StoredCount
     {
-        _extents.Load(logical, value);
-        MappedBlocks += value.Length;
-        StoredCount++;
+        get
+        {
+            _ = Rows;
+            return _storedCount;
+        }
     }
 
-    /// <summary>What the map gained (or lost, negative) in rows since the last capture.</summary>
-    public int PendingCountChange => Count - StoredCount;
+    /// <summary>The rows, loaded from meta.db when they are not in memory.</summary>
+    private ChangeTrackedMap<ExtentValue> Rows => Volatile.Read(ref _extents) ?? LoadStored();
+
+    private ChangeTrackedMap<ExtentValue> LoadStored()
+    {
+        var stored = _stored ?? throw new InvalidOperationException("an extent map without rows in memory has them in meta.db");
+        var rows = new ChangeTrackedMap<ExtentValue>();
+        stored.Read(_ino, rows.Load);
+        // Before it is published: a racing loader read the same rows and writes the same count.
+        _storedCount = rows.Count;
+        return Interlocked.CompareExchange(ref _extents, rows, null) ?? rows;
+    }
+
+    /// <summary>
+    /// The map's rows are in <paramref name="stored"/> once committed: from now on a clean map may be
+    /// dropped (<see cref="DropClean"/>) and read again when used. With <paramref name="loaded"/> false
+    /// the map, which holds nothing yet, is not loaded: its rows are read at its first use. On entry
+    /// the map has no change pending.
+    /// </summary>
+    public void Attach(IStoredExtents stored, long ino, bool loaded)
+    {
+        _stored = stored;
+        _ino = ino;
+        if (!loaded)
+        {
+            _extents = null;
+            _storedCount = 0;
+        }
+    }
+
+    /// <summary>
+    /// Drops the rows from memory when meta.db has them as they are: the map has a store, and nothing
+    /// changed since the last capture. The caller makes sure no commit is writing a capture of them
+    /// (the inode is in neither transaction) and that no call uses the map meanwhile (the volume lock
+    /// held exclusively). Returns the extents dropped.
+    /// </summary>
+    public int DropClean()
+    {
+        if (_stored == null || _extents is not { } rows || rows.HasChanges || rows.Count != _storedCount)
+        {
+            return 0;
+        }
+        _extents = null;
+        return rows.Count;
+    }
+
+    /// <summary>Adds a stored row to a map being loaded whole (a full load, or a load with its inode); <see cref="MappedBlocks"/> is the inode row's (<see cref="LoadBlocks"/>), or counted after (<see cref="Recount"/>).</summary>
+    public void Load(long logical, ExtentValue value)
+    {
+        (_extents ?? throw new InvalidOperationException("rows are loaded into a map held in memory")).Load(logical, value);
+        _storedCount++;
+    }
+
+    /// <summary>The block count the inode row stores (format version 6), as loaded with it.</summary>
+    public void LoadBlocks(long blocks) => MappedBlocks = blocks;
+
+    /// <summary>Sets <see cref="MappedBlocks"/> to the sum of the extents' lengths (a volume before format version 6, a repair); true when that changed it.</summary>
+    public bool Recount()
+    {
+        long blocks = 0;
+        foreach (var kv in Rows.Map.All())
+        {
+            blocks += kv.Value.Length;
+        }
+        bool changed = blocks != MappedBlocks;
+        MappedBlocks = blocks;
+        return changed;
+    }
+
+    /// <summary>What the map gained (or lost, negative) in rows since the last capture; 0 while not loaded (nothing changed).</summary>
+    public int PendingCountChange => _extents is { } rows ? rows.Count - _storedCount : 0;
 
     /// <summary>The <see cref="PendingCountChange"/>, which the capture calling this now stores.</summary>
     public int TakeCountChange()
     {
         int change = PendingCountChange;
-        StoredCount = Count;
+        _storedCount += change;
         return change;
     }
+
+    /// <summary>Every row changed since the last capture (<see cref="ChangeTrackedMap{TValue}.DrainChanges"/>); none while not loaded.</summary>
+    public void DrainChanges(Action<long, bool, ExtentValue> apply) => _extents?.DrainChanges(apply);
 
     /// <summary>The extent covering the block, or the distance to the next extent (hole run, capped at max).</summary>
     public bool TryFind(long logical, long max, out Extent extent, out long holeRun)
     {
-        if (_extents.Map.TryFloor(logical, out long l, out var v) && logical < l + v.Length)
+        var map = Rows.Map;
+        if (map.TryFloor(logical, out long l, out var v) && logical < l + v.Length)
         {
             extent = new Extent(l, v.Physical, v.Length, v.Unwritten);
             holeRun = 0;
             return true;
         }
         extent = default;
-        holeRun = _extents.Map.TryCeiling(logical, out long next, out _) ? Math.Min(max, next - logical) : max;
+        holeRun = map.TryCeiling(logical, out long next, out _) ? Math.Min(max, next - logical) : max;
         return false;
     }
 
@@ -59,12 +154,13 @@ internal sealed class ExtentMap
         {
             return result;
         }
+        var map = Rows.Map;
         long end = logical + count;
-        if (_extents.Map.TryFloor(logical, out long l, out var v) && l < logical && l + v.Length > logical)
+        if (map.TryFloor(logical, out long l, out var v) && l < logical && l + v.Length > logical)
         {
             result.Add(Clip(new Extent(l, v.Physical, v.Length, v.Unwritten), logical, end));
         }
-        foreach (var kv in _extents.Map.Range(logical, end))
+        foreach (var kv in map.Range(logical, end))
         {
             result.Add(Clip(new Extent(kv.Key, kv.Value.Physical, kv.Value.Length, kv.Value.Unwritten), logical, end));
         }
@@ -79,7 +175,7 @@ internal sealed class ExtentMap
 
     public IEnumerable<Extent> All()
     {
-        foreach (var kv in _extents.Map.All())
+        foreach (var kv in Rows.Map.All())
         {
             yield return new Extent(kv.Key, kv.Value.Physical, kv.Value.Length, kv.Value.Unwritten);
         }
@@ -93,26 +189,27 @@ internal sealed class ExtentMap
         {
             return removed;
         }
+        var rows = Rows;
         foreach (var r in removed)
         {
             MappedBlocks -= r.Length;
         }
         long end = logical + count;
-        if (_extents.Map.TryFloor(logical, out long l, out var v) && l < logical && l + v.Length > logical)
+        if (rows.Map.TryFloor(logical, out long l, out var v) && l < logical && l + v.Length > logical)
         {
-            _extents.Set(l, v with { Length = logical - l });
+            rows.Set(l, v with { Length = logical - l });
             if (l + v.Length > end)
             {
-                _extents.Set(end, new ExtentValue(v.Physical + (end - l), l + v.Length - end, v.Unwritten));
+                rows.Set(end, new ExtentValue(v.Physical + (end - l), l + v.Length - end, v.Unwritten));
             }
         }
-        foreach (var kv in _extents.Map.Snapshot(logical, end))
+        foreach (var kv in rows.Map.Snapshot(logical, end))
         {
-            _extents.Remove(kv.Key);
+            rows.Remove(kv.Key);
             long e = kv.Key + kv.Value.Length;
             if (e > end)
             {
-                _extents.Set(end, new ExtentValue(kv.Value.Physical + (end - kv.Key), e - end, kv.Value.Unwritten));
+                rows.Set(end, new ExtentValue(kv.Value.Physical + (end - kv.Key), e - end, kv.Value.Unwritten));
             }
         }
         return removed;
@@ -125,27 +222,28 @@ internal sealed class ExtentMap
         {
             return;
         }
+        var rows = Rows;
         MappedBlocks += e.Length;
         long start = e.Logical, phys = e.Physical, len = e.Length;
-        if (_extents.Map.TryFloor(start - 1, out long pl, out var pv)
+        if (rows.Map.TryFloor(start - 1, out long pl, out var pv)
             && pl + pv.Length == start && pv.Physical + pv.Length == phys && pv.Unwritten == e.Unwritten)
         {
-            _extents.Remove(pl);
+            rows.Remove(pl);
             start = pl;
             phys = pv.Physical;
             len += pv.Length;
         }
-        if (_extents.Map.TryGetValue(e.LogicalEnd, out var nv) && nv.Physical == e.Physical + e.Length && nv.Unwritten == e.Unwritten)
+        if (rows.Map.TryGetValue(e.LogicalEnd, out var nv) && nv.Physical == e.Physical + e.Length && nv.Unwritten == e.Unwritten)
         {
-            _extents.Remove(e.LogicalEnd);
+            rows.Remove(e.LogicalEnd);
             len += nv.Length;
         }
-        _extents.Set(start, new ExtentValue(phys, len, e.Unwritten));
+        rows.Set(start, new ExtentValue(phys, len, e.Unwritten));
     }
 
     /// <summary>The logical block after the last mapped one (0 when empty).</summary>
     public long EndBlock()
     {
-        return _extents.Map.TryFloor(long.MaxValue, out long l, out var v) ? l + v.Length : 0;
+        return Rows.Map.TryFloor(long.MaxValue, out long l, out var v) ? l + v.Length : 0;
     }
 }

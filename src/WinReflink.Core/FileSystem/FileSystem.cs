@@ -206,6 +206,12 @@ public sealed partial class FileSystem : IDisposable
     /// <summary>For tests: whether <see cref="Dispose"/> has begun (calls from then on answer EIO).</summary>
     internal bool IsClosing => Volatile.Read(ref _disposed);
 
+    /// <summary>For tests: extent maps read from meta.db at their first use since open (not with their inodes).</summary>
+    internal long ExtentMapLoads => _state.Loader?.MapsLoaded ?? 0;
+
+    /// <summary>For tests: whether the file's extent map is in memory now; false when the inode is not resident either.</summary>
+    internal bool IsExtentMapLoaded(long ino) => _state.Inodes.TryGetValue(ino, out var inode) && inode.Extents is { IsLoaded: true };
+
     /// <summary>For tests: directory entries the metadata budget dropped from memory since open.</summary>
     internal long EvictedDirectoryEntries => _eviction.DroppedEntries;
 

@@ -1,24 +1,27 @@
 using WinReflink.Core.Errors;
+using WinReflink.Core.Extents;
 using WinReflink.Core.Namespace;
 
 namespace WinReflink.Core.Metadata;
 
 /// <summary>
-/// Reads inodes and what belongs to them (extent maps, extended attributes, chattr flags) from meta.db
-/// the first time the engine touches them (issue 11), and directory entries one name or one page of a
+/// Reads inodes and what belongs to them (extended attributes, chattr flags) from meta.db the first
+/// time the engine touches them (issue 11), a file's extent map the first time its data is touched
+/// (<see cref="IStoredExtents"/>: the inode row keeps its block count, format version 6; before it the
+/// map loads with the inode, which counts it), and directory entries one name or one page of a
 /// listing at a time (<see cref="IStoredDirents"/>), through prepared statements on a read-only
 /// connection of its own (<see cref="ReadConnection"/>: no SQLite mutex): one inode at a time, or a
 /// listing's page of them at once (<see cref="LoadMany"/>), so a READDIRPLUS or a WinFsp ReadDirectory
 /// costs a few queries per page rather than a few per entry. A load is at most three queries in one
-/// read transaction: the inodes, the extents when a regular file is among them, and the extended
-/// attributes and flags together (most inodes have neither).
+/// read transaction: the inodes, the extents when a regular file is among them (before format version
+/// 6 only), and the extended attributes and flags together (most inodes have neither).
 /// The commit writes through the store's connection meanwhile; in WAL mode this one reads the last
 /// durable commit. That is an inode's true state as long as the caller keeps every inode changed since
 /// that commit resident (<see cref="VolumeState"/>). Each row is verified as the full load verifies it;
 /// a row that fails is corruption, thrown as <see cref="CorruptionException"/> for the caller to stop
 /// the volume. Thread-safe: loads take turns on the one connection.
 /// </summary>
-internal sealed class InodeLoader : IStoredDirents, IDisposable
+internal sealed class InodeLoader : IStoredDirents, IStoredExtents, IDisposable
 {
     /// <summary>Inodes one batch query asks for; a shorter batch repeats its first number (SQLite reads each distinct one once).</summary>
     public const int BatchSize = 64;
@@ -27,6 +30,8 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
     private readonly Lock _gate = new();
     private readonly RowChecksums _checksums = new();
     private readonly bool _verify;
+    /// <summary>Whether inode rows keep their mapped block count (format version 6); without it, a map's is counted as it loads.</summary>
+    private readonly bool _storedBlocks;
     private readonly InodeQueries _one;
     private readonly InodeQueries _batch;
     /// <summary>One entry by (parent, key): the dirents primary key.</summary>
@@ -36,11 +41,14 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
     /// <summary>Whether the dirents rows hold the entry's type (format version 6 on); without it entries read as <see cref="EntryType.Unknown"/>.</summary>
     private readonly bool _typedDirents;
     private readonly List<string> _badRows = new();
+    private long _mapsLoaded;
 
     /// <param name="verify">Whether the rows carry checksums (format version 2 on).</param>
-    public InodeLoader(string metaDb, bool verify)
+    /// <param name="storedBlocks">Whether inode rows keep their mapped block count (format version 6 on).</param>
+    public InodeLoader(string metaDb, bool verify, bool storedBlocks)
     {
         _verify = verify;
+        _storedBlocks = storedBlocks;
         _db = new ReadConnection(metaDb);
         try
         {
@@ -66,6 +74,12 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
         }
     }
 
+    /// <summary>Told the extents each map read on its own brought into memory (the metadata budget charges them); set once, before the first load.</summary>
+    public Action<int>? ExtentsLoaded { get; set; }
+
+    /// <summary>Extent maps read on their own (<see cref="Read"/>) since open; for tests.</summary>
+    public long MapsLoaded => Interlocked.Read(ref _mapsLoaded);
+
     private RowReader Prepare(string select) => _db.Prepare(StoredRows.WithChecksum(select, _verify));
 
     /// <summary>The stored inode, whole but for a directory's entries (read when needed: <see cref="IStoredDirents"/>); null when no row has that number. Throws <see cref="CorruptionException"/> when a row of it is damaged.</summary>
@@ -90,6 +104,18 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
         {
             return Guarded(batch[0], () => _batch.Read(batch));
         }
+    }
+
+    /// <summary>One file's map, at its first use: one range query on the extents' key (ino, logical).</summary>
+    public void Read(long ino, Action<long, ExtentValue> row)
+    {
+        int rows;
+        lock (_gate)
+        {
+            rows = Guarded(ino, () => _one.ReadExtents(ino, row));
+        }
+        Interlocked.Increment(ref _mapsLoaded);
+        ExtentsLoaded?.Invoke(rows);
     }
 
     public DirectoryRecord? Find(long dir, string key)
@@ -195,7 +221,7 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
         public InodeQueries(InodeLoader loader, string condition, bool flags)
         {
             _loader = loader;
-            _inodes = loader.Prepare($"SELECT {StoredRows.InodeColumns} FROM inodes WHERE ino {condition}");
+            _inodes = loader.Prepare($"SELECT {StoredRows.InodeColumns(loader._storedBlocks)} FROM inodes WHERE ino {condition}");
             _extents = loader.Prepare($"SELECT {StoredRows.ExtentColumns} FROM extents WHERE ino {condition} ORDER BY ino, logical");
             string crc = loader._verify ? "crc" : "NULL";
             string extras = $"SELECT {StoredRows.XattrColumns}, {crc}, 0 FROM xattrs WHERE ino {condition}";
@@ -212,7 +238,7 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
             bool files = false;
             for (bool row = _loader.Run(_inodes, inos, "inodes"); row; row = _loader.Next(_inodes, "inodes"))
             {
-                var inode = StoredRows.Inode(_inodes, _loader._badRows);
+                var inode = StoredRows.Inode(_inodes, _loader._badRows, _loader._storedBlocks);
                 if (_loader._badRows.Count > 0)
                 {
                     throw new CorruptionException($"row with a value out of range: {_loader._badRows[0]}", inode.Ino, -1);
@@ -225,7 +251,7 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
                 return [];
             }
             // Extents of an inode that is not a regular file belong to nothing; `check` reports them.
-            if (files)
+            if (files && !_loader._storedBlocks)
             {
                 for (bool row = _loader.Run(_extents, inos, "extents"); row; row = _loader.Next(_extents, "extents"))
                 {
@@ -233,6 +259,18 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
                     {
                         file.Extents.Load(_extents.GetInt64(1), StoredRows.Extent(_extents));
                     }
+                }
+            }
+            foreach (var inode in found.Values)
+            {
+                if (inode.Extents is { } map)
+                {
+                    // From version 6 the map loads at its first use; before it, it loaded here and is counted.
+                    if (!_loader._storedBlocks)
+                    {
+                        map.Recount();
+                    }
+                    map.Attach(_loader, inode.Ino, loaded: !_loader._storedBlocks);
                 }
             }
             for (bool row = _loader.Run(_extras, inos, null); row; row = _loader.Next(_extras, null))
@@ -252,6 +290,18 @@ internal sealed class InodeLoader : IStoredDirents, IDisposable
                 }
             }
             return [.. found.Values];
+        }
+
+        /// <summary>Gives the extents of one inode to <paramref name="row"/> in logical order (a query for one inode); returns how many.</summary>
+        public int ReadExtents(long ino, Action<long, ExtentValue> row)
+        {
+            int rows = 0;
+            for (bool found = _loader.Run(_extents, [ino], "extents"); found; found = _loader.Next(_extents, "extents"))
+            {
+                row(_extents.GetInt64(1), StoredRows.Extent(_extents));
+                rows++;
+            }
+            return rows;
         }
 
         public void Reset()

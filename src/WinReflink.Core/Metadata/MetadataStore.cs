@@ -19,7 +19,8 @@ internal sealed class MetadataStore : IDisposable
         CREATE TABLE inodes(ino INTEGER PRIMARY KEY, mode INTEGER NOT NULL, nlink INTEGER NOT NULL, uid INTEGER NOT NULL,
             gid INTEGER NOT NULL, rdev INTEGER NOT NULL, size INTEGER NOT NULL, atime INTEGER NOT NULL, mtime INTEGER NOT NULL,
             ctime INTEGER NOT NULL, btime INTEGER NOT NULL, winattrs INTEGER NOT NULL, secid INTEGER NOT NULL,
-            generation INTEGER NOT NULL, parent INTEGER NOT NULL, symlink TEXT, next_cookie INTEGER NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
+            generation INTEGER NOT NULL, parent INTEGER NOT NULL, symlink TEXT, next_cookie INTEGER NOT NULL, blocks INTEGER NOT NULL DEFAULT 0,
+            crc INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE dirents(parent INTEGER NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, ino INTEGER NOT NULL,
             cookie INTEGER NOT NULL, type INTEGER NOT NULL DEFAULT 0, crc INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(parent, key)) WITHOUT ROWID;
         CREATE TABLE extents(ino INTEGER NOT NULL, logical INTEGER NOT NULL, physical INTEGER NOT NULL,
@@ -286,8 +287,9 @@ internal sealed class MetadataStore : IDisposable
     /// Brings an older volume to the current format in one transaction. From version 1: a `crc` column
     /// in every table and the checksum of every row computed from its stored values. From version 1 or
     /// 2: the case folding stored (a case-insensitive volume). From any older version: the file, directory
-    /// and extent counts stored, and the dirents index by cookie. From any version before 6: the entries'
-    /// types (<see cref="StoreEntryTypes"/>). Then the new version, sealed. Rows of a
+    /// and extent counts stored, the dirents index by cookie, the sharing totals (version 5). From any
+    /// version before 6: the entries' types (<see cref="StoreEntryTypes"/>) and each inode's mapped block
+    /// count (<see cref="StoreMappedBlocks"/>). Then the new version, sealed. Rows of a
     /// version 2 volume keep their checksums, so damage found before the upgrade is still found after.
     /// </summary>
     public void Upgrade(VolumeSettings settings)
@@ -324,6 +326,10 @@ internal sealed class MetadataStore : IDisposable
         {
             StoreEntryTypes(tx);
         }
+        if (settings.FormatVersion < VolumeSettings.StoredBlocksFormatVersion)
+        {
+            StoreMappedBlocks(tx);
+        }
         if (settings.FormatVersion == 1)
         {
             RowChecksums.ResealAll(_db, tx);
@@ -347,11 +353,10 @@ internal sealed class MetadataStore : IDisposable
 
     /// <summary>
     /// Version 6's part of an upgrade: each directory entry's file type (<see cref="EntryType"/>) in a
-    /// `type` column of its dirents row, taken from the mode of the inode it names, and the row resealed
-    /// with it. One UPDATE over the table: the type is a correlated lookup of the inode by its primary
-    /// key, and the checksum a SQL function of the row's new values, so no row crosses into .NET but as
-    /// the function's arguments. An entry naming no inode gets <see cref="EntryType.Unknown"/> (`check`
-    /// reports it as before). The column is added only when missing.
+    /// `type` column of its dirents row, taken from the mode of the inode it names (a lookup by the
+    /// inode's primary key), and each row that verified before resealed with it. An entry naming no
+    /// inode gets <see cref="EntryType.Unknown"/> (`check` reports it as before). The column is added
+    /// only when missing.
     /// </summary>
     private void StoreEntryTypes(SqliteTransaction tx)
     {
@@ -362,20 +367,27 @@ internal sealed class MetadataStore : IDisposable
                 Execute(tx, "ALTER TABLE dirents ADD COLUMN type INTEGER NOT NULL DEFAULT 0");
             }
         }
-        var checksums = new RowChecksums();
-        _db.CreateFunction("winreflink_dirent_crc", (object?[] values) => checksums.Of("dirents", values), isDeterministic: true);
-        try
-        {
-            Execute(tx, $"""
-                UPDATE dirents SET (type, crc) = (SELECT t, winreflink_dirent_crc(parent, key, name, ino, cookie, t)
-                    FROM (SELECT coalesce((SELECT (i.mode & {PosixMode.TypeMask}) >> 12 FROM inodes i WHERE i.ino = dirents.ino), {EntryType.Unknown}) AS t))
-                """);
-        }
-        finally
-        {
-            // The variadic registration (any number of arguments), removed the way it was made.
-            _db.CreateFunction("winreflink_dirent_crc", (Func<object?[], long>?)null);
-        }
+        Execute(tx, $"""
+            UPDATE dirents SET type = coalesce((SELECT (i.mode & {PosixMode.TypeMask}) >> 12 FROM inodes i WHERE i.ino = dirents.ino), {EntryType.Unknown})
+            """);
+        RowChecksums.ResealVerified(_db, tx, RowChecksums.Table("dirents"), verifiedColumns: StoredRows.DirentTypeColumn);
+    }
+
+    /// <summary>
+    /// Version 6's part of an upgrade: each inode row gets its mapped block count (st_blocks), summed
+    /// over its extent rows by one aggregate, so getattr needs no extent map. Each row is resealed
+    /// only if it verified before, so damage found before the upgrade is still found after (the
+    /// upgrade from version 1, without checksums, reseals every row afterwards).
+    /// </summary>
+    private void StoreMappedBlocks(SqliteTransaction tx)
+    {
+        Execute(tx, "ALTER TABLE inodes ADD COLUMN blocks INTEGER NOT NULL DEFAULT 0");
+        Execute(tx, $"""
+            UPDATE inodes SET blocks = mapped.blocks
+            FROM (SELECT ino, sum(length) AS blocks FROM extents GROUP BY ino) AS mapped
+            WHERE inodes.ino = mapped.ino AND (inodes.mode & {PosixMode.TypeMask}) = {PosixMode.Regular}
+            """);
+        RowChecksums.ResealVerified(_db, tx, RowChecksums.Table("inodes"), verifiedColumns: StoredRows.BlocksColumn);
     }
 
     /// <summary>Recomputes every row's checksum from its stored values (`check --repair`, once the rows are otherwise consistent).</summary>
@@ -456,9 +468,10 @@ internal sealed class MetadataStore : IDisposable
     /// <summary>Every inode with its entries, extents, attributes and flags, and each descriptor's users.</summary>
     private void LoadInodeRows(VolumeState state)
     {
-        ReadRows("inodes", $"SELECT {StoredRows.InodeColumns} FROM inodes", r =>
+        bool storedBlocks = state.Settings.FormatVersion >= VolumeSettings.StoredBlocksFormatVersion;
+        ReadRows("inodes", $"SELECT {StoredRows.InodeColumns(storedBlocks)} FROM inodes", r =>
         {
-            var inode = StoredRows.Inode(r, state.BadRows);
+            var inode = StoredRows.Inode(r, state.BadRows, storedBlocks);
             state.Inodes[inode.Ino] = inode;
         });
         bool typed = Scalar(StoredRows.DirentTypeProbe) != null;
@@ -500,6 +513,10 @@ internal sealed class MetadataStore : IDisposable
             if (inode.SecurityId != 0)
             {
                 state.Security.LoadUse(inode.SecurityId);
+            }
+            if (!storedBlocks)
+            {
+                inode.Extents?.Recount();
             }
         }
         if (Scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'inode_flags'") != null)
@@ -650,7 +667,7 @@ internal sealed class MetadataStore : IDisposable
     [
         i.Ino, (long)i.Mode, (long)i.Nlink, (long)i.Uid, (long)i.Gid, (long)i.Rdev, i.Size, i.AccessTime, i.ModifyTime,
         i.ChangeTime, i.BirthTime, (long)i.WindowsAttributes, i.SecurityId, i.Generation, i.Parent, i.SymlinkTarget,
-        i.Children?.NextCookie ?? 0L,
+        i.Children?.NextCookie ?? 0L, i.Extents?.MappedBlocks ?? 0L,
     ];
 
     /// <summary>The SQL of each statement a commit writes, its parameters, and the table whose checksum seals the row (null: no checksum).</summary>
@@ -658,9 +675,9 @@ internal sealed class MetadataStore : IDisposable
     {
         [RowStatement.Setting] = ("INSERT OR REPLACE INTO settings(key, value, crc) VALUES ($k, $v, $crc)", ["$k", "$v", "$crc"], "settings"),
         [RowStatement.InodePut] = ("""
-            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, crc)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $crc)
-            """, ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$crc"], "inodes"),
+            INSERT OR REPLACE INTO inodes(ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie, blocks, crc)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $crc)
+            """, ["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17", "$18", "$crc"], "inodes"),
         [RowStatement.InodeDelete] = ("DELETE FROM inodes WHERE ino = $i", ["$i"], null),
         [RowStatement.ExtentPut] = ("INSERT OR REPLACE INTO extents(ino, logical, physical, length, unwritten, crc) VALUES ($i, $l, $p, $n, $u, $crc)", ["$i", "$l", "$p", "$n", "$u", "$crc"], "extents"),
         [RowStatement.ExtentDelete] = ("DELETE FROM extents WHERE ino = $i AND logical = $l", ["$i", "$l"], null),
@@ -730,7 +747,7 @@ internal sealed class MetadataStore : IDisposable
                 continue;
             }
             record.Add(RowStatement.InodePut, InodeValues(inode));
-            inode.Extents?.Rows.DrainChanges((logical, present, v) =>
+            inode.Extents?.DrainChanges((logical, present, v) =>
             {
                 if (present)
                 {

@@ -23,7 +23,7 @@ internal sealed class RowChecksums
     public static readonly RowTable[] Tables =
     [
         new("settings", ["key", "value"], 1),
-        new("inodes", ["ino", "mode", "nlink", "uid", "gid", "rdev", "size", "atime", "mtime", "ctime", "btime", "winattrs", "secid", "generation", "parent", "symlink", "next_cookie"], 1),
+        new("inodes", ["ino", "mode", "nlink", "uid", "gid", "rdev", "size", "atime", "mtime", "ctime", "btime", "winattrs", "secid", "generation", "parent", "symlink", "next_cookie", "blocks"], 1),
         new("dirents", ["parent", "key", "name", "ino", "cookie", "type"], 2),
         new("extents", ["ino", "logical", "physical", "length", "unwritten"], 2),
         new("shared", ["start", "length", "refs"], 1),
@@ -240,6 +240,36 @@ internal sealed class RowChecksums
                 }
                 update.ExecuteNonQuery();
             }
+        }
+    }
+
+    /// <summary>
+    /// After a column was added to <paramref name="table"/> and filled, seals each row with the checksum
+    /// of all its columns, but only a row whose stored checksum is that of its first
+    /// <paramref name="verifiedColumns"/> (the columns it had): a row damaged before stays a row that
+    /// fails. One UPDATE in the caller's transaction; both checksums come from a SQL function over the
+    /// row's values, so no row crosses into .NET but as the function's arguments and memory does not
+    /// grow with the table. The function is registered on <paramref name="db"/> for the statement only.
+    /// </summary>
+    public static void ResealVerified(SqliteConnection db, SqliteTransaction tx, RowTable table, int verifiedColumns)
+    {
+        const string Function = "winreflink_row_crc";
+        var checksums = new RowChecksums();
+        db.CreateFunction(Function, (object?[] values) => checksums.Of(table.Name, values), isDeterministic: true);
+        try
+        {
+            using var update = db.CreateCommand();
+            update.Transaction = tx;
+            update.CommandText = $"""
+                UPDATE {table.Name} SET crc = {Function}({string.Join(", ", table.Columns)})
+                WHERE crc = {Function}({string.Join(", ", table.Columns.Take(verifiedColumns))})
+                """;
+            update.ExecuteNonQuery();
+        }
+        finally
+        {
+            // The variadic registration (any number of arguments), removed the way it was made.
+            db.CreateFunction(Function, (Func<object?[], long>?)null);
         }
     }
 

@@ -10,11 +10,18 @@ namespace WinReflink.Core.Metadata;
 /// </summary>
 internal static class StoredRows
 {
-    public const string InodeColumns = "ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie";
+    private const string InodeColumnsBefore6 = "ino, mode, nlink, uid, gid, rdev, size, atime, mtime, ctime, btime, winattrs, secid, generation, parent, symlink, next_cookie";
+    /// <summary>Where the inode row keeps its mapped block count (format version 6).</summary>
+    public const int BlocksColumn = 17;
+    /// <summary>Where the dirents row keeps its entry's type (format version 6).</summary>
+    public const int DirentTypeColumn = 5;
     /// <summary>The dirents columns; `type` only where the table has it (<see cref="DirentTypeProbe"/>).</summary>
     public static string DirentColumns(bool typed) => typed ? "parent, key, name, ino, cookie, type" : "parent, key, name, ino, cookie";
     public const string ExtentColumns = "ino, logical, physical, length, unwritten";
     public const string XattrColumns = "ino, name, value";
+
+    /// <summary>The inodes columns a load reads: from format version 6 on (<paramref name="storedBlocks"/>), the mapped block count last.</summary>
+    public static string InodeColumns(bool storedBlocks) => storedBlocks ? InodeColumnsBefore6 + ", blocks" : InodeColumnsBefore6;
 
     /// <summary>
     /// A row when the dirents table has the `type` column (format version 6 on). Asked of the schema, not
@@ -29,8 +36,13 @@ internal static class StoredRows
     /// <summary>The inodes columns that hold 32-bit values (mode, nlink, uid, gid, winattrs).</summary>
     private static ReadOnlySpan<int> NarrowInodeColumns => [1, 2, 3, 4, 11];
 
-    /// <summary>The inode of the reader's current inodes row; a value too wide for its field is described into <paramref name="badRows"/>.</summary>
-    public static Inode Inode(RowReader r, ICollection<string> badRows)
+    /// <summary>
+    /// The inode of the reader's current inodes row (<see cref="InodeColumns"/>); a value too wide for its
+    /// field is described into <paramref name="badRows"/>. With <paramref name="storedBlocks"/> the row's
+    /// block count becomes the map's <see cref="ExtentMap.MappedBlocks"/>; without, the caller counts it
+    /// over the extents it loads (<see cref="ExtentMap.Recount"/>).
+    /// </summary>
+    public static Inode Inode(RowReader r, ICollection<string> badRows, bool storedBlocks)
     {
         foreach (int column in NarrowInodeColumns)
         {
@@ -61,8 +73,23 @@ internal static class StoredRows
         {
             inode.Children.NextCookie = r.GetInt64(16);
         }
+        if (storedBlocks)
+        {
+            long blocks = r.GetInt64(BlocksColumn);
+            if (BadBlocks(inode.Ino, inode.Mode, blocks) is { } bad)
+            {
+                badRows.Add(bad);
+            }
+            inode.Extents?.LoadBlocks(blocks);
+        }
         return inode;
     }
+
+    /// <summary>An inode row's block count that no map can have (negative, or not 0 on an inode that is not a regular file), described; null when it can be.</summary>
+    public static string? BadBlocks(long ino, uint mode, long blocks) =>
+        blocks < 0 ? $"inodes row (ino {ino}): blocks {blocks} is negative"
+        : blocks != 0 && !PosixMode.IsRegular(mode) ? $"inodes row (ino {ino}): blocks {blocks} on an inode that is not a regular file"
+        : null;
 
     /// <summary>The entry of the reader's current dirents row (its parent is column 0); without the type column, of type <see cref="EntryType.Unknown"/>.</summary>
     public static DirectoryRecord Dirent(RowReader r, bool typed) =>

@@ -58,7 +58,7 @@ internal sealed class InodeEviction
     /// <summary>Estimated memory of one resident inode.</summary>
     public static long Footprint(Inode inode)
     {
-        long bytes = InodeBytes + EntryBytes * (inode.Children?.LoadedCount ?? 0) + ExtentBytes * (inode.Extents?.Count ?? 0);
+        long bytes = InodeBytes + EntryBytes * (inode.Children?.LoadedCount ?? 0) + ExtentBytes * (inode.Extents?.LoadedCount ?? 0);
         if (inode.Xattrs is { } xattrs)
         {
             foreach (var (name, value) in xattrs)
@@ -84,6 +84,9 @@ internal sealed class InodeEviction
 
     /// <summary>A directory cached <paramref name="entries"/> more of its entries (lookups that read meta.db), as <see cref="Added"/>.</summary>
     public void Cached(int entries) => Grew(EntryBytes * entries);
+
+    /// <summary>A file's map was read from meta.db at its first use (<see cref="Extents.IStoredExtents"/>), as <see cref="Added"/>.</summary>
+    public void LoadedExtents(int extents) => Grew(ExtentBytes * extents);
 
     private void Grew(long bytes)
     {
@@ -149,6 +152,10 @@ internal sealed class InodeEviction
                     total -= EntryBytes * entriesDropped;
                     DroppedEntries += entriesDropped;
                 }
+                else if (inode.Extents is { } map && MapDroppable(inode))
+                {
+                    total -= ExtentBytes * map.DropClean();
+                }
             }
         }
         Volatile.Write(ref _nextScan, Math.Max(_budget, total + _budget / 4));
@@ -160,6 +167,24 @@ internal sealed class InodeEviction
     /// <summary>The cache's figures as of the last scan, plus what was loaded since.</summary>
     public MetadataStatistics Statistics() =>
         new(_state.Inodes.Count, Volatile.Read(ref _estimate), _budget, Interlocked.Read(ref _dropped), _parked.Count);
+
+    /// <summary>
+    /// Whether a file that stays may let go of its loaded map: not open (its data is in use) and in
+    /// neither transaction. Invariant: a map changed since the last durable commit stays resident,
+    /// because its inode is pinned until that commit is durable (and <see cref="Extents.ExtentMap.DropClean"/>
+    /// keeps a map with changes not yet captured).
+    /// </summary>
+    private bool MapDroppable(Inode inode)
+    {
+        if (_pinned(inode))
+        {
+            return false;
+        }
+        lock (inode)
+        {
+            return inode.OpenCount == 0 && !inode.Destroyed;
+        }
+    }
 
     private bool Evictable(Inode inode)
     {

@@ -44,6 +44,10 @@ internal sealed class InodeTable
         Xattrs = new InodeXattrs(transaction);
         Security = new InodeSecurity(state.Security, transaction);
         Opens = new OpenCounts(this, parked);
+        if (state.Loader != null)
+        {
+            state.Loader.ExtentsLoaded = eviction.LoadedExtents;
+        }
     }
 
     public InodeAttributeWriter AttributeWriter { get; }
@@ -285,8 +289,9 @@ internal sealed class InodeTable
         }
         if (_state.Loader != null)
         {
-            // Paged from birth: once its entries are committed they may leave memory like any stored one's.
+            // Paged from birth: once its entries (its extents) are committed they may leave memory like any stored one's.
             inode.Children?.Page(_state.Loader, inode.Ino, _eviction.Cached);
+            inode.Extents?.Attach(_state.Loader, inode.Ino, loaded: true);
         }
         _state.Settings.CountInode(inode.IsDirectory, +1);
         _transaction.SettingsChanged();

@@ -107,7 +107,7 @@ internal sealed class OpenedVolume : IDisposable
     {
         try
         {
-            return new InodeLoader(metaDb, verify: settings.FormatVersion >= 2);
+            return new InodeLoader(metaDb, verify: settings.FormatVersion >= 2, storedBlocks: settings.FormatVersion >= VolumeSettings.StoredBlocksFormatVersion);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {

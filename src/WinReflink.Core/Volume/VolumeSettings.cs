@@ -17,6 +17,8 @@ internal sealed class VolumeSettings
     public const int StoredSharingFormatVersion = 5;
     /// <summary>The first version whose dirents rows keep the entry's file type, so a listing loads no inode.</summary>
     public const int DirentTypesFormatVersion = 6;
+    /// <summary>The first version that keeps each inode's mapped block count in its row, so getattr needs no extent map.</summary>
+    public const int StoredBlocksFormatVersion = 6;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
     public int BlockSize { get; init; }

@@ -43,6 +43,7 @@ public class CaseFoldingVolumeTests : DamagedVolumeFixture
     {
         MakeVolume();
         Damage(reseal: true, "DELETE FROM settings WHERE key = 'case_folding'", "UPDATE settings SET value = '2' WHERE key = 'format_version'");
+        WithoutVersion6Columns(MetaDb);
         using (var ro = FileSystem.Open(Folder, new OpenOptions { ReadOnly = true, CommitInterval = TimeSpan.Zero }))
         {
             Assert.That(ro.Info().FormatVersion, Is.EqualTo(2));
@@ -64,6 +65,7 @@ public class CaseFoldingVolumeTests : DamagedVolumeFixture
     {
         MakeVolume();
         Damage(reseal: true, "DELETE FROM settings WHERE key = 'case_folding'", "UPDATE settings SET value = '2' WHERE key = 'format_version'");
+        WithoutVersion6Columns(MetaDb);
         Damage(reseal: false, Inv($"UPDATE inodes SET uid = 77 WHERE ino = {FileB}"));
         using var fs = OpenReadWrite();
         fs.Check();

@@ -11,6 +11,7 @@ public class FormatUpgradeTests : DamagedVolumeFixture
     private void MakeVersion1Volume()
     {
         MakeVolume();
+        WithoutVersion6Columns(MetaDb);
         foreach (var table in Metadata.RowChecksums.Tables)
         {
             Sql(MetaDb, $"ALTER TABLE {table.Name} DROP COLUMN crc");
@@ -51,25 +52,12 @@ public class FormatUpgradeTests : DamagedVolumeFixture
         Assert.That(File.ReadAllBytes(MetaDb), Is.EqualTo(before), "a read-only open does not upgrade");
     }
 
-    /// <summary>
-    /// Turns the fixture's volume into what version 5 wrote: dirents without `type`, each row sealed
-    /// over the five columns it had. The checksums are computed by the engine's own function in SQL.
-    /// </summary>
+    /// <summary>Turns the fixture's volume into what version 5 wrote: no entry types, no mapped block counts.</summary>
     private void MakeVersion5Volume()
     {
         MakeVolume();
-        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={MetaDb};Pooling=False");
-        db.Open();
-        var checksums = new Metadata.RowChecksums();
-        db.CreateFunction("seal", (object?[] values) => checksums.Of((string)values[0]!, values.AsSpan(1)));
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = """
-            ALTER TABLE dirents DROP COLUMN type;
-            UPDATE dirents SET crc = seal('dirents', parent, key, name, ino, cookie);
-            UPDATE settings SET value = '5' WHERE key = 'format_version';
-            UPDATE settings SET crc = seal('settings', key, value) WHERE key = 'format_version';
-            """;
-        cmd.ExecuteNonQuery();
+        Damage(reseal: true, "UPDATE settings SET value = '5' WHERE key = 'format_version'");
+        WithoutVersion6Columns(MetaDb);
     }
 
     /// <summary>Version 5 kept no entry types: read-only, a listing takes them from the inodes; opened for writing, one UPDATE stores them (version 6).</summary>
@@ -115,6 +103,7 @@ public class FormatUpgradeTests : DamagedVolumeFixture
     {
         MakeVolume();
         Damage(reseal: true, "DELETE FROM settings WHERE key IN ('shared_blocks', 'saved_blocks')", "UPDATE settings SET value = '4' WHERE key = 'format_version'");
+        WithoutVersion6Columns(MetaDb);
         using (var readOnly = FileSystem.Open(Folder, new OpenOptions { ReadOnly = true, CommitInterval = TimeSpan.Zero }))
         {
             Assert.That(readOnly.Info().FormatVersion, Is.EqualTo(4));
@@ -128,5 +117,38 @@ public class FormatUpgradeTests : DamagedVolumeFixture
         }
         Assert.That(Scalar("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'shared_blocks'"), Is.EqualTo(5));
         Assert.That(Scalar("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'saved_blocks'"), Is.EqualTo(5));
+    }
+
+    /// <summary>
+    /// Version 5 kept no mapped block count in the inode row: a read-only open counts each file's over
+    /// its extents, an open for writing stores it (version 6) with one aggregate and reseals only the
+    /// rows that verified, so a row damaged before the upgrade is still found after.
+    /// </summary>
+    [Test]
+    public void AVersion5VolumeGetsItsMappedBlocksStored()
+    {
+        MakeVersion5Volume();
+        Damage(reseal: false, Inv($"UPDATE inodes SET uid = 77 WHERE ino = {SubDir}"), Inv($"UPDATE dirents SET cookie = cookie + 1000 WHERE ino = {FileB}"));
+        using (var readOnly = FileSystem.Open(Folder, new OpenOptions { ReadOnly = true, CommitInterval = TimeSpan.Zero }))
+        {
+            Assert.That(readOnly.Info().FormatVersion, Is.EqualTo(5));
+            Assert.That(readOnly.GetAttributes(FileA, out var a), Is.EqualTo(FsError.Ok));
+            Assert.That(a.AllocatedBytes, Is.EqualTo(5L * BlockSize), "counted over the extents");
+        }
+        using (var fs = OpenReadWrite())
+        {
+            Assert.That(fs.Info().FormatVersion, Is.EqualTo(VolumeSettings.CurrentFormatVersion));
+            Assert.That(fs.GetAttributes(CloneOfA, out var clone), Is.EqualTo(FsError.Ok));
+            Assert.That(clone.AllocatedBytes, Is.EqualTo(5L * BlockSize));
+            Assert.That(fs.Check().Select(v => v.What), Is.EqualTo(new[]
+            {
+                Inv($"row does not match its checksum: dirents row (parent {FileSystem.RootIno}, key B)"),
+                Inv($"row does not match its checksum: inodes row (ino {SubDir})"),
+            }),
+                "the rows damaged before the upgrade, alone");
+        }
+        Assert.That(Scalar(Inv($"SELECT blocks FROM inodes WHERE ino = {FileA}")), Is.EqualTo(5));
+        Assert.That(Scalar(Inv($"SELECT blocks FROM inodes WHERE ino = {FileB}")), Is.EqualTo(1));
+        Assert.That(Scalar(Inv($"SELECT blocks FROM inodes WHERE ino = {Dir}")), Is.Zero);
     }
 }

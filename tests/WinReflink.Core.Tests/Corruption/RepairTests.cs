@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using WinReflink.Core.Errors;
+using WinReflink.Core.Tests.Check;
 using static WinReflink.Core.Tests.Corruption.VolumeDamage;
 
 namespace WinReflink.Core.Tests.Corruption;
@@ -77,6 +78,28 @@ public class RepairTests : DamagedVolumeFixture
             Assert.That(fs.Check().Select(v => v.What), Has.Some.StartsWith("the settings count the wrong number of s").And.Some.EndsWith("blocks"));
         }
         Assert.That(RepairAndReopen(), Has.Some.Contains("recounted the shared (5) and saved (5) blocks"));
+    }
+
+    /// <summary>
+    /// The mapped block count each inode row keeps (format version 6, st_blocks) is checked against its
+    /// extents by both checkers and recounted by a repair; getattr then reports the extents' count.
+    /// </summary>
+    [Test]
+    public void AWrongMappedBlockCountIsRecountedFromTheExtents()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE inodes SET blocks = 9 WHERE ino = {FileA}"));
+        Assert.That(StoredCheckComparison.Difference(Folder), Is.Null, "both checkers find the same");
+        using (var fs = OpenReadWrite())
+        {
+            var found = fs.Check();
+            Assert.That(found, Has.Count.EqualTo(1));
+            Assert.That(found[0].What, Is.EqualTo("the inode counts the wrong number of mapped blocks"));
+        }
+        Assert.That(RepairAndReopen(), Has.Some.Contains(Inv($"recounted the mapped blocks (5, stored 9) (inode {FileA})")));
+        using var repaired = OpenReadWrite();
+        Assert.That(repaired.GetAttributes(FileA, out var a), Is.EqualTo(FsError.Ok));
+        Assert.That(a.AllocatedBytes, Is.EqualTo(5L * BlockSize));
     }
 
     [Test]

@@ -123,6 +123,33 @@ internal static class VolumeDamage
         return cmd.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Makes a closed volume's rows what format versions before 6 wrote: inodes without the mapped
+    /// block count and dirents without the entry's type, each row sealed (when the volume has
+    /// checksums) over the columns it keeps, by the engine's own checksum as a SQL function. The
+    /// format version is the caller's to set.
+    /// </summary>
+    public static void WithoutVersion6Columns(string metaDb)
+    {
+        Sql(metaDb, "ALTER TABLE inodes DROP COLUMN blocks; ALTER TABLE dirents DROP COLUMN type");
+        if (Longs(metaDb, "SELECT count(*) FROM pragma_table_info('inodes') WHERE name = 'crc'")[0] == 0)
+        {
+            return;
+        }
+        using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Pooling = false }.ToString());
+        db.Open();
+        var checksums = new Metadata.RowChecksums();
+        db.CreateFunction("seal", (object?[] values) => checksums.Of((string)values[0]!, values.AsSpan(1)));
+        using var cmd = db.CreateCommand();
+        var inodes = Metadata.RowChecksums.Table("inodes").Columns[..Metadata.StoredRows.BlocksColumn];
+        var dirents = Metadata.RowChecksums.Table("dirents").Columns[..Metadata.StoredRows.DirentTypeColumn];
+        cmd.CommandText = $"""
+            UPDATE inodes SET crc = seal('inodes', {string.Join(", ", inodes)});
+            UPDATE dirents SET crc = seal('dirents', {string.Join(", ", dirents)});
+            """;
+        cmd.ExecuteNonQuery();
+    }
+
     public static List<long> Longs(string metaDb, string sql)
     {
         using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());

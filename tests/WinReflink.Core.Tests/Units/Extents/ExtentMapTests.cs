@@ -96,12 +96,97 @@ public class ExtentMapTests
     {
         var map = new ExtentMap();
         map.Insert(new Extent(0, 100, 10, false));
-        map.Rows.ForgetChanges();
+        map.DrainChanges((_, _, _) => { });
         Assert.That(map.Pieces(5, 0), Is.Empty);
         Assert.That(map.Remove(5, 0), Is.Empty);
         Assert.That(map.All(), Is.EqualTo(new[] { new Extent(0, 100, 10, false) }), "not split at block 5");
         Assert.That(map.MappedBlocks, Is.EqualTo(10));
-        Assert.That(map.Rows.HasChanges, Is.False);
+        int changes = 0;
+        map.DrainChanges((_, _, _) => changes++);
+        Assert.That(changes, Is.Zero);
+    }
+
+    /// <summary>Stored rows of one file, counting the reads of them.</summary>
+    private sealed class StoredRows(params Extent[] extents) : IStoredExtents
+    {
+        public int Reads { get; private set; }
+
+        public void Read(long ino, Action<long, ExtentValue> row)
+        {
+            Reads++;
+            foreach (var e in extents)
+            {
+                row(e.Logical, new ExtentValue(e.Physical, e.Length, e.Unwritten));
+            }
+        }
+    }
+
+    private static ExtentMap StoredMap(StoredRows stored, long blocks)
+    {
+        var map = new ExtentMap();
+        map.LoadBlocks(blocks);
+        map.Attach(stored, 7, loaded: false);
+        return map;
+    }
+
+    private static readonly Extent[] TwoExtents = [new(0, 100, 4, false), new(10, 200, 2, true)];
+
+    [Test]
+    public void AStoredMapKnowsItsBlocksWithoutItsRowsAndEveryReadLoadsThemOnce()
+    {
+        var reads = new (string What, Action<ExtentMap> Use)[]
+        {
+            ("TryFind", m => Assert.That(m.TryFind(11, 1, out var e, out _) && e.Unwritten, Is.True)),
+            ("Pieces", m => Assert.That(m.Pieces(0, 20), Has.Count.EqualTo(2))),
+            ("All", m => Assert.That(m.All(), Is.EqualTo(TwoExtents))),
+            ("EndBlock", m => Assert.That(m.EndBlock(), Is.EqualTo(12))),
+            ("Count", m => Assert.That(m.Count, Is.EqualTo(2))),
+            ("StoredCount", m => Assert.That(m.StoredCount, Is.EqualTo(2))),
+            ("Remove", m => m.Remove(2, 1)),
+            ("Insert", m => m.Insert(new Extent(5, 300, 1, false))),
+        };
+        foreach (var (what, use) in reads)
+        {
+            var stored = new StoredRows(TwoExtents);
+            var map = StoredMap(stored, 6);
+            Assert.That((map.MappedBlocks, map.IsLoaded, map.LoadedCount, map.PendingCountChange), Is.EqualTo((6L, false, 0, 0)), what);
+            int drained = 0;
+            map.DrainChanges((_, _, _) => drained++);
+            Assert.That((drained, stored.Reads), Is.EqualTo((0, 0)), $"{what}: the capture of an inode whose map is not loaded reads nothing");
+            use(map);
+            use(map);
+            Assert.That(stored.Reads, Is.EqualTo(1), $"{what} loads the map, once");
+            Assert.That(map.IsLoaded, Is.True);
+        }
+    }
+
+    [Test]
+    public void OnlyACleanMapIsDroppedAndItIsReadAgainAsStored()
+    {
+        var stored = new StoredRows(TwoExtents);
+        var map = StoredMap(stored, 6);
+        map.Insert(new Extent(20, 400, 3, false));
+        Assert.That(map.DropClean(), Is.Zero, "changes not captured: kept");
+        Assert.That(map.IsLoaded, Is.True);
+        map.DrainChanges((_, _, _) => { });
+        Assert.That(map.DropClean(), Is.Zero, "its row count not captured: kept");
+        Assert.That(map.TakeCountChange(), Is.EqualTo(1));
+        Assert.That(map.DropClean(), Is.EqualTo(3), "clean: dropped");
+        Assert.That((map.IsLoaded, map.MappedBlocks), Is.EqualTo((false, 9L)), "the count stays");
+        // The store here still holds the first two rows: what is read again is what the store has.
+        Assert.That(map.All(), Is.EqualTo(TwoExtents));
+        Assert.That(stored.Reads, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void AMapWithoutAStoreIsNeverDropped()
+    {
+        var map = new ExtentMap();
+        map.Insert(new Extent(0, 100, 4, false));
+        map.DrainChanges((_, _, _) => { });
+        map.TakeCountChange();
+        Assert.That(map.DropClean(), Is.Zero);
+        Assert.That(map.All(), Has.Exactly(1).Items);
     }
 
     [Test]
