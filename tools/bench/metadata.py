@@ -10,6 +10,9 @@ commit's 0.1-0.3 s. os.sync() does not commit a FUSE mount: the kernel sends SYN
 Before the stat phase the kernel's dentry and inode caches are dropped (root only), so every stat
 is a LOOKUP that reaches the filesystem daemon instead of an answer from the kernel's cache (FUSE
 mounts differ in how long they let the kernel keep attributes; the daemon's speed is what is compared).
+Dropping them makes the kernel send a FORGET for every inode it let go of, as many as it held (after
+a walk of a big volume, hundreds of thousands); with --settle SECONDS the stat phase starts that long
+after the drop, so it is not timed while the kernel and the mount work through that storm.
 """
 import json
 import os
@@ -35,8 +38,15 @@ def main():
     args = sys.argv[1:]
     commit = "--fsync-directory" in args
     args = [a for a in args if a != "--fsync-directory"]
+    settle = 0.0
+    if "--settle" in args:
+        i = args.index("--settle")
+        if i + 1 >= len(args):
+            sys.exit("metadata.py: --settle takes a number of seconds")
+        settle = float(args[i + 1])
+        del args[i:i + 2]
     if len(args) != 2:
-        sys.exit("usage: metadata.py DIRECTORY COUNT [--fsync-directory]")
+        sys.exit("usage: metadata.py DIRECTORY COUNT [--fsync-directory] [--settle SECONDS]")
     directory, count = args[0], int(args[1])
     os.makedirs(directory)
     names = [os.path.join(directory, f"f{i:06d}") for i in range(count)]
@@ -50,6 +60,7 @@ def main():
     result["create_s"] = time.perf_counter() - start
 
     drop_dentries()
+    time.sleep(settle)
     start = time.perf_counter()
     for name in names:
         os.stat(name)
