@@ -144,7 +144,7 @@ internal sealed partial class StoredVolumeChecker
             {
                 Add(3, $"entry '{name}' has an invalid name or lookup key", parent, null, folding.Key(name), key);
             }
-            if (_checkEntryTypes)
+            if (_typedDirents)
             {
                 InodeRules.CheckEntryType(name, parent, r.GetInt64(5), named.Mode, Add);
             }

@@ -56,10 +56,8 @@ internal sealed partial class StoredVolumeChecker : IDisposable
     private readonly List<Violation> _found = new();
     /// <summary>(physical block, +1 or -1) at each end of every mapping the load would keep: the coverage, once sorted.</summary>
     private readonly ExternalSort _coverage;
-    /// <summary>Whether the dirents rows keep the entry's type (format version 6; asked of the schema, as the loads do).</summary>
-    private bool _typedDirents;
-    /// <summary>Whether the entries' types are checked: from format version 6 on, as <see cref="VolumeChecker"/> does.</summary>
-    private bool _checkEntryTypes;
+    /// <summary>Whether the dirents rows keep the entry's type, which is then checked (format version 6 on, as <see cref="VolumeChecker"/> does).</summary>
+    private readonly bool _typedDirents;
     /// <summary>Whether inode 1 is a directory; the namespace is checked only then, as <see cref="VolumeChecker"/> does.</summary>
     private bool _rootIsDirectory;
     /// <summary>The next inode number as of the snapshot: the settings given may be older (or newer) than it.</summary>
@@ -80,6 +78,7 @@ internal sealed partial class StoredVolumeChecker : IDisposable
         };
         _verify = settings.FormatVersion >= 2;
         _storedBlocks = settings.FormatVersion >= VolumeSettings.StoredBlocksFormatVersion;
+        _typedDirents = settings.FormatVersion >= VolumeSettings.DirentTypesFormatVersion;
         _coverage = new ExternalSort(sortRunRows, Path.GetTempPath());
         _tails = new ExternalSort(sortRunRows, Path.GetTempPath());
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDbPath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
@@ -149,8 +148,6 @@ internal sealed partial class StoredVolumeChecker : IDisposable
             VerifySettingsRows();
             _nextIno = StoredNextIno() ?? _settings.NextIno;
             _rootIsDirectory = RootIsDirectory();
-            _typedDirents = Scalar(StoredRows.DirentTypeProbe) != 0;
-            _checkEntryTypes = _typedDirents && _settings.FormatVersion >= VolumeSettings.DirentTypesFormatVersion;
             if (!_rootIsDirectory)
             {
                 Add(3, "the root directory is missing", FileSystem.RootIno, null, "a directory", "nothing");

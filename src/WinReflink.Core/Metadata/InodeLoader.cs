@@ -1,6 +1,7 @@
 using WinReflink.Core.Errors;
 using WinReflink.Core.Extents;
 using WinReflink.Core.Namespace;
+using WinReflink.Core.Volume;
 
 namespace WinReflink.Core.Metadata;
 
@@ -43,12 +44,12 @@ internal sealed class InodeLoader : IStoredDirents, IStoredExtents, IDisposable
     private readonly List<string> _badRows = new();
     private long _mapsLoaded;
 
-    /// <param name="verify">Whether the rows carry checksums (format version 2 on).</param>
-    /// <param name="storedBlocks">Whether inode rows keep their mapped block count (format version 6 on).</param>
-    public InodeLoader(string metaDb, bool verify, bool storedBlocks)
+    /// <param name="formatVersion">The volume's: which columns its rows have (checksums from 2, block counts and entry types from 6).</param>
+    public InodeLoader(string metaDb, int formatVersion)
     {
-        _verify = verify;
-        _storedBlocks = storedBlocks;
+        _verify = formatVersion >= 2;
+        _storedBlocks = formatVersion >= VolumeSettings.StoredBlocksFormatVersion;
+        _typedDirents = formatVersion >= VolumeSettings.DirentTypesFormatVersion;
         _db = new ReadConnection(metaDb);
         try
         {
@@ -59,10 +60,6 @@ internal sealed class InodeLoader : IStoredDirents, IStoredExtents, IDisposable
             }
             _one = new InodeQueries(this, "= ?1", flags);
             _batch = new InodeQueries(this, "IN (" + string.Join(", ", Enumerable.Range(1, BatchSize).Select(i => "?" + i)) + ")", flags);
-            using (var probe = _db.Prepare(StoredRows.DirentTypeProbe))
-            {
-                _typedDirents = probe.Read();
-            }
             string dirents = StoredRows.DirentColumns(_typedDirents);
             _direntByKey = Prepare($"SELECT {dirents} FROM dirents WHERE parent = ?1 AND key = ?2");
             _direntsAfter = Prepare($"SELECT {dirents} FROM dirents WHERE parent = ?1 AND cookie > ?2 ORDER BY cookie LIMIT ?3");

@@ -355,18 +355,11 @@ internal sealed class MetadataStore : IDisposable
     /// Version 6's part of an upgrade: each directory entry's file type (<see cref="EntryType"/>) in a
     /// `type` column of its dirents row, taken from the mode of the inode it names (a lookup by the
     /// inode's primary key), and each row that verified before resealed with it. An entry naming no
-    /// inode gets <see cref="EntryType.Unknown"/> (`check` reports it as before). The column is added
-    /// only when missing.
+    /// inode gets <see cref="EntryType.Unknown"/> (`check` reports it as before).
     /// </summary>
     private void StoreEntryTypes(SqliteTransaction tx)
     {
-        using (var probe = Command(tx, StoredRows.DirentTypeProbe))
-        {
-            if (probe.ExecuteScalar() == null)
-            {
-                Execute(tx, "ALTER TABLE dirents ADD COLUMN type INTEGER NOT NULL DEFAULT 0");
-            }
-        }
+        Execute(tx, "ALTER TABLE dirents ADD COLUMN type INTEGER NOT NULL DEFAULT 0");
         Execute(tx, $"""
             UPDATE dirents SET type = coalesce((SELECT (i.mode & {PosixMode.TypeMask}) >> 12 FROM inodes i WHERE i.ino = dirents.ino), {EntryType.Unknown})
             """);
@@ -474,7 +467,7 @@ internal sealed class MetadataStore : IDisposable
             var inode = StoredRows.Inode(r, state.BadRows, storedBlocks);
             state.Inodes[inode.Ino] = inode;
         });
-        bool typed = Scalar(StoredRows.DirentTypeProbe) != null;
+        bool typed = state.Settings.FormatVersion >= VolumeSettings.DirentTypesFormatVersion;
         ReadRows("dirents", $"SELECT {StoredRows.DirentColumns(typed)} FROM dirents", r =>
         {
             if (state.Inodes.TryGetValue(r.GetInt64(0), out var dir) && dir.Children != null)

@@ -15,19 +15,13 @@ internal static class StoredRows
     public const int BlocksColumn = 17;
     /// <summary>Where the dirents row keeps its entry's type (format version 6).</summary>
     public const int DirentTypeColumn = 5;
-    /// <summary>The dirents columns; `type` only where the table has it (<see cref="DirentTypeProbe"/>).</summary>
+    /// <summary>The dirents columns a load reads: from format version 6 on (<paramref name="typed"/>), the entry's type last.</summary>
     public static string DirentColumns(bool typed) => typed ? "parent, key, name, ino, cookie, type" : "parent, key, name, ino, cookie";
     public const string ExtentColumns = "ino, logical, physical, length, unwritten";
     public const string XattrColumns = "ino, name, value";
 
     /// <summary>The inodes columns a load reads: from format version 6 on (<paramref name="storedBlocks"/>), the mapped block count last.</summary>
     public static string InodeColumns(bool storedBlocks) => storedBlocks ? InodeColumnsBefore6 + ", blocks" : InodeColumnsBefore6;
-
-    /// <summary>
-    /// A row when the dirents table has the `type` column (format version 6 on). Asked of the schema, not
-    /// the version, as the flags table is: a volume opened read-only is read as it was written.
-    /// </summary>
-    public const string DirentTypeProbe = "SELECT 1 FROM pragma_table_info('dirents') WHERE name = 'type'";
 
     /// <summary>The SELECT with the row's checksum as its last column, when the volume has checksums (format version 2 on).</summary>
     public static string WithChecksum(string select, bool verify) =>

@@ -107,7 +107,7 @@ internal sealed class OpenedVolume : IDisposable
     {
         try
         {
-            return new InodeLoader(metaDb, verify: settings.FormatVersion >= 2, storedBlocks: settings.FormatVersion >= VolumeSettings.StoredBlocksFormatVersion);
+            return new InodeLoader(metaDb, settings.FormatVersion);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {

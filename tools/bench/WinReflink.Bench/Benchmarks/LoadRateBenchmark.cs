@@ -38,7 +38,7 @@ internal static class LoadRateBenchmark
             for (int step = 0; step < modes.Length; step++)
             {
                 int m = round % 2 == 0 ? step : modes.Length - 1 - step;
-                using var loader = new InodeLoader(metaDb, verify: version >= 2, storedBlocks: version >= VolumeSettings.StoredBlocksFormatVersion);
+                using var loader = new InodeLoader(metaDb, version);
                 var random = new Random(round * modes.Length + m);
                 process.Refresh();
                 var cpu = process.TotalProcessorTime;
@@ -72,8 +72,8 @@ internal static class LoadRateBenchmark
         return 0;
     }
 
-    /// <summary>The highest inode number and whether rows carry checksums (format version 2 on).</summary>
-    private static (long MaxIno, long Version) Describe(string metaDb)
+    /// <summary>The highest inode number and the format version (which columns the rows have).</summary>
+    private static (long MaxIno, int Version) Describe(string metaDb)
     {
         using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         db.Open();
@@ -81,7 +81,7 @@ internal static class LoadRateBenchmark
         command.CommandText = "SELECT (SELECT max(ino) FROM inodes), (SELECT value FROM settings WHERE key = 'format_version')";
         using var r = command.ExecuteReader();
         r.Read();
-        return (r.GetInt64(0), Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
+        return (r.GetInt64(0), Convert.ToInt32(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static void WarmFileCache(string path)
