@@ -16,6 +16,11 @@ public sealed class FormatOptions
     public string Label { get; init; } = "";
     /// <summary>Writes that repeat cached data share its blocks (issue 10); a mount may still turn it off.</summary>
     public bool CopyRecognition { get; init; } = true;
+    /// <summary>
+    /// Random unless given. Its decimal text sits in a settings row, so its length moves every byte
+    /// after it: the damaged-volume corpus fixes it to flip the same field on every run.
+    /// </summary>
+    internal uint? SerialNumber { get; init; }
 }
 
 /// <summary>How a volume is opened.</summary>

@@ -61,7 +61,7 @@ internal static class VolumeFormatter
             Folding = options.CaseSensitive ? CaseFolding.Identity : CaseFolding.Runtime,
             Label = options.Label,
             CopyRecognition = options.CopyRecognition,
-            SerialNumber = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue),
+            SerialNumber = options.SerialNumber ?? (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue),
             NextIno = FileSystem.RootIno + 1,
             NextGeneration = 1,
             DirectoryCount = 1,

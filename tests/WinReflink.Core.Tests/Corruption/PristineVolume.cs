@@ -31,7 +31,7 @@ internal sealed class PristineVolume
         string folder = Path.Combine(Path.GetTempPath(), "wrl-pristine-" + Guid.NewGuid().ToString("N"));
         try
         {
-            FileSystem.Format(folder, new FormatOptions { SizeBytes = SizeBytes, CaseSensitive = caseSensitive });
+            FileSystem.Format(folder, new FormatOptions { SizeBytes = SizeBytes, CaseSensitive = caseSensitive, SerialNumber = 0x5EED_0001 });
             var fs = FileSystem.Open(folder, new OpenOptions { CommitInterval = TimeSpan.Zero, CacheSizeBytes = 16L << 20 });
             Populate(fs);
             // The orphan: open, unlinked, committed while open, then the process "dies" with it open.
