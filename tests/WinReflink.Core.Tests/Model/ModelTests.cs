@@ -32,7 +32,8 @@ public class ModelTests : VolumeFixture
 
     private static IEnumerable<int> Seeds() => SeedsOr(8);
     private static IEnumerable<int> FullSeeds() => SeedsOr(4);
-    private static IEnumerable<int> NamespaceSeeds() => SeedsOr(6);
+    private const int FixedNamespaceSeeds = 6;
+    private static IEnumerable<int> NamespaceSeeds() => SeedsOr(FixedNamespaceSeeds);
     private static IEnumerable<int> TimerSeeds() => SeedsOr(3);
     private static IEnumerable<int> TimerFullSeeds() => SeedsOr(3);
     private static IEnumerable<int> FullAppendSeeds() => SeedsOr(8);
@@ -74,6 +75,12 @@ public class ModelTests : VolumeFixture
     {
         var run = ModelExerciser.Run(Folder, seed, Operations(NamespaceOperations), ExerciserProfile.Namespace);
         TestContext.Out.WriteLine($"seed {seed}: {run.Operations} operations; namespace calls by answer:\n{run.Summary()}");
+        if (seed > FixedNamespaceSeeds)
+        {
+            // Which calls a mix reaches depends on its seed (a long run's seed 10 made no exchange
+            // across directories): the fixed seeds are held to reaching them, the others only to the model.
+            return;
+        }
         Assert.That(run.Outcomes.Keys, Has.Member("rename across directories (Exchange): Ok").And.Member("unlink of an open file: Ok"),
             "the mix should reach exchanges across directories and unlinks of open files");
         if (!ExerciserProfile.Namespace.Options(seed).CaseSensitive)
