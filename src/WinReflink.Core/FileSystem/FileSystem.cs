@@ -135,6 +135,11 @@ public sealed partial class FileSystem : IDisposable
                 return;
             }
             _inodes.ReclaimOrphans();
+            if (IsReadOnly)
+            {
+                // An orphan's row was damaged: a stopped volume commits nothing, and the orphans stay for the next open.
+                return;
+            }
             _transaction.CommitUnguarded();
         }
     }

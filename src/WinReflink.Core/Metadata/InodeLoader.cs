@@ -1,3 +1,4 @@
+using WinReflink.Core.Check;
 using WinReflink.Core.Errors;
 using WinReflink.Core.Extents;
 using WinReflink.Core.Namespace;
@@ -236,6 +237,11 @@ internal sealed class InodeLoader : IStoredDirents, IStoredExtents, IDisposable
             for (bool row = _loader.Run(_inodes, inos, "inodes"); row; row = _loader.Next(_inodes, "inodes"))
             {
                 var inode = StoredRows.Inode(_inodes, _loader._badRows, _loader._storedBlocks);
+                // What `check` holds each inode row to, cheap enough for every load: a row with a sound
+                // checksum and an impossible type or size (written so by a bug, or resealed) must not be
+                // acted on, as the orphan reclaim at open would, destroying it unreported.
+                InodeRules.CheckFields(inode.Ino, inode.Mode, inode.Size, (_, what, ino, _, expected, found) =>
+                    _loader._badRows.Add($"inodes row (ino {ino}): {what}: expected {expected}, found {found}"));
                 if (_loader._badRows.Count > 0)
                 {
                     throw new CorruptionException($"row with a value out of range: {_loader._badRows[0]}", inode.Ino, -1);

@@ -436,7 +436,13 @@ internal sealed class InodeTable
     {
         foreach (long ino in OrphanList())
         {
-            if (TryGet(ino, out var inode) == FsError.Ok && inode.Nlink == 0)
+            if (TryGet(ino, out var inode) != FsError.Ok)
+            {
+                // A damaged row stopped the volume (records of nothing were refused before this): the
+                // record stays for `check` to report with the row.
+                return;
+            }
+            if (inode.Nlink == 0)
             {
                 inode.Destroyed = true;
                 Destroy(inode);
