@@ -1,4 +1,5 @@
 using WinReflink.Core.Check;
+using WinReflink.Core.Metadata;
 
 namespace WinReflink.Core;
 
@@ -23,7 +24,13 @@ public sealed partial class FileSystem
         {
             // From here on only this method writes: a refused or dry-run repair leaves changes in memory that must never be committed.
             _access.BeginRepair();
-            var found = new VolumeChecker(_state, _blockSize, ReadForCheck).Run();
+            var found = new VolumeChecker(_state, _blockSize, ReadForCheck).Run().ToList();
+            // The loaded state holds the tables' rows, not the indexes SQLite keeps beside them.
+            string? integrity = _volume.Meta.IntegrityProblem();
+            if (integrity != null)
+            {
+                found.Insert(0, SqliteIntegrity.Violation(integrity));
+            }
             // Descriptors no inode uses are no violation (they stay while inodes load on demand) but a repair collects them.
             if (found.Count == 0 && !_state.Security.Uses().Any(u => u.Users == 0))
             {
@@ -61,6 +68,17 @@ public sealed partial class FileSystem
             if (remaining.Count > 0)
             {
                 return new RepairReport(repairs, remaining, "these problems cannot be repaired without guessing", false);
+            }
+            if (integrity != null)
+            {
+                // Before the repair's commit, whose writes would go through the damaged indexes. A rebuild
+                // changes no row, so it is kept even if that commit then fails.
+                string? left = _volume.Meta.RebuildIndexes(keep: !dryRun);
+                if (left != null)
+                {
+                    return new RepairReport(repairs, [SqliteIntegrity.Violation(left)], "meta.db is damaged beyond its indexes, which are all of its structure a repair can rebuild", false);
+                }
+                repairs.Add(new Repair($"rebuilt meta.db's indexes from their tables (SQLite's integrity check reported: {integrity})", null, null));
             }
             if (dryRun)
             {

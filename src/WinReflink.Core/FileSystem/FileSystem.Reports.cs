@@ -114,21 +114,18 @@ public sealed partial class FileSystem
             _transaction.WaitForWrite();
             try
             {
-                if (_state.Loader == null)
-                {
-                    found.AddRange(new VolumeChecker(_state, _blockSize, ReadForCheck).Run());
-                }
-                else if (!_transaction.HasChanges && _cache.DirtyBytes == 0)
+                if (_state.Loader != null && !_transaction.HasChanges && _cache.DirtyBytes == 0)
                 {
                     found.AddRange(StoredVolumeChecker.Run(_volume.Layout.MetaDb, _state.Settings, ReadForCheck, progress));
                 }
                 else
                 {
+                    // The loaded check sees the tables' rows; the indexes beside them only SQLite can check.
                     if (_volume.Meta.IntegrityProblem() is { } problem)
                     {
                         found.Add(Metadata.SqliteIntegrity.Violation(problem));
                     }
-                    found.AddRange(new VolumeChecker(StoredOverlaidWithLive(), _blockSize, ReadForCheck).Run());
+                    found.AddRange(new VolumeChecker(_state.Loader == null ? _state : StoredOverlaidWithLive(), _blockSize, ReadForCheck).Run());
                 }
             }
             catch (Volume.VolumeException e)

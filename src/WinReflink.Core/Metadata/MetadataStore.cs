@@ -892,5 +892,32 @@ internal sealed class MetadataStore : IDisposable
     /// <summary>SQLite's verdict on the file's structure (<see cref="SqliteIntegrity"/>); null when sound.</summary>
     public string? IntegrityProblem() => SqliteIntegrity.Problem(_db);
 
+    /// <summary>
+    /// Rebuilds every index of meta.db from its table (REINDEX): of what SQLite's integrity check can
+    /// report, the indexes are what a repair can mend, since they are derived from the tables that hold
+    /// the volume. The rebuild is kept only when <paramref name="keep"/> and the check passes after it;
+    /// otherwise it is rolled back. Returns what the check still reports, or null when the rebuilt file
+    /// is sound.
+    /// </summary>
+    public string? RebuildIndexes(bool keep)
+    {
+        try
+        {
+            using var tx = _db.BeginTransaction();
+            Execute(tx, "REINDEX");
+            string? left = SqliteIntegrity.Problem(_db, tx);
+            if (left == null && keep)
+            {
+                tx.Commit();
+            }
+            return left;
+        }
+        catch (SqliteException e)
+        {
+            // A damaged page the rebuild itself cannot read (or free): the transaction rolled back.
+            return OneLine(e.Message);
+        }
+    }
+
     public void Dispose() => _db.Dispose();
 }

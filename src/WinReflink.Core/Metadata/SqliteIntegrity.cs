@@ -11,13 +11,14 @@ namespace WinReflink.Core.Metadata;
 /// </summary>
 internal static class SqliteIntegrity
 {
-    /// <summary>What `PRAGMA integrity_check` reports, on one line and shortened; null when it says ok.</summary>
-    public static string? Problem(SqliteConnection db)
+    /// <summary>What `PRAGMA integrity_check` reports, on one line and shortened; null when it says ok. Within <paramref name="transaction"/>, it sees that transaction's changes.</summary>
+    public static string? Problem(SqliteConnection db, SqliteTransaction? transaction = null)
     {
         var lines = new List<string>();
         try
         {
             using var cmd = db.CreateCommand();
+            cmd.Transaction = transaction;
             cmd.CommandText = "PRAGMA integrity_check(20)";
             using var r = cmd.ExecuteReader();
             while (r.Read())

@@ -13,6 +13,7 @@ namespace WinReflink.Core.Tests.Corruption;
 public class RepairTests : DamagedVolumeFixture
 {
     private static readonly string[] RootNames = ["dir", "clone", "b"];
+    private static readonly string[] SoundFile = ["ok"];
 
     /// <summary>Repairs, then proves it by a fresh read-write open: no damage, check clean. Returns the repairs.</summary>
     private List<string> RepairAndReopen()
@@ -31,6 +32,59 @@ public class RepairTests : DamagedVolumeFixture
         Assert.That(reopened.Check(), Is.Empty);
         Assert.That(reopened.IsReadOnly, Is.False);
         return report.Repairs.Select(r => r.ToString()).ToList();
+    }
+
+    /// <summary>
+    /// An index entry that no longer matches its row (a flipped bit in an index page) is found by
+    /// SQLite's integrity check alone; the repair rebuilds the indexes from the tables.
+    /// </summary>
+    [Test]
+    public void ADamagedIndexIsRebuiltFromItsTable()
+    {
+        MakeVolume();
+        VolumeDamage.MisplaceIndexEntry(MetaDb, "dirents_by_cookie");
+        using (var fs = OpenReadWrite(repairing: true))
+        {
+            Assert.That(fs.Check().Select(v => v.What), Has.Some.StartsWith("meta.db fails SQLite's integrity check: row").And.Some.Contains("missing from index dirents_by_cookie"),
+                "the check of a fully loaded volume runs SQLite's integrity check too");
+        }
+        using (var fs = OpenReadWrite(repairing: true))
+        {
+            var dry = fs.Repair(dryRun: true);
+            Assert.That(dry.Refused, Is.Null, string.Join("\n", dry.Unrepaired));
+            Assert.That(dry.Repairs.Select(r => r.What), Has.Some.StartsWith("rebuilt meta.db's indexes"));
+        }
+        Assert.That(VolumeDamage.Texts(MetaDb, "PRAGMA integrity_check"), Is.Not.EqualTo(SoundFile), "a dry run writes nothing");
+        Assert.That(RepairAndReopen(), Has.Some.StartsWith("rebuilt meta.db's indexes from their tables"));
+        Assert.That(VolumeDamage.Texts(MetaDb, "PRAGMA integrity_check"), Is.EqualTo(SoundFile));
+    }
+
+    /// <summary>A b-tree page of a table that SQLite cannot read is refused, with nothing written: only indexes are rebuilt.</summary>
+    [Test]
+    public void DamageBeyondTheIndexesIsRefused()
+    {
+        MakeVolume();
+        VolumeDamage.Sql(MetaDb, "PRAGMA wal_checkpoint(TRUNCATE)");
+        int pageSize = (int)Scalar("PRAGMA page_size");
+        long root = Scalar("SELECT rootpage FROM sqlite_master WHERE name = 'dirents_by_cookie'");
+        byte[] before = File.ReadAllBytes(MetaDb);
+        using (var f = new FileStream(MetaDb, FileMode.Open, FileAccess.Write))
+        {
+            // The index's page type byte made a table page's: its cells no longer parse as an index's.
+            f.Position = (root - 1) * pageSize;
+            f.WriteByte(0x0D);
+        }
+        byte[] damaged = File.ReadAllBytes(MetaDb);
+        RepairReport report;
+        using (var fs = OpenReadWrite(repairing: true))
+        {
+            report = fs.Repair(dryRun: false);
+        }
+        TestContext.Out.WriteLine($"{report.Refused}: {string.Join("; ", report.Unrepaired)}");
+        Assert.That(report.Written, Is.False);
+        Assert.That(report.Refused, Is.Not.Null);
+        Assert.That(report.Unrepaired.Select(v => v.What), Has.Some.StartsWith("meta.db fails SQLite's integrity check"));
+        Assert.That(File.ReadAllBytes(MetaDb), Is.EqualTo(damaged).And.Not.EqualTo(before), "nothing written");
     }
 
     [Test]

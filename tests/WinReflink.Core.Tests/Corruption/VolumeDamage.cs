@@ -150,6 +150,74 @@ internal static class VolumeDamage
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Changes the second column of one entry of <paramref name="index"/> in the file itself, as a bit
+    /// flip in an index page would: the page stays well formed and every table row keeps its checksum,
+    /// so only SQLite's integrity check sees it ("row N missing from index"). The index must fit its
+    /// root page (a leaf), as it does on a small volume.
+    /// </summary>
+    public static void MisplaceIndexEntry(string metaDb, string index)
+    {
+        Sql(metaDb, "PRAGMA wal_checkpoint(TRUNCATE)");
+        int pageSize = (int)Longs(metaDb, "PRAGMA page_size")[0];
+        long root = Longs(metaDb, Inv($"SELECT rootpage FROM sqlite_master WHERE type = 'index' AND name = '{index}'"))[0];
+        var page = new byte[pageSize];
+        long pageStart = (root - 1) * pageSize;
+        using var f = new FileStream(metaDb, FileMode.Open, FileAccess.ReadWrite);
+        f.Position = pageStart;
+        f.ReadExactly(page);
+        int header = root == 1 ? 100 : 0;
+        Assert.That(page[header], Is.EqualTo(0x0A), $"{index} should be one leaf page on a small volume");
+        int cells = (page[header + 3] << 8) | page[header + 4];
+        for (int c = 0; c < cells; c++)
+        {
+            int at = (page[header + 8 + 2 * c] << 8) | page[header + 9 + 2 * c];
+            ReadVarint(page, ref at); // the payload's size
+            int recordStart = at;
+            int headerEnd = recordStart + (int)ReadVarint(page, ref at);
+            long first = ReadVarint(page, ref at), second = ReadVarint(page, ref at);
+            if (second is < 1 or > 6)
+            {
+                continue;
+            }
+            int value = headerEnd + SerialLength(first) + SerialLength(second) - 1;
+            page[value] ^= 1;
+            f.Position = pageStart;
+            f.Write(page);
+            return;
+        }
+        throw new AssertionException($"no entry of {index} keeps its second column in bytes");
+    }
+
+    private static long ReadVarint(byte[] b, ref int at)
+    {
+        long v = 0;
+        for (int i = 0; i < 9; i++)
+        {
+            byte x = b[at++];
+            if (i == 8)
+            {
+                return (v << 8) | x;
+            }
+            v = (v << 7) | (long)(x & 0x7F);
+            if ((x & 0x80) == 0)
+            {
+                break;
+            }
+        }
+        return v;
+    }
+
+    /// <summary>Bytes a record value of SQLite serial type <paramref name="type"/> takes.</summary>
+    private static int SerialLength(long type) => type switch
+    {
+        0 or 8 or 9 => 0,
+        >= 1 and <= 4 => (int)type,
+        5 => 6,
+        6 or 7 => 8,
+        _ => (int)((type - (type % 2 == 0 ? 12 : 13)) / 2),
+    };
+
     public static List<long> Longs(string metaDb, string sql)
     {
         using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = metaDb, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
