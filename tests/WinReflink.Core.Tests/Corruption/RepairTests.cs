@@ -59,9 +59,12 @@ public class RepairTests : DamagedVolumeFixture
         Assert.That(VolumeDamage.Texts(MetaDb, "PRAGMA integrity_check"), Is.EqualTo(SoundFile));
     }
 
-    /// <summary>A b-tree page of a table that SQLite cannot read is refused, with nothing written: only indexes are rebuilt.</summary>
+    /// <summary>
+    /// Damage a rebuild of the indexes cannot mend (here an index page SQLite cannot read as one, so
+    /// REINDEX cannot free it) is refused, with nothing written.
+    /// </summary>
     [Test]
-    public void DamageBeyondTheIndexesIsRefused()
+    public void DamageBeyondWhatARebuildOfTheIndexesMendsIsRefused()
     {
         MakeVolume();
         VolumeDamage.Sql(MetaDb, "PRAGMA wal_checkpoint(TRUNCATE)");
