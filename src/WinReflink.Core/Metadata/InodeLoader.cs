@@ -214,6 +214,8 @@ internal sealed class InodeLoader : IStoredDirents, IStoredExtents, IDisposable
         private readonly RowReader _extents;
         /// <summary>Extended attributes (kind 0) and chattr flags (kind 1, the flags in column 1) in one query, as most inodes have neither.</summary>
         private readonly RowReader _extras;
+        /// <summary>Adds a field the check's rules refuse to the loader's bad rows (one delegate, not one per row).</summary>
+        private readonly InodeRules.Report _badField;
 
         /// <param name="flags">Whether the volume has the flags table (one opened read-only from before it has no flags).</param>
         public InodeQueries(InodeLoader loader, string condition, bool flags)
@@ -228,6 +230,7 @@ internal sealed class InodeLoader : IStoredDirents, IStoredExtents, IDisposable
                 extras += $" UNION ALL SELECT ino, flags, NULL, NULL, 1 FROM inode_flags WHERE ino {condition}";
             }
             _extras = loader._db.Prepare(extras);
+            _badField = (_, what, ino, _, expected, found) => _loader._badRows.Add($"inodes row (ino {ino}): {what}: expected {expected}, found {found}");
         }
 
         public List<Inode> Read(long[] inos)
@@ -240,8 +243,7 @@ internal sealed class InodeLoader : IStoredDirents, IStoredExtents, IDisposable
                 // What `check` holds each inode row to, cheap enough for every load: a row with a sound
                 // checksum and an impossible type or size (written so by a bug, or resealed) must not be
                 // acted on, as the orphan reclaim at open would, destroying it unreported.
-                InodeRules.CheckFields(inode.Ino, inode.Mode, inode.Size, (_, what, ino, _, expected, found) =>
-                    _loader._badRows.Add($"inodes row (ino {ino}): {what}: expected {expected}, found {found}"));
+                InodeRules.CheckFields(inode.Ino, inode.Mode, inode.Size, _badField);
                 if (_loader._badRows.Count > 0)
                 {
                     throw new CorruptionException($"row with a value out of range: {_loader._badRows[0]}", inode.Ino, -1);
