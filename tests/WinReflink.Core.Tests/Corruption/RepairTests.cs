@@ -88,6 +88,8 @@ public class RepairTests : DamagedVolumeFixture
         Assert.That(report.Refused, Is.Not.Null);
         Assert.That(report.Unrepaired.Select(v => v.What), Has.Some.StartsWith("meta.db fails SQLite's integrity check"));
         Assert.That(File.ReadAllBytes(MetaDb), Is.EqualTo(damaged).And.Not.EqualTo(before), "nothing written");
+        string wal = MetaDb + "-wal";
+        Assert.That(File.Exists(wal) ? new FileInfo(wal).Length : 0, Is.Zero, "nor anything left in the log to replay");
     }
 
     [Test]
