@@ -67,7 +67,8 @@ public sealed partial class FileSystem
             var remaining = new VolumeChecker(_state, _blockSize, ReadRepaired).Run();
             if (remaining.Count > 0)
             {
-                return new RepairReport(repairs, remaining, "these problems cannot be repaired without guessing", false);
+                var unrepaired = integrity != null ? [SqliteIntegrity.Violation(integrity), .. remaining] : remaining;
+                return new RepairReport(repairs, unrepaired, "these problems cannot be repaired without guessing", false);
             }
             if (integrity != null)
             {

@@ -59,6 +59,24 @@ public class RepairTests : DamagedVolumeFixture
         Assert.That(VolumeDamage.Texts(MetaDb, "PRAGMA integrity_check"), Is.EqualTo(SoundFile));
     }
 
+    /// <summary>A repair refused for what it cannot mend names a damaged index among what remains, and rebuilds nothing.</summary>
+    [Test]
+    public void ARefusedRepairNamesTheDamagedIndexToo()
+    {
+        MakeVolume();
+        Damage(reseal: true, Inv($"UPDATE inodes SET size = -5 WHERE ino = {FileB}"));
+        VolumeDamage.MisplaceIndexEntry(MetaDb, "dirents_by_cookie");
+        RepairReport report;
+        using (var fs = OpenReadWrite(repairing: true))
+        {
+            report = fs.Repair(dryRun: false);
+        }
+        Assert.That(report.Refused, Is.Not.Null);
+        Assert.That(report.Written, Is.False);
+        Assert.That(report.Unrepaired.Select(v => v.What), Has.Some.EqualTo("size out of range").And.Some.Contains("missing from index dirents_by_cookie"));
+        Assert.That(VolumeDamage.Texts(MetaDb, "PRAGMA integrity_check"), Is.Not.EqualTo(SoundFile), "the index is left as it was");
+    }
+
     /// <summary>
     /// Damage a rebuild of the indexes cannot mend (here an index page SQLite cannot read as one, so
     /// REINDEX cannot free it) is refused, with nothing written.
